@@ -1,0 +1,86 @@
+use std::fmt;
+use std::path::PathBuf;
+
+/// A place in `release.toml`: the file and, where known, the 1-based line and column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub file: PathBuf,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(column) = self.column {
+                write!(f, ":{column}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Errors from reading and validating `release.toml`.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+
+    #[error("{location}: invalid TOML: {message}")]
+    Syntax { location: Location, message: String },
+
+    #[error("{location}: unknown key `{key}`{}", hint_suffix(.hint))]
+    UnknownKey { location: Location, key: String, hint: Option<String> },
+
+    #[error("{location}: `{key}`: {message}{}", hint_suffix(.hint))]
+    Invalid { location: Location, key: String, message: String, hint: Option<String> },
+}
+
+fn hint_suffix(hint: &Option<String>) -> String {
+    match hint {
+        Some(hint) => format!(" (hint: {hint})"),
+        None => String::new(),
+    }
+}
+
+/// Turns a byte offset into a 1-based line and column (in characters).
+pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |index| index + 1);
+    let column = text[line_start..offset].chars().count() + 1;
+    (line, column)
+}
+
+/// The valid key closest to a misspelt one, if any is close enough to be a useful hint.
+pub(crate) fn closest<'a>(key: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|candidate| (strsim::damerau_levenshtein(key, candidate), candidate))
+        .filter(|(distance, candidate)| *distance <= 2.max(candidate.len() / 3))
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| candidate)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_column_counts_from_one() {
+        let text = "a = 1\nbb = 2\n";
+        assert_eq!(line_column(text, 0), (1, 1));
+        assert_eq!(line_column(text, 6), (2, 1));
+        assert_eq!(line_column(text, 8), (2, 3));
+    }
+
+    #[test]
+    fn closest_key_is_suggested_only_when_close() {
+        assert_eq!(closest("nmae", ["name", "path"]), Some("name"));
+        assert_eq!(closest("applies_to", ["applies-to", "bump"]), Some("applies-to"));
+        assert_eq!(closest("zzzzzz", ["name", "path"]), None);
+    }
+}

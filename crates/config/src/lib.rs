@@ -1,0 +1,505 @@
+//! `release.toml`: parsed once into wire structs that reject unknown keys, then validated and
+//! resolved into the typed [`Config`] the rest of the pipeline reads.
+//!
+//! This crate never looks at git or at manifests: it only knows the file. Every error names the
+//! file, the line and the key, and suggests a fix where it can.
+//!
+//! ```
+//! let config = release_config::Config::parse(
+//!     std::path::Path::new("release.toml"),
+//!     "[repo]\ntag = \"v{version}\"\n",
+//! )
+//! .unwrap();
+//! assert_eq!(config.repo.unwrap().tag.render("", "1.2.3"), "v1.2.3");
+//! ```
+
+mod error;
+mod tag;
+pub mod wire;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+pub use error::{ConfigError, Location};
+pub use tag::TagTemplate;
+pub use wire::{Bump, ComponentMatch, Dependents, Ecosystem, NonConventional};
+
+use error::{closest, line_column};
+use wire::{AppliesToWire, ConfigWire, ZeroMajorBreaking, ZeroMajorFeature};
+
+/// The file name `release` looks for at the repository root.
+pub const FILE_NAME: &str = "release.toml";
+
+/// The resolved, validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where it was read from (for messages); `release.toml` even when the file is absent.
+    pub file: PathBuf,
+    pub versioning: Versioning,
+    pub workspace: Workspace,
+    pub packages: Vec<PackageConfig>,
+    /// Components in the order of the file (alphabetical: TOML tables carry no order we keep).
+    pub components: Vec<Component>,
+    pub repo: Option<RepoConfig>,
+    pub rules: Vec<Rule>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Versioning {
+    pub initial: semver::Version,
+    /// On 0.x, the bump a breaking change gives (`Minor` or `Major`).
+    pub zero_major_breaking: Bump,
+    /// On 0.x, the bump a feature gives (`Patch` or `Minor`).
+    pub zero_major_feature: Bump,
+    pub non_conventional: NonConventional,
+    /// Commit type (lowercase) -> bump; types not listed bump nothing.
+    pub types: BTreeMap<String, Bump>,
+    pub dependents: Dependents,
+}
+
+impl Default for Versioning {
+    fn default() -> Self {
+        Versioning {
+            initial: semver::Version::new(0, 1, 0),
+            zero_major_breaking: Bump::Minor,
+            zero_major_feature: Bump::Patch,
+            non_conventional: NonConventional::Ignore,
+            types: default_types(),
+            dependents: Dependents::Patch,
+        }
+    }
+}
+
+fn default_types() -> BTreeMap<String, Bump> {
+    [("feat", Bump::Minor), ("fix", Bump::Patch), ("perf", Bump::Patch)]
+        .into_iter()
+        .map(|(name, bump)| (name.to_string(), bump))
+        .collect()
+}
+
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    pub discover: Vec<Ecosystem>,
+    /// Globs of paths that discovery skips.
+    pub ignore: Vec<String>,
+}
+
+impl Default for Workspace {
+    fn default() -> Self {
+        Workspace { discover: vec![Ecosystem::Cargo, Ecosystem::Npm, Ecosystem::Python], ignore: Vec::new() }
+    }
+}
+
+/// An explicit `[[package]]` entry.
+#[derive(Debug, Clone)]
+pub struct PackageConfig {
+    pub name: String,
+    pub path: Option<String>,
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+    pub tag: Option<TagTemplate>,
+    /// Where the entry is, for errors found later (a path that does not exist).
+    pub location: Location,
+}
+
+#[derive(Debug, Clone)]
+pub struct Component {
+    pub name: String,
+    pub globs: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RepoConfig {
+    pub tag: TagTemplate,
+    /// Conventional commits anywhere in the range bump the repository.
+    pub commits: bool,
+    /// The repository's bump is at least the highest bump of its packages.
+    pub packages: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub name: String,
+    pub selector: RuleSelector,
+    /// Only breaking commits count.
+    pub breaking: bool,
+    pub bump: Bump,
+    pub applies_to: AppliesTo,
+    pub location: Location,
+}
+
+#[derive(Debug, Clone)]
+pub enum RuleSelector {
+    /// Any changed path matching one of the globs.
+    Paths(Vec<String>),
+    /// The named components were touched: all of them, or any of them.
+    Components { names: Vec<String>, match_: ComponentMatch },
+    /// Any change at all (a rule with only `breaking = true`).
+    Any,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppliesTo {
+    Repo,
+    /// The packages owning the matched paths.
+    Packages,
+    Names(Vec<String>),
+}
+
+impl Config {
+    /// Reads `release.toml` at the repository root; a missing file is the default configuration.
+    pub fn load(root: &Path) -> Result<Config, ConfigError> {
+        let file = root.join(FILE_NAME);
+        match fs_err::read_to_string(&file) {
+            Ok(text) => Config::parse(&file, &text),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Config::parse(&file, ""),
+            Err(error) => Err(ConfigError::Io(error)),
+        }
+    }
+
+    /// Parses and validates the text of a `release.toml`; `file` is used in messages only.
+    pub fn parse(file: &Path, text: &str) -> Result<Config, ConfigError> {
+        let wire: ConfigWire = toml_edit::de::from_str(text).map_err(|error| deserialize_error(file, text, &error))?;
+        let document = toml_edit::Document::parse(text.to_string()).ok();
+        let resolver = Resolver { file, text, document: document.as_ref() };
+        resolver.resolve(wire)
+    }
+}
+
+/// The JSON Schema of `release.toml`, as written to `docs/release.schema.json`.
+pub fn json_schema() -> String {
+    let schema = schemars::schema_for!(ConfigWire);
+    let mut text = serde_json::to_string_pretty(&schema).expect("a schema serializes");
+    text.push('\n');
+    text
+}
+
+fn deserialize_error(file: &Path, text: &str, error: &toml_edit::de::Error) -> ConfigError {
+    let (line, column) = match error.span() {
+        Some(span) => {
+            let (line, column) = line_column(text, span.start);
+            (Some(line), Some(column))
+        }
+        None => (None, None),
+    };
+    let location = Location { file: file.to_path_buf(), line, column };
+    let message = error.message().trim().to_string();
+    if let Some((key, expected)) = parse_unknown_field(&message) {
+        let hint = closest(&key, expected.iter().map(String::as_str))
+            .map(|candidate| format!("did you mean `{candidate}`?"))
+            .or_else(|| Some(format!("valid keys here: {}", expected.join(", "))));
+        return ConfigError::UnknownKey { location, key, hint };
+    }
+    ConfigError::Syntax { location, message }
+}
+
+/// Splits serde's "unknown field `x`, expected one of `a`, `b`" into the key and the valid keys.
+fn parse_unknown_field(message: &str) -> Option<(String, Vec<String>)> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (key, rest) = rest.split_once('`')?;
+    let expected = rest.split('`').skip(1).step_by(2).map(str::to_string).collect();
+    Some((key.to_string(), expected))
+}
+
+/// One step of a key path inside the document, used to find the line of a value.
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+struct Resolver<'a> {
+    file: &'a Path,
+    text: &'a str,
+    document: Option<&'a toml_edit::Document<String>>,
+}
+
+impl Resolver<'_> {
+    fn locate(&self, steps: &[Step<'_>]) -> Location {
+        let mut span = None;
+        if let Some(document) = self.document {
+            let mut item: Option<&toml_edit::Item> = Some(document.as_item());
+            let mut steps = steps.iter().peekable();
+            while let (Some(step), Some(current)) = (steps.next(), item) {
+                item = match step {
+                    Step::Key(key) => current.get(key),
+                    Step::Index(index) => match current {
+                        toml_edit::Item::ArrayOfTables(tables) => {
+                            // A table in an array has no item of its own: take its span, then
+                            // step into it with the next key.
+                            let table = tables.get(*index);
+                            span = table.and_then(toml_edit::Table::span).or(span);
+                            match (table, steps.next()) {
+                                (Some(table), Some(Step::Key(key))) => table.get(key),
+                                _ => None,
+                            }
+                        }
+                        other => other.get(*index),
+                    },
+                };
+                if let Some(found_span) = item.and_then(toml_edit::Item::span) {
+                    span = Some(found_span);
+                }
+            }
+        }
+        let (line, column) = match span {
+            Some(span) => {
+                let (line, column) = line_column(self.text, span.start);
+                (Some(line), Some(column))
+            }
+            None => (None, None),
+        };
+        Location { file: self.file.to_path_buf(), line, column }
+    }
+
+    fn invalid(&self, steps: &[Step<'_>], key: &str, message: String, hint: Option<String>) -> ConfigError {
+        ConfigError::Invalid { location: self.locate(steps), key: key.to_string(), message, hint }
+    }
+
+    fn check_globs(&self, steps: &[Step<'_>], key: &str, globs: &[String]) -> Result<(), ConfigError> {
+        for (index, glob) in globs.iter().enumerate() {
+            if let Err(error) = globset::GlobBuilder::new(glob).literal_separator(true).build() {
+                let mut at: Vec<Step<'_>> = steps.iter().map(Step::copy).collect();
+                at.push(Step::Index(index));
+                return Err(self.invalid(
+                    &at,
+                    key,
+                    format!("invalid glob `{glob}`: {}", error.kind()),
+                    Some("globs use `*` within a folder and `**` across folders, e.g. `apps/api/**`".into()),
+                ));
+            }
+            if glob.starts_with('/') || glob.split('/').any(|part| part == "..") {
+                let mut at: Vec<Step<'_>> = steps.iter().map(Step::copy).collect();
+                at.push(Step::Index(index));
+                return Err(self.invalid(
+                    &at,
+                    key,
+                    format!("glob `{glob}` leaves the repository"),
+                    Some("globs are relative to the repository root, without `/` or `..` at the start".into()),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn tag_template(&self, steps: &[Step<'_>], key: &str, text: &str) -> Result<TagTemplate, ConfigError> {
+        TagTemplate::parse(text).map_err(|message| {
+            self.invalid(steps, key, message, Some("write the version as `{version}`, e.g. `{name}-v{version}`".into()))
+        })
+    }
+
+    fn resolve(&self, wire: ConfigWire) -> Result<Config, ConfigError> {
+        let versioning = self.versioning(wire.versioning.unwrap_or_default())?;
+        let workspace = match wire.workspace {
+            Some(workspace) => {
+                self.check_globs(&[Step::Key("workspace"), Step::Key("ignore")], "workspace.ignore", &workspace.ignore)?;
+                Workspace {
+                    discover: workspace.discover.unwrap_or_else(|| Workspace::default().discover),
+                    ignore: workspace.ignore,
+                }
+            }
+            None => Workspace::default(),
+        };
+
+        let mut packages: Vec<PackageConfig> = Vec::new();
+        let mut names = BTreeSet::new();
+        for (index, package) in wire.package.into_iter().enumerate() {
+            let at = |key| [Step::Key("package"), Step::Index(index), Step::Key(key)];
+            if package.name.trim().is_empty() {
+                return Err(self.invalid(&at("name"), "package.name", "package name is empty".into(), None));
+            }
+            if !names.insert(package.name.clone()) {
+                return Err(self.invalid(
+                    &at("name"),
+                    "package.name",
+                    format!("two packages are named `{}`", package.name),
+                    Some("package names must be unique; merge the two entries or rename one".into()),
+                ));
+            }
+            if let Some(path) = &package.path
+                && (path.starts_with('/') || path.split('/').any(|part| part == ".."))
+            {
+                return Err(self.invalid(
+                    &at("path"),
+                    "package.path",
+                    format!("path `{path}` leaves the repository"),
+                    Some("paths are relative to the repository root".into()),
+                ));
+            }
+            self.check_globs(&at("include"), "package.include", &package.include)?;
+            self.check_globs(&at("exclude"), "package.exclude", &package.exclude)?;
+            let tag = match &package.tag {
+                Some(tag) => Some(self.tag_template(&at("tag"), "package.tag", tag)?),
+                None => None,
+            };
+            packages.push(PackageConfig {
+                location: self.locate(&[Step::Key("package"), Step::Index(index)]),
+                name: package.name,
+                path: package.path.map(|path| normalize_path(&path)),
+                include: package.include,
+                exclude: package.exclude,
+                tag,
+            });
+        }
+
+        let mut components = Vec::new();
+        for (name, globs) in wire.components {
+            self.check_globs(&[Step::Key("components"), Step::Key(&name)], &format!("components.{name}"), &globs)?;
+            components.push(Component { name, globs });
+        }
+
+        let repo = match wire.repo {
+            Some(repo) => Some(RepoConfig {
+                tag: self.tag_template(
+                    &[Step::Key("repo"), Step::Key("tag")],
+                    "repo.tag",
+                    repo.tag.as_deref().unwrap_or("v{version}"),
+                )?,
+                commits: repo.commits.unwrap_or(true),
+                packages: repo.packages.unwrap_or(true),
+            }),
+            None => None,
+        };
+
+        let mut rules = Vec::new();
+        for (index, rule) in wire.rule.into_iter().enumerate() {
+            let at = |key| [Step::Key("rule"), Step::Index(index), Step::Key(key)];
+            let selector = match (rule.paths, rule.components) {
+                (Some(_), Some(_)) => {
+                    return Err(self.invalid(
+                        &at("components"),
+                        "rule.components",
+                        format!("rule `{}` has both `paths` and `components`", rule.name),
+                        Some("split it into two rules".into()),
+                    ));
+                }
+                (Some(paths), None) => {
+                    self.check_globs(&at("paths"), "rule.paths", &paths)?;
+                    RuleSelector::Paths(paths)
+                }
+                (None, Some(names)) => {
+                    for name in &names {
+                        if !components.iter().any(|component| &component.name == name) {
+                            let known: Vec<&str> = components.iter().map(|component| component.name.as_str()).collect();
+                            let hint = match closest(name, known.iter().copied()) {
+                                Some(candidate) => format!("did you mean `{candidate}`?"),
+                                None if known.is_empty() => "define it under [components]".to_string(),
+                                None => format!("components defined: {}", known.join(", ")),
+                            };
+                            return Err(self.invalid(
+                                &at("components"),
+                                "rule.components",
+                                format!("unknown component `{name}`"),
+                                Some(hint),
+                            ));
+                        }
+                    }
+                    RuleSelector::Components { names, match_: rule.match_.unwrap_or(ComponentMatch::All) }
+                }
+                (None, None) if rule.breaking == Some(true) => RuleSelector::Any,
+                (None, None) => {
+                    return Err(self.invalid(
+                        &[Step::Key("rule"), Step::Index(index)],
+                        "rule",
+                        format!("rule `{}` matches nothing", rule.name),
+                        Some("add `paths = [..]`, `components = [..]` or `breaking = true`".into()),
+                    ));
+                }
+            };
+            if rule.match_.is_some() && !matches!(selector, RuleSelector::Components { .. }) {
+                return Err(self.invalid(
+                    &at("match"),
+                    "rule.match",
+                    "`match` only applies to `components`".into(),
+                    None,
+                ));
+            }
+            let applies_to = match rule.applies_to {
+                AppliesToWire::Keyword(keyword) => match keyword.as_str() {
+                    "repo" => AppliesTo::Repo,
+                    "packages" => AppliesTo::Packages,
+                    other => {
+                        return Err(self.invalid(
+                            &at("applies-to"),
+                            "rule.applies-to",
+                            format!("`{other}` is not a target"),
+                            Some("use \"repo\", \"packages\", or a list of package names like [\"api\"]".into()),
+                        ));
+                    }
+                },
+                AppliesToWire::Names(names) => AppliesTo::Names(names),
+            };
+            if applies_to == AppliesTo::Packages && matches!(selector, RuleSelector::Components { .. }) {
+                return Err(self.invalid(
+                    &at("applies-to"),
+                    "rule.applies-to",
+                    "a components rule cannot apply to \"packages\": it matches no single path".into(),
+                    Some("use \"repo\" or a list of package names".into()),
+                ));
+            }
+            rules.push(Rule {
+                location: self.locate(&[Step::Key("rule"), Step::Index(index)]),
+                name: rule.name,
+                selector,
+                breaking: rule.breaking.unwrap_or(false),
+                bump: rule.bump,
+                applies_to,
+            });
+        }
+
+        Ok(Config { file: self.file.to_path_buf(), versioning, workspace, packages, components, repo, rules })
+    }
+
+    fn versioning(&self, wire: wire::VersioningWire) -> Result<Versioning, ConfigError> {
+        let mut versioning = Versioning::default();
+        if let Some(initial) = wire.initial {
+            versioning.initial = semver::Version::parse(&initial).map_err(|error| {
+                self.invalid(
+                    &[Step::Key("versioning"), Step::Key("initial")],
+                    "versioning.initial",
+                    format!("`{initial}` is not a semantic version: {error}"),
+                    Some("write a full version such as \"0.1.0\"".into()),
+                )
+            })?;
+        }
+        if let Some(breaking) = wire.zero_major_breaking {
+            versioning.zero_major_breaking = match breaking {
+                ZeroMajorBreaking::Minor => Bump::Minor,
+                ZeroMajorBreaking::Major => Bump::Major,
+            };
+        }
+        if let Some(feature) = wire.zero_major_feature {
+            versioning.zero_major_feature = match feature {
+                ZeroMajorFeature::Patch => Bump::Patch,
+                ZeroMajorFeature::Minor => Bump::Minor,
+            };
+        }
+        if let Some(non_conventional) = wire.non_conventional {
+            versioning.non_conventional = non_conventional;
+        }
+        for (name, bump) in wire.types {
+            versioning.types.insert(name.to_ascii_lowercase(), bump);
+        }
+        if let Some(dependents) = wire.dependents {
+            versioning.dependents = dependents;
+        }
+        Ok(versioning)
+    }
+}
+
+impl Step<'_> {
+    fn copy(&self) -> Step<'_> {
+        match self {
+            Step::Key(key) => Step::Key(key),
+            Step::Index(index) => Step::Index(*index),
+        }
+    }
+}
+
+/// `./apps/api/` -> `apps/api`; the root is `.`.
+pub fn normalize_path(path: &str) -> String {
+    let parts: Vec<&str> = path.split('/').filter(|part| !part.is_empty() && *part != ".").collect();
+    if parts.is_empty() { ".".to_string() } else { parts.join("/") }
+}
+
+#[cfg(test)]
+mod tests;

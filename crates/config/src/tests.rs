@@ -1,0 +1,138 @@
+use std::path::Path;
+
+use super::*;
+
+fn parse(text: &str) -> Result<Config, ConfigError> {
+    Config::parse(Path::new("release.toml"), text)
+}
+
+fn error(text: &str) -> String {
+    parse(text).expect_err("the config should be refused").to_string()
+}
+
+#[test]
+fn empty_file_is_the_default_configuration() {
+    let config = parse("").unwrap();
+    assert_eq!(config.versioning.initial, semver::Version::new(0, 1, 0));
+    assert_eq!(config.versioning.types.get("feat"), Some(&Bump::Minor));
+    assert_eq!(config.versioning.types.get("chore"), None);
+    assert_eq!(config.workspace.discover, vec![Ecosystem::Cargo, Ecosystem::Npm, Ecosystem::Python]);
+    assert!(config.repo.is_none());
+}
+
+#[test]
+fn the_documented_contract_parses() {
+    let config = parse(
+        r#"
+[versioning]
+initial = "1.0.0"
+zero-major-breaking = "major"
+zero-major-feature = "minor"
+non-conventional = "patch"
+[versioning.types]
+Docs = "patch"
+
+[workspace]
+discover = []
+
+[[package]]
+name = "express-api"
+path = "./apps/express-api/"
+include = ["proto/**"]
+exclude = ["apps/express-api/docs/**"]
+tag = "express-api@v{version}"
+
+[components]
+backend = ["apps/express-api/**"]
+infra = ["infrastructure/**"]
+
+[repo]
+tag = "v{version}"
+
+[[rule]]
+name = "infrastructure changes break compatibility"
+paths = ["infrastructure/**"]
+bump = "major"
+applies-to = "repo"
+
+[[rule]]
+name = "backend"
+components = ["backend", "infra"]
+match = "any"
+bump = "minor"
+applies-to = ["express-api"]
+"#,
+    )
+    .unwrap();
+    assert_eq!(config.versioning.zero_major_breaking, Bump::Major);
+    assert_eq!(config.versioning.zero_major_feature, Bump::Minor);
+    assert_eq!(config.versioning.types.get("docs"), Some(&Bump::Patch));
+    assert!(config.workspace.discover.is_empty());
+    assert_eq!(config.packages[0].path.as_deref(), Some("apps/express-api"));
+    assert_eq!(config.packages[0].tag.as_ref().unwrap().render("x", "1.0.0"), "express-api@v1.0.0");
+    assert_eq!(config.rules[0].applies_to, AppliesTo::Repo);
+    assert!(matches!(
+        &config.rules[1].selector,
+        RuleSelector::Components { names, match_: ComponentMatch::Any } if names.len() == 2
+    ));
+    assert_eq!(config.rules[1].applies_to, AppliesTo::Names(vec!["express-api".into()]));
+}
+
+#[test]
+fn bad_input_names_file_line_and_key() {
+    let cases = [
+        ("[versioning\n", "release.toml:1:12: invalid TOML"),
+        (
+            "[[package]]\nname = \"a\"\nnmae = \"b\"\n",
+            "release.toml:3:1: unknown key `nmae` (hint: did you mean `name`?)",
+        ),
+        (
+            "[[rule]]\nname = \"r\"\npaths = [\"a/**\"]\nbump = \"major\"\napplies_to = \"repo\"\n",
+            "release.toml:5:1: unknown key `applies_to` (hint: did you mean `applies-to`?)",
+        ),
+        (
+            "[[rule]]\nname = \"r\"\npaths = [\"ok/**\", \"a/[b\"]\nbump = \"major\"\napplies-to = \"repo\"\n",
+            "release.toml:3:19: `rule.paths`: invalid glob `a/[b`: unclosed character class; missing",
+        ),
+        (
+            "[[package]]\nname = \"a\"\n[[package]]\nname = \"a\"\n",
+            "release.toml:4:8: `package.name`: two packages are named `a`",
+        ),
+        ("[repo]\ntag = \"release\"\n", "release.toml:2:7: `repo.tag`: tag template `release` has no `{version}`"),
+        ("[versioning]\ninitial = \"1.0\"\n", "release.toml:2:11: `versioning.initial`: `1.0` is not a semantic version"),
+        (
+            "[components]\nbackend = [\"a/**\"]\n[[rule]]\nname = \"r\"\ncomponents = [\"bakend\"]\nbump = \"minor\"\napplies-to = \"repo\"\n",
+            "release.toml:5:14: `rule.components`: unknown component `bakend` (hint: did you mean `backend`?)",
+        ),
+        (
+            "[[rule]]\nname = \"r\"\npaths = [\"a/**\"]\nbump = \"huge\"\napplies-to = \"repo\"\n",
+            "release.toml:4:8: invalid TOML: unknown variant `huge`, expected one of `none`, `patch`, `minor`, `major`",
+        ),
+        (
+            "[[rule]]\nname = \"r\"\npaths = [\"a/**\"]\nbump = \"major\"\napplies-to = \"everyone\"\n",
+            "release.toml:5:14: `rule.applies-to`: `everyone` is not a target",
+        ),
+        (
+            "[[package]]\nname = \"a\"\npath = \"../elsewhere\"\n",
+            "release.toml:3:8: `package.path`: path `../elsewhere` leaves the repository",
+        ),
+    ];
+    for (text, expected) in cases {
+        let message = error(text);
+        assert!(message.starts_with(expected), "for:\n{text}\nexpected: {expected}\n     got: {message}");
+    }
+}
+
+#[test]
+fn json_schema_in_docs_is_up_to_date() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/release.schema.json");
+    let expected = json_schema();
+    let actual = fs_err::read_to_string(&path).unwrap_or_default();
+    if actual != expected {
+        if std::env::var_os("RELEASE_BLESS").is_some() {
+            fs_err::write(&path, &expected).unwrap();
+        } else {
+            panic!("docs/release.schema.json is out of date: run `cargo xtask codegen` (or RELEASE_BLESS=1 cargo test)");
+        }
+    }
+}

@@ -1,0 +1,179 @@
+//! The wire format of `release.toml`: exactly what a user may write, nothing more.
+//!
+//! Every struct denies unknown fields, so a typo is an error that names the key. No `flatten`:
+//! it silently turns `deny_unknown_fields` off.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+/// The whole `release.toml`.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[schemars(title = "release.toml")]
+pub struct ConfigWire {
+    /// How commits turn into version bumps.
+    pub versioning: Option<VersioningWire>,
+    /// Which ecosystems packages are discovered from.
+    pub workspace: Option<WorkspaceWire>,
+    /// Explicit packages; an entry also overrides a discovered package of the same name.
+    #[serde(default)]
+    pub package: Vec<PackageWire>,
+    /// Named groups of paths (globs), used by rules and shown in the plan.
+    #[serde(default)]
+    pub components: BTreeMap<String, Vec<String>>,
+    /// Present when the repository has a version and a tag of its own.
+    pub repo: Option<RepoWire>,
+    /// Path rules: a minimum bump for packages or the repository.
+    #[serde(default)]
+    pub rule: Vec<RuleWire>,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct VersioningWire {
+    /// Version of a package that has never been released and has no version in a manifest.
+    pub initial: Option<String>,
+    /// On 0.x, what a breaking change bumps.
+    pub zero_major_breaking: Option<ZeroMajorBreaking>,
+    /// On 0.x, what a feature bumps.
+    pub zero_major_feature: Option<ZeroMajorFeature>,
+    /// What a commit that is not a conventional commit does.
+    pub non_conventional: Option<NonConventional>,
+    /// Commit type -> bump. Defaults: feat = minor, fix = patch, perf = patch, others none.
+    #[serde(default)]
+    pub types: BTreeMap<String, Bump>,
+    /// What the dependents of a bumped package get.
+    pub dependents: Option<Dependents>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ZeroMajorBreaking {
+    Minor,
+    Major,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ZeroMajorFeature {
+    Patch,
+    Minor,
+}
+
+/// What a commit that does not follow Conventional Commits does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum NonConventional {
+    /// It releases nothing.
+    Ignore,
+    /// It is a patch for the packages it touches.
+    Patch,
+    /// `release plan` fails and names the commit.
+    Error,
+}
+
+/// What the dependents of a bumped package get.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Dependents {
+    None,
+    Patch,
+    Same,
+}
+
+/// A semantic version bump.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Bump {
+    None,
+    Patch,
+    Minor,
+    Major,
+}
+
+/// A package ecosystem that `release` can discover packages from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Ecosystem {
+    Cargo,
+    Npm,
+    Python,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct WorkspaceWire {
+    /// Ecosystems to discover packages from; `[]` turns discovery off.
+    pub discover: Option<Vec<Ecosystem>>,
+    /// Globs of manifests or folders that discovery skips (vendored code, examples).
+    #[serde(default)]
+    pub ignore: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PackageWire {
+    /// The package name; matches a discovered package of the same name.
+    pub name: String,
+    /// The folder the package owns (`path/**`), relative to the repository root.
+    pub path: Option<String>,
+    /// Extra paths (globs) that also release this package, such as shared code.
+    #[serde(default)]
+    pub include: Vec<String>,
+    /// Paths (globs) inside the package that do not release it.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// Tag template; default `{name}-v{version}`, or `v{version}` for a single-package repository.
+    pub tag: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RepoWire {
+    /// Tag template of the repository-level version; default `v{version}`.
+    pub tag: Option<String>,
+    /// Whether conventional commits anywhere in the repository bump its version directly
+    /// (default true). Set `commits = false` and `packages = false` when only rules decide.
+    pub commits: Option<bool>,
+    /// Whether the repository's bump is at least the highest bump of its packages (default true).
+    pub packages: Option<bool>,
+}
+
+/// A rule's target: the repository, the packages owning the matched paths, or named packages.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum AppliesToWire {
+    /// `"repo"` or `"packages"`.
+    Keyword(String),
+    /// Package names.
+    Names(Vec<String>),
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RuleWire {
+    /// Shown as the reason of the bump.
+    pub name: String,
+    /// The rule matches when a commit in the range changes a path matching one of these globs.
+    pub paths: Option<Vec<String>>,
+    /// The rule matches when these components were all (or any, see `match`) touched in the range.
+    pub components: Option<Vec<String>>,
+    /// For `components`: `"all"` (default) or `"any"`.
+    #[serde(rename = "match")]
+    pub match_: Option<ComponentMatch>,
+    /// Only breaking commits count for this rule.
+    pub breaking: Option<bool>,
+    /// The minimum bump the rule gives.
+    pub bump: Bump,
+    /// `"repo"`, `"packages"` (those owning the matched paths), or a list of package names.
+    pub applies_to: AppliesToWire,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ComponentMatch {
+    All,
+    Any,
+}

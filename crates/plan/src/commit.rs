@@ -1,0 +1,187 @@
+//! Conventional commit parsing, with the normalisation git's stored messages need.
+
+use conventional_commit_parser::commit::CommitType;
+
+/// What a commit message says, once parsed.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ParsedCommit {
+    /// Lowercase commit type (`feat`, `fix`, ...); `None` when the message is not conventional.
+    pub kind: Option<String>,
+    pub scope: Option<String>,
+    /// The summary line without the type prefix and without a trailing `(#123)`.
+    pub summary: String,
+    pub body: Option<String>,
+    pub breaking: bool,
+    /// The text of `BREAKING CHANGE:` footers, or the summary for a `!` commit.
+    pub breaking_description: Option<String>,
+    /// The pull request number of a squash merge, `feat: x (#123)`.
+    pub pr: Option<u64>,
+    /// A `Release-As: x.y.z` footer.
+    pub release_as: Option<String>,
+    /// For a revert: the commit id it reverts (`This reverts commit <id>.`).
+    pub reverts: Option<String>,
+}
+
+impl ParsedCommit {
+    pub fn is_conventional(&self) -> bool {
+        self.kind.is_some()
+    }
+}
+
+/// Parses a commit message as git stores it (trailing newline, maybe CRLF).
+pub fn parse_message(message: &str) -> ParsedCommit {
+    let normalized = message.replace("\r\n", "\n");
+    let normalized = normalized.trim_end();
+    let first_line = normalized.lines().next().unwrap_or("").trim_end();
+    let reverts = reverted_commit(normalized);
+
+    if !looks_conventional(first_line) {
+        let (summary, pr) = split_pr(first_line.strip_prefix("Revert ").map_or(first_line, |rest| rest));
+        let summary = if first_line.starts_with("Revert ") { first_line.to_string() } else { summary };
+        return ParsedCommit { summary, pr, reverts, ..ParsedCommit::default() };
+    }
+
+    match conventional_commit_parser::parse(normalized) {
+        Ok(commit) => {
+            let kind = match &commit.commit_type {
+                CommitType::Feature => "feat".to_string(),
+                CommitType::BugFix => "fix".to_string(),
+                CommitType::Chore => "chore".to_string(),
+                CommitType::Revert => "revert".to_string(),
+                CommitType::Performances => "perf".to_string(),
+                CommitType::Documentation => "docs".to_string(),
+                CommitType::Style => "style".to_string(),
+                CommitType::Refactor => "refactor".to_string(),
+                CommitType::Test => "test".to_string(),
+                CommitType::Build => "build".to_string(),
+                CommitType::Ci => "ci".to_string(),
+                CommitType::Custom(other) => other.to_ascii_lowercase(),
+            };
+            let (summary, pr) = split_pr(commit.summary.trim());
+            let breaking_footers: Vec<&str> = commit
+                .footers
+                .iter()
+                .filter(|footer| footer.is_breaking_change())
+                .map(|footer| footer.content.trim())
+                .collect();
+            let breaking = commit.is_breaking_change || first_line.split(':').next().is_some_and(|head| head.ends_with('!'));
+            let breaking_description = if !breaking_footers.is_empty() {
+                Some(breaking_footers.join("\n\n"))
+            } else if breaking {
+                Some(summary.clone())
+            } else {
+                None
+            };
+            let release_as = commit
+                .footers
+                .iter()
+                .find(|footer| footer.token.eq_ignore_ascii_case("release-as"))
+                .map(|footer| footer.content.trim().to_string());
+            ParsedCommit {
+                kind: Some(kind),
+                scope: commit.scope.map(|scope| scope.trim().to_string()),
+                summary,
+                body: commit.body,
+                breaking,
+                breaking_description,
+                pr,
+                release_as,
+                reverts,
+            }
+        }
+        Err(_) => {
+            let (summary, pr) = split_pr(first_line);
+            ParsedCommit { summary, pr, reverts, ..ParsedCommit::default() }
+        }
+    }
+}
+
+/// A cheap check of the first line's shape (`type(scope)!: summary`), so the full parser only runs
+/// on messages that can be conventional. Most of a big history's cost would otherwise be errors.
+fn looks_conventional(first_line: &str) -> bool {
+    let Some((head, rest)) = first_line.split_once(':') else { return false };
+    if !rest.starts_with(' ') || rest.trim().is_empty() {
+        return false;
+    }
+    let head = head.strip_suffix('!').unwrap_or(head);
+    let (kind, scope) = match head.split_once('(') {
+        Some((kind, scope)) => match scope.strip_suffix(')') {
+            Some(scope) if !scope.contains(['(', ')']) && !scope.trim().is_empty() => (kind, Some(scope)),
+            _ => return false,
+        },
+        None => (head, None),
+    };
+    !kind.is_empty() && kind.bytes().all(|byte| byte.is_ascii_alphabetic()) && scope.is_none_or(|scope| !scope.is_empty())
+}
+
+/// `add x (#123)` -> (`add x`, 123).
+fn split_pr(summary: &str) -> (String, Option<u64>) {
+    let trimmed = summary.trim_end();
+    if let Some(rest) = trimmed.strip_suffix(')')
+        && let Some(start) = rest.rfind("(#")
+    {
+        let digits = &rest[start + 2..];
+        if !digits.is_empty() && digits.bytes().all(|byte| byte.is_ascii_digit()) {
+            return (rest[..start].trim_end().to_string(), digits.parse().ok());
+        }
+    }
+    (trimmed.to_string(), None)
+}
+
+/// Finds git's `This reverts commit <id>.` line.
+fn reverted_commit(message: &str) -> Option<String> {
+    message.lines().find_map(|line| {
+        let rest = line.trim().strip_prefix("This reverts commit ")?;
+        let id: String = rest.chars().take_while(char::is_ascii_hexdigit).collect();
+        (id.len() >= 7).then_some(id.to_ascii_lowercase())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_what_git_stores() {
+        let check = |message: &str, kind: Option<&str>, summary: &str, breaking: bool| {
+            let parsed = parse_message(message);
+            assert_eq!(parsed.kind.as_deref(), kind, "{message:?}");
+            assert_eq!(parsed.summary, summary, "{message:?}");
+            assert_eq!(parsed.breaking, breaking, "{message:?}");
+        };
+        check("feat: add x\n", Some("feat"), "add x", false);
+        check("feat(api): add x\r\n\r\nbody\r\n", Some("feat"), "add x", false);
+        check("Feat: capital type\n", Some("feat"), "capital type", false);
+        check("fix!: drop y\n", Some("fix"), "drop y", true);
+        check("feat(api)!: drop y\n", Some("feat"), "drop y", true);
+        check("refactor: z\n\nBREAKING CHANGE: the api moved\n", Some("refactor"), "z", true);
+        check("refactor: z\n\nBREAKING-CHANGE: the api moved\n", Some("refactor"), "z", true);
+        check("update readme\n", None, "update readme", false);
+        check("Merge pull request #12 from a/b\n", None, "Merge pull request #12 from a/b", false);
+        check("feat : spaced\n", None, "feat : spaced", false);
+        check("wip:\n", None, "wip:", false);
+    }
+
+    #[test]
+    fn footers_and_squash_numbers() {
+        let parsed = parse_message("feat(ui): add button (#123)\n\nsome body\n\nRelease-As: 2.0.0\n");
+        assert_eq!(parsed.summary, "add button");
+        assert_eq!(parsed.pr, Some(123));
+        assert_eq!(parsed.scope.as_deref(), Some("ui"));
+        assert_eq!(parsed.release_as.as_deref(), Some("2.0.0"));
+        let parsed = parse_message("fix: x\n\nBREAKING CHANGE: config keys renamed\n");
+        assert_eq!(parsed.breaking_description.as_deref(), Some("config keys renamed"));
+    }
+
+    #[test]
+    fn reverts_name_their_commit() {
+        let parsed = parse_message(
+            "Revert \"feat: add x\"\n\nThis reverts commit 0123456789abcdef0123456789abcdef01234567.\n",
+        );
+        assert_eq!(parsed.kind, None);
+        assert_eq!(parsed.reverts.as_deref(), Some("0123456789abcdef0123456789abcdef01234567"));
+        let parsed = parse_message("revert: add x\n\nThis reverts commit abcdef1234567.\n");
+        assert_eq!(parsed.kind.as_deref(), Some("revert"));
+        assert_eq!(parsed.reverts.as_deref(), Some("abcdef1234567"));
+    }
+}

@@ -1,0 +1,472 @@
+//! Release planning: from commits (already walked) and packages (already discovered) to the next
+//! version of every package and of the repository, with every reason for every bump.
+//!
+//! This crate is pure: plain data in, plain data out. It never touches git or the file system,
+//! so every rule of the bump logic is tested with tables.
+//!
+//! ```
+//! use release_plan::{bump_version, Bump};
+//! let next = bump_version(&semver::Version::new(1, 2, 3), Bump::Minor);
+//! assert_eq!(next.to_string(), "1.3.0");
+//! ```
+
+mod commit;
+mod model;
+mod route;
+mod version;
+
+use std::collections::{BTreeSet, HashMap};
+
+use release_config::{AppliesTo, ComponentMatch, Config, Dependents, NonConventional, RuleSelector};
+
+pub use commit::{ParsedCommit, parse_message};
+pub use model::{
+    CommitEntry, CommitInput, PackageInput, PackagePlan, Plan, PlanInput, Reason, Release, RepoInput, RepoPlan,
+    SCHEMA_VERSION, bump_name, short,
+};
+pub use release_config::Bump;
+pub use route::{OwnedGlobs, RouteSpec, Router, glob};
+pub use version::{bump_version, classify, next_pre_release, zero_major};
+
+/// Errors the planner finds in its input.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error(
+        "commit {} is not a conventional commit: \"{summary}\" (hint: `non-conventional = \"error\"` is set in release.toml; reword the commit, or set it to \"ignore\" or \"patch\")",
+        short(.sha)
+    )]
+    NonConventional { sha: String, summary: String },
+
+    #[error("{location}: rule `{rule}` applies to unknown package `{name}`{}", hint(.suggestion))]
+    UnknownPackage { location: release_config::Location, rule: String, name: String, suggestion: Option<String> },
+
+    #[error("invalid glob: {0}")]
+    Glob(#[from] globset::Error),
+}
+
+fn hint(suggestion: &Option<String>) -> String {
+    suggestion.as_ref().map(|name| format!(" (hint: did you mean `{name}`?)")).unwrap_or_default()
+}
+
+/// Where the reasons of one target (a package, or the repository) are collected.
+#[derive(Default)]
+struct Target {
+    reasons: Vec<Reason>,
+    commits: Vec<CommitEntry>,
+    /// Rules already recorded (one reason per rule).
+    rules_seen: BTreeSet<usize>,
+    /// Per component rule: the components touched so far.
+    touched: HashMap<usize, BTreeSet<usize>>,
+    override_version: Option<(String, semver::Version)>,
+}
+
+/// Computes the plan.
+pub fn plan(input: &PlanInput<'_>) -> Result<Plan, PlanError> {
+    let config = input.config;
+    let router = Router::new(input.packages.iter().map(|package| RouteSpec {
+        path: &package.path,
+        include: &package.include,
+        exclude: &package.exclude,
+    }))?;
+    let components = OwnedGlobs::new(
+        config
+            .components
+            .iter()
+            .enumerate()
+            .flat_map(|(index, component)| component.globs.iter().map(move |glob| (index, glob.as_str()))),
+    )?;
+    let rule_globs: Vec<Option<OwnedGlobs>> = config
+        .rules
+        .iter()
+        .map(|rule| match &rule.selector {
+            RuleSelector::Paths(globs) => OwnedGlobs::new(globs.iter().map(|glob| (0, glob.as_str()))).map(Some),
+            _ => Ok(None),
+        })
+        .collect::<Result<_, _>>()?;
+    let package_index: HashMap<&str, usize> =
+        input.packages.iter().enumerate().map(|(index, package)| (package.name.as_str(), index)).collect();
+    for rule in &config.rules {
+        if let AppliesTo::Names(names) = &rule.applies_to {
+            for name in names {
+                if !package_index.contains_key(name.as_str()) {
+                    return Err(PlanError::UnknownPackage {
+                        location: rule.location.clone(),
+                        rule: rule.name.clone(),
+                        name: name.clone(),
+                        suggestion: closest_name(name, input.packages.iter().map(|package| package.name.as_str())),
+                    });
+                }
+            }
+        }
+    }
+
+    let cancelled = cancelled_by_reverts(&input.commits);
+    let mut warnings = Vec::new();
+    let mut packages: Vec<Target> = input.packages.iter().map(|_| Target::default()).collect();
+    let mut repo = Target::default();
+    let mut repo_components = BTreeSet::new();
+    let (mut scratch, mut owners, mut component_hits) = (Vec::new(), Vec::new(), Vec::new());
+
+    for (commit_index, commit) in input.commits.iter().enumerate() {
+        if cancelled.contains(&commit_index) {
+            continue;
+        }
+        let parsed = &commit.parsed;
+        // A merge commit counts only when its own message is conventional; the commits it brings
+        // in are walked themselves.
+        if commit.is_merge && !parsed.is_conventional() {
+            continue;
+        }
+        let in_any_range = commit.in_repo_range || commit.in_package_range.iter().any(|&inside| inside);
+        if !in_any_range {
+            continue;
+        }
+        let bump = commit_bump(config, parsed);
+        if !parsed.is_conventional() && config.versioning.non_conventional == NonConventional::Error {
+            return Err(PlanError::NonConventional { sha: commit.sha.clone(), summary: parsed.summary.clone() });
+        }
+        let entry = CommitEntry {
+            sha: commit.sha.clone(),
+            kind: parsed.kind.clone(),
+            scope: parsed.scope.clone(),
+            breaking: parsed.breaking,
+            summary: parsed.summary.clone(),
+            pr: parsed.pr,
+            bump,
+            breaking_description: parsed.breaking_description.clone(),
+        };
+        let commit_reason = Reason::Commit {
+            bump,
+            sha: commit.sha.clone(),
+            kind: parsed.kind.clone(),
+            breaking: parsed.breaking,
+            summary: parsed.summary.clone(),
+        };
+
+        // Which packages and components the commit touches, within their ranges.
+        let mut touched_packages = BTreeSet::new();
+        let mut touched_components = BTreeSet::new();
+        for path in &commit.paths {
+            router.route(path, &mut scratch, &mut owners);
+            touched_packages.extend(owners.iter().copied().filter(|&owner| commit.in_package_range[owner]));
+            components.owners(path, &mut component_hits);
+            touched_components.extend(component_hits.iter().copied());
+        }
+
+        for &index in &touched_packages {
+            let target = &mut packages[index];
+            target.commits.push(entry.clone());
+            if bump > Bump::None {
+                target.reasons.push(commit_reason.clone());
+            }
+            record_override(target, commit, &input.packages[index].name, &mut warnings);
+        }
+        if commit.in_repo_range {
+            repo_components.extend(touched_components.iter().copied());
+            repo.commits.push(entry.clone());
+            if bump > Bump::None && config.repo.as_ref().is_some_and(|repo| repo.commits) {
+                repo.reasons.push(commit_reason.clone());
+            }
+        }
+
+        for (rule_index, rule) in config.rules.iter().enumerate() {
+            if rule.breaking && !parsed.breaking {
+                continue;
+            }
+            match &rule.selector {
+                RuleSelector::Components { .. } => {
+                    let add = |target: &mut Target| {
+                        target.touched.entry(rule_index).or_default().extend(touched_components.iter().copied());
+                    };
+                    match &rule.applies_to {
+                        AppliesTo::Repo if commit.in_repo_range => add(&mut repo),
+                        AppliesTo::Names(names) => {
+                            for name in names {
+                                let index = package_index[name.as_str()];
+                                if commit.in_package_range[index] {
+                                    add(&mut packages[index]);
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                RuleSelector::Paths(_) | RuleSelector::Any => {
+                    let globs = rule_globs[rule_index].as_ref();
+                    for path in &commit.paths {
+                        if globs.is_some_and(|globs| !globs.is_match(path)) {
+                            continue;
+                        }
+                        let reason = || Reason::PathRule {
+                            bump: rule.bump,
+                            rule: rule.name.clone(),
+                            path: path.clone(),
+                            sha: commit.sha.clone(),
+                        };
+                        let add = |target: &mut Target| {
+                            if target.rules_seen.insert(rule_index) {
+                                target.reasons.push(reason());
+                            }
+                        };
+                        match &rule.applies_to {
+                            AppliesTo::Repo if commit.in_repo_range => add(&mut repo),
+                            AppliesTo::Repo => {}
+                            AppliesTo::Packages => {
+                                router.route(path, &mut scratch, &mut owners);
+                                for &owner in &owners {
+                                    if commit.in_package_range[owner] {
+                                        add(&mut packages[owner]);
+                                    }
+                                }
+                            }
+                            AppliesTo::Names(names) => {
+                                for name in names {
+                                    let index = package_index[name.as_str()];
+                                    if commit.in_package_range[index] {
+                                        add(&mut packages[index]);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // Component rules are decided over the whole range.
+    for target in packages.iter_mut().chain(std::iter::once(&mut repo)) {
+        for (&rule_index, touched) in &target.touched {
+            let rule = &config.rules[rule_index];
+            let RuleSelector::Components { names, match_ } = &rule.selector else { continue };
+            let wanted: Vec<usize> = names
+                .iter()
+                .filter_map(|name| config.components.iter().position(|component| &component.name == name))
+                .collect();
+            let hit: Vec<String> =
+                wanted.iter().filter(|index| touched.contains(index)).map(|&index| config.components[index].name.clone()).collect();
+            let matched = match match_ {
+                ComponentMatch::All => hit.len() == wanted.len(),
+                ComponentMatch::Any => !hit.is_empty(),
+            };
+            if matched {
+                target.reasons.push(Reason::ComponentRule { bump: rule.bump, rule: rule.name.clone(), components: hit });
+            }
+        }
+    }
+
+    // Dependents follow their dependencies, to a fixed point.
+    if config.versioning.dependents != Dependents::None {
+        loop {
+            let bumps: Vec<Bump> = packages.iter().map(raw_bump).collect();
+            let mut changed = false;
+            for (index, package) in input.packages.iter().enumerate() {
+                for dependency in &package.dependencies {
+                    let Some(&dependency_index) = package_index.get(dependency.as_str()) else { continue };
+                    if dependency_index == index || bumps[dependency_index] == Bump::None {
+                        continue;
+                    }
+                    let bump = match config.versioning.dependents {
+                        Dependents::Same => bumps[dependency_index],
+                        _ => Bump::Patch,
+                    };
+                    let reasons = &mut packages[index].reasons;
+                    match reasons.iter_mut().find(
+                        |reason| matches!(reason, Reason::Dependency { package, .. } if package == dependency),
+                    ) {
+                        Some(Reason::Dependency { bump: existing, .. }) if *existing < bump => {
+                            *existing = bump;
+                            changed = true;
+                        }
+                        Some(_) => {}
+                        None => {
+                            reasons.push(Reason::Dependency { bump, package: dependency.clone() });
+                            changed = true;
+                        }
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+    }
+
+    let mut package_plans = Vec::new();
+    for (package, mut target) in input.packages.iter().zip(packages) {
+        let current = match (&package.previous, &package.manifest_version) {
+            (Some(release), _) => release.version.clone(),
+            (None, Some(version)) => version.clone(),
+            (None, None) => config.versioning.initial.clone(),
+        };
+        if let Some((_, version)) = &target.override_version {
+            for reason in &mut target.reasons {
+                if let Reason::Override { bump, .. } = reason {
+                    *bump = classify(&current, version);
+                }
+            }
+        }
+        Reason::sort(&mut target.reasons);
+        let raw = raw_bump(&target);
+        let (next, bump) = next_version(config, &current, raw, target.override_version.as_ref(), &package.tagged_versions, input.pre.as_deref());
+        let component_names = config
+            .components
+            .iter()
+            .filter(|component| package_in_component(&package.path, component))
+            .map(|component| component.name.clone())
+            .collect();
+        package_plans.push(PackagePlan {
+            name: package.name.clone(),
+            path: package.path.clone(),
+            components: component_names,
+            current_version: current.to_string(),
+            next_version: next.to_string(),
+            bump,
+            previous_tag: package.previous.as_ref().map(|release| release.tag.clone()),
+            next_tag: (next != current).then(|| package.tag.render(&package.name, &next.to_string())),
+            commits: target.commits,
+            reasons: target.reasons,
+        });
+    }
+
+    let repo_plan = match (&config.repo, &input.repo) {
+        (Some(repo_config), Some(repo_input)) => {
+            if repo_config.packages {
+                for plan in &package_plans {
+                    let raw = plan.reasons.first().map_or(Bump::None, Reason::bump);
+                    if raw > Bump::None {
+                        repo.reasons.push(Reason::Package { bump: raw, package: plan.name.clone() });
+                    }
+                }
+            }
+            Reason::sort(&mut repo.reasons);
+            let current = repo_input.previous.as_ref().map_or_else(|| config.versioning.initial.clone(), |release| release.version.clone());
+            let raw = raw_bump(&repo);
+            let (next, bump) = next_version(config, &current, raw, None, &repo_input.tagged_versions, input.pre.as_deref());
+            Some(RepoPlan {
+                current_version: current.to_string(),
+                next_version: next.to_string(),
+                bump,
+                previous_tag: repo_input.previous.as_ref().map(|release| release.tag.clone()),
+                next_tag: (next != current).then(|| repo_config.tag.render("", &next.to_string())),
+                components: repo_components.iter().map(|&index| config.components[index].name.clone()).collect(),
+                reasons: repo.reasons,
+            })
+        }
+        _ => None,
+    };
+
+    Ok(Plan { schema_version: SCHEMA_VERSION, head: input.head.clone(), packages: package_plans, repo: repo_plan, warnings })
+}
+
+/// The bump a commit asks for, before the 0.x rules.
+pub fn commit_bump(config: &Config, parsed: &ParsedCommit) -> Bump {
+    match &parsed.kind {
+        Some(_) if parsed.breaking => Bump::Major,
+        Some(kind) => config.versioning.types.get(kind).copied().unwrap_or(Bump::None),
+        None => match config.versioning.non_conventional {
+            NonConventional::Patch => Bump::Patch,
+            NonConventional::Ignore | NonConventional::Error => Bump::None,
+        },
+    }
+}
+
+fn raw_bump(target: &Target) -> Bump {
+    target.reasons.iter().map(Reason::bump).max().unwrap_or(Bump::None)
+}
+
+fn next_version(
+    config: &Config,
+    current: &semver::Version,
+    raw: Bump,
+    override_version: Option<&(String, semver::Version)>,
+    tagged: &[semver::Version],
+    pre: Option<&str>,
+) -> (semver::Version, Bump) {
+    let stable = match override_version {
+        Some((_, version)) => version.clone(),
+        None => {
+            let bump = zero_major(&config.versioning, current, raw);
+            if bump == Bump::None {
+                return (current.clone(), Bump::None);
+            }
+            bump_version(current, bump)
+        }
+    };
+    let bump = classify(current, &stable);
+    let next = match pre {
+        Some(label) => next_pre_release(&stable, label, tagged),
+        None => stable,
+    };
+    (next, bump)
+}
+
+fn record_override(target: &mut Target, commit: &CommitInput, package: &str, warnings: &mut Vec<String>) {
+    let Some(text) = &commit.parsed.release_as else { return };
+    if target.override_version.is_some() {
+        return; // the newest Release-As wins; commits come newest first
+    }
+    match semver::Version::parse(text.trim_start_matches('v')) {
+        Ok(version) => {
+            // The bump is filled in once the current version is known.
+            target.reasons.push(Reason::Override { bump: Bump::None, sha: commit.sha.clone(), version: version.to_string() });
+            target.override_version = Some((commit.sha.clone(), version));
+        }
+        Err(_) => warnings.push(format!(
+            "commit {}: `Release-As: {text}` for {package} is not a semantic version; ignored",
+            short(&commit.sha)
+        )),
+    }
+}
+
+/// Reverts inside the history cancel the commit they revert, and themselves. Newest first, so a
+/// revert of a revert brings the original back.
+fn cancelled_by_reverts(commits: &[CommitInput]) -> BTreeSet<usize> {
+    let mut cancelled = BTreeSet::new();
+    for (index, commit) in commits.iter().enumerate() {
+        if cancelled.contains(&index) {
+            continue;
+        }
+        let Some(target) = &commit.parsed.reverts else { continue };
+        if let Some(reverted) =
+            commits.iter().enumerate().skip(index + 1).find(|(_, other)| other.sha.starts_with(target.as_str()))
+        {
+            cancelled.insert(index);
+            cancelled.insert(reverted.0);
+        }
+    }
+    cancelled
+}
+
+/// A package is in a component when a file directly in its folder matches the component's globs.
+fn package_in_component(path: &str, component: &release_config::Component) -> bool {
+    let probe = if path == "." { "__release_probe__".to_string() } else { format!("{path}/__release_probe__") };
+    component.globs.iter().filter_map(|pattern| glob(pattern).ok()).any(|glob| glob.compile_matcher().is_match(&probe))
+}
+
+fn closest_name<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    candidates
+        .into_iter()
+        .map(|candidate| (levenshtein(name, candidate), candidate))
+        .filter(|(distance, candidate)| *distance <= 2.max(candidate.len() / 3))
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| candidate.to_string())
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let current = row[j + 1];
+            row[j + 1] = (row[j] + 1).min(current + 1).min(previous + usize::from(ca != *cb));
+            previous = current;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,231 @@
+//! The plan's input and output: plain data, no git, no file system.
+
+use release_config::Bump;
+use serde::Serialize;
+
+use crate::commit::ParsedCommit;
+
+/// The version of the JSON document `release plan --format json` prints.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A package as the planner sees it.
+#[derive(Debug, Clone)]
+pub struct PackageInput {
+    pub name: String,
+    /// Folder relative to the repository root; `.` for the root.
+    pub path: String,
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+    /// The version the manifest states, if the package has a manifest with a version.
+    pub manifest_version: Option<semver::Version>,
+    pub tag: release_config::TagTemplate,
+    /// The last stable release reachable from the head, if any.
+    pub previous: Option<Release>,
+    /// Versions of every tag of this package (pre-releases too), to number the next pre-release.
+    pub tagged_versions: Vec<semver::Version>,
+    /// Names of the workspace packages this one depends on (not dev-dependencies).
+    pub dependencies: Vec<String>,
+}
+
+/// A release found in the tags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Release {
+    pub tag: String,
+    pub version: semver::Version,
+}
+
+/// The repository-level version, when `[repo]` is configured.
+#[derive(Debug, Clone)]
+pub struct RepoInput {
+    pub previous: Option<Release>,
+    pub tagged_versions: Vec<semver::Version>,
+}
+
+/// One commit of the walked history.
+#[derive(Debug, Clone)]
+pub struct CommitInput {
+    pub sha: String,
+    pub parsed: ParsedCommit,
+    /// Paths changed against the first parent.
+    pub paths: Vec<String>,
+    pub is_merge: bool,
+    /// Whether the commit is in each package's range (index = package index).
+    pub in_package_range: Vec<bool>,
+    pub in_repo_range: bool,
+}
+
+/// Everything the planner needs.
+#[derive(Debug, Clone)]
+pub struct PlanInput<'a> {
+    pub config: &'a release_config::Config,
+    pub head: String,
+    pub packages: Vec<PackageInput>,
+    pub repo: Option<RepoInput>,
+    /// Newest first.
+    pub commits: Vec<CommitInput>,
+    /// `--pre LABEL`
+    pub pre: Option<String>,
+}
+
+/// The plan, as printed by `release plan --format json`.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Plan {
+    pub schema_version: u32,
+    pub head: String,
+    pub packages: Vec<PackagePlan>,
+    pub repo: Option<RepoPlan>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct PackagePlan {
+    pub name: String,
+    pub path: String,
+    pub components: Vec<String>,
+    pub current_version: String,
+    pub next_version: String,
+    #[serde(serialize_with = "serialize_bump")]
+    pub bump: Bump,
+    pub previous_tag: Option<String>,
+    pub next_tag: Option<String>,
+    pub commits: Vec<CommitEntry>,
+    pub reasons: Vec<Reason>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct RepoPlan {
+    pub current_version: String,
+    pub next_version: String,
+    #[serde(serialize_with = "serialize_bump")]
+    pub bump: Bump,
+    pub previous_tag: Option<String>,
+    pub next_tag: Option<String>,
+    /// Components touched by the commits in the repository's range.
+    pub components: Vec<String>,
+    pub reasons: Vec<Reason>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct CommitEntry {
+    pub sha: String,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub scope: Option<String>,
+    pub breaking: bool,
+    pub summary: String,
+    pub pr: Option<u64>,
+    #[serde(serialize_with = "serialize_bump")]
+    pub bump: Bump,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub breaking_description: Option<String>,
+}
+
+/// Why a package or the repository gets its bump.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Reason {
+    Commit {
+        #[serde(serialize_with = "serialize_bump")]
+        bump: Bump,
+        sha: String,
+        #[serde(rename = "type")]
+        kind: Option<String>,
+        breaking: bool,
+        summary: String,
+    },
+    PathRule {
+        #[serde(serialize_with = "serialize_bump")]
+        bump: Bump,
+        rule: String,
+        path: String,
+        sha: String,
+    },
+    ComponentRule {
+        #[serde(serialize_with = "serialize_bump")]
+        bump: Bump,
+        rule: String,
+        components: Vec<String>,
+    },
+    Dependency {
+        #[serde(serialize_with = "serialize_bump")]
+        bump: Bump,
+        package: String,
+    },
+    Override {
+        #[serde(serialize_with = "serialize_bump")]
+        bump: Bump,
+        sha: String,
+        version: String,
+    },
+    /// The repository follows the bump of one of its packages.
+    Package {
+        #[serde(serialize_with = "serialize_bump")]
+        bump: Bump,
+        package: String,
+    },
+}
+
+impl Reason {
+    pub fn bump(&self) -> Bump {
+        match self {
+            Reason::Commit { bump, .. }
+            | Reason::PathRule { bump, .. }
+            | Reason::ComponentRule { bump, .. }
+            | Reason::Dependency { bump, .. }
+            | Reason::Override { bump, .. }
+            | Reason::Package { bump, .. } => *bump,
+        }
+    }
+
+    /// Order among reasons of the same strength: what the user did before what follows from it.
+    fn rank(&self) -> u8 {
+        match self {
+            Reason::Override { .. } => 0,
+            Reason::Commit { .. } => 1,
+            Reason::PathRule { .. } => 2,
+            Reason::ComponentRule { .. } => 3,
+            Reason::Dependency { .. } => 4,
+            Reason::Package { .. } => 5,
+        }
+    }
+
+    /// Sorts reasons strongest first, keeping the given order within equal ones.
+    pub fn sort(reasons: &mut [Reason]) {
+        reasons.sort_by(|a, b| b.bump().cmp(&a.bump()).then(a.rank().cmp(&b.rank())));
+    }
+
+    /// One line for a terminal.
+    pub fn describe(&self) -> String {
+        match self {
+            Reason::Commit { sha, kind, breaking, summary, .. } => {
+                let kind = kind.as_deref().unwrap_or("commit");
+                let mark = if *breaking { "!" } else { "" };
+                format!("{} {kind}{mark}: {summary}", short(sha))
+            }
+            Reason::PathRule { rule, path, sha, .. } => format!("rule \"{rule}\": {path} ({})", short(sha)),
+            Reason::ComponentRule { rule, components, .. } => {
+                format!("rule \"{rule}\": touched {}", components.join(" + "))
+            }
+            Reason::Dependency { package, .. } => format!("depends on {package}"),
+            Reason::Override { sha, version, .. } => format!("Release-As: {version} ({})", short(sha)),
+            Reason::Package { package, .. } => format!("package {package}"),
+        }
+    }
+}
+
+pub fn short(sha: &str) -> &str {
+    &sha[..sha.len().min(7)]
+}
+
+pub fn bump_name(bump: Bump) -> &'static str {
+    match bump {
+        Bump::None => "none",
+        Bump::Patch => "patch",
+        Bump::Minor => "minor",
+        Bump::Major => "major",
+    }
+}
+
+fn serialize_bump<S: serde::Serializer>(bump: &Bump, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(bump_name(*bump))
+}

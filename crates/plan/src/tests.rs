@@ -1,0 +1,299 @@
+//! Scenario tables for the planner: packages, commits and a config in, versions and reasons out.
+
+use std::path::Path;
+
+use release_config::{Config, TagTemplate};
+
+use super::*;
+
+struct Scenario {
+    config: Config,
+    packages: Vec<PackageInput>,
+    commits: Vec<CommitInput>,
+    repo: Option<RepoInput>,
+    pre: Option<String>,
+}
+
+fn scenario(config: &str, packages: &[(&str, &str, Option<&str>, &[&str])]) -> Scenario {
+    let config = Config::parse(Path::new("release.toml"), config).unwrap();
+    let packages = packages
+        .iter()
+        .map(|(name, path, previous, dependencies)| PackageInput {
+            name: name.to_string(),
+            path: path.to_string(),
+            include: Vec::new(),
+            exclude: Vec::new(),
+            manifest_version: None,
+            tag: TagTemplate::parse("{name}-v{version}").unwrap(),
+            previous: previous.map(|version| Release {
+                tag: format!("{name}-v{version}"),
+                version: semver::Version::parse(version).unwrap(),
+            }),
+            tagged_versions: Vec::new(),
+            dependencies: dependencies.iter().map(|name| name.to_string()).collect(),
+        })
+        .collect();
+    let repo = config.repo.as_ref().map(|_| RepoInput { previous: None, tagged_versions: Vec::new() });
+    Scenario { config, packages, commits: Vec::new(), repo, pre: None }
+}
+
+impl Scenario {
+    /// Adds a commit (call newest first) in every range.
+    fn commit(mut self, sha: &str, message: &str, paths: &[&str]) -> Self {
+        let count = self.packages.len();
+        self.commits.push(CommitInput {
+            sha: sha.to_string(),
+            parsed: parse_message(message),
+            paths: paths.iter().map(|path| path.to_string()).collect(),
+            is_merge: false,
+            in_package_range: vec![true; count],
+            in_repo_range: true,
+        });
+        self
+    }
+
+    fn plan(&self) -> Result<Plan, PlanError> {
+        plan(&PlanInput {
+            config: &self.config,
+            head: "head".into(),
+            packages: self.packages.clone(),
+            repo: self.repo.clone(),
+            commits: self.commits.clone(),
+            pre: self.pre.clone(),
+        })
+    }
+
+    /// `name current -> next (bump)` for each package, and the repo last.
+    fn summary(&self) -> Vec<String> {
+        let plan = self.plan().unwrap();
+        let mut lines: Vec<String> = plan
+            .packages
+            .iter()
+            .map(|package| {
+                format!("{} {} -> {} ({})", package.name, package.current_version, package.next_version, bump_name(package.bump))
+            })
+            .collect();
+        if let Some(repo) = plan.repo {
+            lines.push(format!("repo {} -> {} ({})", repo.current_version, repo.next_version, bump_name(repo.bump)));
+        }
+        lines
+    }
+}
+
+#[test]
+fn commits_release_the_packages_whose_paths_they_touch() {
+    let s = scenario("", &[("api", "apps/api", Some("1.2.3"), &[]), ("web", "apps/web", Some("2.0.0"), &[])])
+        .commit("c3", "chore: tidy\n", &["apps/web/a.ts"])
+        .commit("c2", "fix(web): button\n", &["apps/web/b.ts"])
+        .commit("c1", "feat(api): add /health (#12)\n", &["apps/api/src/health.ts"]);
+    assert_eq!(s.summary(), ["api 1.2.3 -> 1.3.0 (minor)", "web 2.0.0 -> 2.0.1 (patch)"]);
+    let plan = s.plan().unwrap();
+    assert_eq!(plan.packages[0].commits[0].pr, Some(12));
+    assert_eq!(plan.packages[0].next_tag.as_deref(), Some("api-v1.3.0"));
+    assert_eq!(plan.packages[1].commits.len(), 2, "chore is listed but gives no reason");
+    assert_eq!(plan.packages[1].reasons.len(), 1);
+}
+
+#[test]
+fn breaking_changes_and_zero_major() {
+    let s = scenario("", &[("api", "api", Some("1.0.0"), &[]), ("lib", "lib", Some("0.3.1"), &[]), ("new", "new", None, &[])])
+        .commit("c2", "feat: x\n", &["lib/a", "new/a"])
+        .commit("c1", "refactor: y\n\nBREAKING CHANGE: gone\n", &["api/a", "lib/a"]);
+    assert_eq!(s.summary(), ["api 1.0.0 -> 2.0.0 (major)", "lib 0.3.1 -> 0.4.0 (minor)", "new 0.1.0 -> 0.1.1 (patch)"]);
+}
+
+#[test]
+fn unchanged_packages_keep_their_version_and_have_no_next_tag() {
+    let s = scenario("", &[("api", "api", Some("1.0.0"), &[])]).commit("c1", "docs: readme\n", &["api/README.md"]);
+    let plan = s.plan().unwrap();
+    assert_eq!(plan.packages[0].bump, Bump::None);
+    assert_eq!(plan.packages[0].next_version, "1.0.0");
+    assert_eq!(plan.packages[0].next_tag, None);
+}
+
+#[test]
+fn dependents_get_a_patch_transitively_with_the_edge_as_reason() {
+    let s = scenario(
+        "",
+        &[("ui", "ui", Some("1.0.0"), &[]), ("web", "web", Some("1.0.0"), &["ui"]), ("e2e", "e2e", Some("1.0.0"), &["web"])],
+    )
+    .commit("c1", "feat: new button\n", &["ui/button.tsx"]);
+    assert_eq!(s.summary(), ["ui 1.0.0 -> 1.1.0 (minor)", "web 1.0.0 -> 1.0.1 (patch)", "e2e 1.0.0 -> 1.0.1 (patch)"]);
+    let plan = s.plan().unwrap();
+    assert_eq!(plan.packages[2].reasons, [Reason::Dependency { bump: Bump::Patch, package: "web".into() }]);
+
+    let mut same = s;
+    same.config.versioning.dependents = Dependents::Same;
+    assert_eq!(same.summary(), ["ui 1.0.0 -> 1.1.0 (minor)", "web 1.0.0 -> 1.1.0 (minor)", "e2e 1.0.0 -> 1.1.0 (minor)"]);
+    same.config.versioning.dependents = Dependents::None;
+    assert_eq!(same.summary(), ["ui 1.0.0 -> 1.1.0 (minor)", "web 1.0.0 -> 1.0.0 (none)", "e2e 1.0.0 -> 1.0.0 (none)"]);
+}
+
+#[test]
+fn a_revert_in_the_range_cancels_the_commit_it_reverts() {
+    let reverted = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    let s = scenario("", &[("api", "api", Some("1.0.0"), &[])])
+        .commit("c3", &format!("Revert \"feat: x\"\n\nThis reverts commit {reverted}.\n"), &["api/a"])
+        .commit("c2", "fix: y\n", &["api/b"])
+        .commit(reverted, "feat: x\n", &["api/a"]);
+    assert_eq!(s.summary(), ["api 1.0.0 -> 1.0.1 (patch)"]);
+    assert_eq!(s.plan().unwrap().packages[0].commits.len(), 1);
+}
+
+#[test]
+fn release_as_overrides_the_version_of_touched_packages() {
+    let s = scenario("", &[("api", "api", Some("1.4.0"), &[]), ("web", "web", Some("1.0.0"), &[])])
+        .commit("c1", "feat: big\n\nRelease-As: 3.0.0\n", &["api/a"]);
+    assert_eq!(s.summary(), ["api 1.4.0 -> 3.0.0 (major)", "web 1.0.0 -> 1.0.0 (none)"]);
+    let reasons = &s.plan().unwrap().packages[0].reasons;
+    assert!(matches!(&reasons[0], Reason::Override { bump: Bump::Major, version, .. } if version == "3.0.0"));
+}
+
+#[test]
+fn merge_commits_count_only_with_a_conventional_message() {
+    let mut s = scenario("", &[("api", "api", Some("1.0.0"), &[])]).commit("m1", "Merge branch 'x'\n", &["api/a"]);
+    s.commits[0].is_merge = true;
+    assert_eq!(s.summary(), ["api 1.0.0 -> 1.0.0 (none)"]);
+    s.config.versioning.non_conventional = NonConventional::Error;
+    assert!(s.plan().is_ok(), "a merge commit's own message is never an error");
+    s.commits[0].parsed = parse_message("feat: merged feature (#4)\n");
+    assert_eq!(s.summary(), ["api 1.0.0 -> 1.1.0 (minor)"]);
+}
+
+#[test]
+fn non_conventional_policy() {
+    let s = scenario("[versioning]\nnon-conventional = \"patch\"\n", &[("api", "api", Some("1.0.0"), &[])])
+        .commit("c1", "update things\n", &["api/a"]);
+    assert_eq!(s.summary(), ["api 1.0.0 -> 1.0.1 (patch)"]);
+    let s = scenario("[versioning]\nnon-conventional = \"error\"\n", &[("api", "api", Some("1.0.0"), &[])])
+        .commit("0123456789", "update things\n", &["api/a"]);
+    let error = s.plan().unwrap_err().to_string();
+    assert!(error.starts_with("commit 0123456 is not a conventional commit: \"update things\""), "{error}");
+}
+
+#[test]
+fn commits_outside_a_package_range_do_not_release_it() {
+    let mut s = scenario("", &[("api", "api", Some("1.0.0"), &[]), ("web", "web", Some("1.0.0"), &[])])
+        .commit("c1", "feat: shared\n", &["api/a", "web/a"]);
+    s.commits[0].in_package_range = vec![false, true];
+    assert_eq!(s.summary(), ["api 1.0.0 -> 1.0.0 (none)", "web 1.0.0 -> 1.1.0 (minor)"]);
+}
+
+#[test]
+fn pre_releases_number_from_existing_tags_then_graduate() {
+    let mut s = scenario("", &[("app", ".", Some("1.2.0"), &[])]).commit("c1", "feat: x\n", &["src/a"]);
+    s.packages[0].tagged_versions = vec!["1.3.0-rc.1".parse().unwrap(), "1.2.0".parse().unwrap()];
+    s.pre = Some("rc".into());
+    assert_eq!(s.summary(), ["app 1.2.0 -> 1.3.0-rc.2 (minor)"]);
+    s.pre = None;
+    assert_eq!(s.summary(), ["app 1.2.0 -> 1.3.0 (minor)"]);
+}
+
+/// The policy of seed 003, written as rules: breaking => major; infrastructure => major; backend and
+/// frontend together => minor; anything else => patch.
+const SEED_POLICY: &str = r#"
+[components]
+backend = ["apps/express-api/**", "packages/macro-ai-api-client/**"]
+frontend = ["apps/client-ui/**", "packages/ui-library/**"]
+infra = ["infrastructure/**", ".github/workflows/**"]
+
+[repo]
+tag = "v{version}"
+commits = false
+packages = false
+
+[[rule]]
+name = "breaking changes"
+breaking = true
+bump = "major"
+applies-to = "repo"
+
+[[rule]]
+name = "infrastructure changes break compatibility"
+components = ["infra"]
+bump = "major"
+applies-to = "repo"
+
+[[rule]]
+name = "new features across the stack"
+components = ["backend", "frontend"]
+bump = "minor"
+applies-to = "repo"
+
+[[rule]]
+name = "any other change"
+paths = ["**"]
+bump = "patch"
+applies-to = "repo"
+"#;
+
+fn seed(commits: &[(&str, &[&str])]) -> String {
+    let mut s = scenario(SEED_POLICY, &[("express-api", "apps/express-api", Some("1.0.0"), &[])]);
+    s.repo = Some(RepoInput {
+        previous: Some(Release { tag: "v1.0.0".into(), version: "1.0.0".parse().unwrap() }),
+        tagged_versions: Vec::new(),
+    });
+    for (index, (message, paths)) in commits.iter().enumerate() {
+        s = s.commit(&format!("c{index}"), message, paths);
+    }
+    s.summary().pop().unwrap()
+}
+
+#[test]
+fn seed_policy_as_rules() {
+    assert_eq!(seed(&[("feat!: drop v1\n", &["apps/express-api/a.ts"])]), "repo 1.0.0 -> 2.0.0 (major)");
+    assert_eq!(seed(&[("chore: bump node\n", &["infrastructure/main.tf"])]), "repo 1.0.0 -> 2.0.0 (major)");
+    assert_eq!(seed(&[("ci: cache\n", &[".github/workflows/ci.yml"])]), "repo 1.0.0 -> 2.0.0 (major)");
+    assert_eq!(
+        seed(&[("feat: a\n", &["apps/express-api/a.ts"]), ("feat: b\n", &["apps/client-ui/b.tsx"])]),
+        "repo 1.0.0 -> 1.1.0 (minor)"
+    );
+    assert_eq!(seed(&[("feat: a\n", &["apps/express-api/a.ts"])]), "repo 1.0.0 -> 1.0.1 (patch)");
+    assert_eq!(seed(&[("docs: a\n", &["README.md"])]), "repo 1.0.0 -> 1.0.1 (patch)");
+    assert_eq!(seed(&[]), "repo 1.0.0 -> 1.0.0 (none)");
+}
+
+#[test]
+fn reasons_are_strongest_first_and_name_rule_and_path() {
+    let mut s = scenario(SEED_POLICY, &[("express-api", "apps/express-api", Some("1.0.0"), &[])])
+        .commit("c2", "fix: x\n", &["apps/express-api/a.ts"])
+        .commit("c1", "chore: y\n", &["infrastructure/main.tf"]);
+    s.config.repo.as_mut().unwrap().commits = true;
+    s.config.repo.as_mut().unwrap().packages = true;
+    let repo = s.plan().unwrap().repo.unwrap();
+    let kinds: Vec<String> = repo.reasons.iter().map(|reason| format!("{} {}", bump_name(reason.bump()), reason.describe())).collect();
+    assert_eq!(
+        kinds,
+        [
+            "major rule \"infrastructure changes break compatibility\": touched infra",
+            "patch c2 fix: x",
+            "patch rule \"any other change\": apps/express-api/a.ts (c2)",
+            "patch package express-api",
+        ]
+    );
+}
+
+#[test]
+fn rules_for_named_packages_and_owning_packages() {
+    let config = r#"
+[[rule]]
+name = "proto changes break clients"
+paths = ["proto/**"]
+bump = "major"
+applies-to = ["client"]
+
+[[rule]]
+name = "migrations are features"
+paths = ["**/migrations/**"]
+bump = "minor"
+applies-to = "packages"
+"#;
+    let s = scenario(config, &[("api", "api", Some("1.0.0"), &[]), ("client", "client", Some("1.0.0"), &[])])
+        .commit("c2", "chore: schema\n", &["proto/api.proto"])
+        .commit("c1", "chore: add table\n", &["api/migrations/001.sql"]);
+    assert_eq!(s.summary(), ["api 1.0.0 -> 1.1.0 (minor)", "client 1.0.0 -> 2.0.0 (major)"]);
+
+    let bad = scenario(&config.replace("[\"client\"]", "[\"clint\"]"), &[("client", "client", None, &[])]);
+    let error = bad.plan().unwrap_err().to_string();
+    assert!(error.ends_with("rule `proto changes break clients` applies to unknown package `clint` (hint: did you mean `client`?)"), "{error}");
+}
