@@ -1,1 +1,142 @@
-//! placeholder
+//! Everything that reads git: the repository, its tags, reachability, and the one-pass history
+//! walk that gives every commit in the union of all packages' ranges with its changed paths.
+//!
+//! Reads go through git2 in-process (no network features, no OpenSSL). This crate knows nothing
+//! of packages or versions: a range is "reachable from the head, not from this base".
+//!
+//! ```no_run
+//! let repo = release_git::Repo::open(std::path::Path::new(".")).unwrap();
+//! let head = repo.resolve("HEAD").unwrap();
+//! let commits = repo.walk(head, &[None], |commit| commit.paths.len()).unwrap();
+//! println!("{} commits", commits.len());
+//! ```
+
+mod diff;
+mod walk;
+
+use std::path::{Path, PathBuf};
+
+pub use git2::Oid;
+pub use walk::{CommitData, RangeSet, Reachability, Walked};
+
+/// Errors from reading a repository.
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    #[error("not a git repository: `{path}` (hint: run `release` inside a clone, or pass `--repo PATH`)")]
+    NotARepository { path: PathBuf },
+
+    #[error("the repository at `{path}` has no commits yet (hint: commit something first)")]
+    Empty { path: PathBuf },
+
+    #[error(
+        "shallow clone: the history of `{path}` is incomplete, so versions cannot be computed (hint: `git fetch --unshallow`, or `fetch-depth: 0` in actions/checkout)"
+    )]
+    Shallow { path: PathBuf },
+
+    #[error("revision `{rev}` does not resolve to a commit (hint: use a branch, a tag or a commit id, e.g. `--head main`)")]
+    UnknownRevision { rev: String },
+
+    #[error("git: {operation}: {source}")]
+    Git {
+        operation: String,
+        #[source]
+        source: git2::Error,
+    },
+}
+
+pub(crate) trait Context<T> {
+    fn context(self, operation: impl FnOnce() -> String) -> Result<T, GitError>;
+}
+
+impl<T> Context<T> for Result<T, git2::Error> {
+    fn context(self, operation: impl FnOnce() -> String) -> Result<T, GitError> {
+        self.map_err(|source| GitError::Git { operation: operation(), source })
+    }
+}
+
+/// A tag, peeled to the commit it names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tag {
+    pub name: String,
+    pub commit: Oid,
+}
+
+/// An open repository.
+pub struct Repo {
+    repository: git2::Repository,
+    root: PathBuf,
+}
+
+impl Repo {
+    /// Opens the repository containing `path` (a work tree, not a bare repository).
+    pub fn open(path: &Path) -> Result<Repo, GitError> {
+        let repository = git2::Repository::open_ext(path, git2::RepositoryOpenFlags::empty(), std::iter::empty::<&str>())
+            .map_err(|_| GitError::NotARepository { path: path.to_path_buf() })?;
+        let root = repository
+            .workdir()
+            .map(Path::to_path_buf)
+            .ok_or_else(|| GitError::NotARepository { path: path.to_path_buf() })?;
+        Ok(Repo { repository, root })
+    }
+
+    /// The root of the work tree.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Fails on an empty repository or a shallow clone, the two states a plan cannot be made in.
+    pub fn check_history(&self) -> Result<(), GitError> {
+        if self.repository.is_empty().unwrap_or(false) || self.repository.head().is_err() {
+            return Err(GitError::Empty { path: self.root.clone() });
+        }
+        if self.repository.is_shallow() {
+            return Err(GitError::Shallow { path: self.root.clone() });
+        }
+        Ok(())
+    }
+
+    /// Resolves a revision to a commit.
+    pub fn resolve(&self, rev: &str) -> Result<Oid, GitError> {
+        let object =
+            self.repository.revparse_single(rev).map_err(|_| GitError::UnknownRevision { rev: rev.to_string() })?;
+        let commit = object.peel_to_commit().map_err(|_| GitError::UnknownRevision { rev: rev.to_string() })?;
+        Ok(commit.id())
+    }
+
+    /// Every tag that names a commit, peeled (annotated tags to their commit).
+    pub fn tags(&self) -> Result<Vec<Tag>, GitError> {
+        let references = self.repository.references_glob("refs/tags/*").context(|| "listing tags".into())?;
+        let mut tags = Vec::new();
+        for reference in references {
+            let reference = reference.context(|| "reading a tag".into())?;
+            let Some(name) = reference.name().ok().and_then(|name| name.strip_prefix("refs/tags/")) else { continue };
+            if let Ok(commit) = reference.peel_to_commit() {
+                tags.push(Tag { name: name.to_string(), commit: commit.id() });
+            }
+        }
+        tags.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(tags)
+    }
+
+    /// The paths of the files in the index (tracked files), `/`-separated.
+    pub fn tracked_files(&self) -> Result<Vec<String>, GitError> {
+        let index = self.repository.index().context(|| "reading the index".into())?;
+        Ok(index.iter().map(|entry| String::from_utf8_lossy(&entry.path).into_owned()).collect())
+    }
+
+    /// An incremental "is this commit reachable from the head" oracle sharing one walk.
+    pub fn reachability(&self, head: Oid) -> Result<Reachability<'_>, GitError> {
+        Reachability::new(&self.repository, head)
+    }
+
+    /// Walks the union of the ranges `base..head` (one per entry of `bases`; `None` is all
+    /// history) in one pass, newest first. `map` runs on rayon workers, each with its own
+    /// repository handle, and turns each commit (message, changed paths) into the caller's data.
+    pub fn walk<T, F>(&self, head: Oid, bases: &[Option<Oid>], map: F) -> Result<Vec<Walked<T>>, GitError>
+    where
+        T: Send,
+        F: Fn(CommitData<'_>) -> T + Sync,
+    {
+        walk::walk(&self.repository, head, bases, map)
+    }
+}

@@ -1,0 +1,334 @@
+//! The history walk.
+//!
+//! Phase 1 (one thread) finds the union of the ranges `base_i..head`: a date-ordered walk from
+//! the head and from every base, where each commit carries the set of ranges it is *excluded*
+//! from (reachable from that range's base). Marks flow from children to parents; a commit whose
+//! marks grow after it was processed is processed again, so the result does not depend on
+//! committer dates being truthful, only the amount of work does. The walk stops once every
+//! commit still queued is excluded from every range.
+//!
+//! Phase 2 (rayon) reads each commit of the union: its message and the paths it changed against
+//! its first parent, with one repository handle per worker.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+
+use git2::{Oid, Repository};
+use rayon::prelude::*;
+
+use crate::{Context, GitError, diff};
+
+/// A set of range indexes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RangeSet {
+    words: Vec<u64>,
+}
+
+impl RangeSet {
+    fn with_capacity(ranges: usize) -> RangeSet {
+        RangeSet { words: vec![0; ranges.div_ceil(64)] }
+    }
+
+    fn insert(&mut self, index: usize) {
+        self.words[index / 64] |= 1 << (index % 64);
+    }
+
+    pub fn contains(&self, index: usize) -> bool {
+        self.words.get(index / 64).is_some_and(|word| word & (1 << (index % 64)) != 0)
+    }
+
+    /// Adds `other`; true when that changed anything.
+    fn union_with(&mut self, other: &RangeSet) -> bool {
+        let mut changed = false;
+        for (word, other) in self.words.iter_mut().zip(&other.words) {
+            let merged = *word | other;
+            changed |= merged != *word;
+            *word = merged;
+        }
+        changed
+    }
+}
+
+/// What the caller's `map` sees of one commit.
+pub struct CommitData<'a> {
+    pub id: Oid,
+    /// The message, decoded lossily when it is not UTF-8.
+    pub message: &'a str,
+    /// Paths changed against the first parent (against nothing for a root commit).
+    pub paths: Vec<String>,
+    pub parent_count: usize,
+}
+
+/// One commit of the union of the ranges.
+#[derive(Debug)]
+pub struct Walked<T> {
+    pub id: Oid,
+    /// The ranges this commit is *not* part of.
+    pub excluded: RangeSet,
+    pub data: T,
+}
+
+impl<T> Walked<T> {
+    pub fn in_range(&self, range: usize) -> bool {
+        !self.excluded.contains(range)
+    }
+}
+
+struct Node {
+    id: Oid,
+    time: i64,
+    parents: Option<Vec<usize>>,
+    marks: RangeSet,
+    queued: bool,
+    /// Position in the output order (first time processed), for newest-first output.
+    order: Option<usize>,
+}
+
+struct Graph<'r> {
+    repository: &'r Repository,
+    nodes: Vec<Node>,
+    index: HashMap<Oid, usize>,
+}
+
+impl<'r> Graph<'r> {
+    fn new(repository: &'r Repository) -> Graph<'r> {
+        Graph { repository, nodes: Vec::new(), index: HashMap::new() }
+    }
+
+    fn node(&mut self, id: Oid, ranges: usize) -> Result<usize, GitError> {
+        if let Some(&index) = self.index.get(&id) {
+            return Ok(index);
+        }
+        let commit = self.repository.find_commit(id).context(|| format!("reading commit {id}"))?;
+        let index = self.nodes.len();
+        self.nodes.push(Node {
+            id,
+            time: commit.time().seconds(),
+            parents: None,
+            marks: RangeSet::with_capacity(ranges),
+            queued: false,
+            order: None,
+        });
+        self.index.insert(id, index);
+        Ok(index)
+    }
+
+    fn parents(&mut self, index: usize, ranges: usize) -> Result<Vec<usize>, GitError> {
+        if let Some(parents) = &self.nodes[index].parents {
+            return Ok(parents.clone());
+        }
+        let id = self.nodes[index].id;
+        let commit = self.repository.find_commit(id).context(|| format!("reading commit {id}"))?;
+        let parent_ids: Vec<Oid> = commit.parent_ids().collect();
+        let mut parents = Vec::with_capacity(parent_ids.len());
+        for parent in parent_ids {
+            parents.push(self.node(parent, ranges)?);
+        }
+        self.nodes[index].parents = Some(parents.clone());
+        Ok(parents)
+    }
+}
+
+pub(crate) fn walk<T, F>(repository: &Repository, head: Oid, bases: &[Option<Oid>], map: F) -> Result<Vec<Walked<T>>, GitError>
+where
+    T: Send,
+    F: Fn(CommitData<'_>) -> T + Sync,
+{
+    let ranges = bases.len();
+    let mut full = RangeSet::with_capacity(ranges);
+    let open_ranges = bases.iter().any(Option::is_none);
+    for (range, base) in bases.iter().enumerate() {
+        if base.is_some() {
+            full.insert(range);
+        }
+    }
+    let is_full = |marks: &RangeSet| !open_ranges && marks.union_with_copy(&full) == *marks;
+
+    let mut graph = Graph::new(repository);
+    let mut heap = BinaryHeap::new();
+    let mut sequence = 0u64;
+    // Number of queued commits still in some range; the walk ends when it reaches zero.
+    let mut open = 0usize;
+
+    let head_index = graph.node(head, ranges)?;
+    let mut seeds = vec![(head_index, None)];
+    for (range, base) in bases.iter().enumerate() {
+        if let Some(base) = base {
+            seeds.push((graph.node(*base, ranges)?, Some(range)));
+        }
+    }
+    for (index, range) in seeds {
+        if let Some(range) = range {
+            graph.nodes[index].marks.insert(range);
+        }
+        if !graph.nodes[index].queued {
+            graph.nodes[index].queued = true;
+            heap.push((graph.nodes[index].time, Reverse(sequence), index));
+            sequence += 1;
+            open += 1;
+        }
+    }
+    // Seeds were counted as open; settle the count now that all seed marks are known.
+    open -= heap.iter().filter(|(_, _, index)| is_full(&graph.nodes[*index].marks)).count();
+
+    let mut order = 0usize;
+    while open > 0 {
+        let Some((_, _, index)) = heap.pop() else { break };
+        graph.nodes[index].queued = false;
+        let marks = graph.nodes[index].marks.clone();
+        if !is_full(&marks) {
+            open -= 1;
+        }
+        if graph.nodes[index].order.is_none() {
+            graph.nodes[index].order = Some(order);
+            order += 1;
+        }
+        for parent in graph.parents(index, ranges)? {
+            let was_full = is_full(&graph.nodes[parent].marks);
+            let changed = graph.nodes[parent].marks.union_with(&marks);
+            let fresh = graph.nodes[parent].order.is_none() && !graph.nodes[parent].queued;
+            if graph.nodes[parent].queued {
+                if !was_full && is_full(&graph.nodes[parent].marks) {
+                    open -= 1;
+                }
+            } else if changed || fresh {
+                graph.nodes[parent].queued = true;
+                heap.push((graph.nodes[parent].time, Reverse(sequence), parent));
+                sequence += 1;
+                if !is_full(&graph.nodes[parent].marks) {
+                    open += 1;
+                }
+            }
+        }
+    }
+
+    // Every commit still queued is excluded from all ranges. Those already processed once may
+    // carry marks their parents have not seen yet (dates out of order): settle them, without
+    // walking further into unvisited history, which is excluded from all ranges anyway.
+    while let Some((_, _, index)) = heap.pop() {
+        graph.nodes[index].queued = false;
+        if graph.nodes[index].order.is_none() {
+            continue;
+        }
+        let marks = graph.nodes[index].marks.clone();
+        for parent in graph.parents(index, ranges)? {
+            let node = &mut graph.nodes[parent];
+            if node.order.is_some() && node.marks.union_with(&marks) && !node.queued {
+                node.queued = true;
+                heap.push((node.time, Reverse(sequence), parent));
+                sequence += 1;
+            }
+        }
+    }
+
+    // Unvisited commits are in no range (the walk stopped above them).
+    let mut selected: Vec<&Node> =
+        graph.nodes.iter().filter(|node| node.order.is_some() && !is_full(&node.marks)).collect();
+    selected.sort_by_key(|node| node.order);
+    let selected: Vec<(Oid, RangeSet)> = selected.iter().map(|node| (node.id, node.marks.clone())).collect();
+
+    read_commits(repository, selected, &map)
+}
+
+fn read_commits<T, F>(repository: &Repository, selected: Vec<(Oid, RangeSet)>, map: &F) -> Result<Vec<Walked<T>>, GitError>
+where
+    T: Send,
+    F: Fn(CommitData<'_>) -> T + Sync,
+{
+    if selected.is_empty() {
+        return Ok(Vec::new());
+    }
+    let path = repository.path().to_path_buf();
+    let workers = rayon::current_num_threads().max(1);
+    let chunk = selected.len().div_ceil(workers * 4).max(1);
+    let results: Vec<Result<Vec<Walked<T>>, GitError>> = selected
+        .par_chunks(chunk)
+        .map(|chunk| {
+            let repository = Repository::open(&path).context(|| format!("opening {}", path.display()))?;
+            let mut out = Vec::with_capacity(chunk.len());
+            for (id, excluded) in chunk {
+                let commit = repository.find_commit(*id).context(|| format!("reading commit {id}"))?;
+                let tree = commit.tree_id();
+                let parent_tree = match commit.parent_ids().next() {
+                    Some(parent) => {
+                        Some(repository.find_commit(parent).context(|| format!("reading commit {parent}"))?.tree_id())
+                    }
+                    None => None,
+                };
+                let mut paths = Vec::new();
+                diff::changed_paths(&repository, parent_tree, Some(tree), &mut paths)
+                    .context(|| format!("comparing commit {id} with its parent"))?;
+                let message = String::from_utf8_lossy(commit.message_bytes());
+                let data = map(CommitData { id: *id, message: &message, paths, parent_count: commit.parent_count() });
+                out.push(Walked { id: *id, excluded: excluded.clone(), data });
+            }
+            Ok(out)
+        })
+        .collect();
+    let mut walked = Vec::with_capacity(selected.len());
+    for result in results {
+        walked.extend(result?);
+    }
+    Ok(walked)
+}
+
+impl RangeSet {
+    fn union_with_copy(&self, other: &RangeSet) -> RangeSet {
+        let mut copy = self.clone();
+        copy.union_with(other);
+        copy
+    }
+}
+
+/// Answers "is this commit reachable from the head" for many commits with one shared,
+/// incremental, date-ordered walk: it goes only as deep as the oldest commit asked about.
+pub struct Reachability<'r> {
+    graph: Graph<'r>,
+    heap: BinaryHeap<(i64, Reverse<u64>, usize)>,
+    sequence: u64,
+    seen: Vec<bool>,
+}
+
+/// How far past a commit's date the walk goes before it concludes the commit is unreachable,
+/// to tolerate committer clocks that were off.
+const CLOCK_SLOP_SECONDS: i64 = 24 * 60 * 60;
+
+impl<'r> Reachability<'r> {
+    pub(crate) fn new(repository: &'r Repository, head: Oid) -> Result<Reachability<'r>, GitError> {
+        let mut graph = Graph::new(repository);
+        let head = graph.node(head, 0)?;
+        let mut heap = BinaryHeap::new();
+        heap.push((graph.nodes[head].time, Reverse(0), head));
+        Ok(Reachability { graph, heap, sequence: 1, seen: Vec::new() })
+    }
+
+    /// Whether `target` is the head or one of its ancestors.
+    pub fn reaches(&mut self, target: Oid) -> Result<bool, GitError> {
+        let target_index = self.graph.node(target, 0)?;
+        let target_time = self.graph.nodes[target_index].time;
+        loop {
+            if self.seen.get(target_index).copied().unwrap_or(false) {
+                return Ok(true);
+            }
+            let Some(&(time, _, _)) = self.heap.peek() else { return Ok(false) };
+            if time < target_time - CLOCK_SLOP_SECONDS {
+                return Ok(false);
+            }
+            let (_, _, index) = self.heap.pop().expect("peeked");
+            if self.seen.len() <= index {
+                self.seen.resize(index + 1, false);
+            }
+            if self.seen[index] {
+                continue;
+            }
+            self.seen[index] = true;
+            for parent in self.graph.parents(index, 0)? {
+                if self.seen.get(parent).copied().unwrap_or(false) {
+                    continue;
+                }
+                self.heap.push((self.graph.nodes[parent].time, Reverse(self.sequence), parent));
+                self.sequence += 1;
+            }
+        }
+    }
+}

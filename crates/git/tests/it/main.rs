@@ -1,0 +1,176 @@
+//! The walk, reachability and tree comparison on real repositories built in temp dirs.
+
+use std::collections::BTreeSet;
+
+use release_git::{GitError, Oid, Repo};
+use release_test_support::RepoBuilder;
+
+fn walk(repo: &Repo, head: Oid, bases: &[Option<Oid>]) -> Vec<(Oid, Vec<bool>, Vec<String>, String)> {
+    repo.walk(head, bases, |commit| (commit.paths, commit.message.trim_end().to_string()))
+        .unwrap()
+        .into_iter()
+        .map(|walked| {
+            let ranges = (0..bases.len()).map(|range| walked.in_range(range)).collect();
+            (walked.id, ranges, walked.data.0, walked.data.1)
+        })
+        .collect()
+}
+
+#[test]
+fn changed_paths_compare_trees_by_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut builder = RepoBuilder::init(dir.path()).unwrap();
+    builder.write("a/b/c.txt", "1").write("a/d.txt", "1").write("top.txt", "1").write("x", "file");
+    builder.commit("first").unwrap();
+    builder.write("a/b/c.txt", "2").delete("a/d.txt").write("a/b/new/e.txt", "1").delete("x").write("x/inside", "dir");
+    let head = builder.commit("second").unwrap();
+    builder.checkout().unwrap();
+
+    let repo = Repo::open(dir.path()).unwrap();
+    let commits = walk(&repo, head, &[None]);
+    assert_eq!(commits.len(), 2);
+    assert_eq!(commits[0].3, "second");
+    let paths: BTreeSet<&str> = commits[0].2.iter().map(String::as_str).collect();
+    assert_eq!(paths, BTreeSet::from(["a/b/c.txt", "a/b/new/e.txt", "a/d.txt", "x", "x/inside"]));
+    let root: BTreeSet<&str> = commits[1].2.iter().map(String::as_str).collect();
+    assert_eq!(root, BTreeSet::from(["a/b/c.txt", "a/d.txt", "top.txt", "x"]));
+}
+
+#[test]
+fn one_walk_gives_each_commit_with_the_ranges_it_belongs_to() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut builder = RepoBuilder::init(dir.path()).unwrap();
+    let mut ids = Vec::new();
+    for index in 0..6 {
+        builder.write("f", index.to_string());
+        ids.push(builder.commit(&format!("c{index}")).unwrap());
+    }
+    let repo = Repo::open(dir.path()).unwrap();
+    // Range 0: c3..c5; range 1: c1..c5; range 2: all history.
+    let commits = walk(&repo, ids[5], &[Some(ids[3]), Some(ids[1]), None]);
+    let shown: Vec<(String, Vec<bool>)> = commits.into_iter().map(|(_, ranges, _, message)| (message, ranges)).collect();
+    assert_eq!(
+        shown,
+        vec![
+            ("c5".into(), vec![true, true, true]),
+            ("c4".into(), vec![true, true, true]),
+            ("c3".into(), vec![false, true, true]),
+            ("c2".into(), vec![false, true, true]),
+            ("c1".into(), vec![false, false, true]),
+            ("c0".into(), vec![false, false, true]),
+        ]
+    );
+    // With every range based, the walk stops at the oldest base.
+    let commits = walk(&repo, ids[5], &[Some(ids[3]), Some(ids[4])]);
+    let messages: Vec<&str> = commits.iter().map(|commit| commit.3.as_str()).collect();
+    assert_eq!(messages, ["c5", "c4"]);
+    // A base at the head: an empty range.
+    assert!(walk(&repo, ids[5], &[Some(ids[5])]).is_empty());
+}
+
+#[test]
+fn merged_branches_are_walked_and_merges_compare_with_the_first_parent() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut builder = RepoBuilder::init(dir.path()).unwrap();
+    builder.write("base", "0");
+    let base = builder.commit("base").unwrap();
+    builder.switch("feature").write("feature.txt", "1");
+    builder.commit("feat: on a branch").unwrap();
+    builder.switch("main").write("main.txt", "1");
+    builder.commit("fix: on main").unwrap();
+    let merge = builder.merge("feature", "Merge branch 'feature'").unwrap();
+
+    let repo = Repo::open(dir.path()).unwrap();
+    let commits = walk(&repo, merge, &[Some(base)]);
+    let messages: BTreeSet<&str> = commits.iter().map(|commit| commit.3.as_str()).collect();
+    assert_eq!(messages, BTreeSet::from(["Merge branch 'feature'", "feat: on a branch", "fix: on main"]));
+    let merge_paths = &commits.iter().find(|commit| commit.0 == merge).unwrap().2;
+    assert_eq!(merge_paths, &["feature.txt"]);
+}
+
+#[test]
+fn a_base_on_an_unmerged_branch_excludes_only_shared_history() {
+    // Marks must flow through every path: the base's ancestors are excluded, the rest is not.
+    let dir = tempfile::tempdir().unwrap();
+    let mut builder = RepoBuilder::init(dir.path()).unwrap();
+    builder.write("f", "0");
+    let root = builder.commit("root").unwrap();
+    builder.switch("side").write("s", "1");
+    let side = builder.commit("side").unwrap();
+    builder.switch("main").write("m", "1");
+    let main = builder.commit("main").unwrap();
+    let repo = Repo::open(dir.path()).unwrap();
+    let commits = walk(&repo, main, &[Some(side)]);
+    let messages: Vec<&str> = commits.iter().map(|commit| commit.3.as_str()).collect();
+    assert_eq!(messages, ["main"]);
+    let mut reach = repo.reachability(main).unwrap();
+    assert!(reach.reaches(root).unwrap());
+    assert!(reach.reaches(main).unwrap());
+    assert!(!reach.reaches(side).unwrap());
+}
+
+#[test]
+fn messages_that_are_not_utf8_are_read_lossily() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut builder = RepoBuilder::init(dir.path()).unwrap();
+    builder.write("f", "0");
+    builder.commit("first").unwrap();
+    let repository = builder.repository();
+    let parent = repository.head().unwrap().peel_to_commit().unwrap();
+    let tree = parent.tree().unwrap();
+    let signature = git2::Signature::new("a", "a@example.com", &git2::Time::new(1_735_700_000, 0)).unwrap();
+    // git2's commit() takes &str; write the raw object to get Latin-1 bytes in the message.
+    let raw = format!(
+        "tree {}\nparent {}\nauthor a <a@example.com> 1735700000 +0000\ncommitter a <a@example.com> 1735700000 +0000\nencoding ISO-8859-1\n\nfix: caf\u{fffd}\n",
+        tree.id(),
+        parent.id()
+    )
+    .replace('\u{fffd}', "\u{0}");
+    let mut bytes = raw.into_bytes();
+    let position = bytes.iter().position(|&byte| byte == 0).unwrap();
+    bytes[position] = 0xe9;
+    let id = repository.odb().unwrap().write(git2::ObjectType::Commit, &bytes).unwrap();
+    drop(signature);
+    let repo = Repo::open(dir.path()).unwrap();
+    let commits = walk(&repo, id, &[None]);
+    assert_eq!(commits[0].3, "fix: caf\u{fffd}");
+}
+
+#[test]
+fn bad_states_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(matches!(Repo::open(dir.path()), Err(GitError::NotARepository { .. })));
+    RepoBuilder::init(dir.path()).unwrap();
+    let repo = Repo::open(dir.path()).unwrap();
+    assert!(matches!(repo.check_history(), Err(GitError::Empty { .. })));
+    let error = repo.resolve("no-such-branch").err().unwrap();
+    assert_eq!(
+        error.to_string(),
+        "revision `no-such-branch` does not resolve to a commit (hint: use a branch, a tag or a commit id, e.g. `--head main`)"
+    );
+}
+
+#[test]
+fn shallow_clones_are_refused_with_a_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("source");
+    let mut builder = RepoBuilder::init(&source).unwrap();
+    for index in 0..3 {
+        builder.write("f", index.to_string());
+        builder.commit(&format!("c{index}")).unwrap();
+    }
+    builder.checkout().unwrap();
+    let clone = dir.path().join("clone");
+    let status = std::process::Command::new("git")
+        .args(["clone", "--quiet", "--depth", "1"])
+        .arg(format!("file://{}", source.display()))
+        .arg(&clone)
+        .env("LC_ALL", "C")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let repo = Repo::open(&clone).unwrap();
+    let error = repo.check_history().unwrap_err().to_string();
+    assert!(error.starts_with("shallow clone: the history of"), "{error}");
+    assert!(error.contains("git fetch --unshallow"), "{error}");
+}
