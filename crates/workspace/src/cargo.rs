@@ -1,0 +1,156 @@
+//! Cargo: workspaces (members and exclude globs, `[workspace.package]` versions,
+//! `[workspace.dependencies]`) and standalone crates.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use release_config::Ecosystem;
+use toml_edit::{DocumentMut, Item};
+
+use crate::{DependencyKind, Found, WorkspaceError, members, parent, read_toml, version};
+
+struct Root {
+    folder: String,
+    members: Vec<String>,
+    version: Option<String>,
+    /// `[workspace.dependencies]` name -> (package name, has a path)
+    dependencies: BTreeMap<String, (String, bool)>,
+}
+
+fn is_manifest(file: &str) -> bool {
+    file == "Cargo.toml" || file.ends_with("/Cargo.toml")
+}
+
+pub(crate) fn discover(root: &Path, files: &[&str]) -> Result<Vec<Found>, WorkspaceError> {
+    let manifests: Vec<&str> = files.iter().copied().filter(|file| is_manifest(file)).collect();
+    let mut documents = BTreeMap::new();
+    for manifest in &manifests {
+        documents.insert(manifest.to_string(), read_toml(root, manifest)?);
+    }
+
+    let mut roots = Vec::new();
+    for (manifest, document) in &documents {
+        let Some(workspace) = document.get("workspace").and_then(Item::as_table_like) else { continue };
+        let folder = parent(manifest).to_string();
+        let strings = |key: &str| -> Vec<String> {
+            workspace
+                .get(key)
+                .and_then(Item::as_array)
+                .map(|array| array.iter().filter_map(|value| value.as_str().map(str::to_string)).collect())
+                .unwrap_or_default()
+        };
+        let (patterns, excludes) = (strings("members"), strings("exclude"));
+        let mut member_folders =
+            members(&folder, &patterns, &excludes, &manifests, "Cargo.toml", &PathBuf::from(manifest))?;
+        if document.get("package").is_some() && !member_folders.contains(&folder) {
+            member_folders.push(folder.clone());
+        }
+        let version = workspace
+            .get("package")
+            .and_then(|package| package.get("version"))
+            .and_then(Item::as_str)
+            .map(str::to_string);
+        let mut dependencies = BTreeMap::new();
+        if let Some(table) = workspace.get("dependencies").and_then(Item::as_table_like) {
+            for (key, item) in table.iter() {
+                let package = item.get("package").and_then(Item::as_str).unwrap_or(key).to_string();
+                dependencies.insert(key.to_string(), (package, item.get("path").is_some()));
+            }
+        }
+        roots.push(Root { folder, members: member_folders, version, dependencies });
+    }
+
+    let mut found = Vec::new();
+    for (manifest, document) in &documents {
+        let Some(package) = document.get("package").and_then(Item::as_table_like) else { continue };
+        let folder = parent(manifest).to_string();
+        // The workspace this crate is a member of. A crate under a workspace folder that is not
+        // a member (excluded, an example, a test fixture) is not a package of this repository;
+        // a `[[package]]` entry with a path releases it by its tags if wanted.
+        let enclosing = roots.iter().find(|root| root.members.contains(&folder));
+        if enclosing.is_none() && roots.iter().any(|root| is_inside(&folder, &root.folder)) {
+            continue;
+        }
+        let path = PathBuf::from(manifest);
+        let Some(name) = package.get("name").and_then(Item::as_str) else {
+            return Err(WorkspaceError::Missing {
+                path,
+                key: "package.name".into(),
+                hint: "a [package] needs a name".into(),
+            });
+        };
+        let (version_text, inherited) = match package.get("version") {
+            Some(item) if item.get("workspace").and_then(Item::as_bool) == Some(true) => {
+                match enclosing.and_then(|root| root.version.clone()) {
+                    Some(version) => (Some(version), true),
+                    None => {
+                        return Err(WorkspaceError::Missing {
+                            path,
+                            key: "workspace.package.version".into(),
+                            hint: format!("`{name}` inherits its version; set it in the workspace's Cargo.toml"),
+                        });
+                    }
+                }
+            }
+            Some(item) => (item.as_str().map(str::to_string), false),
+            None => (None, false),
+        };
+        let key = if inherited { "workspace.package.version" } else { "package.version" };
+        let version = match &version_text {
+            Some(text) => Some(version(&path, key, text)?),
+            None => None,
+        };
+        found.push(Found {
+            name: name.to_string(),
+            path: folder,
+            ecosystem: Ecosystem::Cargo,
+            manifest: manifest.clone(),
+            version,
+            version_inherited: inherited,
+            dependencies: dependencies(document, enclosing),
+        });
+    }
+    Ok(found)
+}
+
+fn is_inside(folder: &str, ancestor: &str) -> bool {
+    ancestor == "." || folder == ancestor || folder.starts_with(&format!("{ancestor}/"))
+}
+
+/// Path and workspace dependencies of every kind, including `[target.*.dependencies]`.
+fn dependencies(document: &DocumentMut, root: Option<&Root>) -> Vec<(String, DependencyKind)> {
+    let mut out = Vec::new();
+    let mut read = |table: Option<&Item>, kind: DependencyKind| {
+        let Some(table) = table.and_then(Item::as_table_like) else { return };
+        for (key, item) in table.iter() {
+            let from_workspace = item.get("workspace").and_then(Item::as_bool) == Some(true);
+            let name = if from_workspace {
+                match root.and_then(|root| root.dependencies.get(key)) {
+                    Some((package, true)) => package.clone(),
+                    _ => continue,
+                }
+            } else if item.get("path").is_some() {
+                item.get("package").and_then(Item::as_str).unwrap_or(key).to_string()
+            } else {
+                continue;
+            };
+            out.push((name, kind));
+        }
+    };
+    let kinds = [
+        ("dependencies", DependencyKind::Normal),
+        ("build-dependencies", DependencyKind::Build),
+        ("dev-dependencies", DependencyKind::Dev),
+    ];
+    for (key, kind) in kinds {
+        read(document.get(key), kind);
+    }
+    if let Some(targets) = document.get("target").and_then(Item::as_table_like) {
+        for (_, target) in targets.iter() {
+            for (key, kind) in kinds {
+                read(target.get(key), kind);
+            }
+        }
+    }
+    out
+}
