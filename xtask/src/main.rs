@@ -1,1 +1,95 @@
-fn main() {}
+//! Project tasks: `cargo xtask release ...` (the `release` CLI, same code path), `demo`,
+//! `fixture`, `codegen` and `bench`.
+
+mod bench;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use release_test_support::Fixture;
+
+const USAGE: &str = "usage:
+  cargo xtask release <args>...        run the `release` CLI (e.g. `cargo xtask release plan`)
+  cargo xtask demo [FIXTURE] [ARGS]    build a fixture repository in a temp dir and run `release plan` on it
+  cargo xtask fixture NAME DIR         build a fixture repository into DIR
+  cargo xtask codegen [--check]        regenerate docs/release.schema.json
+  cargo xtask bench plan [--packages N] [--commits N] [--tags N] [--range-commits N] [--dir DIR]
+                                       time `release plan` against `git log` on a synthetic monorepo";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("release") => release_cli::main(std::iter::once("release".to_string()).chain(args[1..].iter().cloned())),
+        _ => match run(&args) {
+            Ok(code) => code,
+            Err(error) => {
+                eprintln!("error: {error:#}");
+                ExitCode::from(2)
+            }
+        },
+    }
+}
+
+fn run(args: &[String]) -> Result<ExitCode> {
+    match args.first().map(String::as_str) {
+        Some("demo") => {
+            let name = args.get(1).map_or("seeds-monorepo", String::as_str);
+            let fixture = Fixture::load(name).with_context(|| format!("loading fixture `{name}`"))?;
+            let dir = tempfile_dir()?;
+            fixture.build(&dir)?;
+            eprintln!("# {}\n# built in {}\n", fixture.description, dir.display());
+            let mut release_args = vec!["release".to_string(), "-C".into(), dir.display().to_string(), "plan".into()];
+            release_args.extend(args.iter().skip(2).cloned());
+            Ok(release_cli::main(release_args))
+        }
+        Some("fixture") => {
+            let (Some(name), Some(dir)) = (args.get(1), args.get(2)) else { bail!("{USAGE}") };
+            let dir = PathBuf::from(dir);
+            if dir.exists() && dir.read_dir()?.next().is_some() {
+                bail!("`{}` is not empty (hint: pass a new folder)", dir.display());
+            }
+            Fixture::load(name)?.build(&dir)?;
+            println!("{}", dir.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Some("codegen") => {
+            let path = workspace_root().join("docs/release.schema.json");
+            let schema = release_config::json_schema();
+            let current = fs_err::read_to_string(&path).unwrap_or_default();
+            if args.get(1).map(String::as_str) == Some("--check") {
+                if current != schema {
+                    bail!("docs/release.schema.json is out of date (hint: run `cargo xtask codegen`)");
+                }
+            } else if current != schema {
+                fs_err::write(&path, schema)?;
+                eprintln!("wrote {}", path.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Some("bench") => {
+            bench::run(&args[1..])?;
+            Ok(ExitCode::SUCCESS)
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A fresh folder under the system temp dir, kept after the run so the user can look at it.
+fn tempfile_dir() -> Result<PathBuf> {
+    let base = std::env::temp_dir();
+    for attempt in 0..1000u32 {
+        let dir = base.join(format!("release-demo-{}-{attempt}", std::process::id()));
+        if fs_err::create_dir(&dir).is_ok() {
+            return Ok(dir);
+        }
+    }
+    bail!("could not create a folder under {}", base.display())
+}

@@ -1,1 +1,166 @@
-//! placeholder
+//! The `release` command: a thin shell over the pipeline crates. Only this crate prints and
+//! chooses exit codes; `xtask` calls [`main`] so `cargo xtask release ...` is the same code path.
+//!
+//! ```no_run
+//! let code = release_cli::main(["release", "plan", "--format", "json"]);
+//! ```
+
+pub mod engine;
+mod progress;
+pub mod render;
+
+use std::ffi::OsString;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+
+pub use progress::Progress;
+
+/// Exit codes, documented in the README.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Success.
+    Success = 0,
+    /// A check failed or the input was invalid (config, manifests, git state, arguments).
+    Failure = 1,
+    /// An unexpected error (I/O, a bug).
+    Error = 2,
+}
+
+/// A mistake in what the user asked for; exit code 1.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+#[derive(Debug, Parser)]
+#[command(name = "release", version, about = "Release monorepos: plan versions from git history, explain every bump")]
+pub struct Cli {
+    /// Run as if started in this directory.
+    #[arg(short = 'C', long = "directory", global = true, value_name = "PATH")]
+    directory: Option<PathBuf>,
+    /// Colour: auto (terminal and no NO_COLOR), always, never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+    /// No progress output.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Format {
+    Text,
+    Markdown,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Show the next version of every package and of the repository, and why.
+    Plan {
+        /// Plan as if this revision were the head.
+        #[arg(long, value_name = "REV")]
+        head: Option<String>,
+        /// Show only these packages (the plan still accounts for all of them).
+        #[arg(long = "package", short = 'p', value_name = "NAME")]
+        packages: Vec<String>,
+        /// Plan pre-releases with this label: `1.3.0-rc.1`, then `rc.2`.
+        #[arg(long, value_name = "LABEL")]
+        pre: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+}
+
+/// Parses arguments, runs, prints errors with their causes, and returns the exit code.
+pub fn main<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(if error.use_stderr() { Exit::Failure as u8 } else { Exit::Success as u8 });
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::from(Exit::Success as u8),
+        Err(error) => {
+            let mut stderr = std::io::stderr().lock();
+            let _ = write!(stderr, "error: {error}");
+            for cause in error.chain().skip(1) {
+                let _ = write!(stderr, "\n  caused by: {cause}");
+            }
+            let _ = writeln!(stderr);
+            ExitCode::from(exit_code(&error) as u8)
+        }
+    }
+}
+
+/// Invalid input and failed checks are 1; anything unexpected is 2.
+fn exit_code(error: &anyhow::Error) -> Exit {
+    for cause in error.chain() {
+        if let Some(error) = cause.downcast_ref::<release_config::ConfigError>() {
+            return if matches!(error, release_config::ConfigError::Io(_)) { Exit::Error } else { Exit::Failure };
+        }
+        if let Some(error) = cause.downcast_ref::<release_workspace::WorkspaceError>() {
+            return if matches!(error, release_workspace::WorkspaceError::Io(_)) { Exit::Error } else { Exit::Failure };
+        }
+        if let Some(error) = cause.downcast_ref::<release_git::GitError>() {
+            return if matches!(error, release_git::GitError::Git { .. }) { Exit::Error } else { Exit::Failure };
+        }
+        if cause.is::<release_plan::PlanError>() || cause.is::<UsageError>() || cause.is::<minijinja::Error>() {
+            return Exit::Failure;
+        }
+    }
+    Exit::Error
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let directory = match &cli.directory {
+        Some(directory) => directory.clone(),
+        None => std::env::current_dir().context("reading the current directory")?,
+    };
+    let stdout_terminal = std::io::stdout().is_terminal();
+    let color = match cli.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => stdout_terminal && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty()),
+    };
+    let progress = Progress::new(cli.quiet);
+    match cli.command {
+        Command::Plan { head, packages, pre, format } => {
+            let options = engine::PlanOptions { head, packages, pre };
+            let planned = engine::plan(&directory, &options, &progress)?;
+            let output = match format {
+                Format::Json => render::json(&planned.plan),
+                Format::Text => render::text(&planned.plan, render::Style { color }),
+                Format::Markdown => render::markdown(&planned.plan, render::PLAN_COMMENT_TEMPLATE)
+                    .context("rendering templates/plan-comment.md.j2")?,
+            };
+            print(&output)
+        }
+    }
+}
+
+fn print(text: &str) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        // A closed pipe (`release plan | head`) is not an error worth a message.
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("writing to stdout"),
+    }
+}

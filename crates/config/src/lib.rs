@@ -291,7 +291,11 @@ impl Resolver<'_> {
         let versioning = self.versioning(wire.versioning.unwrap_or_default())?;
         let workspace = match wire.workspace {
             Some(workspace) => {
-                self.check_globs(&[Step::Key("workspace"), Step::Key("ignore")], "workspace.ignore", &workspace.ignore)?;
+                self.check_globs(
+                    &[Step::Key("workspace"), Step::Key("ignore")],
+                    "workspace.ignore",
+                    &workspace.ignore,
+                )?;
                 Workspace {
                     discover: workspace.discover.unwrap_or_else(|| Workspace::default().discover),
                     ignore: workspace.ignore,

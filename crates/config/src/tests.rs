@@ -99,7 +99,10 @@ fn bad_input_names_file_line_and_key() {
             "release.toml:4:8: `package.name`: two packages are named `a`",
         ),
         ("[repo]\ntag = \"release\"\n", "release.toml:2:7: `repo.tag`: tag template `release` has no `{version}`"),
-        ("[versioning]\ninitial = \"1.0\"\n", "release.toml:2:11: `versioning.initial`: `1.0` is not a semantic version"),
+        (
+            "[versioning]\ninitial = \"1.0\"\n",
+            "release.toml:2:11: `versioning.initial`: `1.0` is not a semantic version",
+        ),
         (
             "[components]\nbackend = [\"a/**\"]\n[[rule]]\nname = \"r\"\ncomponents = [\"bakend\"]\nbump = \"minor\"\napplies-to = \"repo\"\n",
             "release.toml:5:14: `rule.components`: unknown component `bakend` (hint: did you mean `backend`?)",
@@ -132,7 +135,9 @@ fn json_schema_in_docs_is_up_to_date() {
         if std::env::var_os("RELEASE_BLESS").is_some() {
             fs_err::write(&path, &expected).unwrap();
         } else {
-            panic!("docs/release.schema.json is out of date: run `cargo xtask codegen` (or RELEASE_BLESS=1 cargo test)");
+            panic!(
+                "docs/release.schema.json is out of date: run `cargo xtask codegen` (or RELEASE_BLESS=1 cargo test)"
+            );
         }
     }
 }

@@ -30,9 +30,14 @@ impl Entry {
 }
 
 fn entries(repository: &Repository, tree: Option<Oid>) -> Result<Vec<Entry>, git2::Error> {
-    let Some(id) = tree else { return Ok(Vec::new()) };
+    let Some(id) = tree else {
+        return Ok(Vec::new());
+    };
     let tree = repository.find_tree(id)?;
-    Ok(tree.iter().map(|entry| Entry { name: entry.name_bytes().to_vec(), id: entry.id(), mode: entry.filemode() }).collect())
+    Ok(tree
+        .iter()
+        .map(|entry| Entry { name: entry.name_bytes().to_vec(), id: entry.id(), mode: entry.filemode() })
+        .collect())
 }
 
 /// Appends to `out` every path that differs between the trees `old` and `new` (`None` = empty).

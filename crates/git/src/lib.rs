@@ -22,7 +22,7 @@ pub use walk::{CommitData, RangeSet, Reachability, Walked};
 /// Errors from reading a repository.
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
-    #[error("not a git repository: `{path}` (hint: run `release` inside a clone, or pass `--repo PATH`)")]
+    #[error("not a git repository: `{path}` (hint: run `release` inside a clone, or pass `-C PATH`)")]
     NotARepository { path: PathBuf },
 
     #[error("the repository at `{path}` has no commits yet (hint: commit something first)")]
@@ -33,7 +33,9 @@ pub enum GitError {
     )]
     Shallow { path: PathBuf },
 
-    #[error("revision `{rev}` does not resolve to a commit (hint: use a branch, a tag or a commit id, e.g. `--head main`)")]
+    #[error(
+        "revision `{rev}` does not resolve to a commit (hint: use a branch, a tag or a commit id, e.g. `--head main`)"
+    )]
     UnknownRevision { rev: String },
 
     #[error("git: {operation}: {source}")]
@@ -70,8 +72,9 @@ pub struct Repo {
 impl Repo {
     /// Opens the repository containing `path` (a work tree, not a bare repository).
     pub fn open(path: &Path) -> Result<Repo, GitError> {
-        let repository = git2::Repository::open_ext(path, git2::RepositoryOpenFlags::empty(), std::iter::empty::<&str>())
-            .map_err(|_| GitError::NotARepository { path: path.to_path_buf() })?;
+        let repository =
+            git2::Repository::open_ext(path, git2::RepositoryOpenFlags::empty(), std::iter::empty::<&str>())
+                .map_err(|_| GitError::NotARepository { path: path.to_path_buf() })?;
         let root = repository
             .workdir()
             .map(Path::to_path_buf)
@@ -109,7 +112,9 @@ impl Repo {
         let mut tags = Vec::new();
         for reference in references {
             let reference = reference.context(|| "reading a tag".into())?;
-            let Some(name) = reference.name().ok().and_then(|name| name.strip_prefix("refs/tags/")) else { continue };
+            let Some(name) = reference.name().ok().and_then(|name| name.strip_prefix("refs/tags/")) else {
+                continue;
+            };
             if let Ok(commit) = reference.peel_to_commit() {
                 tags.push(Tag { name: name.to_string(), commit: commit.id() });
             }

@@ -129,7 +129,12 @@ impl<'r> Graph<'r> {
     }
 }
 
-pub(crate) fn walk<T, F>(repository: &Repository, head: Oid, bases: &[Option<Oid>], map: F) -> Result<Vec<Walked<T>>, GitError>
+pub(crate) fn walk<T, F>(
+    repository: &Repository,
+    head: Oid,
+    bases: &[Option<Oid>],
+    map: F,
+) -> Result<Vec<Walked<T>>, GitError>
 where
     T: Send,
     F: Fn(CommitData<'_>) -> T + Sync,
@@ -173,7 +178,9 @@ where
 
     let mut order = 0usize;
     while open > 0 {
-        let Some((_, _, index)) = heap.pop() else { break };
+        let Some((_, _, index)) = heap.pop() else {
+            break;
+        };
         graph.nodes[index].queued = false;
         let marks = graph.nodes[index].marks.clone();
         if !is_full(&marks) {
@@ -230,7 +237,11 @@ where
     read_commits(repository, selected, &map)
 }
 
-fn read_commits<T, F>(repository: &Repository, selected: Vec<(Oid, RangeSet)>, map: &F) -> Result<Vec<Walked<T>>, GitError>
+fn read_commits<T, F>(
+    repository: &Repository,
+    selected: Vec<(Oid, RangeSet)>,
+    map: &F,
+) -> Result<Vec<Walked<T>>, GitError>
 where
     T: Send,
     F: Fn(CommitData<'_>) -> T + Sync,
@@ -310,7 +321,9 @@ impl<'r> Reachability<'r> {
             if self.seen.get(target_index).copied().unwrap_or(false) {
                 return Ok(true);
             }
-            let Some(&(time, _, _)) = self.heap.peek() else { return Ok(false) };
+            let Some(&(time, _, _)) = self.heap.peek() else {
+                return Ok(false);
+            };
             if time < target_time - CLOCK_SLOP_SECONDS {
                 return Ok(false);
             }

@@ -64,7 +64,8 @@ pub fn parse_message(message: &str) -> ParsedCommit {
                 .filter(|footer| footer.is_breaking_change())
                 .map(|footer| footer.content.trim())
                 .collect();
-            let breaking = commit.is_breaking_change || first_line.split(':').next().is_some_and(|head| head.ends_with('!'));
+            let breaking =
+                commit.is_breaking_change || first_line.split(':').next().is_some_and(|head| head.ends_with('!'));
             let breaking_description = if !breaking_footers.is_empty() {
                 Some(breaking_footers.join("\n\n"))
             } else if breaking {
@@ -99,7 +100,9 @@ pub fn parse_message(message: &str) -> ParsedCommit {
 /// A cheap check of the first line's shape (`type(scope)!: summary`), so the full parser only runs
 /// on messages that can be conventional. Most of a big history's cost would otherwise be errors.
 fn looks_conventional(first_line: &str) -> bool {
-    let Some((head, rest)) = first_line.split_once(':') else { return false };
+    let Some((head, rest)) = first_line.split_once(':') else {
+        return false;
+    };
     if !rest.starts_with(' ') || rest.trim().is_empty() {
         return false;
     }
@@ -111,7 +114,9 @@ fn looks_conventional(first_line: &str) -> bool {
         },
         None => (head, None),
     };
-    !kind.is_empty() && kind.bytes().all(|byte| byte.is_ascii_alphabetic()) && scope.is_none_or(|scope| !scope.is_empty())
+    !kind.is_empty()
+        && kind.bytes().all(|byte| byte.is_ascii_alphabetic())
+        && scope.is_none_or(|scope| !scope.is_empty())
 }
 
 /// `add x (#123)` -> (`add x`, 123).
@@ -175,9 +180,8 @@ mod tests {
 
     #[test]
     fn reverts_name_their_commit() {
-        let parsed = parse_message(
-            "Revert \"feat: add x\"\n\nThis reverts commit 0123456789abcdef0123456789abcdef01234567.\n",
-        );
+        let parsed =
+            parse_message("Revert \"feat: add x\"\n\nThis reverts commit 0123456789abcdef0123456789abcdef01234567.\n");
         assert_eq!(parsed.kind, None);
         assert_eq!(parsed.reverts.as_deref(), Some("0123456789abcdef0123456789abcdef01234567"));
         let parsed = parse_message("revert: add x\n\nThis reverts commit abcdef1234567.\n");

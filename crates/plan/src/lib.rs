@@ -15,6 +15,7 @@ mod model;
 mod route;
 mod version;
 
+use std::cmp::Reverse;
 use std::collections::{BTreeSet, HashMap};
 
 use release_config::{AppliesTo, ComponentMatch, Config, Dependents, NonConventional, RuleSelector};
@@ -139,6 +140,7 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, PlanError> {
             bump,
             sha: commit.sha.clone(),
             kind: parsed.kind.clone(),
+            scope: parsed.scope.clone(),
             breaking: parsed.breaking,
             summary: parsed.summary.clone(),
         };
@@ -238,59 +240,33 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, PlanError> {
     for target in packages.iter_mut().chain(std::iter::once(&mut repo)) {
         for (&rule_index, touched) in &target.touched {
             let rule = &config.rules[rule_index];
-            let RuleSelector::Components { names, match_ } = &rule.selector else { continue };
+            let RuleSelector::Components { names, match_ } = &rule.selector else {
+                continue;
+            };
             let wanted: Vec<usize> = names
                 .iter()
                 .filter_map(|name| config.components.iter().position(|component| &component.name == name))
                 .collect();
-            let hit: Vec<String> =
-                wanted.iter().filter(|index| touched.contains(index)).map(|&index| config.components[index].name.clone()).collect();
+            let hit: Vec<String> = wanted
+                .iter()
+                .filter(|index| touched.contains(index))
+                .map(|&index| config.components[index].name.clone())
+                .collect();
             let matched = match match_ {
                 ComponentMatch::All => hit.len() == wanted.len(),
                 ComponentMatch::Any => !hit.is_empty(),
             };
             if matched {
-                target.reasons.push(Reason::ComponentRule { bump: rule.bump, rule: rule.name.clone(), components: hit });
+                target.reasons.push(Reason::ComponentRule {
+                    bump: rule.bump,
+                    rule: rule.name.clone(),
+                    components: hit,
+                });
             }
         }
     }
 
-    // Dependents follow their dependencies, to a fixed point.
-    if config.versioning.dependents != Dependents::None {
-        loop {
-            let bumps: Vec<Bump> = packages.iter().map(raw_bump).collect();
-            let mut changed = false;
-            for (index, package) in input.packages.iter().enumerate() {
-                for dependency in &package.dependencies {
-                    let Some(&dependency_index) = package_index.get(dependency.as_str()) else { continue };
-                    if dependency_index == index || bumps[dependency_index] == Bump::None {
-                        continue;
-                    }
-                    let bump = match config.versioning.dependents {
-                        Dependents::Same => bumps[dependency_index],
-                        _ => Bump::Patch,
-                    };
-                    let reasons = &mut packages[index].reasons;
-                    match reasons.iter_mut().find(
-                        |reason| matches!(reason, Reason::Dependency { package, .. } if package == dependency),
-                    ) {
-                        Some(Reason::Dependency { bump: existing, .. }) if *existing < bump => {
-                            *existing = bump;
-                            changed = true;
-                        }
-                        Some(_) => {}
-                        None => {
-                            reasons.push(Reason::Dependency { bump, package: dependency.clone() });
-                            changed = true;
-                        }
-                    }
-                }
-            }
-            if !changed {
-                break;
-            }
-        }
-    }
+    propagate(config, input, &package_index, &mut packages);
 
     let mut package_plans = Vec::new();
     for (package, mut target) in input.packages.iter().zip(packages) {
@@ -306,9 +282,19 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, PlanError> {
                 }
             }
         }
-        Reason::sort(&mut target.reasons);
         let raw = raw_bump(&target);
-        let (next, bump) = next_version(config, &current, raw, target.override_version.as_ref(), &package.tagged_versions, input.pre.as_deref());
+        for reason in &mut target.reasons {
+            reason.apply_zero_major(&config.versioning, &current);
+        }
+        Reason::sort(&mut target.reasons);
+        let (next, bump) = next_version(
+            config,
+            &current,
+            raw,
+            target.override_version.as_ref(),
+            &package.tagged_versions,
+            input.pre.as_deref(),
+        );
         let component_names = config
             .components
             .iter()
@@ -329,20 +315,48 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, PlanError> {
         });
     }
 
+    // Members of a version group share one version field: they all take the highest next version.
+    for (index, package) in input.packages.iter().enumerate() {
+        let Some(group) = &package.version_group else {
+            continue;
+        };
+        let highest = input
+            .packages
+            .iter()
+            .zip(&package_plans)
+            .filter(|(member, _)| member.version_group.as_ref() == Some(group))
+            .filter_map(|(_, plan)| semver::Version::parse(&plan.next_version).ok())
+            .max();
+        let plan = &mut package_plans[index];
+        if let Some(highest) = highest
+            && plan.bump != Bump::None
+            && highest.to_string() != plan.next_version
+        {
+            plan.next_version = highest.to_string();
+            plan.next_tag = Some(package.tag.render(&package.name, &plan.next_version));
+        }
+    }
+
     let repo_plan = match (&config.repo, &input.repo) {
         (Some(repo_config), Some(repo_input)) => {
             if repo_config.packages {
                 for plan in &package_plans {
-                    let raw = plan.reasons.first().map_or(Bump::None, Reason::bump);
-                    if raw > Bump::None {
-                        repo.reasons.push(Reason::Package { bump: raw, package: plan.name.clone() });
+                    if plan.bump > Bump::None {
+                        repo.reasons.push(Reason::Package { bump: plan.bump, package: plan.name.clone() });
                     }
                 }
             }
-            Reason::sort(&mut repo.reasons);
-            let current = repo_input.previous.as_ref().map_or_else(|| config.versioning.initial.clone(), |release| release.version.clone());
+            let current = repo_input
+                .previous
+                .as_ref()
+                .map_or_else(|| config.versioning.initial.clone(), |release| release.version.clone());
             let raw = raw_bump(&repo);
-            let (next, bump) = next_version(config, &current, raw, None, &repo_input.tagged_versions, input.pre.as_deref());
+            for reason in &mut repo.reasons {
+                reason.apply_zero_major(&config.versioning, &current);
+            }
+            Reason::sort(&mut repo.reasons);
+            let (next, bump) =
+                next_version(config, &current, raw, None, &repo_input.tagged_versions, input.pre.as_deref());
             Some(RepoPlan {
                 current_version: current.to_string(),
                 next_version: next.to_string(),
@@ -356,7 +370,93 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, PlanError> {
         _ => None,
     };
 
-    Ok(Plan { schema_version: SCHEMA_VERSION, head: input.head.clone(), packages: package_plans, repo: repo_plan, warnings })
+    Ok(Plan {
+        schema_version: SCHEMA_VERSION,
+        head: input.head.clone(),
+        packages: package_plans,
+        repo: repo_plan,
+        warnings,
+    })
+}
+
+/// Dependents follow their dependencies, and packages sharing a version field follow each
+/// other, to a fixed point (bumps only grow, so it ends).
+fn propagate(config: &Config, input: &PlanInput<'_>, package_index: &HashMap<&str, usize>, packages: &mut [Target]) {
+    loop {
+        let mut changed = false;
+        if config.versioning.dependents != Dependents::None {
+            let bumps: Vec<Bump> = packages.iter().map(raw_bump).collect();
+            for (index, package) in input.packages.iter().enumerate() {
+                for dependency in &package.dependencies {
+                    let Some(&dependency_index) = package_index.get(dependency.as_str()) else {
+                        continue;
+                    };
+                    if dependency_index == index || bumps[dependency_index] == Bump::None {
+                        continue;
+                    }
+                    let bump = match config.versioning.dependents {
+                        Dependents::Same => bumps[dependency_index],
+                        _ => Bump::Patch,
+                    };
+                    changed |= raise(
+                        &mut packages[index].reasons,
+                        bump,
+                        dependency,
+                        |reason| matches!(reason, Reason::Dependency { package, .. } if package == dependency),
+                        |bump, package| Reason::Dependency { bump, package },
+                    );
+                }
+            }
+        }
+        let bumps: Vec<Bump> = packages.iter().map(raw_bump).collect();
+        for (index, package) in input.packages.iter().enumerate() {
+            let Some(group) = &package.version_group else {
+                continue;
+            };
+            let leader = input
+                .packages
+                .iter()
+                .enumerate()
+                .filter(|(other, member)| *other != index && member.version_group.as_ref() == Some(group))
+                .max_by_key(|(other, _)| (bumps[*other], Reverse(*other)));
+            if let Some((leader, member)) = leader
+                && bumps[leader] > bumps[index]
+            {
+                let name = member.name.clone();
+                changed |= raise(
+                    &mut packages[index].reasons,
+                    bumps[leader],
+                    &name,
+                    |reason| matches!(reason, Reason::Group { .. }),
+                    |bump, package| Reason::Group { bump, package },
+                );
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+}
+
+/// Adds a reason, or raises the existing one of its kind; true when anything changed.
+fn raise(
+    reasons: &mut Vec<Reason>,
+    bump: Bump,
+    package: &str,
+    is_same: impl Fn(&Reason) -> bool,
+    make: impl Fn(Bump, String) -> Reason,
+) -> bool {
+    match reasons.iter().position(is_same) {
+        Some(position) if reasons[position].bump() < bump => {
+            reasons[position] = make(bump, package.to_string());
+            true
+        }
+        Some(_) => false,
+        None => {
+            reasons.push(make(bump, package.to_string()));
+            true
+        }
+    }
 }
 
 /// The bump a commit asks for, before the 0.x rules.
@@ -402,14 +502,20 @@ fn next_version(
 }
 
 fn record_override(target: &mut Target, commit: &CommitInput, package: &str, warnings: &mut Vec<String>) {
-    let Some(text) = &commit.parsed.release_as else { return };
+    let Some(text) = &commit.parsed.release_as else {
+        return;
+    };
     if target.override_version.is_some() {
         return; // the newest Release-As wins; commits come newest first
     }
     match semver::Version::parse(text.trim_start_matches('v')) {
         Ok(version) => {
             // The bump is filled in once the current version is known.
-            target.reasons.push(Reason::Override { bump: Bump::None, sha: commit.sha.clone(), version: version.to_string() });
+            target.reasons.push(Reason::Override {
+                bump: Bump::None,
+                sha: commit.sha.clone(),
+                version: version.to_string(),
+            });
             target.override_version = Some((commit.sha.clone(), version));
         }
         Err(_) => warnings.push(format!(
@@ -427,7 +533,9 @@ fn cancelled_by_reverts(commits: &[CommitInput]) -> BTreeSet<usize> {
         if cancelled.contains(&index) {
             continue;
         }
-        let Some(target) = &commit.parsed.reverts else { continue };
+        let Some(target) = &commit.parsed.reverts else {
+            continue;
+        };
         if let Some(reverted) =
             commits.iter().enumerate().skip(index + 1).find(|(_, other)| other.sha.starts_with(target.as_str()))
         {

@@ -23,6 +23,8 @@ pub struct PackageInput {
     pub previous: Option<Release>,
     /// Versions of every tag of this package (pre-releases too), to number the next pre-release.
     pub tagged_versions: Vec<semver::Version>,
+    /// Packages with the same group share one version field and move together.
+    pub version_group: Option<String>,
     /// Names of the workspace packages this one depends on (not dev-dependencies).
     pub dependencies: Vec<String>,
 }
@@ -130,6 +132,7 @@ pub enum Reason {
         sha: String,
         #[serde(rename = "type")]
         kind: Option<String>,
+        scope: Option<String>,
         breaking: bool,
         summary: String,
     },
@@ -157,6 +160,12 @@ pub enum Reason {
         sha: String,
         version: String,
     },
+    /// The package shares its version field with another (Cargo `version.workspace = true`).
+    Group {
+        #[serde(serialize_with = "serialize_bump")]
+        bump: Bump,
+        package: String,
+    },
     /// The repository follows the bump of one of its packages.
     Package {
         #[serde(serialize_with = "serialize_bump")]
@@ -173,7 +182,22 @@ impl Reason {
             | Reason::ComponentRule { bump, .. }
             | Reason::Dependency { bump, .. }
             | Reason::Override { bump, .. }
+            | Reason::Group { bump, .. }
             | Reason::Package { bump, .. } => *bump,
+        }
+    }
+
+    /// The bump as it applies to a version: on 0.x a breaking change or a feature counts less.
+    pub(crate) fn apply_zero_major(&mut self, versioning: &release_config::Versioning, current: &semver::Version) {
+        let effective = crate::zero_major(versioning, current, self.bump());
+        match self {
+            Reason::Override { .. } => {}
+            Reason::Commit { bump, .. }
+            | Reason::PathRule { bump, .. }
+            | Reason::ComponentRule { bump, .. }
+            | Reason::Dependency { bump, .. }
+            | Reason::Group { bump, .. }
+            | Reason::Package { bump, .. } => *bump = effective,
         }
     }
 
@@ -185,7 +209,8 @@ impl Reason {
             Reason::PathRule { .. } => 2,
             Reason::ComponentRule { .. } => 3,
             Reason::Dependency { .. } => 4,
-            Reason::Package { .. } => 5,
+            Reason::Group { .. } => 5,
+            Reason::Package { .. } => 6,
         }
     }
 
@@ -197,17 +222,21 @@ impl Reason {
     /// One line for a terminal.
     pub fn describe(&self) -> String {
         match self {
-            Reason::Commit { sha, kind, breaking, summary, .. } => {
+            Reason::Commit { sha, kind, scope, breaking, summary, .. } => {
                 let kind = kind.as_deref().unwrap_or("commit");
+                let scope = scope.as_ref().map(|scope| format!("({scope})")).unwrap_or_default();
                 let mark = if *breaking { "!" } else { "" };
-                format!("{} {kind}{mark}: {summary}", short(sha))
+                format!("{} {kind}{scope}{mark}: {summary}", short(sha))
             }
             Reason::PathRule { rule, path, sha, .. } => format!("rule \"{rule}\": {path} ({})", short(sha)),
             Reason::ComponentRule { rule, components, .. } => {
                 format!("rule \"{rule}\": touched {}", components.join(" + "))
             }
             Reason::Dependency { package, .. } => format!("depends on {package}"),
-            Reason::Override { sha, version, .. } => format!("Release-As: {version} ({})", short(sha)),
+            Reason::Group { package, .. } => format!("shares its version with {package}"),
+            Reason::Override { sha, version, .. } => {
+                format!("Release-As: {version} ({})", short(sha))
+            }
             Reason::Package { package, .. } => format!("package {package}"),
         }
     }

@@ -30,6 +30,7 @@ fn scenario(config: &str, packages: &[(&str, &str, Option<&str>, &[&str])]) -> S
                 version: semver::Version::parse(version).unwrap(),
             }),
             tagged_versions: Vec::new(),
+            version_group: None,
             dependencies: dependencies.iter().map(|name| name.to_string()).collect(),
         })
         .collect();
@@ -70,7 +71,13 @@ impl Scenario {
             .packages
             .iter()
             .map(|package| {
-                format!("{} {} -> {} ({})", package.name, package.current_version, package.next_version, bump_name(package.bump))
+                format!(
+                    "{} {} -> {} ({})",
+                    package.name,
+                    package.current_version,
+                    package.next_version,
+                    bump_name(package.bump)
+                )
             })
             .collect();
         if let Some(repo) = plan.repo {
@@ -96,9 +103,12 @@ fn commits_release_the_packages_whose_paths_they_touch() {
 
 #[test]
 fn breaking_changes_and_zero_major() {
-    let s = scenario("", &[("api", "api", Some("1.0.0"), &[]), ("lib", "lib", Some("0.3.1"), &[]), ("new", "new", None, &[])])
-        .commit("c2", "feat: x\n", &["lib/a", "new/a"])
-        .commit("c1", "refactor: y\n\nBREAKING CHANGE: gone\n", &["api/a", "lib/a"]);
+    let s = scenario(
+        "",
+        &[("api", "api", Some("1.0.0"), &[]), ("lib", "lib", Some("0.3.1"), &[]), ("new", "new", None, &[])],
+    )
+    .commit("c2", "feat: x\n", &["lib/a", "new/a"])
+    .commit("c1", "refactor: y\n\nBREAKING CHANGE: gone\n", &["api/a", "lib/a"]);
     assert_eq!(s.summary(), ["api 1.0.0 -> 2.0.0 (major)", "lib 0.3.1 -> 0.4.0 (minor)", "new 0.1.0 -> 0.1.1 (patch)"]);
 }
 
@@ -115,7 +125,11 @@ fn unchanged_packages_keep_their_version_and_have_no_next_tag() {
 fn dependents_get_a_patch_transitively_with_the_edge_as_reason() {
     let s = scenario(
         "",
-        &[("ui", "ui", Some("1.0.0"), &[]), ("web", "web", Some("1.0.0"), &["ui"]), ("e2e", "e2e", Some("1.0.0"), &["web"])],
+        &[
+            ("ui", "ui", Some("1.0.0"), &[]),
+            ("web", "web", Some("1.0.0"), &["ui"]),
+            ("e2e", "e2e", Some("1.0.0"), &["web"]),
+        ],
     )
     .commit("c1", "feat: new button\n", &["ui/button.tsx"]);
     assert_eq!(s.summary(), ["ui 1.0.0 -> 1.1.0 (minor)", "web 1.0.0 -> 1.0.1 (patch)", "e2e 1.0.0 -> 1.0.1 (patch)"]);
@@ -124,9 +138,32 @@ fn dependents_get_a_patch_transitively_with_the_edge_as_reason() {
 
     let mut same = s;
     same.config.versioning.dependents = Dependents::Same;
-    assert_eq!(same.summary(), ["ui 1.0.0 -> 1.1.0 (minor)", "web 1.0.0 -> 1.1.0 (minor)", "e2e 1.0.0 -> 1.1.0 (minor)"]);
+    assert_eq!(
+        same.summary(),
+        ["ui 1.0.0 -> 1.1.0 (minor)", "web 1.0.0 -> 1.1.0 (minor)", "e2e 1.0.0 -> 1.1.0 (minor)"]
+    );
     same.config.versioning.dependents = Dependents::None;
     assert_eq!(same.summary(), ["ui 1.0.0 -> 1.1.0 (minor)", "web 1.0.0 -> 1.0.0 (none)", "e2e 1.0.0 -> 1.0.0 (none)"]);
+}
+
+#[test]
+fn packages_sharing_a_version_field_move_together() {
+    let mut s = scenario(
+        "",
+        &[
+            ("core", "core", Some("1.4.0"), &[]),
+            ("cli", "cli", Some("1.4.0"), &[]),
+            ("other", "other", Some("3.0.0"), &[]),
+        ],
+    )
+    .commit("c1", "feat: faster\n", &["core/a"]);
+    s.packages[0].version_group = Some("Cargo.toml".into());
+    s.packages[1].version_group = Some("Cargo.toml".into());
+    assert_eq!(
+        s.summary(),
+        ["core 1.4.0 -> 1.5.0 (minor)", "cli 1.4.0 -> 1.5.0 (minor)", "other 3.0.0 -> 3.0.0 (none)"]
+    );
+    assert_eq!(s.plan().unwrap().packages[1].reasons, [Reason::Group { bump: Bump::Minor, package: "core".into() }]);
 }
 
 #[test]
@@ -142,8 +179,11 @@ fn a_revert_in_the_range_cancels_the_commit_it_reverts() {
 
 #[test]
 fn release_as_overrides_the_version_of_touched_packages() {
-    let s = scenario("", &[("api", "api", Some("1.4.0"), &[]), ("web", "web", Some("1.0.0"), &[])])
-        .commit("c1", "feat: big\n\nRelease-As: 3.0.0\n", &["api/a"]);
+    let s = scenario("", &[("api", "api", Some("1.4.0"), &[]), ("web", "web", Some("1.0.0"), &[])]).commit(
+        "c1",
+        "feat: big\n\nRelease-As: 3.0.0\n",
+        &["api/a"],
+    );
     assert_eq!(s.summary(), ["api 1.4.0 -> 3.0.0 (major)", "web 1.0.0 -> 1.0.0 (none)"]);
     let reasons = &s.plan().unwrap().packages[0].reasons;
     assert!(matches!(&reasons[0], Reason::Override { bump: Bump::Major, version, .. } if version == "3.0.0"));
@@ -162,19 +202,28 @@ fn merge_commits_count_only_with_a_conventional_message() {
 
 #[test]
 fn non_conventional_policy() {
-    let s = scenario("[versioning]\nnon-conventional = \"patch\"\n", &[("api", "api", Some("1.0.0"), &[])])
-        .commit("c1", "update things\n", &["api/a"]);
+    let s = scenario("[versioning]\nnon-conventional = \"patch\"\n", &[("api", "api", Some("1.0.0"), &[])]).commit(
+        "c1",
+        "update things\n",
+        &["api/a"],
+    );
     assert_eq!(s.summary(), ["api 1.0.0 -> 1.0.1 (patch)"]);
-    let s = scenario("[versioning]\nnon-conventional = \"error\"\n", &[("api", "api", Some("1.0.0"), &[])])
-        .commit("0123456789", "update things\n", &["api/a"]);
+    let s = scenario("[versioning]\nnon-conventional = \"error\"\n", &[("api", "api", Some("1.0.0"), &[])]).commit(
+        "0123456789",
+        "update things\n",
+        &["api/a"],
+    );
     let error = s.plan().unwrap_err().to_string();
     assert!(error.starts_with("commit 0123456 is not a conventional commit: \"update things\""), "{error}");
 }
 
 #[test]
 fn commits_outside_a_package_range_do_not_release_it() {
-    let mut s = scenario("", &[("api", "api", Some("1.0.0"), &[]), ("web", "web", Some("1.0.0"), &[])])
-        .commit("c1", "feat: shared\n", &["api/a", "web/a"]);
+    let mut s = scenario("", &[("api", "api", Some("1.0.0"), &[]), ("web", "web", Some("1.0.0"), &[])]).commit(
+        "c1",
+        "feat: shared\n",
+        &["api/a", "web/a"],
+    );
     s.commits[0].in_package_range = vec![false, true];
     assert_eq!(s.summary(), ["api 1.0.0 -> 1.0.0 (none)", "web 1.0.0 -> 1.1.0 (minor)"]);
 }
@@ -260,8 +309,13 @@ fn reasons_are_strongest_first_and_name_rule_and_path() {
         .commit("c1", "chore: y\n", &["infrastructure/main.tf"]);
     s.config.repo.as_mut().unwrap().commits = true;
     s.config.repo.as_mut().unwrap().packages = true;
+    s.repo = Some(RepoInput {
+        previous: Some(Release { tag: "v1.0.0".into(), version: "1.0.0".parse().unwrap() }),
+        tagged_versions: Vec::new(),
+    });
     let repo = s.plan().unwrap().repo.unwrap();
-    let kinds: Vec<String> = repo.reasons.iter().map(|reason| format!("{} {}", bump_name(reason.bump()), reason.describe())).collect();
+    let kinds: Vec<String> =
+        repo.reasons.iter().map(|reason| format!("{} {}", bump_name(reason.bump()), reason.describe())).collect();
     assert_eq!(
         kinds,
         [
@@ -271,6 +325,15 @@ fn reasons_are_strongest_first_and_name_rule_and_path() {
             "patch package express-api",
         ]
     );
+}
+
+#[test]
+fn on_zero_major_reasons_show_the_bump_they_give() {
+    let s = scenario("", &[("lib", "lib", Some("0.3.0"), &[])]).commit("c1", "feat!: drop x\n", &["lib/a"]);
+    let plan = s.plan().unwrap();
+    assert_eq!(plan.packages[0].next_version, "0.4.0");
+    assert_eq!(plan.packages[0].reasons[0].bump(), Bump::Minor);
+    assert_eq!(plan.packages[0].commits[0].bump, Bump::Major, "the commit itself still asks for a major");
 }
 
 #[test]
@@ -295,5 +358,10 @@ applies-to = "packages"
 
     let bad = scenario(&config.replace("[\"client\"]", "[\"clint\"]"), &[("client", "client", None, &[])]);
     let error = bad.plan().unwrap_err().to_string();
-    assert!(error.ends_with("rule `proto changes break clients` applies to unknown package `clint` (hint: did you mean `client`?)"), "{error}");
+    assert!(
+        error.ends_with(
+            "rule `proto changes break clients` applies to unknown package `clint` (hint: did you mean `client`?)"
+        ),
+        "{error}"
+    );
 }

@@ -69,7 +69,9 @@ mod tests {
 
     #[test]
     fn bumps() {
-        let check = |from: &str, bump: Bump, expected: &str| assert_eq!(bump_version(&v(from), bump), v(expected), "{from} {bump:?}");
+        let check = |from: &str, bump: Bump, expected: &str| {
+            assert_eq!(bump_version(&v(from), bump), v(expected), "{from} {bump:?}")
+        };
         check("1.2.3", Bump::Patch, "1.2.4");
         check("1.2.3", Bump::Minor, "1.3.0");
         check("1.2.3", Bump::Major, "2.0.0");

@@ -10,6 +10,7 @@
 //! tags = ["api-v1.0.0"]       # lightweight tags at this commit
 //! annotated-tags = ["v1.0.0"] # annotated tags at this commit
 //! delete = ["old/file"]
+//! copy = ["release.toml"]     # files taken from the fixture's folder, same path
 //! [commit.files]
 //! "apps/api/src/health.ts" = "export const ok = true\n"
 //!
@@ -50,6 +51,9 @@ pub struct FixtureCommit {
     pub files: BTreeMap<String, String>,
     #[serde(default)]
     pub delete: Vec<String>,
+    /// Files copied from the fixture's folder into the repository at the same path.
+    #[serde(default)]
+    pub copy: Vec<String>,
     #[serde(default)]
     pub tags: Vec<String>,
     #[serde(default)]
@@ -109,6 +113,10 @@ impl Fixture {
             let branch = commit.branch.as_deref().unwrap_or("main");
             repo.switch(branch);
             for (path, content) in &commit.files {
+                repo.write(path, content);
+            }
+            for path in &commit.copy {
+                let content = fs_err::read(self.dir.join(path))?;
                 repo.write(path, content);
             }
             for path in &commit.delete {

@@ -44,7 +44,8 @@ impl RepoBuilder {
     pub fn init(root: &Path) -> Result<RepoBuilder> {
         let mut options = git2::RepositoryInitOptions::new();
         options.initial_head("main");
-        let repository = Repository::init_opts(root, &options).with_context(|| format!("git init {}", root.display()))?;
+        let repository =
+            Repository::init_opts(root, &options).with_context(|| format!("git init {}", root.display()))?;
         {
             let mut config = repository.config()?;
             config.set_str("user.name", NAME)?;
@@ -117,7 +118,9 @@ impl RepoBuilder {
     /// Merges `branch` into the current branch with a merge commit (the branch's files win).
     pub fn merge(&mut self, branch: &str, message: &str) -> Result<Oid> {
         let Some(&theirs) = self.heads.get(branch) else { bail!("cannot merge `{branch}`: it has no commits") };
-        let Some(&ours) = self.heads.get(&self.branch) else { bail!("cannot merge into `{}`: no commits", self.branch) };
+        let Some(&ours) = self.heads.get(&self.branch) else {
+            bail!("cannot merge into `{}`: no commits", self.branch)
+        };
         let their_files = self.files[branch].clone();
         let files = self.current_files();
         for (path, content) in their_files {

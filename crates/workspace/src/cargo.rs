@@ -11,6 +11,7 @@ use crate::{DependencyKind, Found, WorkspaceError, members, parent, read_toml, v
 
 struct Root {
     folder: String,
+    manifest: String,
     members: Vec<String>,
     version: Option<String>,
     /// `[workspace.dependencies]` name -> (package name, has a path)
@@ -30,7 +31,9 @@ pub(crate) fn discover(root: &Path, files: &[&str]) -> Result<Vec<Found>, Worksp
 
     let mut roots = Vec::new();
     for (manifest, document) in &documents {
-        let Some(workspace) = document.get("workspace").and_then(Item::as_table_like) else { continue };
+        let Some(workspace) = document.get("workspace").and_then(Item::as_table_like) else {
+            continue;
+        };
         let folder = parent(manifest).to_string();
         let strings = |key: &str| -> Vec<String> {
             workspace
@@ -57,12 +60,14 @@ pub(crate) fn discover(root: &Path, files: &[&str]) -> Result<Vec<Found>, Worksp
                 dependencies.insert(key.to_string(), (package, item.get("path").is_some()));
             }
         }
-        roots.push(Root { folder, members: member_folders, version, dependencies });
+        roots.push(Root { folder, manifest: manifest.clone(), members: member_folders, version, dependencies });
     }
 
     let mut found = Vec::new();
     for (manifest, document) in &documents {
-        let Some(package) = document.get("package").and_then(Item::as_table_like) else { continue };
+        let Some(package) = document.get("package").and_then(Item::as_table_like) else {
+            continue;
+        };
         let folder = parent(manifest).to_string();
         // The workspace this crate is a member of. A crate under a workspace folder that is not
         // a member (excluded, an example, a test fixture) is not a package of this repository;
@@ -107,6 +112,7 @@ pub(crate) fn discover(root: &Path, files: &[&str]) -> Result<Vec<Found>, Worksp
             manifest: manifest.clone(),
             version,
             version_inherited: inherited,
+            version_group: inherited.then(|| enclosing.map(|root| root.manifest.clone())).flatten(),
             dependencies: dependencies(document, enclosing),
         });
     }
@@ -121,7 +127,9 @@ fn is_inside(folder: &str, ancestor: &str) -> bool {
 fn dependencies(document: &DocumentMut, root: Option<&Root>) -> Vec<(String, DependencyKind)> {
     let mut out = Vec::new();
     let mut read = |table: Option<&Item>, kind: DependencyKind| {
-        let Some(table) = table.and_then(Item::as_table_like) else { return };
+        let Some(table) = table.and_then(Item::as_table_like) else {
+            return;
+        };
         for (key, item) in table.iter() {
             let from_workspace = item.get("workspace").and_then(Item::as_bool) == Some(true);
             let name = if from_workspace {

@@ -39,6 +39,9 @@ pub struct Package {
     pub version: Option<semver::Version>,
     /// Cargo: `version.workspace = true`.
     pub version_inherited: bool,
+    /// Packages sharing one version field (Cargo members inheriting `[workspace.package].version`)
+    /// have the same group, named by the manifest that holds the version.
+    pub version_group: Option<String>,
     pub dependencies: Vec<Dependency>,
     pub include: Vec<String>,
     pub exclude: Vec<String>,
@@ -89,7 +92,9 @@ pub enum WorkspaceError {
     #[error("{}: `{key}` is missing (hint: {hint})", path.display())]
     Missing { path: PathBuf, key: String, hint: String },
 
-    #[error("{location}: package `{name}` has path `{path}`, which does not exist (hint: paths are relative to the repository root)")]
+    #[error(
+        "{location}: package `{name}` has path `{path}`, which does not exist (hint: paths are relative to the repository root)"
+    )]
     PathMissing { location: release_config::Location, name: String, path: String },
 
     #[error(
@@ -98,7 +103,9 @@ pub enum WorkspaceError {
     )]
     Unmatched { location: release_config::Location, name: String, suggestion: Option<String> },
 
-    #[error("two packages are named `{name}`: `{first}` and `{second}` (hint: give one a `[[package]]` entry with another name, or skip one with `[workspace] ignore`)")]
+    #[error(
+        "two packages are named `{name}`: `{first}` and `{second}` (hint: give one a `[[package]]` entry with another name, or skip one with `[workspace] ignore`)"
+    )]
     Duplicate { name: String, first: String, second: String },
 
     #[error("invalid glob `{glob}` in {}: {message}", path.display())]
@@ -114,6 +121,7 @@ pub(crate) struct Found {
     pub manifest: String,
     pub version: Option<semver::Version>,
     pub version_inherited: bool,
+    pub version_group: Option<String>,
     pub dependencies: Vec<(String, DependencyKind)>,
 }
 
@@ -151,7 +159,8 @@ pub fn discover(root: &Path, config: &Config, files: &[String]) -> Result<Worksp
         by_name.insert(package.name.clone(), index);
     }
 
-    let single = found.len() + config.packages.iter().filter(|explicit| !by_name.contains_key(&explicit.name)).count() == 1
+    let single = found.len() + config.packages.iter().filter(|explicit| !by_name.contains_key(&explicit.name)).count()
+        == 1
         && config.repo.is_none();
     let default_tag = TagTemplate::parse(if single { "v{version}" } else { "{name}-v{version}" }).expect("valid");
 
@@ -164,6 +173,7 @@ pub fn discover(root: &Path, config: &Config, files: &[String]) -> Result<Worksp
             manifest: Some(found.manifest.clone()),
             version: found.version.clone(),
             version_inherited: found.version_inherited,
+            version_group: found.version_group.clone(),
             dependencies: found
                 .dependencies
                 .iter()
@@ -195,6 +205,7 @@ pub fn discover(root: &Path, config: &Config, files: &[String]) -> Result<Worksp
                     manifest: None,
                     version: None,
                     version_inherited: false,
+                    version_group: None,
                     dependencies: Vec::new(),
                     include: Vec::new(),
                     exclude: Vec::new(),
@@ -282,10 +293,7 @@ pub(crate) fn read_toml(root: &Path, manifest: &str) -> Result<toml_edit::Docume
     let path = root.join(manifest);
     let text = fs_err::read_to_string(&path)?;
     text.parse::<toml_edit::DocumentMut>().map_err(|error| {
-        let (line, column) = error
-            .span()
-            .map(|span| line_column(&text, span.start))
-            .unwrap_or((1, 1));
+        let (line, column) = error.span().map(|span| line_column(&text, span.start)).unwrap_or((1, 1));
         WorkspaceError::Parse { path: PathBuf::from(manifest), line, column, message: first_line(error.message()) }
     })
 }

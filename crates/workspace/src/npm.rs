@@ -66,16 +66,19 @@ pub(crate) fn discover(root: &Path, files: &[&str]) -> Result<Vec<Found>, Worksp
                 .unwrap_or_default(),
             _ => Vec::new(),
         };
-        let pnpm = if folder == "." { "pnpm-workspace.yaml".to_string() } else { format!("{folder}/pnpm-workspace.yaml") };
+        let pnpm =
+            if folder == "." { "pnpm-workspace.yaml".to_string() } else { format!("{folder}/pnpm-workspace.yaml") };
         if files.contains(&pnpm.as_str()) {
             patterns.extend(pnpm_packages(&fs_err::read_to_string(root.join(&pnpm))?));
         }
         if patterns.is_empty() {
             continue;
         }
-        let (excludes, includes): (Vec<String>, Vec<String>) = patterns.into_iter().partition(|pattern| pattern.starts_with('!'));
+        let (excludes, includes): (Vec<String>, Vec<String>) =
+            patterns.into_iter().partition(|pattern| pattern.starts_with('!'));
         let excludes: Vec<String> = excludes.iter().map(|pattern| pattern[1..].to_string()).collect();
-        let member_folders = members(&folder, &includes, &excludes, &manifests, "package.json", &PathBuf::from(manifest))?;
+        let member_folders =
+            members(&folder, &includes, &excludes, &manifests, "package.json", &PathBuf::from(manifest))?;
         roots.push((folder, member_folders));
     }
 
@@ -86,7 +89,9 @@ pub(crate) fn discover(root: &Path, files: &[&str]) -> Result<Vec<Found>, Worksp
         let is_member = roots.iter().any(|(_, members)| members.contains(&folder));
         let inside_root = roots.iter().any(|(root, _)| root == "." || folder.starts_with(&format!("{root}/")));
         let private = document.get("private").and_then(Value::as_bool) == Some(true);
-        let Some(name) = document.get("name").and_then(Value::as_str) else { continue };
+        let Some(name) = document.get("name").and_then(Value::as_str) else {
+            continue;
+        };
         // A workspace root is a package only when it is published; a package.json under a
         // workspace that is not a member (a template, a test fixture) is not a package.
         if (is_root && (private || document.get("version").is_none())) || (!is_root && !is_member && inside_root) {
@@ -118,6 +123,7 @@ pub(crate) fn discover(root: &Path, files: &[&str]) -> Result<Vec<Found>, Worksp
             manifest: manifest.clone(),
             version,
             version_inherited: false,
+            version_group: None,
             dependencies,
         });
     }

@@ -22,7 +22,9 @@ pub(crate) fn discover(root: &Path, files: &[&str]) -> Result<Vec<Found>, Worksp
             (_, Some(poetry)) => (poetry, "tool.poetry"),
             _ => continue, // a pyproject.toml that only configures tools
         };
-        let Some(name) = table.get("name").and_then(Item::as_str) else { continue };
+        let Some(name) = table.get("name").and_then(Item::as_str) else {
+            continue;
+        };
         let dynamic = table
             .get("dynamic")
             .and_then(Item::as_array)
@@ -70,6 +72,7 @@ pub(crate) fn discover(root: &Path, files: &[&str]) -> Result<Vec<Found>, Worksp
             manifest: manifest.to_string(),
             version,
             version_inherited: false,
+            version_group: None,
             dependencies,
         });
     }

@@ -25,9 +25,18 @@ fn summary(workspace: &Workspace) -> Vec<String> {
             let dependencies: Vec<String> = package
                 .dependencies
                 .iter()
-                .map(|dependency| format!("{}{}", dependency.name, if dependency.kind.propagates() { "" } else { "(dev)" }))
+                .map(|dependency| {
+                    format!("{}{}", dependency.name, if dependency.kind.propagates() { "" } else { "(dev)" })
+                })
                 .collect();
-            format!("{} {} {} [{}] {}", package.name, package.path, version, dependencies.join(","), package.tag.as_str())
+            format!(
+                "{} {} {} [{}] {}",
+                package.name,
+                package.path,
+                version,
+                dependencies.join(","),
+                package.tag.as_str()
+            )
         })
         .collect()
 }
@@ -68,12 +77,21 @@ fn npm_and_pnpm_workspaces() {
     let files = [
         ("package.json", "{\"name\": \"root\", \"private\": true, \"workspaces\": [\"apps/*\"]}"),
         ("pnpm-workspace.yaml", "packages:\n  - 'packages/*'\n"),
-        ("apps/web/package.json", "{\"name\": \"web\", \"version\": \"2.1.0\", \"private\": true, \"dependencies\": {\"ui\": \"workspace:*\", \"react\": \"^18\"}}"),
-        ("packages/ui/package.json", "{\"name\": \"ui\", \"version\": \"1.0.0\", \"peerDependencies\": {\"react\": \"^18\"}}"),
+        (
+            "apps/web/package.json",
+            "{\"name\": \"web\", \"version\": \"2.1.0\", \"private\": true, \"dependencies\": {\"ui\": \"workspace:*\", \"react\": \"^18\"}}",
+        ),
+        (
+            "packages/ui/package.json",
+            "{\"name\": \"ui\", \"version\": \"1.0.0\", \"peerDependencies\": {\"react\": \"^18\"}}",
+        ),
         ("packages/ui/template/package.json", "{\"name\": \"not-a-member\", \"version\": \"1.0.0\"}"),
     ];
     let workspace = discover_files(&files, "").unwrap();
-    assert_eq!(summary(&workspace), ["web apps/web 2.1.0 [ui] {name}-v{version}", "ui packages/ui 1.0.0 [] {name}-v{version}"]);
+    assert_eq!(
+        summary(&workspace),
+        ["web apps/web 2.1.0 [ui] {name}-v{version}", "ui packages/ui 1.0.0 [] {name}-v{version}"]
+    );
 }
 
 #[test]
@@ -123,7 +141,11 @@ fn bad_manifests_and_entries_are_named() {
         assert!(error.starts_with(expected), "expected: {expected}\n     got: {error}");
     };
     check(&[("a/Cargo.toml", "[package\nname = 1")], "", "a/Cargo.toml:1:9: cannot parse manifest");
-    check(&[("a/package.json", "{\"name\": \"a\",\n \"version\": }")], "", "a/package.json:2:13: cannot parse manifest");
+    check(
+        &[("a/package.json", "{\"name\": \"a\",\n \"version\": }")],
+        "",
+        "a/package.json:2:13: cannot parse manifest",
+    );
     check(
         &[("a/package.json", "{\"name\": \"a\", \"version\": \"1.0\"}")],
         "",

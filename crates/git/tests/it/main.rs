@@ -48,7 +48,8 @@ fn one_walk_gives_each_commit_with_the_ranges_it_belongs_to() {
     let repo = Repo::open(dir.path()).unwrap();
     // Range 0: c3..c5; range 1: c1..c5; range 2: all history.
     let commits = walk(&repo, ids[5], &[Some(ids[3]), Some(ids[1]), None]);
-    let shown: Vec<(String, Vec<bool>)> = commits.into_iter().map(|(_, ranges, _, message)| (message, ranges)).collect();
+    let shown: Vec<(String, Vec<bool>)> =
+        commits.into_iter().map(|(_, ranges, _, message)| (message, ranges)).collect();
     assert_eq!(
         shown,
         vec![

@@ -1,0 +1,48 @@
+//! Every fixture in `fixtures/` plans exactly its expected JSON.
+
+use release_test_support::Fixture;
+
+use crate::release;
+
+#[test]
+fn every_fixture_plans_its_expected_json() {
+    let names = Fixture::names().unwrap();
+    for required in ["cargo-workspace", "mixed", "pnpm-workspace", "seeds-monorepo", "single-package"] {
+        assert!(names.iter().any(|name| name == required), "fixture `{required}` is missing");
+    }
+    let bless = std::env::var_os("RELEASE_BLESS").is_some();
+    let mut failures = Vec::new();
+    for name in names {
+        let fixture = Fixture::load(&name).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        fixture.build(dir.path()).unwrap();
+        for case in &fixture.case {
+            let mut args = vec!["plan", "--format", "json"];
+            args.extend(case.args.iter().map(String::as_str));
+            let output = release(dir.path(), &args);
+            assert!(output.status.success(), "{name} {:?}: {}", case.args, String::from_utf8_lossy(&output.stderr));
+            let actual = String::from_utf8(output.stdout).unwrap();
+            let path = fixture.dir.join(&case.expect);
+            let expected = fs_err::read_to_string(&path).unwrap_or_default();
+            if actual != expected {
+                if bless {
+                    fs_err::write(&path, &actual).unwrap();
+                } else {
+                    failures.push(format!("{name} {:?} differs from {}:\n{actual}", case.args, path.display()));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}\n(hint: review, then RELEASE_BLESS=1 to accept)", failures.join("\n"));
+}
+
+#[test]
+fn plans_are_the_same_from_a_subdirectory_and_with_head_given() {
+    let fixture = Fixture::load("seeds-monorepo").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    fixture.build(dir.path()).unwrap();
+    let from_root = release(dir.path(), &["plan", "--format", "json"]);
+    let from_inside = release(&dir.path().join("apps/client-ui"), &["plan", "--format", "json", "--head", "main"]);
+    assert!(from_root.status.success());
+    assert_eq!(from_root.stdout, from_inside.stdout);
+}
