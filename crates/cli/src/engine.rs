@@ -74,23 +74,6 @@ pub fn plan(directory: &Path, options: &PlanOptions, progress: &Progress) -> Res
     }
     drop(reach);
 
-    for (package, previous) in workspace.packages.iter().zip(&previous) {
-        if let (Some(manifest_version), Some((release, _))) = (&package.version, previous)
-            && manifest_version != &release.version
-            // A manifest on a pre-release (`1.3.0-rc.1` after `1.2.0`) is normal between a
-            // pre-release and its stable release; only a stable manifest that disagrees is news.
-            && manifest_version.pre.is_empty()
-        {
-            warnings.push(format!(
-                "{}: manifest `{}` says {manifest_version} but the last release tag is `{}` ({})",
-                package.name,
-                package.manifest.as_deref().unwrap_or("?"),
-                release.tag,
-                release.version
-            ));
-        }
-    }
-
     let bases: Vec<Option<Oid>> = previous.iter().map(|found| found.as_ref().map(|(_, commit)| *commit)).collect();
     let spinner = progress.spinner("reading history");
     let walked = repo.walk(head, &bases, |commit| {
@@ -149,6 +132,24 @@ pub fn plan(directory: &Path, options: &PlanOptions, progress: &Progress) -> Res
         pre: options.pre.clone(),
     };
     let mut plan = release_plan::plan(&input)?;
+    // A manifest that disagrees with its last tag is news, unless it already says the version
+    // the plan gives (files written by `release cut --no-commit`), or is a pre-release between a
+    // pre-release and its stable release.
+    for ((package, previous), planned) in workspace.packages.iter().zip(&previous).zip(&plan.packages) {
+        if let (Some(manifest_version), Some((release, _))) = (&package.version, previous)
+            && manifest_version != &release.version
+            && manifest_version.pre.is_empty()
+            && manifest_version.to_string() != planned.next_version
+        {
+            warnings.push(format!(
+                "{}: manifest `{}` says {manifest_version} but the last release tag is `{}` ({})",
+                package.name,
+                package.manifest.as_deref().unwrap_or("?"),
+                release.tag,
+                release.version
+            ));
+        }
+    }
     warnings.append(&mut plan.warnings);
     plan.warnings = warnings;
     if !options.packages.is_empty() {

@@ -5,6 +5,7 @@
 //! let code = release_cli::main(["release", "plan", "--format", "json"]);
 //! ```
 
+pub mod cut;
 pub mod engine;
 mod progress;
 pub mod render;
@@ -81,6 +82,24 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Apply the plan: bump manifests and lock files, write changelogs.
+    Cut {
+        /// Show the diff of every file that would change; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Write the files and stop (no commit, tags or push).
+        #[arg(long)]
+        no_commit: bool,
+        /// Run even when the working tree has uncommitted changes.
+        #[arg(long)]
+        allow_dirty: bool,
+        /// Cut pre-releases with this label: `1.3.0-rc.1`, then `rc.2`.
+        #[arg(long, value_name = "LABEL")]
+        pre: Option<String>,
+        /// `text` or `json` (`markdown` is for `plan`).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
 }
 
 /// Parses arguments, runs, prints errors with their causes, and returns the exit code.
@@ -122,7 +141,15 @@ fn exit_code(error: &anyhow::Error) -> Exit {
         if let Some(error) = cause.downcast_ref::<release_git::GitError>() {
             return if matches!(error, release_git::GitError::Git { .. }) { Exit::Error } else { Exit::Failure };
         }
-        if cause.is::<release_plan::PlanError>() || cause.is::<UsageError>() || cause.is::<minijinja::Error>() {
+        if let Some(error) = cause.downcast_ref::<release_apply::ApplyError>() {
+            return if matches!(error, release_apply::ApplyError::Io(_)) { Exit::Error } else { Exit::Failure };
+        }
+        if cause.is::<release_plan::PlanError>()
+            || cause.is::<UsageError>()
+            || cause.is::<minijinja::Error>()
+            || cause.is::<release_changelog::ChangelogError>()
+            || cause.is::<release_manifests::ManifestError>()
+        {
             return Exit::Failure;
         }
     }
@@ -150,6 +177,32 @@ fn run(cli: Cli) -> Result<()> {
                 Format::Text => render::text(&planned.plan, render::Style { color }),
                 Format::Markdown => render::markdown(&planned.plan, render::PLAN_COMMENT_TEMPLATE)
                     .context("rendering templates/plan-comment.md.j2")?,
+            };
+            print(&output)
+        }
+        Command::Cut { dry_run, no_commit, allow_dirty, pre, format } => {
+            let options = cut::CutOptions { pre, dry_run, no_commit, allow_dirty };
+            let report = cut::cut(&directory, &options, &progress)?;
+            let output = match format {
+                Format::Json => {
+                    let mut text = serde_json::to_string_pretty(&report).expect("a report serializes");
+                    text.push('\n');
+                    text
+                }
+                Format::Markdown => {
+                    return Err(UsageError("`release cut` prints `text` or `json`".into()).into());
+                }
+                Format::Text if report.files.is_empty() => {
+                    "nothing to change: the files already match the plan\n".to_string()
+                }
+                Format::Text if dry_run => report.diff.clone(),
+                Format::Text => {
+                    let mut text = String::new();
+                    for file in &report.files {
+                        text.push_str(&format!("{} {}\n", file.status, file.path));
+                    }
+                    text
+                }
             };
             print(&output)
         }

@@ -2,6 +2,7 @@
 
 use std::fmt::Write as _;
 
+use release_changelog::escape_markdown;
 use release_plan::{Bump, PackagePlan, Plan, Reason, bump_name, short};
 use serde::Serialize;
 
@@ -221,37 +222,4 @@ pub fn markdown(plan: &Plan, template: &str) -> Result<String, minijinja::Error>
         .map(|repo| markdown_target("repository", &repo.current_version, &repo.next_version, repo.bump, &repo.reasons));
     let context = minijinja::context! { plan => plan, released => released, unchanged => unchanged, repo => repo };
     environment.get_template("plan-comment.md.j2")?.render(context)
-}
-
-/// Makes untrusted text (commit summaries) inert in Markdown: no structure, no HTML, no
-/// `@mention` pings, no issue links from a stray `#`.
-pub fn escape_markdown(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for character in text.chars() {
-        match character {
-            '\r' | '\n' => out.push(' '),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            // A zero-width joiner after `@` keeps the text readable but stops the mention.
-            '@' => out.push_str("@\u{2060}"),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '#' | '!' => {
-                out.push('\\');
-                out.push(character);
-            }
-            other => out.push(other),
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::escape_markdown;
-
-    #[test]
-    fn commit_text_cannot_break_markdown_or_ping() {
-        assert_eq!(escape_markdown("fix @alice's <script> | table"), "fix @\u{2060}alice's &lt;script&gt; \\| table");
-        assert_eq!(escape_markdown("**bold** [link](x)\nnext"), "\\*\\*bold\\*\\* \\[link\\](x) next");
-    }
 }

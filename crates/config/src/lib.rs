@@ -42,6 +42,40 @@ pub struct Config {
     pub components: Vec<Component>,
     pub repo: Option<RepoConfig>,
     pub rules: Vec<Rule>,
+    pub changelog: ChangelogConfig,
+    pub templates: Templates,
+}
+
+#[derive(Debug, Clone)]
+pub struct ChangelogConfig {
+    pub packages: bool,
+    /// The repository-level changelog, when `[repo]` is configured.
+    pub root: Option<String>,
+    /// Extra sections: commit type -> title.
+    pub types: Vec<(String, String)>,
+    pub repository_url: Option<String>,
+}
+
+impl Default for ChangelogConfig {
+    fn default() -> Self {
+        ChangelogConfig { packages: true, root: Some("CHANGELOG.md".into()), types: Vec::new(), repository_url: None }
+    }
+}
+
+/// Template overrides, as paths relative to the repository root.
+#[derive(Debug, Clone, Default)]
+pub struct Templates {
+    pub changelog: Option<String>,
+    pub release_notes: Option<String>,
+    pub plan_comment: Option<String>,
+}
+
+/// A file carrying a package's version besides its manifest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionFile {
+    pub path: String,
+    /// `None`: the whole file is the version.
+    pub marker: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -98,6 +132,9 @@ pub struct PackageConfig {
     pub include: Vec<String>,
     pub exclude: Vec<String>,
     pub tag: Option<TagTemplate>,
+    /// `Some(None)`: turned off; `None`: the default `<path>/CHANGELOG.md`.
+    pub changelog: Option<Option<String>>,
+    pub version_files: Vec<VersionFile>,
     /// Where the entry is, for errors found later (a path that does not exist).
     pub location: Location,
 }
@@ -281,6 +318,19 @@ impl Resolver<'_> {
         Ok(())
     }
 
+    /// A path relative to the repository root, refused when it would leave the repository.
+    fn relative_path(&self, steps: &[Step<'_>], key: &str, path: &str) -> Result<String, ConfigError> {
+        if path.starts_with('/') || path.split(['/', '\\']).any(|part| part == "..") || path.contains(':') {
+            return Err(self.invalid(
+                steps,
+                key,
+                format!("path `{path}` leaves the repository"),
+                Some("paths are relative to the repository root, without `..`".into()),
+            ));
+        }
+        Ok(normalize_path(path))
+    }
+
     fn tag_template(&self, steps: &[Step<'_>], key: &str, text: &str) -> Result<TagTemplate, ConfigError> {
         TagTemplate::parse(text).map_err(|message| {
             self.invalid(steps, key, message, Some("write the version as `{version}`, e.g. `{name}-v{version}`".into()))
@@ -335,8 +385,27 @@ impl Resolver<'_> {
                 Some(tag) => Some(self.tag_template(&at("tag"), "package.tag", tag)?),
                 None => None,
             };
+            let changelog = match &package.changelog {
+                None => None,
+                Some(wire::PathOrOff::Off(false)) => Some(None),
+                Some(wire::PathOrOff::Off(true)) => None,
+                Some(wire::PathOrOff::Path(path)) => {
+                    Some(Some(self.relative_path(&at("changelog"), "package.changelog", path)?))
+                }
+            };
+            let mut version_files = Vec::new();
+            for file in &package.version_files {
+                let (path, marker) = match file {
+                    wire::VersionFileWire::Plain(path) => (path, None),
+                    wire::VersionFileWire::Marked(marked) => (&marked.path, Some(marked.marker.clone())),
+                };
+                let path = self.relative_path(&at("version-files"), "package.version-files", path)?;
+                version_files.push(VersionFile { path, marker });
+            }
             packages.push(PackageConfig {
                 location: self.locate(&[Step::Key("package"), Step::Index(index)]),
+                changelog,
+                version_files,
                 name: package.name,
                 path: package.path.map(|path| normalize_path(&path)),
                 include: package.include,
@@ -450,7 +519,51 @@ impl Resolver<'_> {
             });
         }
 
-        Ok(Config { file: self.file.to_path_buf(), versioning, workspace, packages, components, repo, rules })
+        let changelog = match wire.changelog {
+            Some(changelog) => ChangelogConfig {
+                packages: changelog.packages.unwrap_or(true),
+                root: match &changelog.root {
+                    None | Some(wire::PathOrOff::Off(true)) => Some("CHANGELOG.md".into()),
+                    Some(wire::PathOrOff::Off(false)) => None,
+                    Some(wire::PathOrOff::Path(path)) => Some(self.relative_path(
+                        &[Step::Key("changelog"), Step::Key("root")],
+                        "changelog.root",
+                        path,
+                    )?),
+                },
+                types: changelog.types.into_iter().map(|(kind, title)| (kind.to_ascii_lowercase(), title)).collect(),
+                repository_url: changelog.repository_url,
+            },
+            None => ChangelogConfig::default(),
+        };
+        let templates = match wire.templates {
+            Some(templates) => {
+                let path = |key: &str, value: Option<String>| match value {
+                    Some(value) => self
+                        .relative_path(&[Step::Key("templates"), Step::Key(key)], &format!("templates.{key}"), &value)
+                        .map(Some),
+                    None => Ok(None),
+                };
+                Templates {
+                    changelog: path("changelog", templates.changelog)?,
+                    release_notes: path("release-notes", templates.release_notes)?,
+                    plan_comment: path("plan-comment", templates.plan_comment)?,
+                }
+            }
+            None => Templates::default(),
+        };
+
+        Ok(Config {
+            file: self.file.to_path_buf(),
+            versioning,
+            workspace,
+            packages,
+            components,
+            repo,
+            rules,
+            changelog,
+            templates,
+        })
     }
 
     fn versioning(&self, wire: wire::VersioningWire) -> Result<Versioning, ConfigError> {

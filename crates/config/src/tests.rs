@@ -79,6 +79,46 @@ applies-to = ["express-api"]
 }
 
 #[test]
+fn changelog_templates_and_version_files() {
+    let config = parse(
+        r#"
+[changelog]
+root = false
+types = { Refactor = "Refactoring" }
+repository-url = "https://github.example.com/acme/shop"
+
+[templates]
+changelog = "./.release/changelog.md.j2"
+
+[[package]]
+name = "chart"
+path = "deploy/chart"
+changelog = false
+version-files = ["deploy/chart/VERSION", { path = "deploy/chart/Chart.yaml", marker = "x-release-version" }]
+
+[[package]]
+name = "api"
+changelog = "docs/api/CHANGELOG.md"
+"#,
+    )
+    .unwrap();
+    assert_eq!(config.changelog.root, None);
+    assert!(config.changelog.packages);
+    assert_eq!(config.changelog.types, [("refactor".to_string(), "Refactoring".to_string())]);
+    assert_eq!(config.templates.changelog.as_deref(), Some(".release/changelog.md.j2"));
+    assert_eq!(config.packages[0].changelog, Some(None));
+    assert_eq!(
+        config.packages[0].version_files,
+        [
+            VersionFile { path: "deploy/chart/VERSION".into(), marker: None },
+            VersionFile { path: "deploy/chart/Chart.yaml".into(), marker: Some("x-release-version".into()) },
+        ]
+    );
+    assert_eq!(config.packages[1].changelog, Some(Some("docs/api/CHANGELOG.md".into())));
+    assert_eq!(parse("").unwrap().changelog.root.as_deref(), Some("CHANGELOG.md"));
+}
+
+#[test]
 fn bad_input_names_file_line_and_key() {
     let cases = [
         ("[versioning\n", "release.toml:1:12: invalid TOML"),
@@ -114,6 +154,10 @@ fn bad_input_names_file_line_and_key() {
         (
             "[[rule]]\nname = \"r\"\npaths = [\"a/**\"]\nbump = \"major\"\napplies-to = \"everyone\"\n",
             "release.toml:5:14: `rule.applies-to`: `everyone` is not a target",
+        ),
+        (
+            "[templates]\nchangelog = \"../shared/changelog.j2\"\n",
+            "release.toml:2:13: `templates.changelog`: path `../shared/changelog.j2` leaves the repository",
         ),
         (
             "[[package]]\nname = \"a\"\npath = \"../elsewhere\"\n",

@@ -28,6 +28,60 @@ pub struct ConfigWire {
     /// Path rules: a minimum bump for packages or the repository.
     #[serde(default)]
     pub rule: Vec<RuleWire>,
+    /// Changelog files and their sections.
+    pub changelog: Option<ChangelogWire>,
+    /// Replacements for the default templates (paths relative to the repository root).
+    pub templates: Option<TemplatesWire>,
+}
+
+/// A path, or `false` to turn the file off.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum PathOrOff {
+    Path(String),
+    Off(bool),
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ChangelogWire {
+    /// Write a `CHANGELOG.md` in each released package's folder (default true).
+    pub packages: Option<bool>,
+    /// The repository-level changelog (with `[repo]`): a path, or `false` (default `CHANGELOG.md`).
+    pub root: Option<PathOrOff>,
+    /// Extra sections, commit type -> title, after the defaults (feat, fix, perf).
+    #[serde(default)]
+    pub types: BTreeMap<String, String>,
+    /// The repository's web address for links; default: derived from the `origin` remote.
+    pub repository_url: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct TemplatesWire {
+    /// A version section of a changelog (default `templates/changelog.md.j2` of `release`).
+    pub changelog: Option<String>,
+    /// The body of a forge release and of an annotated tag.
+    pub release_notes: Option<String>,
+    /// The pull-request comment of `release plan --format markdown`.
+    pub plan_comment: Option<String>,
+}
+
+/// A file that carries a package's version besides its manifest.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum VersionFileWire {
+    /// A plain version file: its whole content is the version (`VERSION`).
+    Plain(String),
+    /// The one line containing `marker` carries the version (`# x-release-version`).
+    Marked(MarkedVersionFile),
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MarkedVersionFile {
+    pub path: String,
+    pub marker: String,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
@@ -127,6 +181,12 @@ pub struct PackageWire {
     pub exclude: Vec<String>,
     /// Tag template; default `{name}-v{version}`, or `v{version}` for a single-package repository.
     pub tag: Option<String>,
+    /// The package's changelog: a path relative to the repository root, or `false`
+    /// (default `<path>/CHANGELOG.md`).
+    pub changelog: Option<PathOrOff>,
+    /// Other files that carry the version: `"VERSION"` or `{ path = "Chart.yaml", marker = "x-release-version" }`.
+    #[serde(default)]
+    pub version_files: Vec<VersionFileWire>,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]

@@ -129,6 +129,26 @@ impl Repo {
         Ok(index.iter().map(|entry| String::from_utf8_lossy(&entry.path).into_owned()).collect())
     }
 
+    /// Files that differ from HEAD in the index or the work tree, and untracked files that are
+    /// not ignored, sorted.
+    pub fn dirty_files(&self) -> Result<Vec<String>, GitError> {
+        let mut options = git2::StatusOptions::new();
+        options.include_untracked(true).recurse_untracked_dirs(true).include_ignored(false).exclude_submodules(true);
+        let statuses = self.repository.statuses(Some(&mut options)).context(|| "reading the status".into())?;
+        let mut files: Vec<String> = statuses
+            .iter()
+            .filter(|entry| entry.status() != git2::Status::CURRENT && !entry.status().contains(git2::Status::IGNORED))
+            .filter_map(|entry| entry.path().ok().map(str::to_string))
+            .collect();
+        files.sort();
+        Ok(files)
+    }
+
+    /// The URL of a remote, if it exists.
+    pub fn remote_url(&self, name: &str) -> Option<String> {
+        self.repository.find_remote(name).ok().and_then(|remote| remote.url().ok().map(str::to_string))
+    }
+
     /// An incremental "is this commit reachable from the head" oracle sharing one walk.
     pub fn reachability(&self, head: Oid) -> Result<Reachability<'_>, GitError> {
         Reachability::new(&self.repository, head)

@@ -364,6 +364,7 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, PlanError> {
                 previous_tag: repo_input.previous.as_ref().map(|release| release.tag.clone()),
                 next_tag: (next != current).then(|| repo_config.tag.render("", &next.to_string())),
                 components: repo_components.iter().map(|&index| config.components[index].name.clone()).collect(),
+                commits: repo.commits,
                 reasons: repo.reasons,
             })
         }

@@ -104,6 +104,8 @@ pub struct RepoPlan {
     pub next_tag: Option<String>,
     /// Components touched by the commits in the repository's range.
     pub components: Vec<String>,
+    /// Every commit in the repository's range (merge commits only when conventional).
+    pub commits: Vec<CommitEntry>,
     pub reasons: Vec<Reason>,
 }
 

@@ -1,0 +1,364 @@
+//! Applying a plan to the files people read: every manifest that carries a version, every
+//! internal dependency requirement, lock files, version files and changelogs.
+//!
+//! [`changes`] computes the new content of every file from the plan, without writing anything
+//! (that is `release cut --dry-run`); [`write_all`] writes them atomically (that is
+//! `--no-commit`). The edits themselves are pure functions in `release-manifests` and
+//! `release-changelog`; this crate reads the current files, calls them, and guards the writes:
+//! no path leaves the repository, and every file ends up either old or new, never truncated.
+//!
+//! ```no_run
+//! # fn demo(input: release_apply::ApplyInput<'_>) -> Result<(), release_apply::ApplyError> {
+//! let changes = release_apply::changes(&input)?;
+//! print!("{}", release_apply::unified_diff(&changes));
+//! release_apply::write_all(input.root, &changes)?;
+//! # Ok(()) }
+//! ```
+
+mod paths;
+mod write;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use release_changelog::{Links, Release, Renderer};
+use release_config::{Config, Ecosystem};
+use release_plan::{Bump, Plan};
+use release_workspace::{Package, Workspace};
+use semver::Version;
+
+pub use paths::inside;
+pub use write::write_all;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+
+    #[error(transparent)]
+    Manifest(#[from] release_manifests::ManifestError),
+
+    #[error(transparent)]
+    Changelog(#[from] release_changelog::ChangelogError),
+
+    #[error("`{path}` leaves the repository{} (hint: every path release writes must be inside the repository)", via.as_ref().map(|via| format!(" through the symlink `{via}`")).unwrap_or_default())]
+    Escape { path: String, via: Option<String> },
+
+    #[error("`{path}`: the plan's version {version} is not semantic versioning")]
+    Version { path: String, version: String },
+}
+
+/// A file's content before and after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileChange {
+    /// Relative to the repository root, `/`-separated.
+    pub path: String,
+    /// `None` for a new file.
+    pub before: Option<String>,
+    pub after: String,
+}
+
+/// Everything needed to apply a plan.
+pub struct ApplyInput<'a> {
+    pub root: &'a Path,
+    pub config: &'a Config,
+    pub workspace: &'a Workspace,
+    pub plan: &'a Plan,
+    /// `YYYY-MM-DD`, for changelog headers.
+    pub date: &'a str,
+    pub links: Option<&'a Links>,
+    pub renderer: &'a Renderer,
+}
+
+/// Files read once and edited in memory, possibly several times (a Cargo.toml that is both a
+/// package manifest and its workspace root).
+struct Files<'a> {
+    root: &'a Path,
+    contents: BTreeMap<String, (Option<String>, String)>,
+}
+
+impl Files<'_> {
+    fn exists(&self, path: &str) -> bool {
+        self.contents.contains_key(path) || self.root.join(path).is_file()
+    }
+
+    fn edit(
+        &mut self,
+        path: &str,
+        edit: impl FnOnce(Option<&str>) -> Result<String, ApplyError>,
+    ) -> Result<(), ApplyError> {
+        if !self.contents.contains_key(path) {
+            let full = inside(self.root, path)?;
+            let before = match fs_err::read_to_string(&full) {
+                Ok(text) => Some(text),
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
+                Err(error) => return Err(error.into()),
+            };
+            let current = before.clone().unwrap_or_default();
+            self.contents.insert(path.to_string(), (before, current));
+        }
+        let entry = self.contents.get_mut(path).expect("inserted above");
+        let current = if entry.0.is_none() && entry.1.is_empty() { None } else { Some(entry.1.as_str()) };
+        let after = edit(current)?;
+        entry.1 = after;
+        Ok(())
+    }
+
+    fn into_changes(self) -> Vec<FileChange> {
+        self.contents
+            .into_iter()
+            .filter(|(_, (before, after))| before.as_deref() != Some(after.as_str()))
+            .map(|(path, (before, after))| FileChange { path, before, after })
+            .collect()
+    }
+}
+
+fn parse_version(path: &str, text: &str) -> Result<Version, ApplyError> {
+    Version::parse(text).map_err(|_| ApplyError::Version { path: path.to_string(), version: text.to_string() })
+}
+
+fn join(folder: &str, file: &str) -> String {
+    if folder == "." { file.to_string() } else { format!("{folder}/{file}") }
+}
+
+/// Folders from `folder` up to the root: `a/b`, `a`, `.`.
+fn ancestors(folder: &str) -> Vec<String> {
+    let mut out = vec![folder.to_string()];
+    let mut current = folder;
+    while current != "." {
+        current = current.rfind('/').map_or(".", |index| &current[..index]);
+        out.push(current.to_string());
+    }
+    out
+}
+
+/// Computes every file change the plan implies; reads files, writes nothing.
+pub fn changes(input: &ApplyInput<'_>) -> Result<Vec<FileChange>, ApplyError> {
+    let mut files = Files { root: input.root, contents: BTreeMap::new() };
+    let released: BTreeMap<&str, (&Package, Version, Version)> = input
+        .plan
+        .packages
+        .iter()
+        .filter(|plan| plan.bump != Bump::None)
+        .filter_map(|plan| {
+            let package = input.workspace.packages.iter().find(|package| package.name == plan.name)?;
+            Some((plan.name.as_str(), (package, plan.current_version.clone(), plan.next_version.clone())))
+        })
+        .map(|(name, (package, current, next))| {
+            Ok((name, (package, parse_version(&package.path, &current)?, parse_version(&package.path, &next)?)))
+        })
+        .collect::<Result<_, ApplyError>>()?;
+    let versions_of = |ecosystem: Ecosystem| -> release_manifests::Versions {
+        released
+            .iter()
+            .filter(|(_, (package, _, _))| package.ecosystem == Some(ecosystem))
+            .map(|(name, (_, _, next))| (name.to_string(), next.clone()))
+            .collect()
+    };
+
+    // Cargo: every crate's manifest (dependents' requirements change too), workspace roots, locks.
+    let cargo_versions = versions_of(Ecosystem::Cargo);
+    if !cargo_versions.is_empty() {
+        let mut manifests: BTreeSet<String> = BTreeSet::new();
+        let mut locks: BTreeSet<String> = BTreeSet::new();
+        let mut group_versions: BTreeMap<String, Version> = BTreeMap::new();
+        for package in input.workspace.packages.iter().filter(|package| package.ecosystem == Some(Ecosystem::Cargo)) {
+            if let Some(manifest) = &package.manifest {
+                manifests.insert(manifest.clone());
+            }
+            for folder in ancestors(&package.path) {
+                let manifest = join(&folder, "Cargo.toml");
+                if files.exists(&manifest) {
+                    manifests.insert(manifest);
+                }
+                let lock = join(&folder, "Cargo.lock");
+                if files.exists(&lock) {
+                    locks.insert(lock);
+                }
+            }
+            if let (Some(group), Some((_, _, next))) = (&package.version_group, released.get(package.name.as_str())) {
+                let entry = group_versions.entry(group.clone()).or_insert_with(|| next.clone());
+                if next > entry {
+                    *entry = next.clone();
+                }
+            }
+        }
+        for manifest in &manifests {
+            let own = input
+                .workspace
+                .packages
+                .iter()
+                .find(|package| package.manifest.as_deref() == Some(manifest.as_str()) && !package.version_inherited)
+                .and_then(|package| released.get(package.name.as_str()))
+                .map(|(_, _, next)| next.clone());
+            let workspace_version = group_versions.get(manifest).cloned();
+            files.edit(manifest, |text| {
+                Ok(release_manifests::edit_cargo_toml(
+                    manifest,
+                    text.unwrap_or_default(),
+                    own.as_ref(),
+                    workspace_version.as_ref(),
+                    &cargo_versions,
+                )?)
+            })?;
+        }
+        for lock in &locks {
+            files.edit(lock, |text| {
+                Ok(release_manifests::edit_cargo_lock(lock, text.unwrap_or_default(), &cargo_versions)?)
+            })?;
+        }
+    }
+
+    // npm, pnpm, yarn, bun: package.json files and package-lock.json.
+    let npm_versions = versions_of(Ecosystem::Npm);
+    if !npm_versions.is_empty() {
+        let mut locks: BTreeSet<String> = BTreeSet::new();
+        for package in input.workspace.packages.iter().filter(|package| package.ecosystem == Some(Ecosystem::Npm)) {
+            let Some(manifest) = &package.manifest else { continue };
+            let own = released.get(package.name.as_str()).map(|(_, _, next)| next.clone());
+            files.edit(manifest, |text| {
+                Ok(release_manifests::edit_package_json(
+                    manifest,
+                    text.unwrap_or_default(),
+                    own.as_ref(),
+                    &npm_versions,
+                )?)
+            })?;
+            for folder in ancestors(&package.path) {
+                let lock = join(&folder, "package-lock.json");
+                if files.exists(&lock) {
+                    locks.insert(lock);
+                }
+            }
+        }
+        for lock in &locks {
+            let lock_folder = lock.rfind('/').map_or(".", |index| &lock[..index]);
+            let folders: BTreeMap<String, (String, Version)> = released
+                .iter()
+                .filter(|(_, (package, _, _))| package.ecosystem == Some(Ecosystem::Npm))
+                .filter_map(|(name, (package, _, next))| {
+                    let relative = if lock_folder == "." {
+                        if package.path == "." { String::new() } else { package.path.clone() }
+                    } else if package.path == lock_folder {
+                        String::new()
+                    } else {
+                        package.path.strip_prefix(&format!("{lock_folder}/"))?.to_string()
+                    };
+                    Some((relative, (name.to_string(), next.clone())))
+                })
+                .collect();
+            files.edit(lock, |text| {
+                Ok(release_manifests::edit_package_lock(lock, text.unwrap_or_default(), &folders)?)
+            })?;
+        }
+    }
+
+    // Python.
+    let python_versions = versions_of(Ecosystem::Python);
+    if !python_versions.is_empty() {
+        for package in input.workspace.packages.iter().filter(|package| package.ecosystem == Some(Ecosystem::Python)) {
+            let Some(manifest) = &package.manifest else { continue };
+            let own = released.get(package.name.as_str()).map(|(_, _, next)| next.clone());
+            files.edit(manifest, |text| {
+                Ok(release_manifests::edit_pyproject(
+                    manifest,
+                    text.unwrap_or_default(),
+                    own.as_ref(),
+                    &python_versions,
+                )?)
+            })?;
+        }
+    }
+
+    // Version files and changelogs of released packages.
+    for plan in input.plan.packages.iter().filter(|plan| plan.bump != Bump::None) {
+        let Some((package, current, next)) = released.get(plan.name.as_str()) else { continue };
+        let explicit = input.config.packages.iter().find(|explicit| explicit.name == plan.name);
+        for version_file in explicit.map(|explicit| explicit.version_files.as_slice()).unwrap_or_default() {
+            files.edit(&version_file.path, |text| {
+                Ok(release_manifests::edit_version_file(
+                    &version_file.path,
+                    text.unwrap_or_default(),
+                    version_file.marker.as_deref(),
+                    current,
+                    next,
+                )?)
+            })?;
+        }
+        let changelog = match explicit.and_then(|explicit| explicit.changelog.clone()) {
+            Some(path) => path,
+            None if input.config.changelog.packages => Some(join(&package.path, "CHANGELOG.md")),
+            None => None,
+        };
+        if let Some(path) = changelog {
+            let dependencies: Vec<(String, String)> = plan
+                .reasons
+                .iter()
+                .filter_map(|reason| match reason {
+                    release_plan::Reason::Dependency { package, .. } => input
+                        .plan
+                        .packages
+                        .iter()
+                        .find(|other| &other.name == package)
+                        .map(|other| (package.clone(), other.next_version.clone())),
+                    _ => None,
+                })
+                .collect();
+            let release = Release {
+                version: &plan.next_version,
+                date: input.date,
+                previous_tag: plan.previous_tag.as_deref(),
+                tag: plan.next_tag.as_deref().unwrap_or_default(),
+                commits: &plan.commits,
+                dependencies: &dependencies,
+                links: input.links,
+            };
+            upsert_changelog(&mut files, input.renderer, &path, next, &release)?;
+        }
+    }
+    if let (Some(repo), Some(path)) = (&input.plan.repo, &input.config.changelog.root)
+        && repo.bump != Bump::None
+    {
+        let next = parse_version(path, &repo.next_version)?;
+        let release = Release {
+            version: &repo.next_version,
+            date: input.date,
+            previous_tag: repo.previous_tag.as_deref(),
+            tag: repo.next_tag.as_deref().unwrap_or_default(),
+            commits: &repo.commits,
+            dependencies: &[],
+            links: input.links,
+        };
+        upsert_changelog(&mut files, input.renderer, path, &next, &release)?;
+    }
+    Ok(files.into_changes())
+}
+
+fn upsert_changelog(
+    files: &mut Files<'_>,
+    renderer: &Renderer,
+    path: &str,
+    version: &Version,
+    release: &Release<'_>,
+) -> Result<(), ApplyError> {
+    let section = renderer.section(release)?;
+    files.edit(path, |text| Ok(release_changelog::upsert(text, path, version, &section)?))
+}
+
+/// A unified diff of every change, `git diff` style, in path order.
+pub fn unified_diff(changes: &[FileChange]) -> String {
+    let mut out = String::new();
+    for change in changes {
+        let before = change.before.as_deref().unwrap_or("");
+        let old_header = if change.before.is_some() { format!("a/{}", change.path) } else { "/dev/null".to_string() };
+        let diff = similar::TextDiff::from_lines(before, change.after.as_str());
+        out.push_str(&format!("diff --release a/{0} b/{0}\n", change.path));
+        out.push_str(
+            &diff.unified_diff().context_radius(3).header(&old_header, &format!("b/{}", change.path)).to_string(),
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,179 @@
+use release_plan::{Bump, CommitEntry};
+use semver::Version;
+
+use super::*;
+
+fn commit(
+    sha: &str,
+    kind: &str,
+    scope: Option<&str>,
+    summary: &str,
+    breaking: Option<&str>,
+    pr: Option<u64>,
+) -> CommitEntry {
+    CommitEntry {
+        sha: sha.repeat(40 / sha.len()),
+        kind: Some(kind.to_string()),
+        scope: scope.map(str::to_string),
+        breaking: breaking.is_some(),
+        summary: summary.to_string(),
+        pr,
+        bump: Bump::Patch,
+        breaking_description: breaking.map(str::to_string),
+    }
+}
+
+fn commits() -> Vec<CommitEntry> {
+    vec![
+        commit("a", "feat", Some("api"), "add /health", None, Some(12)),
+        commit("b", "fix", None, "ping @alice about <b>bold</b> | pipes", None, None),
+        commit("c", "refactor", None, "rename things", Some("`run` is now `start`"), Some(7)),
+        commit("d", "chore", None, "tidy", None, None),
+        commit("e", "perf", Some("db"), "cache lookups", None, None),
+    ]
+}
+
+#[test]
+fn a_section_groups_commits_with_links() {
+    let links = Links::from_remote("git@github.com:acme/shop.git").unwrap();
+    let commits = commits();
+    let release = Release {
+        version: "1.3.0",
+        date: "2025-02-03",
+        previous_tag: Some("api-v1.2.0"),
+        tag: "api-v1.3.0",
+        commits: &commits,
+        dependencies: &[],
+        links: Some(&links),
+    };
+    let section = Renderer::default_templates().section(&release).unwrap();
+    assert_eq!(
+        section,
+        "## [1.3.0](https://github.com/acme/shop/compare/api-v1.2.0...api-v1.3.0) - 2025-02-03
+
+### Breaking changes
+
+- rename things ([ccccccc](https://github.com/acme/shop/commit/cccccccccccccccccccccccccccccccccccccccc)) ([#7](https://github.com/acme/shop/pull/7))
+
+  \\`run\\` is now \\`start\\`
+
+### Features
+
+- **api:** add /health ([aaaaaaa](https://github.com/acme/shop/commit/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa)) ([#12](https://github.com/acme/shop/pull/12))
+
+### Bug fixes
+
+- ping @\u{2060}alice about &lt;b&gt;bold&lt;/b&gt; \\| pipes ([bbbbbbb](https://github.com/acme/shop/commit/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb))
+
+### Performance
+
+- **db:** cache lookups ([eeeeeee](https://github.com/acme/shop/commit/eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee))
+"
+    );
+    let notes = Renderer::default_templates().release_notes(&release).unwrap();
+    assert!(notes.starts_with("### Breaking changes\n"), "{notes}");
+    assert!(
+        notes.ends_with("**Full changelog:** https://github.com/acme/shop/compare/api-v1.2.0...api-v1.3.0\n"),
+        "{notes}"
+    );
+}
+
+#[test]
+fn without_a_remote_or_notable_commits() {
+    let commits = vec![commit("d", "chore", None, "tidy", None, None)];
+    let release = Release {
+        version: "0.1.1",
+        date: "2025-02-03",
+        previous_tag: None,
+        tag: "v0.1.1",
+        commits: &commits,
+        dependencies: &[],
+        links: None,
+    };
+    assert_eq!(
+        Renderer::default_templates().section(&release).unwrap(),
+        "## 0.1.1 - 2025-02-03\n\nNo notable changes.\n"
+    );
+}
+
+#[test]
+fn dependency_updates_get_a_section() {
+    let dependencies = [("core".to_string(), "0.6.0".to_string())];
+    let release = Release {
+        version: "0.6.0",
+        date: "2025-02-03",
+        previous_tag: None,
+        tag: "cli-v0.6.0",
+        commits: &[],
+        dependencies: &dependencies,
+        links: None,
+    };
+    assert_eq!(
+        Renderer::default_templates().section(&release).unwrap(),
+        "## 0.6.0 - 2025-02-03\n\n### Dependencies\n\n- `core` 0.6.0\n"
+    );
+}
+
+#[test]
+fn template_errors_name_the_template_and_line() {
+    let error = Renderer::new("## {{ version }}\n{{ nope }}\n", RELEASE_NOTES_TEMPLATE, Groups::default())
+        .unwrap()
+        .section(&Release {
+            version: "1.0.0",
+            date: "d",
+            previous_tag: None,
+            tag: "v1.0.0",
+            commits: &[],
+            dependencies: &[],
+            links: None,
+        })
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(error.starts_with("template `changelog.md.j2` line 2: undefined value"), "{error}");
+    let error = Renderer::new("{% for x in %}", RELEASE_NOTES_TEMPLATE, Groups::default()).err().unwrap().to_string();
+    assert!(error.starts_with("template `changelog.md.j2` line 1: syntax error"), "{error}");
+}
+
+const SECTION_2: &str = "## 2.0.0 - 2025-03-01\n\n### Features\n\n- new (aaaaaaa)\n";
+const SECTION_2_AGAIN: &str = "## 2.0.0 - 2025-03-02\n\n### Features\n\n- new (aaaaaaa)\n- newer (bbbbbbb)\n";
+
+#[test]
+fn new_changelogs_get_a_header() {
+    let text = upsert(None, "CHANGELOG.md", &Version::new(2, 0, 0), SECTION_2).unwrap();
+    assert_eq!(text, format!("{HEADER}\n{SECTION_2}"));
+}
+
+#[test]
+fn sections_go_before_the_newest_and_replace_their_own_version() {
+    let existing = "# Changelog\n\nWritten by hand.\n\n## Notes\n\nKeep me.\n\n## [1.0.0] - 2025-01-01\n\n- first\n";
+    let once = upsert(Some(existing), "CHANGELOG.md", &Version::new(2, 0, 0), SECTION_2).unwrap();
+    assert_eq!(
+        once,
+        "# Changelog\n\nWritten by hand.\n\n## Notes\n\nKeep me.\n\n## 2.0.0 - 2025-03-01\n\n### Features\n\n- new (aaaaaaa)\n\n## [1.0.0] - 2025-01-01\n\n- first\n"
+    );
+    let twice = upsert(Some(&once), "CHANGELOG.md", &Version::new(2, 0, 0), SECTION_2).unwrap();
+    assert_eq!(once, twice, "the same section again changes nothing");
+    let updated = upsert(Some(&once), "CHANGELOG.md", &Version::new(2, 0, 0), SECTION_2_AGAIN).unwrap();
+    assert_eq!(updated.matches("## 2.0.0").count(), 1);
+    assert!(updated.contains("- newer (bbbbbbb)\n\n## [1.0.0]"), "{updated}");
+    assert!(updated.starts_with("# Changelog\n\nWritten by hand.\n\n## Notes\n\nKeep me.\n\n"));
+}
+
+#[test]
+fn crlf_files_stay_crlf_and_files_without_sections_get_one_at_the_end() {
+    let existing = "# Changelog\r\n\r\nHand text.";
+    let text = upsert(Some(existing), "CHANGELOG.md", &Version::new(2, 0, 0), SECTION_2).unwrap();
+    assert_eq!(text, format!("# Changelog\r\n\r\nHand text.\r\n\r\n{}", SECTION_2.replace('\n', "\r\n")));
+    assert_eq!(upsert(Some(&text), "CHANGELOG.md", &Version::new(2, 0, 0), SECTION_2).unwrap(), text);
+}
+
+#[test]
+fn malformed_version_headers_stop_everything() {
+    let existing = "# Changelog\n\n## [Unreleased]\n\n## 1.2 - 2024-01-01\n";
+    let error = upsert(Some(existing), "apps/api/CHANGELOG.md", &Version::new(2, 0, 0), SECTION_2).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "apps/api/CHANGELOG.md:5: malformed changelog section header `## 1.2 - 2024-01-01`: expected `## [x.y.z]` or `## x.y.z` followed by anything (hint: fix the header by hand; nothing was changed)"
+    );
+}

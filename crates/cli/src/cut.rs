@@ -1,0 +1,160 @@
+//! `release cut`: apply the plan to the files (`--dry-run` shows the diff, `--no-commit` writes).
+
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use release_apply::{ApplyInput, FileChange};
+use release_changelog::{Groups, Links, Renderer};
+use release_config::Config;
+use release_git::Repo;
+use serde::Serialize;
+
+use crate::UsageError;
+use crate::engine::{self, PlanOptions, Planned};
+use crate::progress::Progress;
+
+#[derive(Debug, Clone, Default)]
+pub struct CutOptions {
+    pub pre: Option<String>,
+    pub dry_run: bool,
+    pub no_commit: bool,
+    pub allow_dirty: bool,
+}
+
+/// What `release cut` did, for text and JSON output.
+#[derive(Debug, Serialize)]
+pub struct CutReport {
+    /// The plan that was applied.
+    pub plan: release_plan::Plan,
+    pub files: Vec<FileReport>,
+    /// Whether the files were written (false for `--dry-run`).
+    pub written: bool,
+    /// The unified diff of every file.
+    #[serde(skip)]
+    pub diff: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FileReport {
+    pub path: String,
+    /// `added` or `modified`.
+    pub status: &'static str,
+}
+
+pub fn cut(directory: &Path, options: &CutOptions, progress: &Progress) -> Result<CutReport> {
+    if !options.dry_run && !options.no_commit {
+        bail!(UsageError(
+            "`release cut` can apply the plan to the files so far, not yet commit, tag or push (hint: `--dry-run` shows the diff, `--no-commit` writes the files)"
+                .into()
+        ));
+    }
+    let repo = Repo::open(directory)?;
+    if !options.allow_dirty && !options.dry_run {
+        let dirty = repo.dirty_files()?;
+        if !dirty.is_empty() {
+            let shown: Vec<&str> = dirty.iter().take(20).map(String::as_str).collect();
+            let more = if dirty.len() > shown.len() {
+                format!(" and {} more", dirty.len() - shown.len())
+            } else {
+                String::new()
+            };
+            bail!(UsageError(format!(
+                "the working tree has uncommitted changes: {}{more} (hint: commit or stash them, or pass `--allow-dirty`)",
+                shown.join(", ")
+            )));
+        }
+    }
+    let Planned { plan, config, workspace } =
+        engine::plan(directory, &PlanOptions { head: None, packages: Vec::new(), pre: options.pre.clone() }, progress)?;
+    let root = repo.root().to_path_buf();
+    let renderer = renderer(&root, &config)?;
+    let links = match &config.changelog.repository_url {
+        Some(url) => Some(Links::new(url)),
+        None => repo.remote_url("origin").and_then(|url| Links::from_remote(&url)),
+    };
+    let date = release_date()?;
+    let changes = release_apply::changes(&ApplyInput {
+        root: &root,
+        config: &config,
+        workspace: &workspace,
+        plan: &plan,
+        date: &date,
+        links: links.as_ref(),
+        renderer: &renderer,
+    })?;
+    let diff = release_apply::unified_diff(&changes);
+    if !options.dry_run {
+        release_apply::write_all(&root, &changes)?;
+    }
+    Ok(CutReport { plan, files: changes.iter().map(report).collect(), written: !options.dry_run, diff })
+}
+
+fn report(change: &FileChange) -> FileReport {
+    FileReport { path: change.path.clone(), status: if change.before.is_some() { "modified" } else { "added" } }
+}
+
+/// The templates, with the overrides of `[templates]` read from the repository.
+pub fn renderer(root: &Path, config: &Config) -> Result<Renderer> {
+    let read = |path: &Option<String>, default: &'static str| -> Result<String> {
+        match path {
+            Some(path) => {
+                let full = release_apply::inside(root, path)?;
+                fs_err::read_to_string(full)
+                    .with_context(|| format!("reading the template `{path}` named in release.toml"))
+            }
+            None => Ok(default.to_string()),
+        }
+    };
+    let changelog = read(&config.templates.changelog, release_changelog::CHANGELOG_TEMPLATE)?;
+    let notes = read(&config.templates.release_notes, release_changelog::RELEASE_NOTES_TEMPLATE)?;
+    let mut groups = Groups::default();
+    for (kind, title) in &config.changelog.types {
+        match groups.types.iter_mut().find(|(existing, _)| existing == kind) {
+            Some(entry) => entry.1 = title.clone(),
+            None => groups.types.push((kind.clone(), title.clone())),
+        }
+    }
+    Ok(Renderer::new(&changelog, &notes, groups)?)
+}
+
+/// Today (UTC) as `YYYY-MM-DD`, or the day of `SOURCE_DATE_EPOCH` for reproducible output.
+pub fn release_date() -> Result<String> {
+    let seconds = match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(value) => value.trim().parse::<i64>().map_err(|_| {
+            UsageError(format!(
+                "SOURCE_DATE_EPOCH is `{value}`, not a number of seconds (hint: unset it, or use `date +%s`)"
+            ))
+        })?,
+        Err(_) => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|duration| duration.as_secs() as i64)
+            .unwrap_or(0),
+    };
+    let (year, month, day) = civil_from_days(seconds.div_euclid(86_400));
+    Ok(format!("{year:04}-{month:02}-{day:02}"))
+}
+
+/// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian calendar).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = (day_of_year - (153 * month_index + 2) / 5 + 1) as u32;
+    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 } as u32;
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn civil_dates() {
+        assert_eq!(super::civil_from_days(0), (1970, 1, 1));
+        assert_eq!(super::civil_from_days(20_089), (2025, 1, 1));
+        assert_eq!(super::civil_from_days(11_016), (2000, 2, 29));
+        assert_eq!(super::civil_from_days(20_781), (2026, 11, 24));
+    }
+}
