@@ -2,6 +2,7 @@
 //! `fixture`, `codegen` and `bench`.
 
 mod bench;
+mod bench_apply;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -15,7 +16,9 @@ const USAGE: &str = "usage:
   cargo xtask fixture NAME DIR         build a fixture repository into DIR
   cargo xtask codegen [--check]        regenerate docs/release.schema.json
   cargo xtask bench plan [--packages N] [--commits N] [--tags N] [--range-commits N] [--dir DIR]
-                                       time `release plan` against `git log` on a synthetic monorepo";
+                                       time `release plan` against `git log` on a synthetic monorepo
+  cargo xtask bench apply [--packages N] [--sections N] [--runs N]
+                                       time applying a plan (manifests, lock files, changelogs)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -65,6 +68,10 @@ fn run(args: &[String]) -> Result<ExitCode> {
                 fs_err::write(&path, schema)?;
                 eprintln!("wrote {}", path.display());
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Some("bench") if args.get(1).map(String::as_str) == Some("apply") => {
+            bench_apply::run(&args[2..])?;
             Ok(ExitCode::SUCCESS)
         }
         Some("bench") => {

@@ -1,0 +1,269 @@
+//! `cargo xtask bench apply`: the apply stage on a synthetic repository of N packages (half Cargo
+//! crates in a workspace with a Cargo.lock, half npm packages with a package-lock.json), each with
+//! a changelog of 500 sections, every package released. Times the computation of the changes and
+//! the atomic writes, at N/4, N/2 and N, and prints the time per package to show the growth.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use release_apply::ApplyInput;
+use release_changelog::Renderer;
+use release_config::Config;
+use release_plan::{Bump, CommitEntry, PackagePlan, Plan};
+
+struct Options {
+    packages: usize,
+    sections: usize,
+    runs: usize,
+}
+
+fn parse(args: &[String]) -> Result<Options> {
+    let mut options = Options { packages: 1000, sections: 500, runs: 3 };
+    let mut iter = args.iter();
+    while let Some(flag) = iter.next() {
+        let mut value = || -> Result<usize> {
+            let text = iter.next().with_context(|| format!("`{flag}` needs a number"))?;
+            text.parse().with_context(|| format!("`{flag} {text}`: not a number"))
+        };
+        match flag.as_str() {
+            "--packages" => options.packages = value()?,
+            "--sections" => options.sections = value()?,
+            "--runs" => options.runs = value()?.max(1),
+            other => bail!("unknown flag `{other}` (hint: --packages N --sections N --runs N)"),
+        }
+    }
+    Ok(options)
+}
+
+pub fn run(args: &[String]) -> Result<()> {
+    let options = parse(args)?;
+    if cfg!(debug_assertions) {
+        // Timings of an unoptimised build say nothing: run this benchmark from a release build.
+        eprintln!("bench apply: building xtask in release mode to measure optimised code");
+        let status = std::process::Command::new(env!("CARGO"))
+            .args(["run", "--quiet", "--release", "-p", "xtask", "--", "bench", "apply"])
+            .args(args)
+            .status()
+            .context("running cargo")?;
+        if !status.success() {
+            bail!("the release build of the benchmark failed");
+        }
+        return Ok(());
+    }
+    println!(
+        "apply: {} packages (half Cargo, half npm, with lock files), changelogs of {} sections, every package released",
+        options.packages, options.sections
+    );
+    println!(
+        "{:>9}  {:>10}  {:>12}  {:>12}  {:>12}  {:>12}  {:>14}",
+        "packages", "bytes", "compute", "write", "raw I/O", "total", "per package"
+    );
+    for count in [options.packages / 4, options.packages / 2, options.packages] {
+        if count < 2 {
+            continue;
+        }
+        let (mut compute, mut write, mut raw) = (Vec::new(), Vec::new(), Vec::new());
+        let mut bytes = 0;
+        for _ in 0..options.runs {
+            let dir = tempfile::tempdir()?;
+            build(dir.path(), count, options.sections)?;
+            let measured = measure(dir.path())?;
+            compute.push(measured.compute);
+            write.push(measured.write);
+            raw.push(measured.raw);
+            bytes = measured.bytes;
+        }
+        let (compute, write, raw) = (median(&mut compute), median(&mut write), median(&mut raw));
+        let total = compute + write;
+        println!(
+            "{count:>9}  {:>8.1}MB  {:>10.1}ms  {:>10.1}ms  {:>10.1}ms  {:>10.1}ms  {:>12.1}µs",
+            bytes as f64 / 1e6,
+            millis(compute),
+            millis(write),
+            millis(raw),
+            millis(total),
+            total.as_secs_f64() * 1e6 / count as f64
+        );
+    }
+    println!(
+        "(median of {} runs each; files in the system's temp dir; `write` is release's atomic, durable write;\n `raw I/O` is the baseline: the same bytes written with plain fs::write and one syncfs, no temp files or renames)",
+        options.runs
+    );
+    Ok(())
+}
+
+fn millis(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+fn median(values: &mut [Duration]) -> Duration {
+    values.sort();
+    values[values.len() / 2]
+}
+
+fn changelog(sections: usize) -> String {
+    let mut text = String::from(release_changelog::HEADER);
+    for index in (0..sections).rev() {
+        let _ = write!(
+            text,
+            "\n## [1.{index}.0](https://github.com/acme/shop/compare/v1.{}.0...v1.{index}.0) - 2024-01-01\n\n### Features\n\n- **api:** change number {index} ([abcdef0](https://github.com/acme/shop/commit/abcdef0))\n- another change ([1234567](https://github.com/acme/shop/commit/1234567)) ([#{index}](https://github.com/acme/shop/pull/{index}))\n",
+            index.saturating_sub(1)
+        );
+    }
+    text
+}
+
+/// Writes the repository: `crates/c<i>` and `packages/n<i>`, each depending on the previous one.
+fn build(root: &Path, count: usize, sections: usize) -> Result<()> {
+    let cargo = count / 2;
+    let npm = count - cargo;
+    let log = changelog(sections);
+    let mut workspace = String::from("[workspace]\nmembers = [\"crates/*\"]\nresolver = \"2\"\n");
+    let mut lock = String::from(
+        "# This file is automatically @generated by Cargo.\n# It is not intended for manual editing.\nversion = 4\n",
+    );
+    for index in 0..cargo {
+        let folder = root.join(format!("crates/c{index}"));
+        fs_err::create_dir_all(&folder)?;
+        let mut manifest = format!(
+            "[package]\nname = \"c{index}\"\nversion = \"1.{sections}.0\"\nedition = \"2021\"\n\n[dependencies]\nserde = \"1\"\n"
+        );
+        if index > 0 {
+            let _ =
+                writeln!(manifest, "c{} = {{ path = \"../c{}\", version = \"1.{sections}\" }}", index - 1, index - 1);
+        }
+        fs_err::write(folder.join("Cargo.toml"), manifest)?;
+        fs_err::write(folder.join("CHANGELOG.md"), &log)?;
+        let _ = write!(lock, "\n[[package]]\nname = \"c{index}\"\nversion = \"1.{sections}.0\"\n");
+    }
+    fs_err::write(root.join("Cargo.toml"), workspace.split_off(0))?;
+    fs_err::write(root.join("Cargo.lock"), lock)?;
+
+    let mut packages = serde_json::Map::new();
+    packages.insert(String::new(), serde_json::json!({ "name": "root", "workspaces": ["packages/*"] }));
+    for index in 0..npm {
+        let folder = root.join(format!("packages/n{index}"));
+        fs_err::create_dir_all(&folder)?;
+        let mut dependencies = serde_json::Map::new();
+        dependencies.insert("react".into(), "^18.3.1".into());
+        if index > 0 {
+            dependencies.insert(format!("n{}", index - 1), format!("^1.{sections}.0").into());
+        }
+        let manifest = serde_json::json!({ "name": format!("n{index}"), "version": format!("1.{sections}.0"), "dependencies": dependencies });
+        fs_err::write(folder.join("package.json"), serde_json::to_string_pretty(&manifest)? + "\n")?;
+        fs_err::write(folder.join("CHANGELOG.md"), &log)?;
+        packages.insert(format!("packages/n{index}"), manifest);
+        packages.insert(
+            format!("node_modules/n{index}"),
+            serde_json::json!({ "resolved": format!("packages/n{index}"), "link": true }),
+        );
+    }
+    let lock = serde_json::json!({ "name": "root", "lockfileVersion": 3, "requires": true, "packages": packages });
+    fs_err::write(
+        root.join("package.json"),
+        "{\n  \"name\": \"root\",\n  \"private\": true,\n  \"workspaces\": [\"packages/*\"]\n}\n",
+    )?;
+    fs_err::write(root.join("package-lock.json"), serde_json::to_string_pretty(&lock)? + "\n")?;
+    Ok(())
+}
+
+struct Measured {
+    compute: Duration,
+    write: Duration,
+    raw: Duration,
+    bytes: usize,
+}
+
+/// Discovers the packages, releases every one with a minor bump, then times the apply stage.
+fn measure(root: &Path) -> Result<Measured> {
+    let config = Config::parse(&root.join("release.toml"), "")?;
+    let mut files = Vec::new();
+    for entry in walk(root)? {
+        files.push(entry);
+    }
+    let workspace = release_workspace::discover(root, &config, &files)?;
+    let commits = vec![CommitEntry {
+        sha: "0123456789abcdef0123456789abcdef01234567".into(),
+        kind: Some("feat".into()),
+        scope: None,
+        breaking: false,
+        summary: "a new feature".into(),
+        pr: Some(1),
+        bump: Bump::Minor,
+        breaking_description: None,
+    }];
+    let packages = workspace
+        .packages
+        .iter()
+        .map(|package| {
+            let current = package.version.clone().context("every synthetic package has a version")?;
+            let next = release_plan::bump_version(&current, Bump::Minor);
+            Ok(PackagePlan {
+                name: package.name.clone(),
+                path: package.path.clone(),
+                components: Vec::new(),
+                current_version: current.to_string(),
+                next_version: next.to_string(),
+                bump: Bump::Minor,
+                previous_tag: Some(package.tag.render(&package.name, &current.to_string())),
+                next_tag: Some(package.tag.render(&package.name, &next.to_string())),
+                commits: commits.clone(),
+                reasons: Vec::new(),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let plan = Plan { schema_version: 1, head: "0".repeat(40), packages, repo: None, warnings: Vec::new() };
+    let renderer = Renderer::default_templates();
+    let links = release_changelog::Links::new("https://github.com/acme/shop");
+    let input = ApplyInput {
+        root,
+        config: &config,
+        workspace: &workspace,
+        plan: &plan,
+        date: "2025-01-01",
+        links: Some(&links),
+        renderer: &renderer,
+    };
+    let start = Instant::now();
+    let changes = release_apply::changes(&input)?;
+    let computed = start.elapsed();
+    let expected_at_least = plan.packages.len() * 2; // a manifest and a changelog each
+    if changes.len() < expected_at_least {
+        bail!("expected at least {expected_at_least} changed files, got {}", changes.len());
+    }
+    let start = Instant::now();
+    release_apply::write_all(root, &changes)?;
+    let write = start.elapsed();
+
+    let baseline = root.join(".baseline");
+    fs_err::create_dir_all(&baseline)?;
+    let start = Instant::now();
+    for (index, change) in changes.iter().enumerate() {
+        std::fs::write(baseline.join(index.to_string()), change.after.as_bytes())?;
+    }
+    let file = fs_err::File::open(&baseline)?;
+    rustix::fs::syncfs(&file)?;
+    let raw = start.elapsed();
+    let bytes = changes.iter().map(|change| change.after.len()).sum();
+    Ok(Measured { compute: computed, write, raw, bytes })
+}
+
+/// Every file under `root`, relative and `/`-separated (what `git ls-files` would list).
+fn walk(root: &Path) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(folder) = stack.pop() {
+        for entry in fs_err::read_dir(&folder)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path.strip_prefix(root)?.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
