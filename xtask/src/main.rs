@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_apply;
+mod github_openapi;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -18,7 +19,9 @@ const USAGE: &str = "usage:
   cargo xtask bench plan [--packages N] [--commits N] [--tags N] [--range-commits N] [--dir DIR]
                                        time `release plan` against `git log` on a synthetic monorepo
   cargo xtask bench apply [--packages N] [--sections N] [--runs N]
-                                       time applying a plan (manifests, lock files, changelogs)";
+                                       time applying a plan (manifests, lock files, changelogs)
+  cargo xtask github-openapi [--version V]
+                                       extract the GitHub operations the fake serves into fixtures/github/openapi.json";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -68,6 +71,10 @@ fn run(args: &[String]) -> Result<ExitCode> {
                 fs_err::write(&path, schema)?;
                 eprintln!("wrote {}", path.display());
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Some("github-openapi") => {
+            github_openapi::run(&args[1..], &workspace_root())?;
             Ok(ExitCode::SUCCESS)
         }
         Some("bench") if args.get(1).map(String::as_str) == Some("apply") => {

@@ -5,6 +5,9 @@
 //! commit ids, which the expected plans in `fixtures/` rely on. Nothing here touches the network
 //! or this repository's own history.
 //!
+//! [`github::FakeGitHub`] plays GitHub's REST API on loopback, held to GitHub's own description
+//! of it (`fixtures/github/openapi.json`).
+//!
 //! ```no_run
 //! let dir = tempfile::tempdir().unwrap();
 //! let mut repo = release_test_support::RepoBuilder::init(dir.path()).unwrap();
@@ -15,6 +18,7 @@
 //! ```
 
 mod fixture;
+pub mod github;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -1,0 +1,668 @@
+//! A stateful fake of GitHub's REST API that holds itself and its clients to GitHub's own
+//! description of that API.
+//!
+//! [`FakeGitHub::start`] serves plain HTTP on `127.0.0.1` from a background thread, so a test
+//! can point a real client (octocrab in the `release` binary, run as a subprocess) at
+//! [`FakeGitHub::base_url`]. It keeps releases and their assets, issue comments, deployments
+//! and their statuses the way GitHub does, answers the operations in [`OPERATIONS`], and
+//! checks every exchange against `fixtures/github/openapi.json`, which `cargo xtask
+//! github-openapi` extracts from GitHub's official description:
+//!
+//! - a request must be one of those operations (method, path template, host), with its
+//!   required path and query parameters and a body that its schema accepts;
+//! - a response must have a documented status and a body that status's schema accepts (an
+//!   undocumented error status, which GitHub sends on any operation, must carry GitHub's
+//!   basic error body).
+//!
+//! Every violation is recorded, answered with a 400 (request) or 500 (response) so the client
+//! notices, and makes the fake panic when dropped: a test that uses the fake checks the
+//! contract without asking. [`FakeGitHub::take_violations`] takes them for a test that
+//! provokes one on purpose.
+//!
+//! Uploads go to the same server under `/uploads` (GitHub serves them on another host), so a
+//! release's `upload_url` is `{base_url}/uploads/repos/{owner}/{repo}/releases/{id}/assets{?name,label}`.
+//! Ids come from one counter starting at 1,000,001, so an id of one kind is never a valid id
+//! of another, nor a plausible issue number. Timestamps come from a clock that starts at
+//! 2025-01-01T00:00:00Z and moves one minute per change, so answers are the same every run.
+//!
+//! ```no_run
+//! use release_test_support::github::FakeGitHub;
+//!
+//! let github = FakeGitHub::start("acme", "widgets");
+//! github.require_token("secret").add_pull(7, &"a".repeat(40), "release/next", "main", "chore: release");
+//! // Run the client with GITHUB_API_URL=github.base_url() and GITHUB_TOKEN=secret, then:
+//! assert_eq!(github.releases().len(), 1);
+//! assert_eq!(github.comments(7).len(), 1);
+//! ```
+
+mod description;
+mod objects;
+mod operations;
+mod reply;
+mod state;
+
+use std::collections::BTreeMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
+
+use anyhow::{Context, Result, anyhow};
+use serde_json::Value;
+
+pub use description::description_path;
+pub use operations::{DocumentedOperation, OPENAPI_FILE, OPENAPI_PACKAGE, OPENAPI_VERSION, OPERATIONS};
+
+use description::{Body, Description, Lookup, Operation};
+use reply::{Reply, ReplyBody};
+use state::{Call, State};
+
+/// The login of the token's user: the author of releases, comments and deployments.
+pub const BOT_LOGIN: &str = "release-bot";
+
+/// The path prefix under which the fake plays GitHub's uploads host.
+pub const UPLOADS_PREFIX: &str = "/uploads";
+
+const RATE_LIMIT_DOCS: &str = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api";
+
+/// A running fake; dropping it stops the server and panics if any exchange broke the contract.
+pub struct FakeGitHub {
+    shared: Arc<Shared>,
+    server: Arc<tiny_http::Server>,
+    worker: Option<JoinHandle<()>>,
+    base_url: String,
+}
+
+/// A release as the fake holds it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Release {
+    pub id: u64,
+    pub tag_name: String,
+    pub target_commitish: String,
+    pub name: Option<String>,
+    pub body: Option<String>,
+    pub draft: bool,
+    pub prerelease: bool,
+    /// Whether this is the repository's latest release (after `make_latest`).
+    pub latest: bool,
+    pub created_at: String,
+    pub updated_at: String,
+    pub published_at: Option<String>,
+    pub html_url: String,
+    /// `{base_url}/uploads/repos/{owner}/{repo}/releases/{id}/assets{?name,label}`.
+    pub upload_url: String,
+    pub assets: Vec<Asset>,
+}
+
+/// A release asset, with the bytes that were uploaded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Asset {
+    pub id: u64,
+    /// The name after GitHub's renaming of unusual characters.
+    pub name: String,
+    pub label: Option<String>,
+    pub content_type: String,
+    pub size: u64,
+    /// Always `uploaded`: the fake never leaves a partial upload behind.
+    pub state: String,
+    /// `sha256:` and the hex digest of the bytes, as GitHub reports it.
+    pub digest: String,
+    pub download_count: u64,
+    pub browser_download_url: String,
+    pub created_at: String,
+    pub bytes: Vec<u8>,
+}
+
+/// An issue (or pull request) comment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comment {
+    pub id: u64,
+    pub issue_number: u64,
+    pub body: String,
+    pub user_login: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub html_url: String,
+}
+
+/// A deployment and its statuses, oldest status first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Deployment {
+    pub id: u64,
+    /// The `ref` that was deployed.
+    pub git_ref: String,
+    pub sha: String,
+    pub task: String,
+    pub environment: String,
+    pub original_environment: String,
+    pub payload: Value,
+    pub description: String,
+    pub transient_environment: bool,
+    pub production_environment: bool,
+    pub created_at: String,
+    pub statuses: Vec<DeploymentStatus>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeploymentStatus {
+    pub id: u64,
+    pub state: String,
+    pub description: String,
+    pub environment: String,
+    pub target_url: String,
+    pub log_url: String,
+    pub environment_url: String,
+    pub created_at: String,
+}
+
+/// One request as the fake received it, with what it answered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedRequest {
+    pub method: String,
+    /// The percent-decoded path, `/uploads` prefix included.
+    pub path: String,
+    /// The percent-decoded query pairs, in order.
+    pub query: Vec<(String, String)>,
+    pub body: RecordedBody,
+    /// The documented operation it matched, if any.
+    pub operation: Option<String>,
+    pub status: u16,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum RecordedBody {
+    Empty,
+    Json(Value),
+    /// Raw bytes (an asset upload) or a body that is not JSON: its length.
+    Bytes(usize),
+}
+
+struct Shared {
+    description: Arc<Description>,
+    inner: Mutex<Inner>,
+}
+
+struct Inner {
+    state: State,
+    token: Option<String>,
+    /// Faults by the number of the request they answer (1 is the first request received).
+    faults: BTreeMap<u64, Fault>,
+    received: u64,
+    requests: Vec<RecordedRequest>,
+    violations: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Fault {
+    Status(u16),
+    RateLimit { reset: u64 },
+}
+
+/// What the server needs from a request, read before the state is locked.
+struct Incoming {
+    method: String,
+    url: String,
+    authorization: Option<String>,
+    content_type: Option<String>,
+    bytes: Vec<u8>,
+}
+
+impl FakeGitHub {
+    /// Starts a fake of `owner/repo` on `127.0.0.1` and an OS-chosen port.
+    ///
+    /// # Panics
+    ///
+    /// When the description cannot be read or the port cannot be bound.
+    pub fn start(owner: &str, repo: &str) -> FakeGitHub {
+        FakeGitHub::try_start(owner, repo).unwrap_or_else(|error| panic!("starting the GitHub fake: {error:#}"))
+    }
+
+    /// [`FakeGitHub::start`], returning errors.
+    pub fn try_start(owner: &str, repo: &str) -> Result<FakeGitHub> {
+        let description = description::shared()?;
+        let server = tiny_http::Server::http("127.0.0.1:0").map_err(|error| anyhow!("binding 127.0.0.1:0: {error}"))?;
+        let address = server.server_addr().to_ip().context("the server has no IP address")?;
+        let base_url = format!("http://{address}");
+        let shared = Arc::new(Shared {
+            description,
+            inner: Mutex::new(Inner {
+                state: State::new(&base_url, owner, repo),
+                token: None,
+                faults: BTreeMap::new(),
+                received: 0,
+                requests: Vec::new(),
+                violations: Vec::new(),
+            }),
+        });
+        let server = Arc::new(server);
+        let worker = std::thread::Builder::new()
+            .name("fake-github".into())
+            .spawn({
+                let server = Arc::clone(&server);
+                let shared = Arc::clone(&shared);
+                move || {
+                    for request in server.incoming_requests() {
+                        shared.serve(request);
+                    }
+                }
+            })
+            .context("spawning the server thread")?;
+        Ok(FakeGitHub { shared, server, worker: Some(worker), base_url })
+    }
+
+    /// `http://127.0.0.1:PORT`, without a trailing slash: what `GITHUB_API_URL` is set to.
+    pub fn base_url(&self) -> String {
+        self.base_url.clone()
+    }
+
+    /// `{base_url}/uploads`: the fake's stand-in for `https://uploads.github.com`.
+    pub fn uploads_url(&self) -> String {
+        format!("{}{UPLOADS_PREFIX}", self.base_url)
+    }
+
+    /// From now on, requests need `Authorization: Bearer {token}` (or `token {token}`);
+    /// others get GitHub's 401.
+    pub fn require_token(&self, token: &str) -> &Self {
+        self.inner().token = Some(token.to_string());
+        self
+    }
+
+    /// The next `count` requests answer `status` with GitHub's error body.
+    pub fn fail_next(&self, count: u64, status: u16) -> &Self {
+        self.schedule(1..=count, Fault::Status(status))
+    }
+
+    /// The `nth` request from now (1 is the next one) answers `status`.
+    pub fn fail_request(&self, nth: u64, status: u16) -> &Self {
+        self.schedule(nth..=nth, Fault::Status(status))
+    }
+
+    /// The next `count` requests hit GitHub's primary rate limit: 403, `x-ratelimit-remaining:
+    /// 0` and `x-ratelimit-reset: {reset_epoch_seconds}`.
+    pub fn rate_limit_next(&self, count: u64, reset_epoch_seconds: u64) -> &Self {
+        self.schedule(1..=count, Fault::RateLimit { reset: reset_epoch_seconds })
+    }
+
+    /// An open pull request `number` from `head_ref` (at `head_sha`) into `base_ref`. Its head
+    /// ref also becomes a ref that deployments can name.
+    pub fn add_pull(&self, number: u64, head_sha: &str, head_ref: &str, base_ref: &str, title: &str) -> &Self {
+        self.inner().state.add_pull(number, head_sha, head_ref, base_ref, title);
+        self
+    }
+
+    /// Merges pull request `number` as `merge_commit_sha`.
+    ///
+    /// # Panics
+    ///
+    /// When there is no such pull request.
+    pub fn merge_pull(&self, number: u64, merge_commit_sha: &str) -> &Self {
+        assert!(self.inner().state.merge_pull(number, merge_commit_sha), "no pull request #{number} to merge");
+        self
+    }
+
+    /// A branch or tag `name` at `sha`, for deployments of `name` (GitHub answers 422 for a
+    /// ref it does not know; a full 40-character SHA needs no seeding).
+    pub fn add_ref(&self, name: &str, sha: &str) -> &Self {
+        self.inner().state.add_ref(name, sha);
+        self
+    }
+
+    /// A review of workflow run `run_id`'s deployment to `environment`; `state` is one of
+    /// `approved`, `rejected` or `pending`.
+    ///
+    /// # Panics
+    ///
+    /// When `state` is none of those.
+    pub fn add_run_approval(
+        &self,
+        run_id: u64,
+        environment: &str,
+        reviewer_login: &str,
+        state: &str,
+        comment: &str,
+    ) -> &Self {
+        assert!(
+            ["approved", "rejected", "pending"].contains(&state),
+            "approval state {state:?} is not one of approved, rejected, pending"
+        );
+        self.inner().state.add_run_approval(run_id, environment, reviewer_login, state, comment);
+        self
+    }
+
+    /// Every release, oldest first.
+    pub fn releases(&self) -> Vec<Release> {
+        self.inner().state.releases()
+    }
+
+    /// The comments on issue or pull request `issue_number`, oldest first.
+    pub fn comments(&self, issue_number: u64) -> Vec<Comment> {
+        self.inner().state.comments(issue_number)
+    }
+
+    /// Every deployment, oldest first.
+    pub fn deployments(&self) -> Vec<Deployment> {
+        self.inner().state.deployments()
+    }
+
+    /// Every request received so far, in order.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.inner().requests.clone()
+    }
+
+    /// Every contract violation so far: each names the operation, whether the request or the
+    /// response broke it, and the validator's message.
+    pub fn violations(&self) -> Vec<String> {
+        self.inner().violations.clone()
+    }
+
+    /// [`FakeGitHub::violations`], emptied, so that dropping the fake does not panic.
+    pub fn take_violations(&self) -> Vec<String> {
+        std::mem::take(&mut self.inner().violations)
+    }
+
+    fn schedule(&self, numbers: std::ops::RangeInclusive<u64>, fault: Fault) -> &Self {
+        let mut inner = self.inner();
+        let received = inner.received;
+        for number in numbers {
+            inner.faults.insert(received + number, fault);
+        }
+        drop(inner);
+        self
+    }
+
+    fn inner(&self) -> MutexGuard<'_, Inner> {
+        self.shared.lock()
+    }
+}
+
+impl Drop for FakeGitHub {
+    fn drop(&mut self) {
+        self.server.unblock();
+        if let Some(worker) = self.worker.take() {
+            let _ = worker.join();
+        }
+        let violations = self.take_violations();
+        if !violations.is_empty() && !std::thread::panicking() {
+            panic!(
+                "the GitHub fake saw {} violation(s) of GitHub's description ({OPENAPI_PACKAGE} {}, \
+                 fixtures/github/openapi.json):\n  - {}",
+                violations.len(),
+                self.shared.description.version,
+                violations.join("\n  - ")
+            );
+        }
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic while serving is recorded as a violation; the state stays usable.
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn serve(&self, mut request: tiny_http::Request) {
+        let header = |name: &str| {
+            let found =
+                request.headers().iter().find(|header| header.field.as_str().as_str().eq_ignore_ascii_case(name));
+            found.map(|header| header.value.as_str().to_string())
+        };
+        let mut incoming = Incoming {
+            method: request.method().as_str().to_ascii_uppercase(),
+            url: request.url().to_string(),
+            authorization: header("Authorization"),
+            content_type: header("Content-Type"),
+            bytes: Vec::new(),
+        };
+        let read = request.as_reader().read_to_end(&mut incoming.bytes);
+        let reply = match read {
+            Err(error) => Reply::json(400, objects::error(&format!("reading the body: {error}"), DOCS, 400)),
+            Ok(_) => catch_unwind(AssertUnwindSafe(|| self.lock().process(&self.description, incoming)))
+                .unwrap_or_else(|panic| {
+                    let message = panic
+                        .downcast_ref::<String>()
+                        .map(String::as_str)
+                        .or_else(|| panic.downcast_ref::<&str>().copied())
+                        .unwrap_or("a panic");
+                    self.lock().violations.push(format!("the fake itself failed: {message}"));
+                    Reply::json(500, objects::error(&format!("fake github: {message}"), DOCS, 500))
+                }),
+        };
+        let _ = request.respond(reply.into_response());
+    }
+}
+
+const DOCS: &str = "https://docs.github.com/rest";
+
+impl Inner {
+    fn process(&mut self, description: &Description, incoming: Incoming) -> Reply {
+        self.received += 1;
+        let number = self.received;
+        let (raw_path, raw_query) = incoming.url.split_once('?').unwrap_or((&incoming.url, ""));
+        let query = parse_query(raw_query);
+        let (uploads, api_path) = match raw_path.strip_prefix(UPLOADS_PREFIX) {
+            Some(rest) if rest.starts_with('/') => (true, rest),
+            _ => (false, raw_path),
+        };
+        let download = (incoming.method == "GET" && !uploads).then(|| self.state.download_target(raw_path)).flatten();
+        let lookup = match download {
+            Some(_) => None,
+            None => Some(description.lookup(&incoming.method, api_path, uploads)),
+        };
+        let operation = match &lookup {
+            Some(Lookup::Found { operation, .. }) => Some(*operation),
+            _ => None,
+        };
+        let body = read_body(&incoming.bytes, operation);
+        let path_parameters: BTreeMap<String, String> = match &lookup {
+            Some(Lookup::Found { path_parameters, .. }) => {
+                path_parameters.iter().map(|(name, value)| (name.clone(), percent_decode(value, false))).collect()
+            }
+            _ => BTreeMap::new(),
+        };
+        let problems = match &lookup {
+            Some(Lookup::Found { operation, .. }) => {
+                operation.check_request(&path_parameters, &query, &body, incoming.content_type.as_deref())
+            }
+            Some(Lookup::Undocumented { reason }) => vec![reason.clone()],
+            None => Vec::new(),
+        };
+        let label = operation.map_or_else(
+            || "(no operation)".to_string(),
+            |operation| format!("{} ({} {})", operation.id, operation.method, operation.template),
+        );
+        for problem in &problems {
+            self.violations.push(format!("{label} request: {problem}"));
+        }
+        self.requests.push(RecordedRequest {
+            method: incoming.method.clone(),
+            path: percent_decode(raw_path, false),
+            query: query.clone(),
+            body: match &body {
+                Body::Empty => RecordedBody::Empty,
+                Body::Json(value) => RecordedBody::Json(value.clone()),
+                Body::NotJson(_) | Body::Raw(_) => RecordedBody::Bytes(incoming.bytes.len()),
+            },
+            operation: operation.map(|operation| operation.id.clone()),
+            status: 0,
+        });
+
+        let docs_url = operation.map_or(DOCS, |operation| operation.docs_url.as_str());
+        let mut check = true;
+        let mut reply = if let Some(fault) = self.faults.remove(&number) {
+            fault.reply(docs_url, number)
+        } else if !problems.is_empty() {
+            check = false;
+            let status = if operation.is_some() { 400 } else { 404 };
+            let message = format!("fake github: the request breaks GitHub's description: {}", problems.join("; "));
+            Reply::json(status, objects::error(&message, docs_url, status))
+        } else if let Some((tag, name)) = download {
+            self.state.download(&tag, &name)
+        } else if let Some(reply) = self.authenticate(incoming.authorization.as_deref(), docs_url) {
+            reply
+        } else {
+            let operation = operation.expect("a request without problems matched an operation");
+            self.state.handle(&Call {
+                operation: &operation.id,
+                docs_url,
+                path: &path_parameters,
+                query: &query,
+                raw_query,
+                request_path: raw_path,
+                json: match &body {
+                    Body::Json(value) => value,
+                    _ => &Value::Null,
+                },
+                bytes: &incoming.bytes,
+                content_type: incoming.content_type.as_deref(),
+            })
+        };
+        if let (true, Some(operation)) = (check, operation) {
+            reply = self.check_response(description, operation, reply);
+        }
+        reply.add_standard_headers(number);
+        if let Some(recorded) = self.requests.last_mut() {
+            recorded.status = reply.status;
+        }
+        reply
+    }
+
+    /// `None` when the request may go on, or GitHub's 401.
+    fn authenticate(&self, authorization: Option<&str>, docs_url: &str) -> Option<Reply> {
+        let token = self.token.as_deref()?;
+        let message = match authorization.and_then(|value| value.split_once(' ')) {
+            None => "Requires authentication",
+            Some((scheme, given))
+                if (scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("token"))
+                    && given.trim() == token =>
+            {
+                return None;
+            }
+            Some(_) => "Bad credentials",
+        };
+        Some(Reply::json(401, objects::error(message, docs_url, 401)))
+    }
+
+    fn check_response(&mut self, description: &Description, operation: &Operation, reply: Reply) -> Reply {
+        let body = match &reply.body {
+            ReplyBody::Json(value) => Some(value),
+            ReplyBody::Empty => None,
+            // Only asset downloads send bytes, and they are not an operation.
+            ReplyBody::Bytes { .. } => return reply,
+        };
+        match description.check_response(operation, reply.status, body) {
+            Ok(()) => reply,
+            Err(message) => {
+                let label = format!("{} ({} {})", operation.id, operation.method, operation.template);
+                self.violations.push(format!("{label} response {}: {message}", reply.status));
+                let message = format!("fake github: the response breaks GitHub's description: {message}");
+                Reply::json(500, objects::error(&message, &operation.docs_url, 500))
+            }
+        }
+    }
+}
+
+impl Fault {
+    fn reply(self, docs_url: &str, number: u64) -> Reply {
+        match self {
+            Fault::Status(status) if status >= 400 => {
+                Reply::json(status, objects::error(reason(status), docs_url, status))
+            }
+            Fault::Status(status) => Reply::empty(status),
+            Fault::RateLimit { reset } => {
+                let message = format!(
+                    "API rate limit exceeded for user ID 1. If you reach out to GitHub Support for help, please include \
+                     the request ID FAKE:{number:08X}."
+                );
+                Reply::json(403, objects::error(&message, RATE_LIMIT_DOCS, 403))
+                    .header("x-ratelimit-limit", "5000")
+                    .header("x-ratelimit-remaining", "0")
+                    .header("x-ratelimit-reset", &reset.to_string())
+                    .header("x-ratelimit-used", "5000")
+                    .header("x-ratelimit-resource", "core")
+            }
+        }
+    }
+}
+
+/// GitHub's message for an error status.
+fn reason(status: u16) -> &'static str {
+    match status {
+        400 => "Bad Request",
+        401 => "Bad credentials",
+        403 => "Forbidden",
+        404 => "Not Found",
+        409 => "Conflict",
+        410 => "Gone",
+        422 => "Validation Failed",
+        429 => "Too Many Requests",
+        503 => "Service Unavailable",
+        500..=599 => "Server Error",
+        _ => "Error",
+    }
+}
+
+fn read_body(bytes: &[u8], operation: Option<&Operation>) -> Body {
+    if bytes.is_empty() {
+        Body::Empty
+    } else if operation.is_some_and(Operation::takes_raw_body) {
+        Body::Raw(bytes.len())
+    } else {
+        match serde_json::from_slice(bytes) {
+            Ok(value) => Body::Json(value),
+            Err(error) => Body::NotJson(error.to_string()),
+        }
+    }
+}
+
+/// `a=1&b=x%20y` as decoded pairs (`+` is a space in a query).
+fn parse_query(raw: &str) -> Vec<(String, String)> {
+    raw.split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(name, true), percent_decode(value, true))
+        })
+        .collect()
+}
+
+fn percent_decode(text: &str, plus_is_space: bool) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        let hex = |offset: usize| bytes.get(index + offset).and_then(|byte| (*byte as char).to_digit(16));
+        match bytes[index] {
+            b'%' if hex(1).is_some() && hex(2).is_some() => {
+                out.push((hex(1).unwrap_or(0) * 16 + hex(2).unwrap_or(0)) as u8);
+                index += 3;
+            }
+            b'+' if plus_is_space => {
+                out.push(b' ');
+                index += 1;
+            }
+            byte => {
+                out.push(byte);
+                index += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{parse_query, percent_decode};
+
+    #[test]
+    fn decodes_paths_and_queries() {
+        assert_eq!(percent_decode("api%2Fv1.0.0", false), "api/v1.0.0");
+        assert_eq!(percent_decode("a+b%", false), "a+b%");
+        assert_eq!(
+            parse_query("name=my+file%20.tar.gz&label=&page"),
+            vec![
+                ("name".to_string(), "my file .tar.gz".to_string()),
+                ("label".to_string(), String::new()),
+                ("page".to_string(), String::new())
+            ]
+        );
+    }
+}

@@ -1,0 +1,413 @@
+//! GitHub's JSON objects as the fake sends them: every field GitHub's description requires,
+//! filled with plausible values whose URLs point back at the fake.
+
+use serde_json::{Value, json};
+
+use super::state::{State, download_tag};
+use super::{Asset, BOT_LOGIN, Comment, Deployment, DeploymentStatus, Release};
+
+/// Where the fake lives and which repository it plays.
+pub(crate) struct Site {
+    /// `http://127.0.0.1:PORT`, both the API host and the web host.
+    pub(crate) base: String,
+    pub(crate) owner: String,
+    pub(crate) repo: String,
+    /// The repository's id, for node ids and the repository object.
+    pub(crate) repository_id: u64,
+}
+
+impl Site {
+    /// An API URL under the repository: `{base}/repos/{owner}/{repo}{rest}`.
+    pub(crate) fn api(&self, rest: &str) -> String {
+        format!("{}/repos/{}/{}{rest}", self.base, self.owner, self.repo)
+    }
+
+    /// A web URL under the repository: `{base}/{owner}/{repo}{rest}`.
+    pub(crate) fn web(&self, rest: &str) -> String {
+        format!("{}/{}/{}{rest}", self.base, self.owner, self.repo)
+    }
+
+    /// GitHub's `simple-user`.
+    pub(crate) fn user(&self, login: &str, id: u64) -> Value {
+        let api = format!("{}/users/{login}", self.base);
+        json!({
+            "login": login,
+            "id": id,
+            "node_id": node_id("U_kgDO", id),
+            "avatar_url": format!("{}/avatars/u/{id}?v=4", self.base),
+            "gravatar_id": "",
+            "url": api,
+            "html_url": format!("{}/{login}", self.base),
+            "followers_url": format!("{api}/followers"),
+            "following_url": format!("{api}/following{{/other_user}}"),
+            "gists_url": format!("{api}/gists{{/gist_id}}"),
+            "starred_url": format!("{api}/starred{{/owner}}{{/repo}}"),
+            "subscriptions_url": format!("{api}/subscriptions"),
+            "organizations_url": format!("{api}/orgs"),
+            "repos_url": format!("{api}/repos"),
+            "events_url": format!("{api}/events{{/privacy}}"),
+            "received_events_url": format!("{api}/received_events"),
+            "type": if login.ends_with("[bot]") { "Bot" } else { "User" },
+            "user_view_type": "public",
+            "site_admin": false,
+        })
+    }
+
+    /// GitHub's `repository`, as embedded in a pull request's head and base.
+    pub(crate) fn repository(&self, owner: &Value, created_at: &str) -> Value {
+        let api = self.api("");
+        let web = self.web("");
+        let host = self.base.trim_start_matches("http://").trim_start_matches("https://");
+        let mut repository = json!({
+            "id": self.repository_id,
+            "node_id": node_id("R_kgDO", self.repository_id),
+            "name": self.repo,
+            "full_name": format!("{}/{}", self.owner, self.repo),
+            "owner": owner,
+            "private": false,
+            "html_url": web,
+            "description": null,
+            "fork": false,
+            "url": api,
+            "git_url": format!("git://{host}/{}/{}.git", self.owner, self.repo),
+            "ssh_url": format!("git@{host}:{}/{}.git", self.owner, self.repo),
+            "clone_url": format!("{web}.git"),
+            "svn_url": web,
+            "mirror_url": null,
+            "homepage": null,
+            "language": null,
+            "default_branch": "main",
+            "is_template": false,
+            "topics": [],
+            "has_issues": true,
+            "has_projects": false,
+            "has_wiki": false,
+            "has_pages": false,
+            "has_downloads": true,
+            "has_discussions": false,
+            "archived": false,
+            "disabled": false,
+            "visibility": "public",
+            "license": null,
+            "pushed_at": created_at,
+            "created_at": created_at,
+            "updated_at": created_at,
+            "allow_forking": true,
+            "web_commit_signoff_required": false,
+        });
+        // The hypermedia links, many of them RFC 6570 templates as GitHub writes them.
+        const LINKS: &[(&str, &str)] = &[
+            ("archive_url", "/{archive_format}{/ref}"),
+            ("assignees_url", "/assignees{/user}"),
+            ("blobs_url", "/git/blobs{/sha}"),
+            ("branches_url", "/branches{/branch}"),
+            ("collaborators_url", "/collaborators{/collaborator}"),
+            ("comments_url", "/comments{/number}"),
+            ("commits_url", "/commits{/sha}"),
+            ("compare_url", "/compare/{base}...{head}"),
+            ("contents_url", "/contents/{+path}"),
+            ("contributors_url", "/contributors"),
+            ("deployments_url", "/deployments"),
+            ("downloads_url", "/downloads"),
+            ("events_url", "/events"),
+            ("forks_url", "/forks"),
+            ("git_commits_url", "/git/commits{/sha}"),
+            ("git_refs_url", "/git/refs{/sha}"),
+            ("git_tags_url", "/git/tags{/sha}"),
+            ("hooks_url", "/hooks"),
+            ("issue_comment_url", "/issues/comments{/number}"),
+            ("issue_events_url", "/issues/events{/number}"),
+            ("issues_url", "/issues{/number}"),
+            ("keys_url", "/keys{/key_id}"),
+            ("labels_url", "/labels{/name}"),
+            ("languages_url", "/languages"),
+            ("merges_url", "/merges"),
+            ("milestones_url", "/milestones{/number}"),
+            ("notifications_url", "/notifications{?since,all,participating}"),
+            ("pulls_url", "/pulls{/number}"),
+            ("releases_url", "/releases{/id}"),
+            ("stargazers_url", "/stargazers"),
+            ("statuses_url", "/statuses/{sha}"),
+            ("subscribers_url", "/subscribers"),
+            ("subscription_url", "/subscription"),
+            ("tags_url", "/tags"),
+            ("teams_url", "/teams"),
+            ("trees_url", "/git/trees{/sha}"),
+        ];
+        for (name, suffix) in LINKS {
+            repository[*name] = Value::String(format!("{api}{suffix}"));
+        }
+        for name in [
+            "forks",
+            "forks_count",
+            "stargazers_count",
+            "watchers",
+            "watchers_count",
+            "size",
+            "open_issues",
+            "open_issues_count",
+        ] {
+            repository[name] = json!(0);
+        }
+        repository
+    }
+}
+
+/// GitHub's objects for what the fake holds.
+impl State {
+    pub(super) fn release_json(&self, release: &Release) -> Value {
+        let snapshot = self.release_snapshot(release);
+        let author = self.site.user(BOT_LOGIN, self.users[BOT_LOGIN]);
+        let tag = &snapshot.tag_name;
+        let published = !snapshot.draft;
+        json!({
+            "url": self.site.api(&format!("/releases/{}", snapshot.id)),
+            "assets_url": self.site.api(&format!("/releases/{}/assets", snapshot.id)),
+            "upload_url": snapshot.upload_url,
+            "html_url": snapshot.html_url,
+            "tarball_url": published.then(|| self.site.api(&format!("/tarball/{tag}"))),
+            "zipball_url": published.then(|| self.site.api(&format!("/zipball/{tag}"))),
+            "id": snapshot.id,
+            "node_id": node_id("RE_kwDO", snapshot.id),
+            "tag_name": snapshot.tag_name,
+            "target_commitish": snapshot.target_commitish,
+            "name": snapshot.name,
+            "body": snapshot.body,
+            "draft": snapshot.draft,
+            "prerelease": snapshot.prerelease,
+            "immutable": false,
+            "created_at": snapshot.created_at,
+            "updated_at": snapshot.updated_at,
+            "published_at": snapshot.published_at,
+            "author": author,
+            "assets": snapshot.assets.iter().map(|asset| self.asset_json(&snapshot, asset)).collect::<Vec<_>>(),
+        })
+    }
+
+    pub(super) fn asset_json(&self, release: &Release, asset: &Asset) -> Value {
+        let tag = download_tag(release);
+        json!({
+            "url": self.site.api(&format!("/releases/assets/{}", asset.id)),
+            "browser_download_url": self.site.web(&format!("/releases/download/{tag}/{}", asset.name)),
+            "id": asset.id,
+            "node_id": node_id("RA_kwDO", asset.id),
+            "name": asset.name,
+            "label": asset.label,
+            "state": asset.state,
+            "content_type": asset.content_type,
+            "size": asset.size,
+            "digest": asset.digest,
+            "download_count": asset.download_count,
+            "created_at": asset.created_at,
+            "updated_at": asset.created_at,
+            "uploader": self.site.user(BOT_LOGIN, self.users[BOT_LOGIN]),
+        })
+    }
+
+    pub(super) fn comment_json(&self, comment: &Comment) -> Value {
+        json!({
+            "id": comment.id,
+            "node_id": node_id("IC_kwDO", comment.id),
+            "url": self.site.api(&format!("/issues/comments/{}", comment.id)),
+            "html_url": comment.html_url,
+            "issue_url": self.site.api(&format!("/issues/{}", comment.issue_number)),
+            "body": comment.body,
+            "user": self.site.user(&comment.user_login, self.users.get(&comment.user_login).copied().unwrap_or(0)),
+            "author_association": "NONE",
+            "created_at": comment.created_at,
+            "updated_at": comment.updated_at,
+        })
+    }
+
+    pub(super) fn deployment_json(&self, deployment: &Deployment) -> Value {
+        let url = self.site.api(&format!("/deployments/{}", deployment.id));
+        json!({
+            "url": url,
+            "id": deployment.id,
+            "node_id": node_id("DE_kwDO", deployment.id),
+            "sha": deployment.sha,
+            "ref": deployment.git_ref,
+            "task": deployment.task,
+            "payload": deployment.payload,
+            "original_environment": deployment.original_environment,
+            "environment": deployment.environment,
+            "description": deployment.description,
+            "creator": self.site.user(BOT_LOGIN, self.users[BOT_LOGIN]),
+            "created_at": deployment.created_at,
+            "updated_at": deployment.statuses.last().map_or(&deployment.created_at, |status| &status.created_at),
+            "statuses_url": format!("{url}/statuses"),
+            "repository_url": self.site.api(""),
+            "transient_environment": deployment.transient_environment,
+            "production_environment": deployment.production_environment,
+        })
+    }
+
+    pub(super) fn status_json(&self, deployment: &Deployment, status: &DeploymentStatus) -> Value {
+        let deployment_url = self.site.api(&format!("/deployments/{}", deployment.id));
+        json!({
+            "url": format!("{deployment_url}/statuses/{}", status.id),
+            "id": status.id,
+            "node_id": node_id("DES_kwDO", status.id),
+            "state": status.state,
+            "creator": self.site.user(BOT_LOGIN, self.users[BOT_LOGIN]),
+            "description": status.description,
+            "environment": status.environment,
+            "target_url": status.target_url,
+            "log_url": status.log_url,
+            "environment_url": status.environment_url,
+            "created_at": status.created_at,
+            "updated_at": status.created_at,
+            "deployment_url": deployment_url,
+            "repository_url": self.site.api(""),
+        })
+    }
+
+    pub(super) fn environment_json(&mut self, name: &str) -> Value {
+        let next = self.next_id;
+        let id = *self.environments.entry(name.to_string()).or_insert(next);
+        if id == next {
+            self.next_id += 1;
+        }
+        json!({
+            "id": id,
+            "node_id": node_id("EN_kwDO", id),
+            "name": name,
+            "url": self.site.api(&format!("/environments/{name}")),
+            "html_url": self.site.web(&format!("/deployments/activity_log?environments_filter={name}")),
+            "created_at": timestamp(crate::EPOCH),
+            "updated_at": timestamp(crate::EPOCH),
+        })
+    }
+
+    pub(super) fn pull_json(&mut self, number: u64) -> Value {
+        let user = self.user(BOT_LOGIN);
+        let pull = &self.pulls[&number];
+        let repository = self.site.repository(&self.site.user(&self.site.owner, 1), &timestamp(crate::EPOCH));
+        let id = self.site.repository_id * 1000 + number;
+        let api = self.site.api(&format!("/pulls/{number}"));
+        let issue = self.site.api(&format!("/issues/{number}"));
+        let html = self.site.web(&format!("/pull/{number}"));
+        let statuses = self.site.api(&format!("/statuses/{}", pull.head_sha));
+        let side = |name: &str, sha: &str| {
+            json!({
+                "label": format!("{}:{name}", self.site.owner),
+                "ref": name,
+                "sha": sha,
+                "user": self.site.user(&self.site.owner, 1),
+                "repo": repository,
+            })
+        };
+        let link = |href: &str| json!({ "href": href });
+        let (merged, merge_commit_sha, merged_at) = match &pull.merged {
+            Some((sha, at)) => (true, Some(sha.clone()), Some(at.clone())),
+            None => (false, None, None),
+        };
+        let mut pull = json!({
+            "url": api,
+            "id": id,
+            "node_id": node_id("PR_kwDO", id),
+            "html_url": html,
+            "diff_url": format!("{html}.diff"),
+            "patch_url": format!("{html}.patch"),
+            "issue_url": issue,
+            "commits_url": format!("{api}/commits"),
+            "review_comments_url": format!("{api}/comments"),
+            "review_comment_url": self.site.api("/pulls/comments{/number}"),
+            "comments_url": format!("{issue}/comments"),
+            "statuses_url": statuses,
+            "number": number,
+            "state": if merged { "closed" } else { "open" },
+            "locked": false,
+            "title": pull.title,
+            "user": user,
+            "created_at": pull.created_at,
+            "updated_at": merged_at.clone().unwrap_or_else(|| pull.created_at.clone()),
+            "closed_at": merged_at,
+            "merged_at": merged_at,
+            "merge_commit_sha": merge_commit_sha,
+            "head": side(&pull.head_ref, &pull.head_sha),
+            "base": side(&pull.base_ref, &pull.head_sha),
+            "author_association": "MEMBER",
+            "auto_merge": null,
+            "draft": false,
+            "merged": merged,
+            "mergeable": if merged { Value::Null } else { Value::Bool(true) },
+            "rebaseable": if merged { Value::Null } else { Value::Bool(true) },
+            "mergeable_state": if merged { "unknown" } else { "clean" },
+            "merged_by": if merged { user.clone() } else { Value::Null },
+            "maintainer_can_modify": false,
+        });
+        pull["_links"] = json!({
+            "self": link(&api),
+            "html": link(&html),
+            "issue": link(&issue),
+            "comments": link(&format!("{issue}/comments")),
+            "review_comments": link(&format!("{api}/comments")),
+            "review_comment": link(&self.site.api("/pulls/comments{/number}")),
+            "commits": link(&format!("{api}/commits")),
+            "statuses": link(&statuses),
+        });
+        for name in ["body", "milestone", "active_lock_reason", "assignee"] {
+            pull[name] = Value::Null;
+        }
+        for name in ["labels", "assignees", "requested_reviewers", "requested_teams"] {
+            pull[name] = json!([]);
+        }
+        let comments = self.comments.iter().filter(|comment| comment.issue_number == number).count();
+        let counts = [("comments", comments), ("review_comments", 0), ("commits", 1), ("additions", 1)];
+        for (name, count) in counts.into_iter().chain([("deletions", 0), ("changed_files", 1)]) {
+            pull[name] = json!(count);
+        }
+        pull
+    }
+}
+
+/// A GitHub-style global node id: a type prefix and a number.
+pub(crate) fn node_id(prefix: &str, id: u64) -> String {
+    format!("{prefix}{id:08X}")
+}
+
+/// `seconds` after the Unix epoch as GitHub writes instants: `2025-01-01T00:00:00Z`.
+pub(crate) fn timestamp(seconds: i64) -> String {
+    let days = seconds.div_euclid(86_400);
+    let time = seconds.rem_euclid(86_400);
+    // Howard Hinnant's `civil_from_days`.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+    let month = if shifted_month < 10 { shifted_month + 3 } else { shifted_month - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", time / 3600, time % 3600 / 60, time % 60)
+}
+
+/// GitHub's error body: `{"message", "documentation_url", "status"}`.
+pub(crate) fn error(message: &str, documentation_url: &str, status: u16) -> Value {
+    json!({"message": message, "documentation_url": documentation_url, "status": status.to_string()})
+}
+
+/// GitHub's 422 body for a field that collides with an existing resource.
+pub(crate) fn already_exists(resource: &str, field: &str, documentation_url: &str) -> Value {
+    json!({
+        "message": "Validation Failed",
+        "errors": [{"resource": resource, "code": "already_exists", "field": field}],
+        "documentation_url": documentation_url,
+        "status": "422",
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::timestamp;
+
+    #[test]
+    fn timestamps_are_rfc3339_utc() {
+        assert_eq!(timestamp(0), "1970-01-01T00:00:00Z");
+        assert_eq!(timestamp(1_735_689_600), "2025-01-01T00:00:00Z");
+        assert_eq!(timestamp(1_709_210_096), "2024-02-29T12:34:56Z");
+        assert_eq!(timestamp(951_782_400), "2000-02-29T00:00:00Z");
+    }
+}

@@ -1,0 +1,3 @@
+//! The test-support crate's one integration test binary.
+
+mod github;
