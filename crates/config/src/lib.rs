@@ -44,6 +44,25 @@ pub struct Config {
     pub rules: Vec<Rule>,
     pub changelog: ChangelogConfig,
     pub templates: Templates,
+    pub cut: CutConfig,
+}
+
+#[derive(Debug, Clone)]
+pub struct CutConfig {
+    pub branches: Vec<String>,
+    pub remote: String,
+    /// With `{summary}` somewhere in it.
+    pub commit_message: String,
+}
+
+impl Default for CutConfig {
+    fn default() -> Self {
+        CutConfig {
+            branches: vec!["main".into(), "master".into()],
+            remote: "origin".into(),
+            commit_message: "chore(release): {summary}".into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -135,6 +154,8 @@ pub struct PackageConfig {
     /// `Some(None)`: turned off; `None`: the default `<path>/CHANGELOG.md`.
     pub changelog: Option<Option<String>>,
     pub version_files: Vec<VersionFile>,
+    /// Globs of files attached to the package's forge release.
+    pub assets: Vec<String>,
     /// Where the entry is, for errors found later (a path that does not exist).
     pub location: Location,
 }
@@ -152,6 +173,8 @@ pub struct RepoConfig {
     pub commits: bool,
     /// The repository's bump is at least the highest bump of its packages.
     pub packages: bool,
+    /// Globs of files attached to the repository's forge release.
+    pub assets: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -402,10 +425,12 @@ impl Resolver<'_> {
                 let path = self.relative_path(&at("version-files"), "package.version-files", path)?;
                 version_files.push(VersionFile { path, marker });
             }
+            self.check_globs(&at("assets"), "package.assets", &package.assets)?;
             packages.push(PackageConfig {
                 location: self.locate(&[Step::Key("package"), Step::Index(index)]),
                 changelog,
                 version_files,
+                assets: package.assets,
                 name: package.name,
                 path: package.path.map(|path| normalize_path(&path)),
                 include: package.include,
@@ -422,6 +447,10 @@ impl Resolver<'_> {
 
         let repo = match wire.repo {
             Some(repo) => Some(RepoConfig {
+                assets: {
+                    self.check_globs(&[Step::Key("repo"), Step::Key("assets")], "repo.assets", &repo.assets)?;
+                    repo.assets.clone()
+                },
                 tag: self.tag_template(
                     &[Step::Key("repo"), Step::Key("tag")],
                     "repo.tag",
@@ -553,7 +582,29 @@ impl Resolver<'_> {
             None => Templates::default(),
         };
 
+        let cut = match wire.cut {
+            Some(cut) => {
+                let defaults = CutConfig::default();
+                let commit_message = cut.commit_message.unwrap_or(defaults.commit_message);
+                if !commit_message.contains("{summary}") || commit_message.trim().is_empty() {
+                    return Err(self.invalid(
+                        &[Step::Key("cut"), Step::Key("commit-message")],
+                        "cut.commit-message",
+                        format!("`{commit_message}` has no `{{summary}}`"),
+                        Some("e.g. \"chore(release): {summary}\"".into()),
+                    ));
+                }
+                CutConfig {
+                    branches: cut.branches.unwrap_or(defaults.branches),
+                    remote: cut.remote.unwrap_or(defaults.remote),
+                    commit_message,
+                }
+            }
+            None => CutConfig::default(),
+        };
+
         Ok(Config {
+            cut,
             file: self.file.to_path_buf(),
             versioning,
             workspace,

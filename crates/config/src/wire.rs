@@ -32,6 +32,20 @@ pub struct ConfigWire {
     pub changelog: Option<ChangelogWire>,
     /// Replacements for the default templates (paths relative to the repository root).
     pub templates: Option<TemplatesWire>,
+    /// How `release cut` commits, tags and pushes.
+    pub cut: Option<CutWire>,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct CutWire {
+    /// Branches a release may be cut from (default `["main", "master"]`).
+    pub branches: Option<Vec<String>>,
+    /// The remote to push to (default `origin`).
+    pub remote: Option<String>,
+    /// The release commit's subject; `{summary}` lists the versions
+    /// (default `chore(release): {summary}`).
+    pub commit_message: Option<String>,
 }
 
 /// A path, or `false` to turn the file off.
@@ -187,6 +201,9 @@ pub struct PackageWire {
     /// Other files that carry the version: `"VERSION"` or `{ path = "Chart.yaml", marker = "x-release-version" }`.
     #[serde(default)]
     pub version_files: Vec<VersionFileWire>,
+    /// Files (globs) attached to the package's GitHub release.
+    #[serde(default)]
+    pub assets: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
@@ -199,6 +216,9 @@ pub struct RepoWire {
     pub commits: Option<bool>,
     /// Whether the repository's bump is at least the highest bump of its packages (default true).
     pub packages: Option<bool>,
+    /// Files (globs) attached to the repository's GitHub release.
+    #[serde(default)]
+    pub assets: Vec<String>,
 }
 
 /// A rule's target: the repository, the packages owning the matched paths, or named packages.

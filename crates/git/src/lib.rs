@@ -11,11 +11,13 @@
 //! println!("{} commits", commits.len());
 //! ```
 
+mod command;
 mod diff;
 mod walk;
 
 use std::path::{Path, PathBuf};
 
+pub use command::{PushError, PushStatus, PushedRef};
 pub use git2::Oid;
 pub use walk::{CommitData, RangeSet, Reachability, Walked};
 
@@ -37,6 +39,9 @@ pub enum GitError {
         "revision `{rev}` does not resolve to a commit (hint: use a branch, a tag or a commit id, e.g. `--head main`)"
     )]
     UnknownRevision { rev: String },
+
+    #[error("git: {operation}: {detail}")]
+    Command { operation: String, detail: String },
 
     #[error("git: {operation}: {source}")]
     Git {
@@ -80,6 +85,11 @@ impl Repo {
             .map(Path::to_path_buf)
             .ok_or_else(|| GitError::NotARepository { path: path.to_path_buf() })?;
         Ok(Repo { repository, root })
+    }
+
+    /// The `.git` directory (for locks and journals that must not show up as changes).
+    pub fn git_dir(&self) -> &Path {
+        self.repository.path()
     }
 
     /// The root of the work tree.

@@ -1,0 +1,503 @@
+//! `release cut`: apply the plan, one release commit, annotated tags, one atomic push, a forge
+//! release per tag. Safe to run again after a failure at any point: every step first looks at
+//! the real state (is the commit there? the tag? at which commit? the release? its notes? the
+//! asset?) and does only what is missing, never a step twice.
+//!
+//! What a release is gets recorded before anything irreversible happens: in a journal in the git
+//! directory while files are being written, then in the release commit's trailers. A rerun reads
+//! those instead of re-planning, so it releases exactly what the first run decided.
+//!
+//! Never prints; reports what each step did. Never talks HTTP itself: the forge is a trait.
+//!
+//! ```no_run
+//! # fn demo(cut: release_cut::Cut<'_>, plan: release_plan::Plan, resume: release_cut::Resume) {
+//! let report = release_cut::execute(&cut, &plan, &resume).unwrap();
+//! for step in &report.steps {
+//!     println!("{:<8} {:?} {}", step.step, step.outcome, step.detail);
+//! }
+//! # }
+//! ```
+
+mod lock;
+mod record;
+
+use std::path::Path;
+
+use release_apply::{ApplyInput, FileChange};
+use release_changelog::{Links, Release, Renderer};
+use release_config::Config;
+use release_forge::{Forge, NewRelease};
+use release_git::{Oid, PushStatus, Repo};
+use release_plan::{Bump, Plan};
+use release_workspace::Workspace;
+use serde::Serialize;
+
+pub use lock::{LockGuard, acquire as lock};
+pub use record::{Journal, REPOSITORY, ReleaseRecord, commit_message, parse_commit_message, pin, records};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CutError {
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Git(#[from] release_git::GitError),
+    #[error(transparent)]
+    Push(#[from] release_git::PushError),
+    #[error(transparent)]
+    Forge(#[from] release_forge::ForgeError),
+    #[error(transparent)]
+    Apply(#[from] release_apply::ApplyError),
+    #[error(transparent)]
+    Changelog(#[from] release_changelog::ChangelogError),
+
+    #[error(
+        "another `release cut` is running in this repository: process {pid}, started {since} (unix time) (hint: wait for it; if it is not running, remove `{path}`)"
+    )]
+    Locked { pid: u32, since: u64, path: String },
+
+    #[error(
+        "releases are cut from {allowed}, not from `{branch}` (hint: switch branch, or add it to `[cut] branches` in release.toml)"
+    )]
+    Branch { branch: String, allowed: String },
+
+    #[error("HEAD is detached (hint: check out the release branch, e.g. `git switch main`)")]
+    Detached,
+
+    #[error(
+        "`{branch}` is {count} commit(s) behind `{upstream}` (hint: `git pull --rebase`, then run the same command again)"
+    )]
+    Behind { branch: String, upstream: String, count: usize },
+
+    #[error(
+        "tag `{tag}` already exists at {at}, not at the release commit {release} (hint: a release with this version was cut from other commits; delete the tag if it is wrong, or release a new version)"
+    )]
+    TagElsewhere { tag: String, at: String, release: String },
+
+    #[error("the working tree has uncommitted changes: {files} (hint: commit or stash them, or pass `--allow-dirty`)")]
+    Dirty { files: String },
+}
+
+/// What one step did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    DoneNow,
+    AlreadyDone,
+    Skipped,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StepReport {
+    pub step: String,
+    pub outcome: Outcome,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub releases: Vec<ReleaseRecord>,
+    pub commit: Option<String>,
+    pub steps: Vec<StepReport>,
+}
+
+/// Where a previous run stopped, as far as the repository can tell.
+#[derive(Debug, Clone)]
+pub enum Resume {
+    /// Nothing in progress.
+    Fresh,
+    /// Files were being written; the journal says which and for what release.
+    Journal(Journal),
+    /// HEAD is the release commit; what is left is tags, push and forge.
+    Committed { commit: Oid, records: Vec<ReleaseRecord> },
+}
+
+/// Finds out whether a previous run stopped half-way.
+pub fn resume_state(repo: &Repo) -> Result<Resume, CutError> {
+    let head = repo.resolve("HEAD")?;
+    if let Some(records) = parse_commit_message(&repo.commit_message(head)?) {
+        return Ok(Resume::Committed { commit: head, records });
+    }
+    match Journal::read(repo.git_dir()) {
+        Some(journal) if journal.head == head.to_string() => Ok(Resume::Journal(journal)),
+        Some(_) => {
+            // Written for another HEAD: the files were committed or thrown away since.
+            Journal::remove(repo.git_dir())?;
+            Ok(Resume::Fresh)
+        }
+        None => Ok(Resume::Fresh),
+    }
+}
+
+/// The branch is one releases may be cut from.
+pub fn check_branch(repo: &Repo, config: &Config) -> Result<String, CutError> {
+    let branch = repo.current_branch().ok_or(CutError::Detached)?;
+    if !config.cut.branches.iter().any(|allowed| allowed == &branch) {
+        let allowed: Vec<String> = config.cut.branches.iter().map(|name| format!("`{name}`")).collect();
+        return Err(CutError::Branch { branch, allowed: allowed.join(" or ") });
+    }
+    Ok(branch)
+}
+
+/// Fetches, then refuses a branch that is behind its upstream (a push would be rejected anyway,
+/// after tags were made for commits the remote does not have).
+pub fn check_upstream(repo: &Repo, branch: &str) -> Result<(), CutError> {
+    let Some((remote, upstream)) = repo.upstream(branch) else { return Ok(()) };
+    repo.fetch(&remote)?;
+    let head = repo.resolve("HEAD")?;
+    let upstream_commit = repo.resolve(&upstream)?;
+    let (_, behind) = repo.ahead_behind(head, upstream_commit)?;
+    if behind > 0 {
+        let short = upstream.trim_start_matches("refs/remotes/").to_string();
+        return Err(CutError::Behind { branch: branch.to_string(), upstream: short, count: behind });
+    }
+    Ok(())
+}
+
+/// Dirty files that are not this release's own half-written files.
+pub fn check_clean(repo: &Repo, resume: &Resume) -> Result<(), CutError> {
+    let dirty = repo.dirty_files()?;
+    let own: &[String] = match resume {
+        Resume::Journal(journal) => &journal.files,
+        _ => &[],
+    };
+    let foreign: Vec<&String> = dirty.iter().filter(|file| !own.contains(file)).collect();
+    if foreign.is_empty() {
+        return Ok(());
+    }
+    let shown: Vec<&str> = foreign.iter().take(20).map(|file| file.as_str()).collect();
+    let more =
+        if foreign.len() > shown.len() { format!(" and {} more", foreign.len() - shown.len()) } else { String::new() };
+    Err(CutError::Dirty { files: format!("{}{more}", shown.join(", ")) })
+}
+
+/// Everything a cut needs besides the plan.
+pub struct Cut<'a> {
+    pub repo: &'a Repo,
+    pub config: &'a Config,
+    pub workspace: &'a Workspace,
+    pub renderer: &'a Renderer,
+    pub links: Option<&'a Links>,
+    pub date: &'a str,
+    pub branch: &'a str,
+    /// `None` with `--no-forge`.
+    pub forge: Option<&'a dyn Forge>,
+    pub push: bool,
+}
+
+/// A test-only crash point: in debug builds, `RELEASE_FAULT=<point>` aborts the process right
+/// after that point, so tests can check that a rerun finishes the job. Release builds ignore it.
+fn fault(point: &str) {
+    #[cfg(debug_assertions)]
+    if std::env::var("RELEASE_FAULT").is_ok_and(|value| value == point) {
+        eprintln!("release: fault injected after `{point}`");
+        std::process::abort();
+    }
+    #[cfg(not(debug_assertions))]
+    let _ = point;
+}
+
+/// Runs the steps from wherever the last run stopped.
+pub fn execute(cut: &Cut<'_>, plan: &Plan, resume: &Resume) -> Result<Report, CutError> {
+    let repo = cut.repo;
+    let mut steps = Vec::new();
+    let mut step = |name: &str, outcome: Outcome, detail: String| {
+        steps.push(StepReport { step: name.to_string(), outcome, detail });
+    };
+
+    // Apply and commit.
+    let (commit, records) = match resume {
+        Resume::Committed { commit, records } => {
+            step("apply", Outcome::AlreadyDone, "the files are in the release commit".into());
+            step("commit", Outcome::AlreadyDone, format!("release commit {}", short(*commit)));
+            (*commit, records.clone())
+        }
+        Resume::Fresh | Resume::Journal(_) => {
+            let records = match resume {
+                Resume::Journal(journal) => journal.records.clone(),
+                _ => records(plan),
+            };
+            let changes = release_apply::changes(&ApplyInput {
+                root: repo.root(),
+                config: cut.config,
+                workspace: cut.workspace,
+                plan,
+                date: cut.date,
+                links: cut.links,
+                renderer: cut.renderer,
+            })?;
+            let mut files: Vec<String> = changes.iter().map(|change| change.path.clone()).collect();
+            if let Resume::Journal(journal) = resume {
+                // Files written by the run that stopped are already new: they still belong in the commit.
+                for file in &journal.files {
+                    if !files.contains(file) {
+                        files.push(file.clone());
+                    }
+                }
+            }
+            files.sort();
+            let head = repo.resolve("HEAD")?;
+            Journal { head: head.to_string(), files: files.clone(), records: records.clone() }.write(repo.git_dir())?;
+            release_apply::write_all(repo.root(), &changes)?;
+            let outcome = if changes.is_empty() && matches!(resume, Resume::Journal(_)) {
+                Outcome::AlreadyDone
+            } else {
+                Outcome::DoneNow
+            };
+            step("apply", outcome, describe_files(&changes, files.len()));
+            fault("apply");
+            let message = commit_message(&cut.config.cut.commit_message, &records);
+            let commit = repo.commit_paths(&files, &message)?;
+            Journal::remove(repo.git_dir())?;
+            step("commit", Outcome::DoneNow, format!("release commit {}", short(commit)));
+            fault("commit");
+            (commit, records)
+        }
+    };
+
+    // Tags: one annotated tag per release, with the release notes as message.
+    let mut created = 0;
+    for record in &records {
+        match repo.tag_commit(&record.tag) {
+            Some(at) if at == commit => {}
+            Some(at) => {
+                return Err(CutError::TagElsewhere {
+                    tag: record.tag.clone(),
+                    at: at.to_string(),
+                    release: commit.to_string(),
+                });
+            }
+            None => {
+                let notes = notes(cut, plan, record)?;
+                repo.create_tag(&record.tag, commit, &format!("{}\n\n{notes}", record.tag))?;
+                created += 1;
+                fault("tag");
+            }
+        }
+    }
+    let tags: Vec<&str> = records.iter().map(|record| record.tag.as_str()).collect();
+    step(
+        "tags",
+        if created == 0 { Outcome::AlreadyDone } else { Outcome::DoneNow },
+        format!("{} ({} new)", tags.join(", "), created),
+    );
+
+    // Push the branch and the tags together: all of them land, or none.
+    let remote = &cut.config.cut.remote;
+    let pushed = if cut.push {
+        let mut refspecs = vec![format!("{commit}:refs/heads/{}", cut.branch)];
+        refspecs.extend(records.iter().map(|record| format!("refs/tags/{0}:refs/tags/{0}", record.tag)));
+        let result = repo.push_atomic(remote, &refspecs)?;
+        let moved = result.iter().filter(|pushed| pushed.status == PushStatus::Pushed).count();
+        step(
+            "push",
+            if moved == 0 { Outcome::AlreadyDone } else { Outcome::DoneNow },
+            format!("`{remote}`: {} and {} tag(s), {moved} updated", cut.branch, records.len()),
+        );
+        fault("push");
+        true
+    } else {
+        step("push", Outcome::Skipped, "--no-push".into());
+        false
+    };
+
+    // Forge releases, after the push so the tags exist there.
+    match (cut.forge, pushed) {
+        (Some(forge), true) => forge_releases(cut, forge, plan, &records, &mut step)?,
+        (Some(_), false) => step("releases", Outcome::Skipped, "the tags were not pushed (--no-push)".into()),
+        (None, _) => step("releases", Outcome::Skipped, "--no-forge".into()),
+    }
+
+    Ok(Report { releases: records, commit: Some(commit.to_string()), steps })
+}
+
+fn describe_files(changes: &[FileChange], total: usize) -> String {
+    if changes.is_empty() {
+        format!("{total} file(s) already written")
+    } else {
+        let names: Vec<&str> = changes.iter().take(5).map(|change| change.path.as_str()).collect();
+        let more = if changes.len() > names.len() {
+            format!(" and {} more", changes.len() - names.len())
+        } else {
+            String::new()
+        };
+        format!("{} file(s): {}{more}", changes.len(), names.join(", "))
+    }
+}
+
+fn short(commit: Oid) -> String {
+    commit.to_string()[..7].to_string()
+}
+
+/// The release notes of one record, from the plan's commits for that package (or the repository).
+fn notes(cut: &Cut<'_>, plan: &Plan, record: &ReleaseRecord) -> Result<String, CutError> {
+    let empty = Vec::new();
+    let (commits, previous) = if record.is_repository() {
+        match &plan.repo {
+            Some(repo) => (&repo.commits, repo.previous_tag.as_deref()),
+            None => (&empty, None),
+        }
+    } else {
+        match plan.packages.iter().find(|package| package.name == record.name) {
+            Some(package) => (&package.commits, package.previous_tag.as_deref()),
+            None => (&empty, None),
+        }
+    };
+    let dependencies: Vec<(String, String)> = plan
+        .packages
+        .iter()
+        .find(|package| package.name == record.name)
+        .map(|package| {
+            package
+                .reasons
+                .iter()
+                .filter_map(|reason| match reason {
+                    release_plan::Reason::Dependency { package: name, .. } => plan
+                        .packages
+                        .iter()
+                        .find(|other| &other.name == name && other.bump != Bump::None)
+                        .map(|other| (name.clone(), other.next_version.clone())),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(cut.renderer.release_notes(&Release {
+        version: &record.version,
+        date: cut.date,
+        previous_tag: previous,
+        tag: &record.tag,
+        commits,
+        dependencies: &dependencies,
+        links: cut.links,
+    })?)
+}
+
+/// `make_latest` only for the highest stable repository-level version, or the one package of a
+/// single-package repository.
+fn make_latest(records: &[ReleaseRecord], record: &ReleaseRecord) -> bool {
+    if record.is_prerelease() {
+        return false;
+    }
+    let has_repository = records.iter().any(ReleaseRecord::is_repository);
+    if has_repository { record.is_repository() } else { records.len() == 1 }
+}
+
+fn forge_releases(
+    cut: &Cut<'_>,
+    forge: &dyn Forge,
+    plan: &Plan,
+    records: &[ReleaseRecord],
+    step: &mut impl FnMut(&str, Outcome, String),
+) -> Result<(), CutError> {
+    let (mut created, mut updated, mut unchanged, mut uploaded) = (0, 0, 0, 0);
+    for record in records {
+        let wanted = NewRelease {
+            tag_name: record.tag.clone(),
+            target_commitish: cut.branch.to_string(),
+            name: record.tag.clone(),
+            body: notes(cut, plan, record)?,
+            draft: false,
+            prerelease: record.is_prerelease(),
+            make_latest: make_latest(records, record).to_string(),
+        };
+        let release = match forge.release_by_tag(&record.tag)? {
+            None => {
+                created += 1;
+                let release = forge.create_release(&wanted)?;
+                fault("release");
+                release
+            }
+            Some(existing)
+                if existing.body.as_deref().unwrap_or("") != wanted.body
+                    || existing.name.as_deref() != Some(wanted.name.as_str())
+                    || existing.prerelease != wanted.prerelease =>
+            {
+                updated += 1;
+                forge.update_release(existing.id, &wanted)?
+            }
+            Some(existing) => {
+                unchanged += 1;
+                existing
+            }
+        };
+        uploaded += upload_assets(cut, forge, record, &release)?;
+    }
+    let outcome = if created + updated + uploaded == 0 { Outcome::AlreadyDone } else { Outcome::DoneNow };
+    step(
+        "releases",
+        outcome,
+        format!("{created} created, {updated} updated, {unchanged} unchanged, {uploaded} asset(s) uploaded"),
+    );
+    Ok(())
+}
+
+/// Uploads the record's assets that the release does not have with the same size and checksum.
+fn upload_assets(
+    cut: &Cut<'_>,
+    forge: &dyn Forge,
+    record: &ReleaseRecord,
+    release: &release_forge::RemoteRelease,
+) -> Result<usize, CutError> {
+    let globs: &[String] = if record.is_repository() {
+        cut.config.repo.as_ref().map(|repo| repo.assets.as_slice()).unwrap_or_default()
+    } else {
+        cut.config
+            .packages
+            .iter()
+            .find(|package| package.name == record.name)
+            .map(|package| package.assets.as_slice())
+            .unwrap_or_default()
+    };
+    if globs.is_empty() {
+        return Ok(0);
+    }
+    let files = matching_files(cut.repo.root(), globs)?;
+    let existing = forge.release_assets(release)?;
+    let mut uploaded = 0;
+    for path in files {
+        let bytes = fs_err::read(cut.repo.root().join(&path))?;
+        let name = path.rsplit('/').next().unwrap_or(&path).to_string();
+        let digest = release_forge::digest(&bytes);
+        if let Some(asset) = existing.iter().find(|asset| asset.name == name) {
+            let same = asset.size == bytes.len() as u64 && asset.digest.as_deref().is_none_or(|found| found == digest);
+            if same {
+                continue;
+            }
+            forge.delete_asset(asset.id)?;
+        }
+        forge.upload_asset(release, &name, &bytes)?;
+        uploaded += 1;
+    }
+    Ok(uploaded)
+}
+
+/// Files under `root` matching any glob, sorted, `.git` excluded.
+fn matching_files(root: &Path, globs: &[String]) -> Result<Vec<String>, CutError> {
+    let mut builder = globset::GlobSetBuilder::new();
+    for glob in globs {
+        if let Ok(glob) = globset::GlobBuilder::new(glob).literal_separator(true).build() {
+            builder.add(glob);
+        }
+    }
+    let set = builder.build().map_err(|error| CutError::Io(std::io::Error::other(error.to_string())))?;
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(folder) = stack.pop() {
+        for entry in fs_err::read_dir(&folder)? {
+            let path = entry?.path();
+            if path.file_name().is_some_and(|name| name == ".git") {
+                continue;
+            }
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Ok(relative) = path.strip_prefix(root) {
+                let relative = relative.to_string_lossy().replace('\\', "/");
+                if set.is_match(&relative) {
+                    out.push(relative);
+                }
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}

@@ -1,0 +1,184 @@
+//! What a release is, as recorded in the release commit's trailers and in the journal, so a
+//! second run knows what the first one decided, whatever state it stopped in.
+
+use std::path::Path;
+
+use release_plan::{Bump, Plan};
+use serde::{Deserialize, Serialize};
+
+/// The package name the repository-level version is recorded under.
+pub const REPOSITORY: &str = "(repository)";
+const TOOL_TRAILER: &str = "Release-Tool: release";
+
+/// One tag that the release creates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReleaseRecord {
+    /// A package name, or [`REPOSITORY`].
+    pub name: String,
+    pub version: String,
+    pub tag: String,
+}
+
+impl ReleaseRecord {
+    pub fn is_repository(&self) -> bool {
+        self.name == REPOSITORY
+    }
+
+    pub fn is_prerelease(&self) -> bool {
+        semver::Version::parse(&self.version).is_ok_and(|version| !version.pre.is_empty())
+    }
+}
+
+/// The releases a plan makes: every bumped package, then the repository.
+pub fn records(plan: &Plan) -> Vec<ReleaseRecord> {
+    let mut out: Vec<ReleaseRecord> = plan
+        .packages
+        .iter()
+        .filter(|package| package.bump != Bump::None)
+        .filter_map(|package| {
+            Some(ReleaseRecord {
+                name: package.name.clone(),
+                version: package.next_version.clone(),
+                tag: package.next_tag.clone()?,
+            })
+        })
+        .collect();
+    if let Some(repo) = plan.repo.as_ref().filter(|repo| repo.bump != Bump::None)
+        && let Some(tag) = &repo.next_tag
+    {
+        out.push(ReleaseRecord { name: REPOSITORY.into(), version: repo.next_version.clone(), tag: tag.clone() });
+    }
+    out
+}
+
+/// Makes the plan say exactly what was recorded: a rerun releases the versions the first run
+/// chose, even where re-planning would now read other manifests.
+pub fn pin(plan: &mut Plan, records: &[ReleaseRecord]) {
+    for package in &mut plan.packages {
+        match records.iter().find(|record| record.name == package.name) {
+            Some(record) => {
+                package.next_version = record.version.clone();
+                package.next_tag = Some(record.tag.clone());
+                if package.bump == Bump::None {
+                    package.bump = Bump::Patch;
+                }
+            }
+            None => {
+                package.bump = Bump::None;
+                package.next_version = package.current_version.clone();
+                package.next_tag = None;
+            }
+        }
+    }
+    if let Some(repo) = &mut plan.repo {
+        match records.iter().find(|record| record.is_repository()) {
+            Some(record) => {
+                repo.next_version = record.version.clone();
+                repo.next_tag = Some(record.tag.clone());
+                if repo.bump == Bump::None {
+                    repo.bump = Bump::Patch;
+                }
+            }
+            None => {
+                repo.bump = Bump::None;
+                repo.next_version = repo.current_version.clone();
+                repo.next_tag = None;
+            }
+        }
+    }
+}
+
+/// The release commit's message: the subject from the template, then trailers that a rerun
+/// recognises the commit by (not by its wording, which the user may change).
+pub fn commit_message(template: &str, records: &[ReleaseRecord]) -> String {
+    let summary: Vec<String> = records
+        .iter()
+        .map(|record| {
+            if record.is_repository() {
+                format!("v{}", record.version)
+            } else {
+                format!("{} {}", record.name, record.version)
+            }
+        })
+        .collect();
+    let mut message = template.replace("{summary}", &summary.join(", "));
+    message.push_str("\n\n");
+    message.push_str(TOOL_TRAILER);
+    message.push('\n');
+    for record in records {
+        message.push_str(&format!("Release-Tag: {} {} {}\n", record.tag, record.version, record.name));
+    }
+    message
+}
+
+/// The records of a release commit, or `None` when the message is not one.
+pub fn parse_commit_message(message: &str) -> Option<Vec<ReleaseRecord>> {
+    if !message.lines().any(|line| line.trim() == TOOL_TRAILER) {
+        return None;
+    }
+    let records: Vec<ReleaseRecord> = message
+        .lines()
+        .filter_map(|line| {
+            let rest = line.trim().strip_prefix("Release-Tag: ")?;
+            let mut parts = rest.splitn(3, ' ');
+            let (tag, version, name) = (parts.next()?, parts.next()?, parts.next()?);
+            Some(ReleaseRecord { name: name.to_string(), version: version.to_string(), tag: tag.to_string() })
+        })
+        .collect();
+    (!records.is_empty()).then_some(records)
+}
+
+/// Written before the files, removed after the commit: lets a run that stopped in between
+/// finish instead of refusing a dirty tree it made itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Journal {
+    /// The commit the files were computed from.
+    pub head: String,
+    pub files: Vec<String>,
+    pub records: Vec<ReleaseRecord>,
+}
+
+impl Journal {
+    pub fn path(git_dir: &Path) -> std::path::PathBuf {
+        git_dir.join("release").join("cut.json")
+    }
+
+    pub fn read(git_dir: &Path) -> Option<Journal> {
+        let text = std::fs::read_to_string(Journal::path(git_dir)).ok()?;
+        serde_json::from_str(&text).ok()
+    }
+
+    pub fn write(&self, git_dir: &Path) -> std::io::Result<()> {
+        let path = Journal::path(git_dir);
+        fs_err::create_dir_all(path.parent().expect("the journal has a folder"))?;
+        let temporary = path.with_extension("json.tmp");
+        fs_err::write(&temporary, serde_json::to_string_pretty(self).expect("a journal serializes"))?;
+        fs_err::rename(&temporary, &path)
+    }
+
+    pub fn remove(git_dir: &Path) -> std::io::Result<()> {
+        match fs_err::remove_file(Journal::path(git_dir)) {
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(error),
+            _ => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commit_trailers_round_trip_and_wording_does_not_matter() {
+        let records = vec![
+            ReleaseRecord { name: "express-api".into(), version: "1.3.0".into(), tag: "express-api@v1.3.0".into() },
+            ReleaseRecord { name: REPOSITORY.into(), version: "3.0.0-rc.1".into(), tag: "v3.0.0-rc.1".into() },
+        ];
+        let message = commit_message("chore(release): {summary}", &records);
+        assert!(message.starts_with("chore(release): express-api 1.3.0, v3.0.0-rc.1\n\nRelease-Tool: release\n"));
+        assert_eq!(parse_commit_message(&message), Some(records.clone()));
+        let reworded = message.replace("chore(release): express-api 1.3.0, v3.0.0-rc.1", "Release day!");
+        assert_eq!(parse_commit_message(&reworded), Some(records));
+        assert_eq!(parse_commit_message("feat: x\n\nRelease-Tag: v1 1.0.0 x\n"), None, "no tool trailer, not ours");
+    }
+}

@@ -1,0 +1,321 @@
+//! The GitHub client: octocrab's transport with retries, rate-limit handling and typed errors.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use http::{Method, Request, StatusCode};
+use octocrab::Octocrab;
+use serde::de::DeserializeOwned;
+
+use crate::{Comment, Forge, ForgeError, GitHubConfig, NewRelease, PullRequest, RemoteAsset, RemoteRelease};
+
+/// Attempts for a request that fails with a 5xx or a network error.
+const ATTEMPTS: u32 = 4;
+
+pub struct GitHub {
+    client: Octocrab,
+    runtime: tokio::runtime::Runtime,
+    config: GitHubConfig,
+    /// First retry delay; doubles each time.
+    backoff: Duration,
+    /// The longest rate-limit reset worth waiting for instead of stopping.
+    max_rate_limit_wait: Duration,
+}
+
+struct Response {
+    status: StatusCode,
+    headers: http::HeaderMap,
+    body: Vec<u8>,
+}
+
+impl GitHub {
+    /// A client with the default timing: retries from 500 ms, rate limits waited up to 60 s
+    /// (`RELEASE_FORGE_BACKOFF_MS` and `RELEASE_RATE_LIMIT_MAX_WAIT_MS` override them).
+    pub fn new(config: GitHubConfig) -> Result<GitHub, ForgeError> {
+        let millis = |name: &str, default: u64| {
+            std::env::var(name)
+                .ok()
+                .and_then(|value| value.parse().ok())
+                .map_or(Duration::from_millis(default), Duration::from_millis)
+        };
+        GitHub::with_timing(
+            config,
+            millis("RELEASE_FORGE_BACKOFF_MS", 500),
+            millis("RELEASE_RATE_LIMIT_MAX_WAIT_MS", 60_000),
+        )
+    }
+
+    /// A client with explicit retry backoff and longest rate-limit wait.
+    pub fn with_timing(
+        config: GitHubConfig,
+        backoff: Duration,
+        max_rate_limit_wait: Duration,
+    ) -> Result<GitHub, ForgeError> {
+        let transport = |detail: String| ForgeError::Transport { operation: "setting up the client".into(), detail };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|error| transport(error.to_string()))?;
+        let client = {
+            let _guard = runtime.enter();
+            let mut builder = Octocrab::builder()
+                .base_uri(config.api_url.as_str())
+                .map_err(|error| transport(format!("GITHUB_API_URL `{}`: {error}", config.api_url)))?
+                .set_connect_timeout(Some(Duration::from_secs(20)))
+                .set_read_timeout(Some(Duration::from_secs(60)));
+            if let Some(token) = &config.token {
+                builder = builder.personal_token(token.value.clone());
+            }
+            builder.build().map_err(|error| transport(error.to_string()))?
+        };
+        Ok(GitHub { client, runtime, config, backoff, max_rate_limit_wait })
+    }
+
+    pub fn config(&self) -> &GitHubConfig {
+        &self.config
+    }
+
+    fn repo_path(&self, rest: &str) -> String {
+        format!("/repos/{}/{}{rest}", self.config.owner, self.config.repo)
+    }
+
+    /// Sends a request, retrying 5xx and network errors with backoff, waiting out a short rate
+    /// limit, and turning 401/403 into errors that name the token variable.
+    fn send(
+        &self,
+        operation: &str,
+        method: Method,
+        uri: &str,
+        body: Option<Vec<u8>>,
+        content_type: &str,
+    ) -> Result<Response, ForgeError> {
+        let mut delay = self.backoff;
+        let mut rate_limit_waited = false;
+        for attempt in 1..=ATTEMPTS {
+            let request = Request::builder()
+                .method(method.clone())
+                .uri(uri)
+                .header(http::header::ACCEPT, "application/vnd.github+json")
+                .header("x-github-api-version", "2022-11-28")
+                .header(http::header::CONTENT_TYPE, content_type)
+                .body(body.clone().unwrap_or_default())
+                .map_err(|error| ForgeError::Transport { operation: operation.into(), detail: error.to_string() })?;
+            let result = self.runtime.block_on(async {
+                let response = self.client.execute(request).await?;
+                let (parts, body) = response.into_parts();
+                let bytes = http_body_util_collect(body).await?;
+                Ok::<_, octocrab::Error>(Response { status: parts.status, headers: parts.headers, body: bytes })
+            });
+            let response = match result {
+                Ok(response) => response,
+                Err(error) if attempt < ATTEMPTS => {
+                    let _ = error;
+                    std::thread::sleep(delay);
+                    delay *= 2;
+                    continue;
+                }
+                Err(error) => {
+                    return Err(ForgeError::Transport { operation: operation.into(), detail: error.to_string() });
+                }
+            };
+            let status = response.status;
+            if status.is_success() || status == StatusCode::NOT_FOUND {
+                return Ok(response);
+            }
+            if let Some(reset) = rate_limit_reset(&response) {
+                let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|duration| duration.as_secs()).unwrap_or(0);
+                let seconds = reset.saturating_sub(now);
+                if !rate_limit_waited && Duration::from_secs(seconds) <= self.max_rate_limit_wait {
+                    rate_limit_waited = true;
+                    std::thread::sleep(Duration::from_secs(seconds).max(Duration::from_millis(100)));
+                    continue;
+                }
+                return Err(ForgeError::RateLimited { reset, seconds });
+            }
+            if status == StatusCode::UNAUTHORIZED || (status == StatusCode::FORBIDDEN && self.config.token.is_none()) {
+                return Err(ForgeError::Unauthorized {
+                    variable: self.config.token.as_ref().map_or("(none)", |token| token.variable).to_string(),
+                    status: status.as_u16(),
+                    message: message(&response.body),
+                });
+            }
+            if status.is_server_error() && attempt < ATTEMPTS {
+                std::thread::sleep(delay);
+                delay *= 2;
+                continue;
+            }
+            return Err(ForgeError::Http {
+                operation: operation.into(),
+                status: status.as_u16(),
+                message: message(&response.body),
+            });
+        }
+        unreachable!("the last attempt returns")
+    }
+
+    fn json<T: DeserializeOwned>(&self, operation: &str, response: Response) -> Result<T, ForgeError> {
+        serde_json::from_slice(&response.body).map_err(|error| ForgeError::Http {
+            operation: operation.into(),
+            status: response.status.as_u16(),
+            message: format!("unexpected response: {error}"),
+        })
+    }
+
+    fn send_json<T: DeserializeOwned>(
+        &self,
+        operation: &str,
+        method: Method,
+        uri: &str,
+        body: Option<&impl serde::Serialize>,
+    ) -> Result<T, ForgeError> {
+        let body = body.map(|body| serde_json::to_vec(body).expect("request bodies serialize"));
+        let response = self.send(operation, method, uri, body, "application/json")?;
+        if response.status == StatusCode::NOT_FOUND {
+            return Err(ForgeError::Http {
+                operation: operation.into(),
+                status: 404,
+                message: message(&response.body),
+            });
+        }
+        self.json(operation, response)
+    }
+}
+
+async fn http_body_util_collect(
+    body: impl http_body::Body<Data = bytes::Bytes, Error = octocrab::Error>,
+) -> Result<Vec<u8>, octocrab::Error> {
+    use http_body_util::BodyExt;
+    Ok(body.collect().await?.to_bytes().to_vec())
+}
+
+/// A rate-limited answer: 403 or 429 with no requests left, or a `retry-after` header.
+fn rate_limit_reset(response: &Response) -> Option<u64> {
+    if response.status != StatusCode::FORBIDDEN && response.status != StatusCode::TOO_MANY_REQUESTS {
+        return None;
+    }
+    let header = |name: &str| response.headers.get(name).and_then(|value| value.to_str().ok()).map(str::trim);
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|duration| duration.as_secs()).unwrap_or(0);
+    if let Some(after) = header("retry-after").and_then(|value| value.parse::<u64>().ok()) {
+        return Some(now + after);
+    }
+    if header("x-ratelimit-remaining") == Some("0") {
+        return header("x-ratelimit-reset").and_then(|value| value.parse().ok()).or(Some(now + 60));
+    }
+    None
+}
+
+/// GitHub's `message` field, or the body's start.
+fn message(body: &[u8]) -> String {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|value| value.get("message").and_then(|message| message.as_str()).map(str::to_string))
+        .unwrap_or_else(|| String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned())
+}
+
+/// Percent-encodes a path segment or query value.
+fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => out.push(byte as char),
+            other => out.push_str(&format!("%{other:02X}")),
+        }
+    }
+    out
+}
+
+impl Forge for GitHub {
+    fn release_by_tag(&self, tag: &str) -> Result<Option<RemoteRelease>, ForgeError> {
+        let operation = format!("reading the release of tag `{tag}`");
+        let uri = self.repo_path(&format!("/releases/tags/{}", encode(tag)));
+        let response = self.send(&operation, Method::GET, &uri, None, "application/json")?;
+        if response.status == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        self.json(&operation, response).map(Some)
+    }
+
+    fn create_release(&self, release: &NewRelease) -> Result<RemoteRelease, ForgeError> {
+        let operation = format!("creating the release of `{}`", release.tag_name);
+        self.send_json(&operation, Method::POST, &self.repo_path("/releases"), Some(release))
+    }
+
+    fn update_release(&self, id: u64, release: &NewRelease) -> Result<RemoteRelease, ForgeError> {
+        let operation = format!("updating the release of `{}`", release.tag_name);
+        self.send_json(&operation, Method::PATCH, &self.repo_path(&format!("/releases/{id}")), Some(release))
+    }
+
+    fn release_assets(&self, release: &RemoteRelease) -> Result<Vec<RemoteAsset>, ForgeError> {
+        let operation = format!("listing the assets of `{}`", release.tag_name);
+        let uri = self.repo_path(&format!("/releases/{}/assets?per_page=100", release.id));
+        self.send_json(&operation, Method::GET, &uri, None::<&()>)
+    }
+
+    fn upload_asset(&self, release: &RemoteRelease, name: &str, bytes: &[u8]) -> Result<RemoteAsset, ForgeError> {
+        let operation = format!("uploading `{name}` to `{}`", release.tag_name);
+        // `upload_url` is an RFC 6570 template: `https://uploads.github.com/.../assets{?name,label}`.
+        let base = release.upload_url.split('{').next().unwrap_or(&release.upload_url);
+        let uri = format!("{base}?name={}", encode(name));
+        let response = self.send(&operation, Method::POST, &uri, Some(bytes.to_vec()), "application/octet-stream")?;
+        if response.status == StatusCode::NOT_FOUND {
+            return Err(ForgeError::Http { operation, status: 404, message: message(&response.body) });
+        }
+        self.json(&operation, response)
+    }
+
+    fn delete_asset(&self, id: u64) -> Result<(), ForgeError> {
+        let operation = format!("deleting asset {id}");
+        let response = self.send(
+            &operation,
+            Method::DELETE,
+            &self.repo_path(&format!("/releases/assets/{id}")),
+            None,
+            "application/json",
+        )?;
+        if response.status == StatusCode::NOT_FOUND {
+            return Err(ForgeError::Http { operation, status: 404, message: message(&response.body) });
+        }
+        Ok(())
+    }
+
+    fn comments(&self, issue: u64) -> Result<Vec<Comment>, ForgeError> {
+        let operation = format!("listing the comments of #{issue}");
+        let mut all = Vec::new();
+        for page in 1..=50 {
+            let uri = self.repo_path(&format!("/issues/{issue}/comments?per_page=100&page={page}"));
+            let batch: Vec<Comment> = self.send_json(&operation, Method::GET, &uri, None::<&()>)?;
+            let done = batch.len() < 100;
+            all.extend(batch);
+            if done {
+                break;
+            }
+        }
+        Ok(all)
+    }
+
+    fn create_comment(&self, issue: u64, body: &str) -> Result<Comment, ForgeError> {
+        let operation = format!("commenting on #{issue}");
+        let uri = self.repo_path(&format!("/issues/{issue}/comments"));
+        self.send_json(&operation, Method::POST, &uri, Some(&serde_json::json!({ "body": body })))
+    }
+
+    fn update_comment(&self, id: u64, body: &str) -> Result<Comment, ForgeError> {
+        // GitHub documents PATCH for this route (octocrab's typed helper sends POST).
+        let operation = format!("updating comment {id}");
+        let uri = self.repo_path(&format!("/issues/comments/{id}"));
+        self.send_json(&operation, Method::PATCH, &uri, Some(&serde_json::json!({ "body": body })))
+    }
+
+    fn pull_request(&self, number: u64) -> Result<PullRequest, ForgeError> {
+        let operation = format!("reading pull request #{number}");
+        self.send_json(&operation, Method::GET, &self.repo_path(&format!("/pulls/{number}")), None::<&()>)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn encoding() {
+        assert_eq!(super::encode("@shop/ui-v1.0.0"), "%40shop%2Fui-v1.0.0");
+        assert_eq!(super::encode("tool_1.0.tar.gz"), "tool_1.0.tar.gz");
+    }
+}

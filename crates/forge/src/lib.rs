@@ -1,0 +1,151 @@
+//! The only crate that talks HTTP: GitHub releases, release assets, pull-request comments and
+//! (for promotion) deployments, through the octocrab client.
+//!
+//! Requests go through octocrab's transport (rustls, the token, the base URL from
+//! `GITHUB_API_URL`); this crate adds what a release needs from a forge: retries with backoff on
+//! 5xx and network errors, waiting out (or reporting) a rate limit from its reset header, and
+//! errors that say which token variable was used without ever printing the token. Only routes
+//! and methods from GitHub's published REST API description are used.
+//!
+//! Callers depend on the [`Forge`] trait, so they can be tested against the real client and a
+//! local server, or against an in-memory double.
+//!
+//! ```no_run
+//! use release_forge::{Forge, GitHub, GitHubConfig};
+//! let config = GitHubConfig::from_env(Some("git@github.com:acme/shop.git"), true).unwrap();
+//! let github = GitHub::new(config).unwrap();
+//! if let Some(release) = github.release_by_tag("v1.2.0").unwrap() {
+//!     println!("{}", release.html_url);
+//! }
+//! ```
+
+mod client;
+mod config;
+
+use serde::{Deserialize, Serialize};
+
+pub use client::GitHub;
+pub use config::{GitHubConfig, Token};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ForgeError {
+    #[error(
+        "no GitHub token: the forge steps need one (hint: set GITHUB_TOKEN or GH_TOKEN, or pass `--no-forge` to skip GitHub releases)"
+    )]
+    NoToken,
+
+    #[error(
+        "GitHub rejected the token from `{variable}` ({status}: {message}) (hint: the token is expired, revoked, or lacks `contents: write` / `pull-requests: write`; the token itself is not shown)"
+    )]
+    Unauthorized { variable: String, status: u16, message: String },
+
+    #[error(
+        "GitHub's rate limit is exhausted until {reset} (in {seconds} s) (hint: run the same command again after that; it continues where it stopped)"
+    )]
+    RateLimited { reset: u64, seconds: u64 },
+
+    #[error(
+        "`{url}` is not a GitHub repository (hint: set GITHUB_REPOSITORY=owner/repo and GITHUB_API_URL for GitHub Enterprise, or pass `--no-forge`)"
+    )]
+    NotGitHub { url: String },
+
+    #[error(
+        "cannot tell which GitHub repository this is: no GITHUB_REPOSITORY and no `origin` remote (hint: set GITHUB_REPOSITORY=owner/repo, or pass `--no-forge`)"
+    )]
+    NoRepository,
+
+    #[error("GitHub: {operation}: {status} {message}")]
+    Http { operation: String, status: u16, message: String },
+
+    #[error(
+        "GitHub: {operation}: {detail} (hint: check the network and GITHUB_API_URL; the same command continues where it stopped)"
+    )]
+    Transport { operation: String, detail: String },
+}
+
+/// A release on the forge.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct RemoteRelease {
+    pub id: u64,
+    pub tag_name: String,
+    pub name: Option<String>,
+    pub body: Option<String>,
+    pub draft: bool,
+    pub prerelease: bool,
+    pub html_url: String,
+    pub upload_url: String,
+    #[serde(default)]
+    pub assets: Vec<RemoteAsset>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct RemoteAsset {
+    pub id: u64,
+    pub name: String,
+    pub size: u64,
+    /// `sha256:<hex>` where GitHub provides it.
+    #[serde(default)]
+    pub digest: Option<String>,
+}
+
+/// What a release should be.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NewRelease {
+    pub tag_name: String,
+    pub target_commitish: String,
+    pub name: String,
+    pub body: String,
+    pub draft: bool,
+    pub prerelease: bool,
+    /// `"true"`, `"false"` or `"legacy"`, as GitHub takes it.
+    pub make_latest: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Comment {
+    pub id: u64,
+    #[serde(default)]
+    pub body: Option<String>,
+    pub html_url: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct PullRequest {
+    pub number: u64,
+    pub title: String,
+    pub head: GitRef,
+    pub base: GitRef,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct GitRef {
+    #[serde(rename = "ref")]
+    pub name: String,
+    pub sha: String,
+}
+
+/// What the release stages need from a forge.
+pub trait Forge {
+    fn release_by_tag(&self, tag: &str) -> Result<Option<RemoteRelease>, ForgeError>;
+    fn create_release(&self, release: &NewRelease) -> Result<RemoteRelease, ForgeError>;
+    fn update_release(&self, id: u64, release: &NewRelease) -> Result<RemoteRelease, ForgeError>;
+    fn release_assets(&self, release: &RemoteRelease) -> Result<Vec<RemoteAsset>, ForgeError>;
+    fn upload_asset(&self, release: &RemoteRelease, name: &str, bytes: &[u8]) -> Result<RemoteAsset, ForgeError>;
+    fn delete_asset(&self, id: u64) -> Result<(), ForgeError>;
+    fn comments(&self, issue: u64) -> Result<Vec<Comment>, ForgeError>;
+    fn create_comment(&self, issue: u64, body: &str) -> Result<Comment, ForgeError>;
+    fn update_comment(&self, id: u64, body: &str) -> Result<Comment, ForgeError>;
+    fn pull_request(&self, number: u64) -> Result<PullRequest, ForgeError>;
+}
+
+/// `sha256:<hex>` of some bytes, the form GitHub reports asset digests in.
+pub fn digest(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    let hash = sha2::Sha256::digest(bytes);
+    let mut hex = String::with_capacity(71);
+    hex.push_str("sha256:");
+    for byte in hash {
+        hex.push_str(&format!("{byte:02x}"));
+    }
+    hex
+}
