@@ -4,7 +4,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use release_apply::{ApplyInput, FileChange};
-use release_changelog::{Groups, Links, Renderer};
+use release_changelog::{Groups, Renderer};
 use release_config::Config;
 use release_git::Repo;
 use serde::Serialize;
@@ -19,6 +19,8 @@ pub struct CutOptions {
     pub dry_run: bool,
     pub no_commit: bool,
     pub allow_dirty: bool,
+    pub no_push: bool,
+    pub no_forge: bool,
 }
 
 /// What `release cut` did, for text and JSON output.
@@ -32,6 +34,9 @@ pub struct CutReport {
     /// The unified diff of every file.
     #[serde(skip)]
     pub diff: String,
+    /// For a full cut: what each step did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub steps: Option<release_cut::Report>,
 }
 
 #[derive(Debug, Serialize)]
@@ -43,12 +48,10 @@ pub struct FileReport {
 
 pub fn cut(directory: &Path, options: &CutOptions, progress: &Progress) -> Result<CutReport> {
     if !options.dry_run && !options.no_commit {
-        bail!(UsageError(
-            "`release cut` can apply the plan to the files so far, not yet commit, tag or push (hint: `--dry-run` shows the diff, `--no-commit` writes the files)"
-                .into()
-        ));
+        return full_cut(directory, options, progress);
     }
     let repo = Repo::open(directory)?;
+    let _lock = if options.dry_run { None } else { Some(release_cut::lock(repo.git_dir())?.0) };
     if !options.allow_dirty && !options.dry_run {
         let dirty = repo.dirty_files()?;
         if !dirty.is_empty() {
@@ -68,10 +71,7 @@ pub fn cut(directory: &Path, options: &CutOptions, progress: &Progress) -> Resul
         engine::plan(directory, &PlanOptions { head: None, packages: Vec::new(), pre: options.pre.clone() }, progress)?;
     let root = repo.root().to_path_buf();
     let renderer = renderer(&root, &config)?;
-    let links = match &config.changelog.repository_url {
-        Some(url) => Some(Links::new(url)),
-        None => repo.remote_url("origin").and_then(|url| Links::from_remote(&url)),
-    };
+    let links = crate::links(&config, &repo);
     let date = release_date()?;
     let changes = release_apply::changes(&ApplyInput {
         root: &root,
@@ -86,7 +86,86 @@ pub fn cut(directory: &Path, options: &CutOptions, progress: &Progress) -> Resul
     if !options.dry_run {
         release_apply::write_all(&root, &changes)?;
     }
-    Ok(CutReport { plan, files: changes.iter().map(report).collect(), written: !options.dry_run, diff })
+    Ok(CutReport { plan, files: changes.iter().map(report).collect(), written: !options.dry_run, diff, steps: None })
+}
+
+/// Apply, commit, tag, push, forge releases: from wherever the last run stopped.
+fn full_cut(directory: &Path, options: &CutOptions, progress: &Progress) -> Result<CutReport> {
+    let repo = Repo::open(directory)?;
+    repo.check_history()?;
+    let (_lock, stale) = release_cut::lock(repo.git_dir())?;
+    if let Some(warning) = stale {
+        eprintln!("warning: {warning}");
+    }
+    let root = repo.root().to_path_buf();
+    let config = Config::load(&root)?;
+    let branch = release_cut::check_branch(&repo, &config)?;
+    if !options.no_push {
+        release_cut::check_upstream(&repo, &branch)?;
+    }
+    let resume = release_cut::resume_state(&repo)?;
+    if !options.allow_dirty {
+        release_cut::check_clean(&repo, &resume)?;
+    }
+    // A forge that cannot work is found out before anything is written.
+    let github = if options.no_forge {
+        None
+    } else {
+        let origin = repo.remote_url(&config.cut.remote);
+        let github_config = release_forge::GitHubConfig::from_env(origin.as_deref(), true)?;
+        Some(release_forge::GitHub::new(github_config)?)
+    };
+
+    let head = match &resume {
+        release_cut::Resume::Committed { commit, .. } => {
+            let parent = repo.parent(*commit).context("the release commit has no parent")?;
+            Some(parent.to_string())
+        }
+        _ => None,
+    };
+    let Planned { mut plan, workspace, .. } =
+        engine::plan(directory, &PlanOptions { head, packages: Vec::new(), pre: options.pre.clone() }, progress)?;
+    match &resume {
+        release_cut::Resume::Committed { records, .. } => release_cut::pin(&mut plan, records),
+        release_cut::Resume::Journal(journal) => release_cut::pin(&mut plan, &journal.records),
+        release_cut::Resume::Fresh => {
+            if release_cut::records(&plan).is_empty() {
+                return Ok(CutReport { plan, files: Vec::new(), written: false, diff: String::new(), steps: None });
+            }
+        }
+    }
+    let renderer = renderer(&root, &config)?;
+    let links = crate::links(&config, &repo);
+    let date = release_date()?;
+    let cut = release_cut::Cut {
+        repo: &repo,
+        config: &config,
+        workspace: &workspace,
+        renderer: &renderer,
+        links: links.as_ref(),
+        date: &date,
+        branch: &branch,
+        forge: github.as_ref().map(|github| github as &dyn release_forge::Forge),
+        push: !options.no_push,
+    };
+    let report = release_cut::execute(&cut, &plan, &resume)?;
+    Ok(CutReport { plan, files: Vec::new(), written: true, diff: String::new(), steps: Some(report) })
+}
+
+/// One line per step: what it did now, or that it was already done.
+pub fn summary(report: &release_cut::Report) -> String {
+    let mut out = String::new();
+    let tags: Vec<&str> = report.releases.iter().map(|record| record.tag.as_str()).collect();
+    out.push_str(&format!("released {}\n", tags.join(", ")));
+    for step in &report.steps {
+        let outcome = match step.outcome {
+            release_cut::Outcome::DoneNow => "done now",
+            release_cut::Outcome::AlreadyDone => "already done",
+            release_cut::Outcome::Skipped => "skipped",
+        };
+        out.push_str(&format!("  {:<9} {:<13} {}\n", step.step, outcome, step.detail));
+    }
+    out
 }
 
 fn report(change: &FileChange) -> FileReport {

@@ -5,6 +5,7 @@
 //! let code = release_cli::main(["release", "plan", "--format", "json"]);
 //! ```
 
+pub mod comment;
 pub mod cut;
 pub mod engine;
 mod progress;
@@ -81,6 +82,16 @@ enum Command {
         pre: Option<String>,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Post the Markdown plan as one sticky comment on the pull request (GitHub).
+        #[arg(long)]
+        comment: bool,
+        /// The pull request to comment on (default: from GITHUB_EVENT_PATH).
+        #[arg(long, value_name = "NUMBER")]
+        pr: Option<u64>,
+        /// Compare with the plan at this revision, to show what the change itself releases
+        /// (default for `--comment`: the pull request's base).
+        #[arg(long, value_name = "REV")]
+        base: Option<String>,
     },
     /// Apply the plan: bump manifests and lock files, write changelogs.
     Cut {
@@ -93,6 +104,12 @@ enum Command {
         /// Run even when the working tree has uncommitted changes.
         #[arg(long)]
         allow_dirty: bool,
+        /// Commit and tag, but do not push (and so create no forge releases).
+        #[arg(long)]
+        no_push: bool,
+        /// Skip the GitHub steps (releases, assets).
+        #[arg(long)]
+        no_forge: bool,
         /// Cut pre-releases with this label: `1.3.0-rc.1`, then `rc.2`.
         #[arg(long, value_name = "LABEL")]
         pre: Option<String>,
@@ -141,6 +158,17 @@ fn exit_code(error: &anyhow::Error) -> Exit {
         if let Some(error) = cause.downcast_ref::<release_git::GitError>() {
             return if matches!(error, release_git::GitError::Git { .. }) { Exit::Error } else { Exit::Failure };
         }
+        if let Some(error) = cause.downcast_ref::<release_cut::CutError>() {
+            return match error {
+                release_cut::CutError::Io(_) | release_cut::CutError::Git(release_git::GitError::Git { .. }) => {
+                    Exit::Error
+                }
+                _ => Exit::Failure,
+            };
+        }
+        if cause.is::<release_forge::ForgeError>() || cause.is::<release_git::PushError>() {
+            return Exit::Failure;
+        }
         if let Some(error) = cause.downcast_ref::<release_apply::ApplyError>() {
             return if matches!(error, release_apply::ApplyError::Io(_)) { Exit::Error } else { Exit::Failure };
         }
@@ -169,19 +197,41 @@ fn run(cli: Cli) -> Result<()> {
     };
     let progress = Progress::new(cli.quiet);
     match cli.command {
-        Command::Plan { head, packages, pre, format } => {
+        Command::Plan { head, packages, pre, format, comment, pr, base } => {
             let options = engine::PlanOptions { head, packages, pre };
+            if comment {
+                let report = comment::post(&directory, &options, pr, base, &progress)?;
+                let output = match format {
+                    Format::Json => serde_json::to_string_pretty(&report).expect("a report serializes") + "\n",
+                    _ => format!("{} the plan comment on #{}: {}\n", report.action, report.pull_request, report.url),
+                };
+                return print(&output);
+            }
             let planned = engine::plan(&directory, &options, &progress)?;
             let output = match format {
                 Format::Json => render::json(&planned.plan),
                 Format::Text => render::text(&planned.plan, render::Style { color }),
-                Format::Markdown => render::markdown(&planned.plan, render::PLAN_COMMENT_TEMPLATE)
-                    .context("rendering templates/plan-comment.md.j2")?,
+                Format::Markdown => {
+                    let base_plan = match &base {
+                        Some(base) => Some(engine::plan(
+                            &directory,
+                            &engine::PlanOptions { head: Some(base.clone()), ..options.clone() },
+                            &progress,
+                        )?),
+                        None => None,
+                    };
+                    let root = repo_root(&directory)?;
+                    let template = plan_comment_template(&root, &planned.config)?;
+                    let repo = release_git::Repo::open(&directory)?;
+                    let links = links(&planned.config, &repo);
+                    let base_name = base.as_deref().unwrap_or("the base branch");
+                    comment::body(&directory, &planned, base_plan.as_ref(), base_name, &template, links.as_ref())?
+                }
             };
             print(&output)
         }
-        Command::Cut { dry_run, no_commit, allow_dirty, pre, format } => {
-            let options = cut::CutOptions { pre, dry_run, no_commit, allow_dirty };
+        Command::Cut { dry_run, no_commit, allow_dirty, no_push, no_forge, pre, format } => {
+            let options = cut::CutOptions { pre, dry_run, no_commit, allow_dirty, no_push, no_forge };
             let report = cut::cut(&directory, &options, &progress)?;
             let output = match format {
                 Format::Json => {
@@ -192,6 +242,8 @@ fn run(cli: Cli) -> Result<()> {
                 Format::Markdown => {
                     return Err(UsageError("`release cut` prints `text` or `json`".into()).into());
                 }
+                Format::Text if report.steps.is_some() => cut::summary(report.steps.as_ref().expect("checked")),
+                Format::Text if !dry_run && !no_commit => "nothing to release\n".to_string(),
                 Format::Text if report.files.is_empty() => {
                     "nothing to change: the files already match the plan\n".to_string()
                 }
@@ -206,6 +258,36 @@ fn run(cli: Cli) -> Result<()> {
             };
             print(&output)
         }
+    }
+}
+
+/// Where commit, pull-request and compare links point: `[changelog] repository-url`, else the
+/// repository GitHub Actions names (`GITHUB_SERVER_URL`/`GITHUB_REPOSITORY`), else the remote.
+pub(crate) fn links(config: &release_config::Config, repo: &release_git::Repo) -> Option<release_changelog::Links> {
+    if let Some(url) = &config.changelog.repository_url {
+        return Some(release_changelog::Links::new(url));
+    }
+    let variable = |name: &str| std::env::var(name).ok().filter(|value| !value.trim().is_empty());
+    if let Some(repository) = variable("GITHUB_REPOSITORY") {
+        let server = variable("GITHUB_SERVER_URL").unwrap_or_else(|| "https://github.com".into());
+        return Some(release_changelog::Links::new(&format!("{}/{repository}", server.trim_end_matches('/'))));
+    }
+    repo.remote_url(&config.cut.remote).and_then(|url| release_changelog::Links::from_remote(&url))
+}
+
+/// The root of the repository containing `directory`.
+pub(crate) fn repo_root(directory: &std::path::Path) -> Result<PathBuf> {
+    Ok(release_git::Repo::open(directory)?.root().to_path_buf())
+}
+
+/// The pull-request comment template: `[templates] plan-comment`, or the default.
+pub(crate) fn plan_comment_template(root: &std::path::Path, config: &release_config::Config) -> Result<String> {
+    match &config.templates.plan_comment {
+        Some(path) => {
+            let full = release_apply::inside(root, path)?;
+            fs_err::read_to_string(full).with_context(|| format!("reading the template `{path}` named in release.toml"))
+        }
+        None => Ok(render::PLAN_COMMENT_TEMPLATE.to_string()),
     }
 }
 

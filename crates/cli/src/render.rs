@@ -175,39 +175,76 @@ struct MarkdownTarget {
     reasons: Vec<MarkdownReason>,
 }
 
+/// Reasons listed per package in a comment, and the length of each: enough to explain, never
+/// enough to push the comment past GitHub's size limit.
+const MAX_REASONS: usize = 25;
+const MAX_REASON_CHARS: usize = 200;
+
 fn markdown_target(name: &str, current: &str, next: &str, bump: Bump, reasons: &[Reason]) -> MarkdownTarget {
+    let mut listed: Vec<MarkdownReason> = reasons
+        .iter()
+        .take(MAX_REASONS)
+        .map(|reason| {
+            let mut text = reason.describe();
+            if text.chars().count() > MAX_REASON_CHARS {
+                text = text.chars().take(MAX_REASON_CHARS).collect::<String>() + "…";
+            }
+            MarkdownReason { bump: bump_name(reason.bump()), text: escape_markdown(&text) }
+        })
+        .collect();
+    if reasons.len() > MAX_REASONS {
+        listed.push(MarkdownReason { bump: "…", text: format!("and {} more", reasons.len() - MAX_REASONS) });
+    }
     MarkdownTarget {
         name: name.to_string(),
         current_version: current.to_string(),
         next_version: next.to_string(),
         bump: bump_name(bump),
-        reasons: reasons
-            .iter()
-            .map(|reason| MarkdownReason { bump: bump_name(reason.bump()), text: escape_markdown(&reason.describe()) })
-            .collect(),
+        reasons: listed,
     }
 }
 
+/// What the pull-request comment shows.
+pub struct Comment<'a> {
+    /// The plan at the pull request's head: what the base branch would release if it merged now.
+    pub plan: &'a Plan,
+    /// The plan at the base, to tell what this pull request adds; `None` shows the plan alone.
+    pub base: Option<&'a Plan>,
+    /// The base branch's name, for the text.
+    pub base_name: &'a str,
+    /// A changelog preview (Markdown) and whether it was cut to fit.
+    pub preview: Option<(String, bool)>,
+}
+
+/// The packages the pull request changes: released at the head, and not the same at the base.
+pub fn released_by<'a>(plan: &'a Plan, base: Option<&Plan>) -> Vec<&'a PackagePlan> {
+    plan.packages
+        .iter()
+        .filter(|package| package.bump != Bump::None)
+        .filter(|package| match base {
+            Some(base) => !base.packages.iter().any(|before| {
+                before.name == package.name
+                    && before.next_version == package.next_version
+                    && before.reasons == package.reasons
+            }),
+            None => true,
+        })
+        .collect()
+}
+
 /// Renders the pull-request comment with a template (the default one unless overridden).
-pub fn markdown(plan: &Plan, template: &str) -> Result<String, minijinja::Error> {
+pub fn markdown(comment: &Comment<'_>, template: &str) -> Result<String, minijinja::Error> {
+    let plan = comment.plan;
     let mut environment = minijinja::Environment::new();
     environment.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
     environment.add_filter("md", |text: String| escape_markdown(&text));
     environment.add_template("plan-comment.md.j2", template)?;
-    let released: Vec<MarkdownTarget> = plan
-        .packages
-        .iter()
-        .filter(|package| package.bump != Bump::None)
-        .map(|package| {
-            markdown_target(
-                &package.name,
-                &package.current_version,
-                &package.next_version,
-                package.bump,
-                &package.reasons,
-            )
-        })
-        .collect();
+    let target = |package: &PackagePlan| {
+        markdown_target(&package.name, &package.current_version, &package.next_version, package.bump, &package.reasons)
+    };
+    let released: Vec<MarkdownTarget> = released_by(plan, comment.base).into_iter().map(target).collect();
+    let merged: Vec<MarkdownTarget> =
+        plan.packages.iter().filter(|package| package.bump != Bump::None).map(target).collect();
     let unchanged: Vec<MarkdownTarget> = plan
         .packages
         .iter()
@@ -220,6 +257,20 @@ pub fn markdown(plan: &Plan, template: &str) -> Result<String, minijinja::Error>
         .repo
         .as_ref()
         .map(|repo| markdown_target("repository", &repo.current_version, &repo.next_version, repo.bump, &repo.reasons));
-    let context = minijinja::context! { plan => plan, released => released, unchanged => unchanged, repo => repo };
+    let (preview, preview_truncated) = match &comment.preview {
+        Some((text, truncated)) => (Some(text.clone()), *truncated),
+        None => (None, false),
+    };
+    let context = minijinja::context! {
+        plan => plan,
+        released => released,
+        merged => merged,
+        unchanged => unchanged,
+        repo => repo,
+        compared => comment.base.is_some(),
+        base_name => comment.base_name,
+        preview => preview,
+        preview_truncated => preview_truncated,
+    };
     environment.get_template("plan-comment.md.j2")?.render(context)
 }

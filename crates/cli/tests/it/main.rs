@@ -3,7 +3,9 @@
 mod cut;
 mod errors;
 mod fixtures;
+mod github;
 mod output;
+mod release_cut;
 
 use std::path::Path;
 use std::process::Output;

@@ -1,0 +1,162 @@
+//! `release plan --comment`: one sticky comment on the pull request, found again by a hidden
+//! marker and updated in place, never duplicated.
+
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use release_changelog::{Links, Release};
+use release_forge::Forge;
+use release_git::Repo;
+use serde::Serialize;
+
+use crate::UsageError;
+use crate::engine::{self, PlanOptions, Planned};
+use crate::progress::Progress;
+use crate::render;
+
+/// The hidden line the comment is recognised by.
+pub const MARKER: &str = "<!-- release:plan -->";
+/// GitHub refuses comment bodies longer than this.
+pub const MAX_BODY: usize = 65_536;
+
+#[derive(Debug, Serialize)]
+pub struct CommentReport {
+    pub pull_request: u64,
+    /// `created`, `updated` or `unchanged`.
+    pub action: &'static str,
+    pub url: String,
+    pub length: usize,
+}
+
+/// The pull request and its base, from `--pr` / `--base` or the GitHub Actions event.
+pub struct Target {
+    pub number: u64,
+    pub base: Option<String>,
+    pub base_name: String,
+}
+
+pub fn target(pr: Option<u64>, base: Option<String>) -> Result<Target> {
+    let event = std::env::var_os("GITHUB_EVENT_PATH")
+        .map(|path| -> Result<serde_json::Value> {
+            let text = fs_err::read_to_string(&path)?;
+            serde_json::from_str(&text)
+                .with_context(|| format!("reading the GitHub event `{}`", Path::new(&path).display()))
+        })
+        .transpose()?;
+    let pull = event.as_ref().and_then(|event| event.get("pull_request"));
+    let number = pr
+        .or_else(|| pull.and_then(|pull| pull.get("number")).and_then(serde_json::Value::as_u64))
+        .or_else(|| event.as_ref().and_then(|event| event.get("number")).and_then(serde_json::Value::as_u64));
+    let Some(number) = number else {
+        bail!(UsageError(
+            "no pull request to comment on (hint: pass `--pr NUMBER`, or run in a `pull_request` workflow where GITHUB_EVENT_PATH names the event)"
+                .into()
+        ));
+    };
+    let base_sha = base.or_else(|| {
+        pull.and_then(|pull| pull.pointer("/base/sha")).and_then(serde_json::Value::as_str).map(str::to_string)
+    });
+    let base_name = pull
+        .and_then(|pull| pull.pointer("/base/ref"))
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("the base branch")
+        .to_string();
+    Ok(Target { number, base: base_sha, base_name })
+}
+
+/// The body: the plan, what the pull request adds over its base, a changelog preview cut to fit.
+pub fn body(
+    directory: &Path,
+    head: &Planned,
+    base: Option<&Planned>,
+    base_name: &str,
+    template: &str,
+    links: Option<&Links>,
+) -> Result<String> {
+    let renderer = crate::cut::renderer(&crate::repo_root(directory)?, &head.config)?;
+    let date = crate::cut::release_date()?;
+    let mut preview = String::new();
+    for package in render::released_by(&head.plan, base.map(|base| &base.plan)) {
+        let section = renderer.section(&Release {
+            version: &package.next_version,
+            date: &date,
+            previous_tag: package.previous_tag.as_deref(),
+            tag: package.next_tag.as_deref().unwrap_or_default(),
+            commits: &package.commits,
+            dependencies: &[],
+            links,
+        })?;
+        preview.push_str(&format!(
+            "#### `{}`\n\n{}\n",
+            package.name,
+            section.replace("\n## ", "\n##### ").trim_start_matches("## ")
+        ));
+    }
+    let render_with = |preview: Option<(String, bool)>| {
+        render::markdown(
+            &render::Comment { plan: &head.plan, base: base.map(|base| &base.plan), base_name, preview },
+            template,
+        )
+        .context("rendering the plan comment template")
+    };
+    let full = render_with((!preview.is_empty()).then(|| (preview.clone(), false)))?;
+    if full.len() <= MAX_BODY {
+        return Ok(full);
+    }
+    // Too long: keep the table, cut the preview at a line that fits.
+    let without = render_with(Some(("…".to_string(), true)))?;
+    let room = MAX_BODY.saturating_sub(without.len() + 64);
+    let mut cut = String::new();
+    for line in preview.lines() {
+        if cut.len() + line.len() + 1 > room {
+            break;
+        }
+        cut.push_str(line);
+        cut.push('\n');
+    }
+    cut.push_str("\n…\n");
+    let body = render_with(Some((cut, true)))?;
+    if body.len() > MAX_BODY {
+        let mut without_preview = render_with(None)?;
+        let mut end = MAX_BODY.min(without_preview.len());
+        while !without_preview.is_char_boundary(end) {
+            end -= 1;
+        }
+        without_preview.truncate(end);
+        return Ok(without_preview);
+    }
+    Ok(body)
+}
+
+/// Plans head and base, renders, and creates or updates the one comment.
+pub fn post(
+    directory: &Path,
+    options: &PlanOptions,
+    pr: Option<u64>,
+    base: Option<String>,
+    progress: &Progress,
+) -> Result<CommentReport> {
+    let target = target(pr, base)?;
+    let repo = Repo::open(directory)?;
+    let head = engine::plan(directory, options, progress)?;
+    let base_plan = match &target.base {
+        Some(base) => {
+            Some(engine::plan(directory, &PlanOptions { head: Some(base.clone()), ..options.clone() }, progress)?)
+        }
+        None => None,
+    };
+    let origin = repo.remote_url(&head.config.cut.remote);
+    let github = release_forge::GitHub::new(release_forge::GitHubConfig::from_env(origin.as_deref(), true)?)?;
+    let links = crate::links(&head.config, &repo);
+    let template = crate::plan_comment_template(&crate::repo_root(directory)?, &head.config)?;
+    let body = body(directory, &head, base_plan.as_ref(), &target.base_name, &template, links.as_ref())?;
+    let existing = github.comments(target.number)?.into_iter().find(|comment| {
+        comment.body.as_deref().is_some_and(|text| text.lines().next().is_some_and(|line| line.trim() == MARKER))
+    });
+    let (action, comment) = match existing {
+        Some(comment) if comment.body.as_deref() == Some(body.as_str()) => ("unchanged", comment),
+        Some(comment) => ("updated", github.update_comment(comment.id, &body)?),
+        None => ("created", github.create_comment(target.number, &body)?),
+    };
+    Ok(CommentReport { pull_request: target.number, action, url: comment.html_url, length: body.len() })
+}
