@@ -207,3 +207,55 @@ fn a_huge_changelog_preview_is_cut_to_fit_but_the_table_stays() {
     assert!(body.contains("| `tool` | 1.1.0 | **1.2.0** | minor |"));
     assert!(body.contains("Changelog preview (truncated)"));
 }
+
+#[test]
+fn assets_are_uploaded_once_and_replaced_when_they_change() {
+    let setup = setup("single-package");
+    fs_err::write(setup.work.join("release.toml"), "[[package]]\nname = \"tool\"\nassets = [\"dist/*.tar.gz\"]\n")
+        .unwrap();
+    fs_err::create_dir_all(setup.work.join("dist")).unwrap();
+    fs_err::write(setup.work.join(".gitignore"), "dist/\n").unwrap();
+    git(&setup.work, &["add", "release.toml", ".gitignore"]);
+    git(
+        &setup.work,
+        &[
+            "-c",
+            "user.name=a",
+            "-c",
+            "user.email=a@example.com",
+            "commit",
+            "--quiet",
+            "-m",
+            "build: attach the archive",
+        ],
+    );
+    git(&setup.work, &["push", "--quiet", "origin", "main"]);
+    fs_err::write(setup.work.join("dist/tool-linux.tar.gz"), "archive v1").unwrap();
+    let fake = FakeGitHub::start("acme", "shop");
+    assert!(run(&setup.work, &["cut"], &fake, &[]).status.success());
+    let assets = |fake: &FakeGitHub| -> Vec<(String, Vec<u8>)> {
+        fake.releases()[0].assets.iter().map(|asset| (asset.name.clone(), asset.bytes.clone())).collect()
+    };
+    assert_eq!(assets(&fake), [("tool-linux.tar.gz".to_string(), b"archive v1".to_vec())]);
+
+    let uploads =
+        |fake: &FakeGitHub| fake.requests().iter().filter(|request| request.path.starts_with("/uploads")).count();
+    assert!(run(&setup.work, &["cut"], &fake, &[]).status.success());
+    assert_eq!(uploads(&fake), 1, "the same file is not uploaded twice");
+
+    fs_err::write(setup.work.join("dist/tool-linux.tar.gz"), "archive v1, rebuilt").unwrap();
+    assert!(run(&setup.work, &["cut"], &fake, &[]).status.success());
+    assert_eq!(uploads(&fake), 2);
+    assert_eq!(assets(&fake), [("tool-linux.tar.gz".to_string(), b"archive v1, rebuilt".to_vec())]);
+}
+
+#[test]
+fn a_pull_request_that_releases_nothing_says_so() {
+    let setup = setup("seeds-monorepo");
+    let fake = FakeGitHub::start("acme", "shop");
+    let output = run(&setup.work, &["plan", "--comment", "--pr", "9", "--base", "HEAD"], &fake, &[]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let body = &fake.comments(9)[0].body;
+    assert!(body.contains("This pull request releases nothing."), "{body}");
+    assert!(body.contains("would release 3 package(s)"), "{body}");
+}
