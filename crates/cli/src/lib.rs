@@ -9,6 +9,7 @@ pub mod comment;
 pub mod cut;
 pub mod engine;
 mod progress;
+pub mod promote;
 pub mod render;
 
 use std::ffi::OsString;
@@ -116,6 +117,55 @@ enum Command {
         /// `text` or `json` (`markdown` is for `plan`).
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// After the cut, promote the new release to this environment.
+        #[arg(long, value_name = "ENV")]
+        promote: Option<String>,
+    },
+    /// Deploy a release to an environment, after its gates; verify it; record it.
+    Promote {
+        environment: String,
+        /// The release (default: the newest that may enter the environment).
+        #[arg(long)]
+        version: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Approve a release for an environment (bound to its version and commit).
+    Approve {
+        environment: String,
+        #[arg(long)]
+        version: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Reject a release for an environment; final for that release there.
+    Reject {
+        environment: String,
+        #[arg(long)]
+        version: Option<String>,
+        #[arg(long)]
+        reason: String,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Go back to the last verified release before the current one (or `--to`).
+    Rollback {
+        environment: String,
+        #[arg(long, value_name = "VERSION")]
+        to: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Per environment: what runs, its state, since when, the last verified, what waits and why.
+    Status {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// The recorded events of one environment, oldest first.
+    History {
+        environment: String,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
 }
 
@@ -141,13 +191,23 @@ where
                 let _ = write!(stderr, "\n  caused by: {cause}");
             }
             let _ = writeln!(stderr);
-            ExitCode::from(exit_code(&error) as u8)
+            ExitCode::from(exit_code(&error))
         }
     }
 }
 
 /// Invalid input and failed checks are 1; anything unexpected is 2.
-fn exit_code(error: &anyhow::Error) -> Exit {
+fn exit_code(error: &anyhow::Error) -> u8 {
+    for cause in error.chain() {
+        if let Some(error) = cause.downcast_ref::<release_promote::PromoteError>() {
+            return error.exit_code();
+        }
+    }
+    exit_class(error) as u8
+}
+
+/// Invalid input and failed checks are 1; anything unexpected is 2.
+fn exit_class(error: &anyhow::Error) -> Exit {
     for cause in error.chain() {
         if let Some(error) = cause.downcast_ref::<release_config::ConfigError>() {
             return if matches!(error, release_config::ConfigError::Io(_)) { Exit::Error } else { Exit::Failure };
@@ -230,7 +290,7 @@ fn run(cli: Cli) -> Result<()> {
             };
             print(&output)
         }
-        Command::Cut { dry_run, no_commit, allow_dirty, no_push, no_forge, pre, format } => {
+        Command::Cut { dry_run, no_commit, allow_dirty, no_push, no_forge, pre, format, promote: promote_to } => {
             let options = cut::CutOptions { pre, dry_run, no_commit, allow_dirty, no_push, no_forge };
             let report = cut::cut(&directory, &options, &progress)?;
             let output = match format {
@@ -256,8 +316,79 @@ fn run(cli: Cli) -> Result<()> {
                     text
                 }
             };
-            print(&output)
+            print(&output)?;
+            if let Some(environment) = promote_to
+                && !dry_run
+                && !no_commit
+            {
+                let json = format == Format::Json;
+                let outcome = promote::with_context(&directory, json, |context| {
+                    Ok(release_promote::promote(context, &environment, None)?)
+                })?;
+                print(&outcome_text(&outcome, format))?;
+            }
+            Ok(())
         }
+        Command::Promote { environment, version, format } => {
+            let outcome = promote::with_context(&directory, format == Format::Json, |context| {
+                Ok(release_promote::promote(context, &environment, version.as_deref())?)
+            })?;
+            print(&outcome_text(&outcome, format))
+        }
+        Command::Approve { environment, version, format } => {
+            let outcome = promote::with_context(&directory, true, |context| {
+                Ok(release_promote::review(context, &environment, version.as_deref(), None)?)
+            })?;
+            print(&outcome_text(&outcome, format))
+        }
+        Command::Reject { environment, version, reason, format } => {
+            let outcome = promote::with_context(&directory, true, |context| {
+                Ok(release_promote::review(context, &environment, version.as_deref(), Some(&reason))?)
+            })?;
+            print(&outcome_text(&outcome, format))
+        }
+        Command::Rollback { environment, to, format } => {
+            let outcome = promote::with_context(&directory, format == Format::Json, |context| {
+                Ok(release_promote::rollback(context, &environment, to.as_deref())?)
+            })?;
+            print(&outcome_text(&outcome, format))
+        }
+        Command::Status { format } => {
+            let rows = promote::with_context(&directory, true, |context| Ok(release_promote::status(context)?))?;
+            match format {
+                Format::Json => print(&(serde_json::to_string_pretty(&rows).expect("rows serialize") + "\n")),
+                _ => print(&promote::status_table(&rows)),
+            }
+        }
+        Command::History { environment, format } => {
+            let events = promote::with_context(&directory, true, |context| {
+                Ok(release_promote::history(context, &environment)?)
+            })?;
+            match format {
+                Format::Json => print(&(serde_json::to_string_pretty(&events).expect("events serialize") + "\n")),
+                _ => {
+                    let mut text = String::new();
+                    for event in &events {
+                        text.push_str(&format!(
+                            "{} {:<11} {:<12} by {}{}\n",
+                            event.at,
+                            format!("{:?}", event.kind).to_lowercase(),
+                            event.version,
+                            event.actor,
+                            event.detail.as_ref().map(|detail| format!(": {detail}")).unwrap_or_default()
+                        ));
+                    }
+                    print(&text)
+                }
+            }
+        }
+    }
+}
+
+fn outcome_text(outcome: &release_promote::Outcome, format: Format) -> String {
+    match format {
+        Format::Json => serde_json::to_string_pretty(outcome).expect("an outcome serializes") + "\n",
+        _ => format!("{}: {} {} ({})\n", outcome.environment, outcome.action, outcome.version, outcome.detail),
     }
 }
 

@@ -14,6 +14,7 @@
 //! ```
 
 mod error;
+pub mod promotion;
 mod tag;
 pub mod wire;
 
@@ -45,6 +46,9 @@ pub struct Config {
     pub changelog: ChangelogConfig,
     pub templates: Templates,
     pub cut: CutConfig,
+    pub promotion: promotion::Promotion,
+    /// Upstream environments before the ones promoted from them.
+    pub environments: Vec<promotion::Environment>,
 }
 
 #[derive(Debug, Clone)]
@@ -603,8 +607,13 @@ impl Resolver<'_> {
             None => CutConfig::default(),
         };
 
+        let promotion = self.promotion(wire.promotion.unwrap_or_default())?;
+        let environments = self.environments(wire.environments)?;
+
         Ok(Config {
             cut,
+            promotion,
+            environments,
             file: self.file.to_path_buf(),
             versioning,
             workspace,
@@ -615,6 +624,162 @@ impl Resolver<'_> {
             changelog,
             templates,
         })
+    }
+
+    fn duration(&self, steps: &[Step<'_>], key: &str, text: &str) -> Result<std::time::Duration, ConfigError> {
+        promotion::parse_duration(text).map_err(|message| self.invalid(steps, key, message, None))
+    }
+
+    fn promotion(&self, wire: promotion::PromotionWire) -> Result<promotion::Promotion, ConfigError> {
+        let defaults = promotion::Promotion::default();
+        let mut freeze = Vec::new();
+        for (index, window) in wire.freeze.iter().enumerate() {
+            let at = |key| [Step::Key("promotion"), Step::Key("freeze"), Step::Index(index), Step::Key(key)];
+            let time = |key: &'static str, text: &str| {
+                promotion::parse_utc(text)
+                    .map_err(|message| self.invalid(&at(key), &format!("promotion.freeze.{key}"), message, None))
+            };
+            let (from, until) = (time("from", &window.from)?, time("until", &window.until)?);
+            if until <= from {
+                return Err(self.invalid(
+                    &at("until"),
+                    "promotion.freeze.until",
+                    "the window ends before it starts".into(),
+                    None,
+                ));
+            }
+            freeze.push(promotion::Freeze { from, until, reason: window.reason.clone() });
+        }
+        let lock_timeout = match &wire.lock_timeout {
+            Some(text) => {
+                self.duration(&[Step::Key("promotion"), Step::Key("lock-timeout")], "promotion.lock-timeout", text)?
+            }
+            None => defaults.lock_timeout,
+        };
+        Ok(promotion::Promotion {
+            tag_on: wire.tag_on.unwrap_or(defaults.tag_on),
+            ledger: wire.ledger.unwrap_or(defaults.ledger),
+            concurrency: wire.concurrency.unwrap_or(defaults.concurrency),
+            lock_timeout,
+            freeze,
+        })
+    }
+
+    fn environments(&self, wire: promotion::EnvironmentsWire) -> Result<Vec<promotion::Environment>, ConfigError> {
+        let names: Vec<String> = wire.keys().cloned().collect();
+        let mut environments = Vec::new();
+        for (name, environment) in wire {
+            let at = |key: &'static str| [Step::Key("environments"), Step::Key(name.as_str()), Step::Key(key)];
+            let key = |key: &str| format!("environments.{name}.{key}");
+            if environment.deploy.is_empty() || environment.deploy[0].trim().is_empty() {
+                return Err(self.invalid(
+                    &at("deploy"),
+                    &key("deploy"),
+                    "the deploy command is empty".into(),
+                    Some("write it as a list: deploy = [\"./scripts/deploy.sh\", \"staging\"]".into()),
+                ));
+            }
+            if let Some(from) = &environment.from
+                && !names.contains(from)
+            {
+                return Err(self.invalid(
+                    &at("from"),
+                    &key("from"),
+                    format!("`{from}` is not an environment"),
+                    Some(format!("environments: {}", names.join(", "))),
+                ));
+            }
+            let soak = match &environment.soak {
+                Some(text) => self.duration(&at("soak"), &key("soak"), text)?,
+                None => std::time::Duration::ZERO,
+            };
+            let verify = match &environment.verify {
+                Some(verify) => {
+                    let duration = |text: &Option<String>, default: u64| match text {
+                        Some(text) => self.duration(&at("verify"), &key("verify"), text),
+                        None => Ok(std::time::Duration::from_millis(default)),
+                    };
+                    Some(promotion::Verify {
+                        http: verify.http.clone(),
+                        status: verify.status.unwrap_or(200),
+                        body_contains: verify.body_contains.clone(),
+                        interval: duration(&verify.interval, 2_000)?,
+                        count: verify.count.unwrap_or(5).max(1),
+                        failure_limit: verify.failure_limit.unwrap_or(0),
+                        error_limit: verify.error_limit.unwrap_or(verify.failure_limit.unwrap_or(0)),
+                        consecutive_successes: verify.consecutive_successes.unwrap_or(1).max(1),
+                        timeout: duration(&verify.timeout, 5_000)?,
+                    })
+                }
+                None => None,
+            };
+            let approval = match &environment.approval {
+                Some(approval) => {
+                    let required = approval.required.unwrap_or(1);
+                    let source = approval.source.unwrap_or(promotion::ApprovalSource::Release);
+                    if source == promotion::ApprovalSource::Release && required as usize > approval.approvers.len() {
+                        return Err(self.invalid(
+                            &at("approval"),
+                            &key("approval.required"),
+                            format!(
+                                "{required} approvals required but {} approver(s) listed",
+                                approval.approvers.len()
+                            ),
+                            Some("list more approvers, or lower `required`".into()),
+                        ));
+                    }
+                    let expires = match &approval.expires {
+                        Some(text) => Some(self.duration(&at("approval"), &key("approval.expires"), text)?),
+                        None => None,
+                    };
+                    Some(promotion::Approval {
+                        required,
+                        approvers: approval.approvers.clone(),
+                        allow_self: approval.allow_self.unwrap_or(false),
+                        expires,
+                        source,
+                    })
+                }
+                None => None,
+            };
+            environments.push(promotion::Environment {
+                name: name.clone(),
+                deploy: environment.deploy,
+                rollback: environment.rollback,
+                url: environment.url,
+                verify,
+                from: environment.from,
+                soak,
+                approval,
+                on_verify_failure: environment.on_verify_failure.unwrap_or(promotion::OnVerifyFailure::Hold),
+            });
+        }
+        // Upstream first; a cycle is an error naming it.
+        let mut ordered: Vec<promotion::Environment> = Vec::new();
+        while !environments.is_empty() {
+            let ready = environments.iter().position(|environment| {
+                environment.from.as_ref().is_none_or(|from| ordered.iter().any(|done| &done.name == from))
+            });
+            match ready {
+                Some(index) => ordered.push(environments.remove(index)),
+                None => {
+                    let cycle: Vec<String> = environments
+                        .iter()
+                        .map(|environment| {
+                            format!("{} <- {}", environment.name, environment.from.as_deref().unwrap_or("?"))
+                        })
+                        .collect();
+                    let first = environments[0].name.clone();
+                    return Err(self.invalid(
+                        &[Step::Key("environments"), Step::Key(&first), Step::Key("from")],
+                        &format!("environments.{first}.from"),
+                        format!("`from` forms a cycle: {}", cycle.join(", ")),
+                        Some("the first environment has no `from`".into()),
+                    ));
+                }
+            }
+        }
+        Ok(ordered)
     }
 
     fn versioning(&self, wire: wire::VersioningWire) -> Result<Versioning, ConfigError> {

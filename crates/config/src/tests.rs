@@ -119,6 +119,58 @@ changelog = "docs/api/CHANGELOG.md"
 }
 
 #[test]
+fn environments_are_ordered_upstream_first() {
+    let config = parse(
+        r#"
+[promotion]
+tag-on = "prod"
+concurrency = "queue"
+freeze = [{ from = "2025-12-20T00:00:00Z", until = "2026-01-05T00:00:00Z", reason = "holidays" }]
+
+[environments.prod]
+deploy = ["./deploy.sh", "prod"]
+from = "staging"
+soak = "30m"
+approval = { required = 1, approvers = ["alice", "bob"], expires = "72h" }
+on-verify-failure = "rollback"
+
+[environments.staging]
+deploy = ["./deploy.sh", "staging"]
+url = "http://127.0.0.1:8081"
+verify = { http = "{url}/health", body-contains = "{version}", interval = "2s", count = 5, failure-limit = 1, consecutive-successes = 3, timeout = "5s" }
+"#,
+    )
+    .unwrap();
+    let names: Vec<&str> = config.environments.iter().map(|environment| environment.name.as_str()).collect();
+    assert_eq!(names, ["staging", "prod"]);
+    assert_eq!(config.environments[1].soak, std::time::Duration::from_secs(1800));
+    assert_eq!(config.environments[0].verify.as_ref().unwrap().consecutive_successes, 3);
+    assert_eq!(config.promotion.freeze[0].from, 1_766_188_800);
+}
+
+#[test]
+fn bad_environments_are_named() {
+    let check = |text: &str, expected: &str| {
+        let message = error(text);
+        assert!(message.contains(expected), "expected: {expected}\n     got: {message}");
+    };
+    check(
+        "[environments.prod]\ndeploy = [\"d\"]\nfrom = \"stagin\"\n",
+        "`environments.prod.from`: `stagin` is not an environment (hint: environments: prod)",
+    );
+    check(
+        "[environments.a]\ndeploy = [\"d\"]\nfrom = \"b\"\n[environments.b]\ndeploy = [\"d\"]\nfrom = \"a\"\n",
+        "`from` forms a cycle: a <- b, b <- a",
+    );
+    check(
+        "[environments.prod]\ndeploy = [\"d\"]\napproval = { required = 3, approvers = [\"alice\"] }\n",
+        "3 approvals required but 1 approver(s) listed",
+    );
+    check("[environments.prod]\ndeploy = [\"d\"]\nsoak = \"a while\"\n", "invalid duration \"a while\"");
+    check("[environments.prod]\ndeploy = []\n", "the deploy command is empty");
+}
+
+#[test]
 fn bad_input_names_file_line_and_key() {
     let cases = [
         ("[versioning\n", "release.toml:1:12: invalid TOML"),

@@ -34,6 +34,11 @@ pub struct ConfigWire {
     pub templates: Option<TemplatesWire>,
     /// How `release cut` commits, tags and pushes.
     pub cut: Option<CutWire>,
+    /// The promotion stage: history, tagging, concurrency, freeze windows.
+    pub promotion: Option<crate::promotion::PromotionWire>,
+    /// Where releases are deployed, verified, approved and rolled back.
+    #[serde(default)]
+    pub environments: crate::promotion::EnvironmentsWire,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]

@@ -48,13 +48,13 @@ pub enum PushError {
     Git(#[from] GitError),
 }
 
-fn git(root: &Path) -> Command {
+pub(crate) fn git(root: &Path) -> Command {
     let mut command = Command::new("git");
     command.current_dir(root).env("LC_ALL", "C").env("LANG", "C").env("GIT_TERMINAL_PROMPT", "0").stdin(Stdio::null());
     command
 }
 
-fn run(root: &Path, args: &[&str], operation: &str) -> Result<Output, GitError> {
+pub(crate) fn run_git(root: &Path, args: &[&str], operation: &str) -> Result<Output, GitError> {
     let output = git(root).args(args).output().map_err(|error| GitError::Command {
         operation: operation.to_string(),
         detail: format!("cannot run `git`: {error} (hint: install git and put it on PATH)"),
@@ -101,7 +101,7 @@ impl Repo {
 
     /// `git fetch --quiet REMOTE` (tags included by git's defaults).
     pub fn fetch(&self, remote: &str) -> Result<(), GitError> {
-        run(&self.root, &["fetch", "--quiet", "--no-auto-gc", remote], &format!("fetching `{remote}`"))?;
+        run_git(&self.root, &["fetch", "--quiet", "--no-auto-gc", remote], &format!("fetching `{remote}`"))?;
         Ok(())
     }
 
@@ -110,7 +110,7 @@ impl Repo {
         if !paths.is_empty() {
             let mut args = vec!["add", "--"];
             args.extend(paths.iter().map(String::as_str));
-            run(&self.root, &args, "staging the release files")?;
+            run_git(&self.root, &args, "staging the release files")?;
         }
         let message_file = self.repository.path().join("RELEASE_COMMIT_MSG");
         std::fs::write(&message_file, message).map_err(|error| GitError::Command {
@@ -118,7 +118,7 @@ impl Repo {
             detail: format!("{}: {error}", message_file.display()),
         })?;
         let file = message_file.to_string_lossy().into_owned();
-        let result = run(
+        let result = run_git(
             &self.root,
             &["commit", "--quiet", "--no-verify", "--allow-empty", "-F", &file],
             "committing the release",
@@ -143,7 +143,7 @@ impl Repo {
         })?;
         let file = message_file.to_string_lossy().into_owned();
         let target = commit.to_string();
-        let result = run(
+        let result = run_git(
             &self.root,
             &["tag", "--annotate", "--cleanup=verbatim", "-F", &file, name, &target],
             &format!("creating tag `{name}`"),
@@ -203,7 +203,7 @@ impl Repo {
 }
 
 /// Parses `git push --porcelain`: `<flag>\t<from>:<to>\t<summary>` lines.
-fn parse_porcelain(stdout: &str) -> Vec<PushedRef> {
+pub(crate) fn parse_porcelain(stdout: &str) -> Vec<PushedRef> {
     stdout
         .lines()
         .filter_map(|line| {

@@ -13,6 +13,7 @@
 
 mod command;
 mod diff;
+mod refs;
 mod walk;
 
 use std::path::{Path, PathBuf};

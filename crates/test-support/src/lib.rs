@@ -8,6 +8,9 @@
 //! [`github::FakeGitHub`] plays GitHub's REST API on loopback, held to GitHub's own description
 //! of it (`fixtures/github/openapi.json`).
 //!
+//! [`service`] runs a real HTTP service (`release-test-service`, this crate's binary) for the
+//! promotion tests, directly or through `fixtures/promote/deploy.sh`.
+//!
 //! ```no_run
 //! let dir = tempfile::tempdir().unwrap();
 //! let mut repo = release_test_support::RepoBuilder::init(dir.path()).unwrap();
@@ -19,6 +22,7 @@
 
 mod fixture;
 pub mod github;
+pub mod service;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

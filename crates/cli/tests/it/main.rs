@@ -5,6 +5,7 @@ mod errors;
 mod fixtures;
 mod github;
 mod output;
+mod promote;
 mod release_cut;
 
 use std::path::Path;

@@ -1,0 +1,324 @@
+//! The promotion stage end to end: a real HTTP service deployed by a real script, a real bare
+//! remote holding the ledger, several clones acting as CI runners.
+
+use std::path::Path;
+use std::process::Output;
+
+use release_test_support::service::{Deployments, deploy_script};
+
+use crate::release_cut::{Setup, git, release_with, setup};
+
+const APPROVERS: &str = "[\"alice\", \"bob\", \"Release Bot\"]";
+
+fn config(deployments: &Deployments, extra: &str, deploy: &str, approval: &str) -> String {
+    format!(
+        r#"
+
+[promotion]
+lock-timeout = "10m"
+{extra}
+
+[environments.staging]
+deploy = ["./{deploy}", "staging"]
+url = "{staging}"
+verify = {{ http = "{{url}}/health", body-contains = "{{version}}", interval = "50ms", count = 8, consecutive-successes = 2, timeout = "1s" }}
+
+[environments.prod]
+deploy = ["./{deploy}", "prod"]
+from = "staging"
+url = "{prod}"
+verify = {{ http = "{{url}}/health", body-contains = "{{version}}", interval = "50ms", count = 8, consecutive-successes = 2, timeout = "1s" }}
+approval = {approval}
+on-verify-failure = "rollback"
+"#,
+        staging = deployments.url("staging", ""),
+        prod = deployments.url("prod", ""),
+    )
+}
+
+/// The seeds' monorepo with environments; the deploy script committed beside release.toml.
+fn promotion_setup(extra: &str, approval: &str) -> (Setup, Deployments, tempfile::TempDir) {
+    let setup = setup("seeds-monorepo");
+    let state = tempfile::tempdir().unwrap();
+    let deployments = Deployments::new(state.path(), &["staging", "prod"]);
+    fs_err::copy(deploy_script(), setup.work.join("deploy.sh")).unwrap();
+    fs_err::write(
+        setup.work.join("slow-deploy.sh"),
+        "#!/usr/bin/env bash\nset -euo pipefail\nsleep 2\nexec \"$(dirname \"$0\")/deploy.sh\" \"$@\"\n",
+    )
+    .unwrap();
+    for script in ["deploy.sh", "slow-deploy.sh"] {
+        fs_err::set_permissions(setup.work.join(script), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    }
+    let mut text = fs_err::read_to_string(setup.work.join("release.toml")).unwrap();
+    let deploy = if extra.contains("slow") { "slow-deploy.sh" } else { "deploy.sh" };
+    text.push_str(&config(&deployments, &extra.replace("# slow", ""), deploy, approval));
+    fs_err::write(setup.work.join("release.toml"), text).unwrap();
+    git(&setup.work, &["add", "."]);
+    git(
+        &setup.work,
+        &["-c", "user.name=a", "-c", "user.email=a@example.com", "commit", "--quiet", "-m", "ci: deploy with release"],
+    );
+    git(&setup.work, &["push", "--quiet", "origin", "main"]);
+    (setup, deployments, state)
+}
+
+fn run(dir: &Path, deployments: &Deployments, actor: &str, args: &[&str], extra: &[(&str, &str)]) -> Output {
+    let variables = deployments.env();
+    let mut env: Vec<(&str, &str)> = variables.iter().map(|(key, value)| (key.as_str(), value.as_str())).collect();
+    env.push(("RELEASE_ACTOR", actor));
+    env.extend_from_slice(extra);
+    release_with(dir, args, &env)
+}
+
+fn code(output: &Output) -> i32 {
+    output.status.code().unwrap_or(-1)
+}
+
+fn says(output: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+}
+
+fn status(dir: &Path, deployments: &Deployments) -> serde_json::Value {
+    serde_json::from_slice(&run(dir, deployments, "alice", &["status", "--format", "json"], &[]).stdout).unwrap()
+}
+
+fn row(status: &serde_json::Value, environment: &str) -> String {
+    let row = status.as_array().unwrap().iter().find(|row| row["environment"] == environment).unwrap();
+    format!(
+        "{} {} last-verified={} next={} waiting={}",
+        row["version"].as_str().unwrap_or("-"),
+        row["state"].as_str().unwrap(),
+        row["last_verified"].as_str().unwrap_or("-"),
+        row["next"].as_str().unwrap_or("-"),
+        row["waiting"].as_str().unwrap_or("-")
+    )
+}
+
+#[test]
+fn the_seeds_flow_cut_staging_approve_prod_bad_release_rolled_back() {
+    let approval = format!("{{ required = 1, approvers = {APPROVERS} }}");
+    let (setup, deployments, _state) = promotion_setup("", &approval);
+    let work = &setup.work;
+
+    // Cut and promote to staging in one go; the service answers with the new version.
+    let output = run(work, &deployments, "Release Bot", &["cut", "--no-forge", "--promote", "staging"], &[]);
+    assert_eq!(code(&output), 0, "{}", says(&output));
+    assert!(says(&output).contains("staging: promoted 3.0.0 (deployed and verified)"), "{}", says(&output));
+    let health = ureq_get(&deployments.url("staging", "/health"));
+    assert!(health.contains("\"version\":\"3.0.0\""), "{health}");
+
+    // prod waits for an approval; the person who cut the release may not give it.
+    let output = run(work, &deployments, "alice", &["promote", "prod"], &[]);
+    assert_eq!(code(&output), 12, "{}", says(&output));
+    assert_eq!(row(&status(work, &deployments), "prod"), "- empty last-verified=- next=3.0.0 waiting=approvals 0/1");
+    let output = run(work, &deployments, "Release Bot", &["approve", "prod"], &[]);
+    assert_eq!(code(&output), 19, "{}", says(&output));
+    let output = run(work, &deployments, "mallory", &["approve", "prod"], &[]);
+    assert_eq!(code(&output), 19, "{}", says(&output));
+    let output = run(work, &deployments, "alice", &["approve", "prod"], &[]);
+    assert_eq!(code(&output), 0, "{}", says(&output));
+    let output = run(work, &deployments, "alice", &["promote", "prod"], &[]);
+    assert_eq!(code(&output), 0, "{}", says(&output));
+    assert_eq!(row(&status(work, &deployments), "prod"), "3.0.0 verified last-verified=3.0.0 next=- waiting=-");
+
+    // A release that is healthy in staging but not in prod: rolled back automatically, held.
+    fs_err::write(work.join("packages/macro-ai-api-client/src/index.ts"), "export const client = 2\n").unwrap();
+    git(
+        work,
+        &["-c", "user.name=a", "-c", "user.email=a@example.com", "commit", "--quiet", "-am", "fix(client): retries"],
+    );
+    git(work, &["push", "--quiet", "origin", "main"]);
+    let bad = Deployments::variable("SERVICE_MODE", "prod", Some("3.0.1"));
+    let output = run(work, &deployments, "Release Bot", &["cut", "--no-forge", "--promote", "staging"], &[]);
+    assert_eq!(code(&output), 0, "{}", says(&output));
+    assert_eq!(code(&run(work, &deployments, "bob", &["approve", "prod"], &[])), 0);
+    let output = run(work, &deployments, "alice", &["promote", "prod"], &[(&bad, "unhealthy")]);
+    assert_eq!(code(&output), 16, "{}", says(&output));
+    assert!(says(&output).contains("3.0.1 failed verification in `prod`"), "{}", says(&output));
+    assert!(says(&output).contains("rolled back to 3.0.0"), "{}", says(&output));
+    assert_eq!(
+        row(&status(work, &deployments), "prod"),
+        "3.0.0 rolled back, held last-verified=3.0.0 next=- waiting=-"
+    );
+    assert!(ureq_get(&deployments.url("prod", "/health")).contains("\"version\":\"3.0.0\""));
+    let output = run(work, &deployments, "alice", &["promote", "prod"], &[]);
+    assert_eq!(code(&output), 18, "automatic promotion is held: {}", says(&output));
+
+    // Going back is only `rollback`; by hand, staging returns to the last verified release.
+    let output = run(work, &deployments, "alice", &["promote", "staging", "--version", "3.0.0"], &[]);
+    assert_eq!(code(&output), 13, "{}", says(&output));
+    let output = run(work, &deployments, "alice", &["rollback", "staging"], &[]);
+    assert_eq!(code(&output), 0, "{}", says(&output));
+    assert_eq!(
+        row(&status(work, &deployments), "staging"),
+        "3.0.0 rolled back last-verified=3.0.0 next=3.0.1 waiting=ready"
+    );
+
+    assert_eq!(
+        deployments.deployed(),
+        [
+            ("staging", "3.0.0"),
+            ("prod", "3.0.0"),
+            ("staging", "3.0.1"),
+            ("prod", "3.0.1"),
+            ("prod", "3.0.0"),
+            ("staging", "3.0.0")
+        ]
+        .map(|(environment, version)| (environment.to_string(), version.to_string()))
+    );
+    let history = run(work, &deployments, "alice", &["history", "prod", "--format", "json"], &[]);
+    let events: serde_json::Value = serde_json::from_slice(&history.stdout).unwrap();
+    let kinds: Vec<String> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|event| format!("{} {}", event["kind"].as_str().unwrap(), event["version"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "approved 3.0.0",
+            "started 3.0.0",
+            "deployed 3.0.0",
+            "verified 3.0.0",
+            "approved 3.0.1",
+            "started 3.0.1",
+            "failed 3.0.1",
+            "rolled_back 3.0.0",
+            "deployed 3.0.0",
+            "verified 3.0.0",
+            "held 3.0.1",
+        ]
+    );
+    // The ledger is on the remote, where other runners read it.
+    let remote_tip = git(&setup.remote, &["rev-parse", "refs/heads/release-ledger"]);
+    assert_eq!(remote_tip, git(work, &["rev-parse", "refs/heads/release-ledger"]));
+}
+
+fn ureq_get(url: &str) -> String {
+    let output = std::process::Command::new("curl").args(["-s", "--max-time", "5", url]).output();
+    match output {
+        Ok(output) => String::from_utf8_lossy(&output.stdout).into_owned(),
+        Err(_) => String::new(),
+    }
+}
+
+#[test]
+fn approvals_bind_to_the_release_expire_and_a_rejection_is_final() {
+    let approval = format!("{{ required = 2, approvers = {APPROVERS}, expires = \"1s\" }}");
+    let (setup, deployments, _state) = promotion_setup("", &approval);
+    let work = &setup.work;
+    assert_eq!(code(&run(work, &deployments, "Release Bot", &["cut", "--no-forge", "--promote", "staging"], &[])), 0);
+
+    // Too few: one of two.
+    assert_eq!(code(&run(work, &deployments, "alice", &["approve", "prod"], &[])), 0);
+    let output = run(work, &deployments, "alice", &["promote", "prod"], &[]);
+    assert_eq!(code(&output), 12);
+    assert!(says(&output).contains("1/2"), "{}", says(&output));
+    // The same person twice still counts once.
+    assert_eq!(code(&run(work, &deployments, "alice", &["approve", "prod"], &[])), 0);
+    assert_eq!(code(&run(work, &deployments, "alice", &["promote", "prod"], &[])), 12);
+    // Expired: both approvals, after their second.
+    assert_eq!(code(&run(work, &deployments, "bob", &["approve", "prod"], &[])), 0);
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let output = run(work, &deployments, "alice", &["promote", "prod"], &[]);
+    assert_eq!(code(&output), 12, "expired approvals do not count: {}", says(&output));
+
+    // Approval of a different release does not carry over: a new release needs its own.
+    fs_err::write(work.join("packages/ui-library/src/Button.tsx"), "export const Button = () => 2\n").unwrap();
+    git(work, &["-c", "user.name=a", "-c", "user.email=a@example.com", "commit", "--quiet", "-am", "fix(ui): x"]);
+    git(work, &["push", "--quiet", "origin", "main"]);
+    assert_eq!(code(&run(work, &deployments, "Release Bot", &["cut", "--no-forge", "--promote", "staging"], &[])), 0);
+    assert_eq!(code(&run(work, &deployments, "alice", &["approve", "prod", "--version", "3.0.0"], &[])), 0);
+    let output = run(work, &deployments, "alice", &["promote", "prod"], &[]);
+    assert_eq!(code(&output), 12, "{}", says(&output));
+    assert!(says(&output).contains("3.0.1 waits for approval"), "{}", says(&output));
+
+    // A rejection blocks, whatever approvals come after.
+    let output = run(work, &deployments, "bob", &["reject", "prod", "--reason", "breaks checkout"], &[]);
+    assert_eq!(code(&output), 0, "{}", says(&output));
+    assert_eq!(code(&run(work, &deployments, "alice", &["approve", "prod"], &[])), 0);
+    let output = run(work, &deployments, "alice", &["promote", "prod"], &[]);
+    assert_eq!(code(&output), 17, "{}", says(&output));
+    assert!(says(&output).contains("rejected for `prod` by bob: breaks checkout"), "{}", says(&output));
+}
+
+#[test]
+fn two_runners_promoting_at_once_exactly_one_wins() {
+    let (setup, deployments, _state) = promotion_setup("# slow", "{ required = 1, approvers = [\"alice\"] }");
+    let output = run(&setup.work, &deployments, "Release Bot", &["cut", "--no-forge"], &[]);
+    assert_eq!(code(&output), 0, "{}", says(&output));
+    let other = setup.work.parent().unwrap().join("runner-2");
+    git(setup.work.parent().unwrap(), &["clone", "--quiet", setup.remote.to_str().unwrap(), other.to_str().unwrap()]);
+
+    let spawn = |dir: &Path| {
+        let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("release"));
+        command.current_dir(dir).args(["promote", "staging"]).env("RELEASE_ACTOR", "ci").env("NO_COLOR", "1");
+        for (key, value) in deployments.env() {
+            command.env(key, value);
+        }
+        command.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap()
+    };
+    let (first, second) = (spawn(&setup.work), spawn(&other));
+    let (first, second) = (first.wait_with_output().unwrap(), second.wait_with_output().unwrap());
+    let mut codes = [code(&first), code(&second)];
+    codes.sort();
+    assert_eq!(codes, [0, 14], "one wins, one is refused:\n{}\n{}", says(&first), says(&second));
+    let loser = if code(&first) == 14 { &first } else { &second };
+    assert!(says(loser).contains("is being promoted by another run"), "{}", says(loser));
+
+    let history = run(&setup.work, &deployments, "alice", &["history", "staging", "--format", "json"], &[]);
+    let events: serde_json::Value = serde_json::from_slice(&history.stdout).unwrap();
+    let kinds: Vec<&str> = events.as_array().unwrap().iter().map(|event| event["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["started", "deployed", "verified"], "no lost or duplicated event");
+    assert_eq!(deployments.deployed().len(), 1);
+}
+
+#[test]
+fn a_crash_mid_promotion_shows_as_interrupted_and_the_next_command_resolves_it() {
+    let (setup, deployments, _state) = promotion_setup("# slow", "{ required = 1, approvers = [\"alice\"] }");
+    assert_eq!(code(&run(&setup.work, &deployments, "Release Bot", &["cut", "--no-forge"], &[])), 0);
+    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("release"));
+    command.current_dir(&setup.work).args(["promote", "staging"]).env("RELEASE_ACTOR", "ci");
+    for (key, value) in deployments.env() {
+        command.env(key, value);
+    }
+    let mut child = command.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+    // Wait until the run has taken the environment (its "started" is on the remote), then kill it.
+    for _ in 0..100 {
+        if git(&setup.remote, &["for-each-ref", "refs/heads/release-ledger"]).contains("release-ledger") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(row(&status(&setup.work, &deployments), "staging").contains("interrupted (3.0.0)"));
+    let output = run(&setup.work, &deployments, "ci", &["promote", "staging"], &[]);
+    assert_eq!(code(&output), 0, "{}", says(&output));
+    let history = run(&setup.work, &deployments, "alice", &["history", "staging", "--format", "json"], &[]);
+    let events: serde_json::Value = serde_json::from_slice(&history.stdout).unwrap();
+    let kinds: Vec<&str> = events.as_array().unwrap().iter().map(|event| event["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["started", "abandoned", "started", "deployed", "verified"]);
+}
+
+#[test]
+fn bad_input_names_what_exists() {
+    let (setup, deployments, _state) = promotion_setup("", "{ required = 1, approvers = [\"alice\"] }");
+    let work = &setup.work;
+    let unknown = run(work, &deployments, "alice", &["promote", "qa"], &[]);
+    let never_cut = run(work, &deployments, "alice", &["promote", "staging", "--version", "9.9.9"], &[]);
+    let mut text = fs_err::read_to_string(work.join("release.toml")).unwrap();
+    text = text.replace("deploy = [\"./deploy.sh\", \"staging\"]", "deploy = [\"./scripts/missing.sh\", \"staging\"]");
+    fs_err::write(work.join("release.toml"), text).unwrap();
+    git(work, &["-c", "user.name=a", "-c", "user.email=a@example.com", "commit", "--quiet", "-am", "ci: typo"]);
+    assert_eq!(code(&run(work, &deployments, "Release Bot", &["cut", "--no-forge", "--no-push"], &[])), 0);
+    let not_found = run(work, &deployments, "alice", &["promote", "staging"], &[]);
+    insta::assert_snapshot!(format!(
+        "{}\n{}\n{}",
+        crate::transcript(work, &unknown),
+        crate::transcript(work, &never_cut),
+        crate::transcript(work, &not_found)
+    ));
+}

@@ -1,0 +1,258 @@
+//! `[promotion]` and `[environments.NAME]`: where releases go after they are cut.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PromotionWire {
+    /// `"cut"`: tags and forge releases are made by `release cut`; `"prod"`: after the last
+    /// environment (the one nothing promotes from) is verified.
+    pub tag_on: Option<TagOn>,
+    /// The ref holding the promotion history (default `refs/heads/release-ledger`).
+    pub ledger: Option<String>,
+    /// When two runs promote to one environment at once, the loser `"queue"`s (waits in order)
+    /// or `"reject"`s (stops with a message). Default `"reject"`.
+    pub concurrency: Option<Concurrency>,
+    /// How long a promotion may hold an environment before another run may take it over as
+    /// interrupted (default `"30m"`).
+    pub lock_timeout: Option<String>,
+    /// Freeze windows: no promotion (rollback is allowed) between `from` and `until` (RFC 3339, UTC).
+    #[serde(default)]
+    pub freeze: Vec<FreezeWire>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum TagOn {
+    Cut,
+    Prod,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Concurrency {
+    Queue,
+    Reject,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct FreezeWire {
+    pub from: String,
+    pub until: String,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct EnvironmentWire {
+    /// The deploy command, as an argv list (never a shell string). It gets the release in
+    /// RELEASE_VERSION, RELEASE_TAG, RELEASE_ENV, RELEASE_COMMIT and RELEASE_VERSION_<NAME>.
+    pub deploy: Vec<String>,
+    /// The rollback command (default: `deploy`, with the older release).
+    pub rollback: Option<Vec<String>>,
+    /// The environment's address, shown in the status and usable as `{url}` in checks.
+    pub url: Option<String>,
+    /// How a deployment is verified.
+    pub verify: Option<VerifyWire>,
+    /// The environment a release must be verified in first.
+    pub from: Option<String>,
+    /// How long a release must have been verified in `from` before it may enter (e.g. `"30m"`).
+    pub soak: Option<String>,
+    pub approval: Option<ApprovalWire>,
+    /// On a failed verification: `"rollback"` to the last verified release, or `"hold"`.
+    pub on_verify_failure: Option<OnVerifyFailure>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum OnVerifyFailure {
+    Rollback,
+    Hold,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct VerifyWire {
+    /// The URL to check; `{url}` and `{version}` are filled in.
+    pub http: String,
+    pub status: Option<u16>,
+    /// Text the body must contain; `{version}` is filled in.
+    pub body_contains: Option<String>,
+    pub interval: Option<String>,
+    pub count: Option<u32>,
+    pub failure_limit: Option<u32>,
+    pub error_limit: Option<u32>,
+    pub consecutive_successes: Option<u32>,
+    pub timeout: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ApprovalWire {
+    pub required: Option<u32>,
+    #[serde(default)]
+    pub approvers: Vec<String>,
+    /// Whether the person who cut the release may approve it (default false).
+    pub allow_self: Option<bool>,
+    /// How long an approval stays valid (e.g. `"72h"`).
+    pub expires: Option<String>,
+    /// `"release"` (`release approve`) or `"github-environment"` (a protected GitHub Environment's reviewers).
+    pub source: Option<ApprovalSource>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ApprovalSource {
+    Release,
+    GithubEnvironment,
+}
+
+/// The resolved promotion settings.
+#[derive(Debug, Clone)]
+pub struct Promotion {
+    pub tag_on: TagOn,
+    pub ledger: String,
+    pub concurrency: Concurrency,
+    pub lock_timeout: Duration,
+    pub freeze: Vec<Freeze>,
+}
+
+impl Default for Promotion {
+    fn default() -> Self {
+        Promotion {
+            tag_on: TagOn::Cut,
+            ledger: "refs/heads/release-ledger".into(),
+            concurrency: Concurrency::Reject,
+            lock_timeout: Duration::from_secs(30 * 60),
+            freeze: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Freeze {
+    /// Unix seconds.
+    pub from: i64,
+    pub until: i64,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Environment {
+    pub name: String,
+    pub deploy: Vec<String>,
+    pub rollback: Option<Vec<String>>,
+    pub url: Option<String>,
+    pub verify: Option<Verify>,
+    pub from: Option<String>,
+    pub soak: Duration,
+    pub approval: Option<Approval>,
+    pub on_verify_failure: OnVerifyFailure,
+}
+
+#[derive(Debug, Clone)]
+pub struct Verify {
+    pub http: String,
+    pub status: u16,
+    pub body_contains: Option<String>,
+    pub interval: Duration,
+    pub count: u32,
+    pub failure_limit: u32,
+    pub error_limit: u32,
+    pub consecutive_successes: u32,
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct Approval {
+    pub required: u32,
+    pub approvers: Vec<String>,
+    pub allow_self: bool,
+    pub expires: Option<Duration>,
+    pub source: ApprovalSource,
+}
+
+/// Durations: `500ms`, `2s`, `5m`, `72h`, or a sum such as `1h30m`. Parses a whole number followed by a unit (`ms`, `s`, `m`, `h`), or several in a row, which
+/// add up (`1h30m`). No spaces, no fractions, no unit-less numbers: `0` is written `0s`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let invalid = || {
+        format!(
+            "invalid duration {text:?} (hint: write a whole number and a unit, ms, s, m or h, such as 500ms, 2s, 5m or 72h, or a sum such as 1h30m)"
+        )
+    };
+    if text.is_empty() {
+        return Err(invalid());
+    }
+    let mut total = Duration::ZERO;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let letters = rest[digits..].bytes().take_while(u8::is_ascii_alphabetic).count();
+        if digits == 0 || letters == 0 {
+            return Err(invalid());
+        }
+        let number: u64 = rest[..digits].parse().map_err(|_| invalid())?;
+        let seconds_per_unit = match &rest[digits..digits + letters] {
+            "ms" => None,
+            "s" => Some(1),
+            "m" => Some(60),
+            "h" => Some(3600),
+            _ => return Err(invalid()),
+        };
+        let part = match seconds_per_unit {
+            None => Duration::from_millis(number),
+            Some(factor) => Duration::from_secs(number.checked_mul(factor).ok_or_else(invalid)?),
+        };
+        total = total.checked_add(part).ok_or_else(invalid)?;
+        rest = &rest[digits + letters..];
+    }
+    Ok(total)
+}
+
+/// `2025-12-20T00:00:00Z` to unix seconds (UTC only, as the docs say).
+pub fn parse_utc(text: &str) -> Result<i64, String> {
+    let error = || format!("`{text}` is not a UTC time like 2025-12-20T00:00:00Z");
+    let text = text.trim().strip_suffix('Z').ok_or_else(error)?;
+    let (date, time) = text.split_once('T').ok_or_else(error)?;
+    let date: Vec<i64> = date.split('-').map(|part| part.parse().map_err(|_| error())).collect::<Result<_, _>>()?;
+    let time: Vec<i64> = time.split(':').map(|part| part.parse().map_err(|_| error())).collect::<Result<_, _>>()?;
+    let ([year, month, day], [hour, minute, second]) = (date.as_slice(), time.as_slice()) else { return Err(error()) };
+    if !(1..=12).contains(month) || !(1..=31).contains(day) || *hour > 23 || *minute > 59 || *second > 60 {
+        return Err(error());
+    }
+    // Days from civil (Howard Hinnant).
+    let (year, month) = if *month <= 2 { (year - 1, month + 9) } else { (*year, month - 3) };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let day_of_year = (153 * month + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    let days = era * 146_097 + day_of_era - 719_468;
+    Ok(days * 86_400 + hour * 3600 + minute * 60 + second)
+}
+
+pub(crate) type EnvironmentsWire = BTreeMap<String, EnvironmentWire>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_times() {
+        assert_eq!(parse_duration("2s"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("72h"), Ok(Duration::from_secs(72 * 3600)));
+        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
+        for text in ["", "5", "s", "1.5s", "2 s", "2S", "3d", "-1s", "soon", "99999999999999999999h"] {
+            let error = parse_duration(text).expect_err(text);
+            assert!(error.starts_with(&format!("invalid duration {text:?} (hint: ")), "{text:?}: {error}");
+        }
+        assert_eq!(parse_utc("1970-01-01T00:00:00Z"), Ok(0));
+        assert_eq!(parse_utc("2025-01-01T00:00:00Z"), Ok(1_735_689_600));
+        assert!(parse_utc("2025-01-01 00:00").is_err());
+    }
+}

@@ -1,0 +1,138 @@
+//! Plumbing for histories kept on a ref of their own (the promotion ledger): commits holding one
+//! file, chained by first parent; a local compare-and-swap; a remote one through
+//! `git push --force-with-lease`.
+
+use git2::{Oid, Signature};
+
+use crate::command::{PushStatus, run_git};
+use crate::{Context, GitError, PushError, Repo};
+
+impl Repo {
+    /// Where a ref points, if it exists.
+    pub fn read_ref(&self, name: &str) -> Option<Oid> {
+        self.repository.find_reference(name).ok().and_then(|reference| reference.target())
+    }
+
+    /// A commit (with `parent`, or a root commit) whose tree holds only `path` with `content`.
+    pub fn commit_file(&self, parent: Option<Oid>, path: &str, content: &[u8], message: &str) -> Result<Oid, GitError> {
+        let blob = self.repository.blob(content).context(|| "writing a ledger entry".into())?;
+        let mut builder = self.repository.treebuilder(None).context(|| "building a ledger tree".into())?;
+        builder.insert(path, blob, 0o100644).context(|| "building a ledger tree".into())?;
+        let tree = builder.write().context(|| "writing a ledger tree".into())?;
+        let tree = self.repository.find_tree(tree).context(|| "reading a ledger tree".into())?;
+        let signature = self
+            .repository
+            .signature()
+            .or_else(|_| Signature::now("release", "release@localhost"))
+            .context(|| "choosing an identity for the ledger".into())?;
+        let parents = match parent {
+            Some(parent) => vec![self.repository.find_commit(parent).context(|| format!("reading commit {parent}"))?],
+            None => Vec::new(),
+        };
+        let parent_refs: Vec<&git2::Commit<'_>> = parents.iter().collect();
+        self.repository
+            .commit(None, &signature, &signature, message, &tree, &parent_refs)
+            .context(|| "writing a ledger commit".into())
+    }
+
+    /// Moves `name` to `new` only if it is still at `expected` (`None`: must not exist).
+    pub fn update_ref(&self, name: &str, new: Oid, expected: Option<Oid>) -> Result<bool, GitError> {
+        let result = match expected {
+            Some(old) => self.repository.reference_matching(name, new, true, old, "release ledger"),
+            None => self.repository.reference(name, new, false, "release ledger"),
+        };
+        match result {
+            Ok(_) => Ok(true),
+            Err(error) if matches!(error.code(), git2::ErrorCode::Modified | git2::ErrorCode::Exists) => Ok(false),
+            Err(error) => Err(GitError::Git { operation: format!("updating {name}"), source: error }),
+        }
+    }
+
+    /// The file at `path` in a commit's tree.
+    pub fn file_at(&self, commit: Oid, path: &str) -> Result<Option<Vec<u8>>, GitError> {
+        let commit = self.repository.find_commit(commit).context(|| format!("reading commit {commit}"))?;
+        let tree = commit.tree().context(|| "reading a tree".into())?;
+        match tree.get_path(std::path::Path::new(path)) {
+            Ok(entry) => {
+                let blob = self.repository.find_blob(entry.id()).context(|| format!("reading {path}"))?;
+                Ok(Some(blob.content().to_vec()))
+            }
+            Err(_) => Ok(None),
+        }
+    }
+
+    /// Commits from the root to `tip` along first parents, oldest first.
+    pub fn first_parent_chain(&self, tip: Oid) -> Result<Vec<Oid>, GitError> {
+        let mut chain = Vec::new();
+        let mut current = Some(tip);
+        while let Some(id) = current {
+            chain.push(id);
+            let commit = self.repository.find_commit(id).context(|| format!("reading commit {id}"))?;
+            current = commit.parent_id(0).ok();
+        }
+        chain.reverse();
+        Ok(chain)
+    }
+
+    /// The author name of a commit.
+    pub fn author(&self, commit: Oid) -> Result<String, GitError> {
+        let found = self.repository.find_commit(commit).context(|| format!("reading commit {commit}"))?;
+        Ok(found.author().name().unwrap_or("").to_string())
+    }
+
+    /// Whether a remote is configured.
+    pub fn has_remote(&self, name: &str) -> bool {
+        self.repository.find_remote(name).is_ok()
+    }
+
+    /// Fetches one ref of a remote into `local` (forced), or returns `None` when the remote does
+    /// not have it (`git ls-remote --exit-code` answers 2).
+    pub fn fetch_ref(&self, remote: &str, name: &str, local: &str) -> Result<Option<Oid>, GitError> {
+        let output =
+            crate::command::git(&self.root).args(["ls-remote", "--exit-code", remote, name]).output().map_err(
+                |error| GitError::Command { operation: format!("listing `{remote}`"), detail: error.to_string() },
+            )?;
+        match output.status.code() {
+            Some(0) => {}
+            Some(2) => return Ok(None),
+            _ => {
+                return Err(GitError::Command {
+                    operation: format!("listing `{name}` on `{remote}`"),
+                    detail: String::from_utf8_lossy(&output.stderr).trim().to_string(),
+                });
+            }
+        }
+        let refspec = format!("+{name}:{local}");
+        run_git(&self.root, &["fetch", "--quiet", "--no-auto-gc", remote, &refspec], &format!("fetching `{name}`"))?;
+        Ok(self.read_ref(local))
+    }
+
+    /// Pushes `new` to `name` on the remote only if the remote still has `expected` there (`None`:
+    /// the ref must not exist). `Ok(false)` when someone else moved it first.
+    pub fn push_with_lease(
+        &self,
+        remote: &str,
+        new: Oid,
+        name: &str,
+        expected: Option<Oid>,
+    ) -> Result<bool, PushError> {
+        let lease = format!("--force-with-lease={name}:{}", expected.map(|oid| oid.to_string()).unwrap_or_default());
+        let refspec = format!("{new}:{name}");
+        let output =
+            crate::command::git(&self.root).args(["push", "--porcelain", &lease, remote, &refspec]).output().map_err(
+                |error| GitError::Command { operation: "pushing the ledger".into(), detail: error.to_string() },
+            )?;
+        if output.status.success() {
+            return Ok(true);
+        }
+        let refs = crate::command::parse_porcelain(&String::from_utf8_lossy(&output.stdout));
+        if refs.iter().any(|pushed| pushed.status == PushStatus::Rejected) {
+            return Ok(false);
+        }
+        Err(PushError::Failed {
+            remote: remote.to_string(),
+            status: output.status.code().unwrap_or(-1),
+            stderr: String::from_utf8_lossy(&output.stderr).trim().to_string(),
+        })
+    }
+}

@@ -1,0 +1,207 @@
+//! The promotion history: an append-only chain of commits on its own ref, one event per commit,
+//! pushed with a compare-and-swap so two runners cannot both win.
+
+use std::collections::BTreeMap;
+
+use release_git::{Oid, Repo};
+use serde::{Deserialize, Serialize};
+
+use crate::PromoteError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    Started,
+    Deployed,
+    Verified,
+    Failed,
+    Approved,
+    Rejected,
+    RolledBack,
+    Held,
+    /// An interrupted promotion, resolved by the next command.
+    Abandoned,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub kind: EventKind,
+    pub environment: String,
+    pub version: String,
+    pub commit: String,
+    pub actor: String,
+    /// Unix seconds.
+    pub at: u64,
+    /// The run that wrote it: `host:pid:start`.
+    pub run: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// For a rollback: the version rolled back from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_version: Option<String>,
+}
+
+const FILE: &str = "event.json";
+
+pub struct Ledger<'r> {
+    repo: &'r Repo,
+    reference: String,
+    remote: Option<String>,
+    tip: Option<Oid>,
+    pub events: Vec<Event>,
+}
+
+impl<'r> Ledger<'r> {
+    /// Reads the history, from the remote when there is one (it is the truth shared by runners).
+    pub fn load(repo: &'r Repo, reference: &str, remote: &str) -> Result<Ledger<'r>, PromoteError> {
+        let remote = repo.has_remote(remote).then(|| remote.to_string());
+        let mut ledger = Ledger { repo, reference: reference.to_string(), remote, tip: None, events: Vec::new() };
+        ledger.reload()?;
+        Ok(ledger)
+    }
+
+    pub fn reload(&mut self) -> Result<(), PromoteError> {
+        let tip = match &self.remote {
+            Some(remote) => {
+                let mirror = format!("refs/release/{remote}/{}", self.reference.trim_start_matches("refs/"));
+                let tip = self.repo.fetch_ref(remote, &self.reference, &mirror)?;
+                if let Some(tip) = tip {
+                    let local = self.repo.read_ref(&self.reference);
+                    self.repo.update_ref(&self.reference, tip, local)?;
+                }
+                tip
+            }
+            None => self.repo.read_ref(&self.reference),
+        };
+        self.tip = tip;
+        self.events = match tip {
+            Some(tip) => {
+                let mut events = Vec::new();
+                for commit in self.repo.first_parent_chain(tip)? {
+                    if let Some(bytes) = self.repo.file_at(commit, FILE)? {
+                        let event: Event = serde_json::from_slice(&bytes).map_err(|error| PromoteError::Ledger {
+                            detail: format!("entry {commit} of `{}` does not parse: {error}", self.reference),
+                        })?;
+                        events.push(event);
+                    }
+                }
+                events
+            }
+            None => Vec::new(),
+        };
+        Ok(())
+    }
+
+    /// Appends events on top of the history as it was read. `Ok(false)`: someone appended first;
+    /// reload and decide again.
+    pub fn append(&mut self, events: &[Event]) -> Result<bool, PromoteError> {
+        let mut tip = self.tip;
+        for event in events {
+            let json = serde_json::to_vec_pretty(event).expect("events serialize");
+            let message = format!("{:?} {} {}", event.kind, event.environment, event.version).to_lowercase();
+            tip = Some(self.repo.commit_file(tip, FILE, &json, &message)?);
+        }
+        let Some(new) = tip else { return Ok(true) };
+        if let Some(remote) = &self.remote
+            && !self.repo.push_with_lease(remote, new, &self.reference, self.tip)?
+        {
+            return Ok(false);
+        }
+        if !self.repo.update_ref(&self.reference, new, self.tip)? && self.remote.is_none() {
+            return Ok(false);
+        }
+        if self.remote.is_some() {
+            // The remote accepted it: the local ref follows whatever it was.
+            let local = self.repo.read_ref(&self.reference);
+            self.repo.update_ref(&self.reference, new, local)?;
+        }
+        self.tip = Some(new);
+        self.events.extend(events.iter().cloned());
+        Ok(true)
+    }
+
+    /// Appends, re-reading and retrying when another runner appended in between (for events that
+    /// do not depend on the state, like the outcome of a deployment this run holds the lock for).
+    pub fn append_retrying(&mut self, events: &[Event]) -> Result<(), PromoteError> {
+        for _ in 0..20 {
+            if self.append(events)? {
+                return Ok(());
+            }
+            self.reload()?;
+        }
+        Err(PromoteError::Ledger { detail: format!("could not append to `{}` after 20 tries", self.reference) })
+    }
+}
+
+/// What an environment runs, folded from the events.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct EnvironmentState {
+    pub name: String,
+    pub current: Option<Current>,
+    /// Versions verified here, oldest first, with when.
+    pub verified: Vec<(String, String, u64)>,
+    pub in_progress: Option<Event>,
+    pub held: Option<String>,
+    pub failed: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Current {
+    pub version: String,
+    pub commit: String,
+    /// `verified`, `failed`, `rolled back`.
+    pub state: String,
+    pub since: u64,
+}
+
+impl EnvironmentState {
+    pub fn last_verified(&self) -> Option<&(String, String, u64)> {
+        self.verified.last()
+    }
+
+    pub fn verified_at(&self, version: &str) -> Option<u64> {
+        self.verified.iter().rev().find(|(found, _, _)| found == version).map(|(_, _, at)| *at)
+    }
+}
+
+/// Every environment's state.
+pub fn fold(events: &[Event]) -> BTreeMap<String, EnvironmentState> {
+    let mut states: BTreeMap<String, EnvironmentState> = BTreeMap::new();
+    for event in events {
+        let state = states
+            .entry(event.environment.clone())
+            .or_insert_with(|| EnvironmentState { name: event.environment.clone(), ..EnvironmentState::default() });
+        match event.kind {
+            EventKind::Started => state.in_progress = Some(event.clone()),
+            EventKind::Deployed | EventKind::Approved | EventKind::Rejected => {}
+            EventKind::Verified => {
+                let rollback = event.detail.as_deref() == Some("rollback");
+                state.current = Some(Current {
+                    version: event.version.clone(),
+                    commit: event.commit.clone(),
+                    state: if rollback { "rolled back".into() } else { "verified".into() },
+                    since: event.at,
+                });
+                state.verified.push((event.version.clone(), event.commit.clone(), event.at));
+                state.in_progress = None;
+                if !rollback {
+                    state.held = None;
+                }
+            }
+            EventKind::Failed => {
+                state.current = Some(Current {
+                    version: event.version.clone(),
+                    commit: event.commit.clone(),
+                    state: "failed".into(),
+                    since: event.at,
+                });
+                state.failed.push(event.version.clone());
+                state.in_progress = None;
+            }
+            EventKind::RolledBack => {}
+            EventKind::Held => state.held = event.detail.clone().or_else(|| Some("held".into())),
+            EventKind::Abandoned => state.in_progress = None,
+        }
+    }
+    states
+}

@@ -1,0 +1,733 @@
+//! The promotion stage: deploy a cut release to an environment, verify it, gate it on upstream
+//! verification and approvals, roll it back; with a durable, shared history (the ledger).
+//!
+//! Gates run in a fixed order, each with its own error (and exit code in the CLI): freeze window
+//! -> verified upstream (+ soak) -> approvals -> not older than what the environment runs ->
+//! environment lock; then deploy -> verify -> record. "Deployed" is recorded only after
+//! verification passes. A release is immutable: rollback promotes an older release again.
+//!
+//! Deploy commands are argv lists; the release reaches them only through environment variables,
+//! never spliced into a command line. Verification is injected (the CLI passes HTTP checks), so
+//! this crate does no network I/O except through `git`.
+
+mod ledger;
+
+use std::path::Path;
+use std::process::Command;
+
+use release_config::Config;
+use release_config::promotion::{ApprovalSource, Concurrency, Environment, OnVerifyFailure, Verify};
+use release_git::{Oid, Repo};
+use serde::Serialize;
+
+pub use ledger::{Current, EnvironmentState, Event, EventKind, Ledger, fold};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PromoteError {
+    #[error(transparent)]
+    Git(#[from] release_git::GitError),
+    #[error(transparent)]
+    Push(#[from] release_git::PushError),
+    #[error("the promotion history is unreadable: {detail}")]
+    Ledger { detail: String },
+
+    #[error("no environment is named `{name}` (hint: the environments are: {known})")]
+    UnknownEnvironment { name: String, known: String },
+    #[error("version `{version}` was never cut (hint: the releases are: {known})")]
+    NeverCut { version: String, known: String },
+    #[error("nothing to promote to `{environment}`: {why}")]
+    NothingToPromote { environment: String, why: String },
+    #[error(
+        "promotion needs one version per release: add `[repo]` to release.toml, or release a single package (this release has {count} package versions and no repository version)"
+    )]
+    NoReleaseVersion { count: usize },
+
+    #[error("`{environment}` is frozen until {until}{} (hint: rollbacks are still allowed)", reason.as_ref().map(|reason| format!(": {reason}")).unwrap_or_default())]
+    Frozen { environment: String, until: String, reason: Option<String> },
+    #[error(
+        "{version} is not verified in `{upstream}` yet, so it cannot enter `{environment}` (hint: `release promote {upstream} --version {version}` first)"
+    )]
+    NotVerifiedUpstream { environment: String, upstream: String, version: String },
+    #[error(
+        "{version} has been verified in `{upstream}` for {elapsed}s; `{environment}` wants {soak}s of soak (hint: try again later)"
+    )]
+    Soaking { environment: String, upstream: String, version: String, elapsed: u64, soak: u64 },
+    #[error(
+        "{version} waits for approval to enter `{environment}`: {have}/{need} (hint: `release approve {environment} --version {version}` by one of: {approvers})"
+    )]
+    WaitingForApproval { environment: String, version: String, have: usize, need: usize, approvers: String },
+    #[error("{version} was rejected for `{environment}` by {actor}: {reason}")]
+    Rejected { environment: String, version: String, actor: String, reason: String },
+    #[error(
+        "`{environment}` runs {current}, newer than {version} (hint: going back is `release rollback {environment} --to {version}`)"
+    )]
+    Older { environment: String, version: String, current: String },
+    #[error(
+        "`{environment}` is being promoted by another run ({run}, {version}, started at {since}) (hint: wait for it, or set `[promotion] concurrency = \"queue\"` to wait in order)"
+    )]
+    Locked { environment: String, run: String, version: String, since: u64 },
+    #[error(
+        "automatic promotion to `{environment}` is held: {reason} (hint: promote a fixed release explicitly with `--version`)"
+    )]
+    Held { environment: String, reason: String },
+
+    #[error(
+        "the deploy command for `{environment}` is not found: `{program}` (hint: commands run from the repository root; check the path and that it is executable)"
+    )]
+    CommandNotFound { environment: String, program: String },
+    #[error("deploying {version} to `{environment}` failed: `{command}` exited with {status}{}", rolled_back.as_ref().map(|back| format!("; rolled back to {back}")).unwrap_or_default())]
+    DeployFailed { environment: String, version: String, command: String, status: i32, rolled_back: Option<String> },
+    #[error("{version} failed verification in `{environment}`: {summary}{}", outcome(rolled_back))]
+    VerifyFailed { environment: String, version: String, summary: String, rolled_back: Option<String> },
+
+    #[error("{actor} may not approve for `{environment}` (hint: the approvers are: {approvers})")]
+    NotAnApprover { environment: String, actor: String, approvers: String },
+    #[error("{actor} cut {version} and may not approve it (hint: another approver must, or set `allow-self = true`)")]
+    SelfApproval { actor: String, version: String },
+    #[error("nothing to roll back to in `{environment}`: {why}")]
+    NoRollbackTarget { environment: String, why: String },
+}
+
+fn outcome(rolled_back: &Option<String>) -> String {
+    match rolled_back {
+        Some(version) => format!("; rolled back to {version}, and automatic promotion is held"),
+        None => "; automatic promotion is held".into(),
+    }
+}
+
+impl PromoteError {
+    /// The documented exit code of each gate (see docs/promotion.md); 1 for other bad input.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            PromoteError::Frozen { .. } => 10,
+            PromoteError::NotVerifiedUpstream { .. } | PromoteError::Soaking { .. } => 11,
+            PromoteError::WaitingForApproval { .. } => 12,
+            PromoteError::Older { .. } => 13,
+            PromoteError::Locked { .. } => 14,
+            PromoteError::DeployFailed { .. } => 15,
+            PromoteError::VerifyFailed { .. } => 16,
+            PromoteError::Rejected { .. } => 17,
+            PromoteError::Held { .. } => 18,
+            PromoteError::NotAnApprover { .. } | PromoteError::SelfApproval { .. } => 19,
+            PromoteError::Git(release_git::GitError::Git { .. }) => 2,
+            _ => 1,
+        }
+    }
+}
+
+/// A cut release, as its release commit records it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Release {
+    pub version: String,
+    pub commit: String,
+    /// The tag of the release version (the repository's, or the single package's).
+    pub tag: String,
+    /// (package, version, tag) of every tag the release made.
+    pub packages: Vec<(String, String, String)>,
+    pub author: String,
+}
+
+/// Every release commit in the history of `head`, oldest first.
+pub fn releases(repo: &Repo, head: Oid) -> Result<Vec<Release>, PromoteError> {
+    let mut out = Vec::new();
+    for commit in repo.first_parent_chain(head)? {
+        let Some(records) = release_cut::parse_commit_message(&repo.commit_message(commit)?) else { continue };
+        let main = match records.iter().find(|record| record.is_repository()) {
+            Some(record) => record.clone(),
+            None if records.len() == 1 => records[0].clone(),
+            None => return Err(PromoteError::NoReleaseVersion { count: records.len() }),
+        };
+        out.push(Release {
+            version: main.version,
+            commit: commit.to_string(),
+            tag: main.tag,
+            packages: records.into_iter().map(|record| (record.name, record.version, record.tag)).collect(),
+            author: repo.author(commit)?,
+        });
+    }
+    Ok(out)
+}
+
+/// How a deployment is checked: `(passed, one-line summary)`.
+pub type Verifier<'a> = dyn Fn(&Verify, &str, &str) -> (bool, String) + 'a;
+
+pub struct Context<'a> {
+    pub repo: &'a Repo,
+    pub config: &'a Config,
+    pub releases: Vec<Release>,
+    pub actor: String,
+    /// Unix seconds, for gates and records.
+    pub now: fn() -> u64,
+    pub verifier: &'a Verifier<'a>,
+    /// Where deploy commands print (the CLI sends them to stderr in JSON mode).
+    pub quiet_commands: bool,
+}
+
+/// What a command did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub environment: String,
+    pub version: String,
+    /// `promoted`, `already running`, `rolled back`, `approved`, `rejected`.
+    pub action: String,
+    pub detail: String,
+}
+
+fn run_id(now: u64) -> String {
+    let host =
+        std::fs::read_to_string("/proc/sys/kernel/hostname").map(|name| name.trim().to_string()).unwrap_or_default();
+    format!("{host}:{}:{now}", std::process::id())
+}
+
+fn this_host() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname").map(|name| name.trim().to_string()).unwrap_or_default()
+}
+
+impl<'a> Context<'a> {
+    fn environment(&self, name: &str) -> Result<&'a Environment, PromoteError> {
+        self.config.environments.iter().find(|environment| environment.name == name).ok_or_else(|| {
+            let known: Vec<&str> =
+                self.config.environments.iter().map(|environment| environment.name.as_str()).collect();
+            PromoteError::UnknownEnvironment {
+                name: name.to_string(),
+                known: if known.is_empty() {
+                    "none ([environments.NAME] in release.toml)".into()
+                } else {
+                    known.join(", ")
+                },
+            }
+        })
+    }
+
+    fn release(&self, version: &str) -> Result<&Release, PromoteError> {
+        self.releases.iter().rev().find(|release| release.version == version).ok_or_else(|| {
+            let known: Vec<&str> = self.releases.iter().map(|release| release.version.as_str()).collect();
+            PromoteError::NeverCut {
+                version: version.to_string(),
+                known: if known.is_empty() { "none yet (`release cut`)".into() } else { known.join(", ") },
+            }
+        })
+    }
+
+    fn event(&self, kind: EventKind, environment: &str, release: &Release, run: &str) -> Event {
+        Event {
+            kind,
+            environment: environment.to_string(),
+            version: release.version.clone(),
+            commit: release.commit.clone(),
+            actor: self.actor.clone(),
+            at: (self.now)(),
+            run: run.to_string(),
+            detail: None,
+            from_version: None,
+        }
+    }
+
+    fn load(&self) -> Result<Ledger<'a>, PromoteError> {
+        Ledger::load(self.repo, &self.config.promotion.ledger, &self.config.cut.remote)
+    }
+
+    /// An in-progress promotion of another run: stale (its process is gone, or it is older than
+    /// the lock timeout) or live.
+    fn is_stale(&self, started: &Event) -> bool {
+        let mut parts = started.run.split(':');
+        let (host, pid) = (parts.next().unwrap_or(""), parts.next().and_then(|pid| pid.parse::<u32>().ok()));
+        if host == this_host() && pid.is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists()) {
+            return true;
+        }
+        (self.now)().saturating_sub(started.at) > self.config.promotion.lock_timeout.as_secs()
+    }
+}
+
+/// Valid approvals of a release for an environment: distinct allowed approvers, bound to the
+/// release's version and commit, not expired; `Err` when it was rejected.
+fn approvals(
+    context: &Context<'_>,
+    events: &[Event],
+    environment: &Environment,
+    release: &Release,
+) -> Result<Vec<String>, PromoteError> {
+    let Some(policy) = &environment.approval else { return Ok(Vec::new()) };
+    let now = (context.now)();
+    let mut approvers: Vec<String> = Vec::new();
+    for event in events.iter().filter(|event| {
+        event.environment == environment.name && event.version == release.version && event.commit == release.commit
+    }) {
+        match event.kind {
+            EventKind::Rejected => {
+                return Err(PromoteError::Rejected {
+                    environment: environment.name.clone(),
+                    version: release.version.clone(),
+                    actor: event.actor.clone(),
+                    reason: event.detail.clone().unwrap_or_default(),
+                });
+            }
+            EventKind::Approved => {
+                let expired = policy.expires.is_some_and(|expires| now.saturating_sub(event.at) > expires.as_secs());
+                let allowed =
+                    policy.approvers.contains(&event.actor) || policy.source == ApprovalSource::GithubEnvironment;
+                let self_approved = event.actor == release.author && !policy.allow_self;
+                if !expired && allowed && !self_approved && !approvers.contains(&event.actor) {
+                    approvers.push(event.actor.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(approvers)
+}
+
+/// The newest release that may enter `environment` now (verified upstream, not failed here).
+fn candidate<'c>(context: &'c Context<'_>, events: &[Event], environment: &Environment) -> Option<&'c Release> {
+    let states = fold(events);
+    let failed_here = states.get(&environment.name).map(|state| state.failed.clone()).unwrap_or_default();
+    context.releases.iter().rev().find(|release| {
+        !failed_here.contains(&release.version)
+            && match &environment.from {
+                Some(upstream) => {
+                    states.get(upstream).is_some_and(|state| state.verified_at(&release.version).is_some())
+                }
+                None => true,
+            }
+    })
+}
+
+fn compare(a: &str, b: &str) -> std::cmp::Ordering {
+    match (semver::Version::parse(a), semver::Version::parse(b)) {
+        (Ok(a), Ok(b)) => a.cmp(&b),
+        _ => a.cmp(b),
+    }
+}
+
+/// `release promote ENV [--version V]`.
+pub fn promote(context: &Context<'_>, name: &str, version: Option<&str>) -> Result<Outcome, PromoteError> {
+    let environment = context.environment(name)?;
+    let run = run_id((context.now)());
+    let mut ledger = context.load()?;
+    let deadline = (context.now)() + context.config.promotion.lock_timeout.as_secs();
+    loop {
+        let states = fold(&ledger.events);
+        let state = states.get(name).cloned().unwrap_or_default();
+        let mut resolve = Vec::new();
+
+        // Environment lock first among the cheap reads: a live run elsewhere decides everything.
+        if let Some(started) = &state.in_progress {
+            if context.is_stale(started) {
+                let mut abandoned = started.clone();
+                abandoned.kind = EventKind::Abandoned;
+                abandoned.actor = context.actor.clone();
+                abandoned.at = (context.now)();
+                abandoned.run = run.clone();
+                abandoned.detail = Some(format!("interrupted run {}", started.run));
+                resolve.push(abandoned);
+            } else if context.config.promotion.concurrency == Concurrency::Queue && (context.now)() < deadline {
+                std::thread::sleep(std::time::Duration::from_millis(500));
+                ledger.reload()?;
+                continue;
+            } else {
+                return Err(PromoteError::Locked {
+                    environment: name.to_string(),
+                    run: started.run.clone(),
+                    version: started.version.clone(),
+                    since: started.at,
+                });
+            }
+        }
+
+        // Freeze window.
+        let now = (context.now)() as i64;
+        if let Some(window) =
+            context.config.promotion.freeze.iter().find(|window| window.from <= now && now < window.until)
+        {
+            return Err(PromoteError::Frozen {
+                environment: name.to_string(),
+                until: format!("{} (unix time)", window.until),
+                reason: window.reason.clone(),
+            });
+        }
+
+        // Which release.
+        let release = match version {
+            Some(version) => context.release(version)?.clone(),
+            None => {
+                if let Some(reason) = &state.held {
+                    return Err(PromoteError::Held { environment: name.to_string(), reason: reason.clone() });
+                }
+                match candidate(context, &ledger.events, environment) {
+                    Some(release) => release.clone(),
+                    None => {
+                        return Err(PromoteError::NothingToPromote {
+                            environment: name.to_string(),
+                            why: match &environment.from {
+                                Some(upstream) => format!("no release is verified in `{upstream}` yet"),
+                                None => "no release was cut yet".into(),
+                            },
+                        });
+                    }
+                }
+            }
+        };
+
+        // Verified upstream, and soaked.
+        if let Some(upstream) = &environment.from {
+            let verified_at = states.get(upstream).and_then(|state| state.verified_at(&release.version));
+            let Some(verified_at) = verified_at else {
+                return Err(PromoteError::NotVerifiedUpstream {
+                    environment: name.to_string(),
+                    upstream: upstream.clone(),
+                    version: release.version.clone(),
+                });
+            };
+            let elapsed = (context.now)().saturating_sub(verified_at);
+            if elapsed < environment.soak.as_secs() {
+                return Err(PromoteError::Soaking {
+                    environment: name.to_string(),
+                    upstream: upstream.clone(),
+                    version: release.version.clone(),
+                    elapsed,
+                    soak: environment.soak.as_secs(),
+                });
+            }
+        }
+
+        // Approvals.
+        if let Some(policy) = &environment.approval {
+            let have = approvals(context, &ledger.events, environment, &release)?;
+            if have.len() < policy.required as usize {
+                return Err(PromoteError::WaitingForApproval {
+                    environment: name.to_string(),
+                    version: release.version.clone(),
+                    have: have.len(),
+                    need: policy.required as usize,
+                    approvers: policy.approvers.join(", "),
+                });
+            }
+        }
+
+        // Never backwards: going back is only `rollback`.
+        if let Some(current) = &state.current {
+            match compare(&release.version, &current.version) {
+                std::cmp::Ordering::Less => {
+                    return Err(PromoteError::Older {
+                        environment: name.to_string(),
+                        version: release.version.clone(),
+                        current: current.version.clone(),
+                    });
+                }
+                std::cmp::Ordering::Equal if current.state == "verified" => {
+                    return Ok(Outcome {
+                        environment: name.to_string(),
+                        version: release.version.clone(),
+                        action: "already running".into(),
+                        detail: format!("verified since {}", current.since),
+                    });
+                }
+                _ => {}
+            }
+        }
+
+        // Take the environment: the push of "started" is the lock between runners.
+        resolve.push(context.event(EventKind::Started, name, &release, &run));
+        if !ledger.append(&resolve)? {
+            ledger.reload()?;
+            continue;
+        }
+        return deploy_and_verify(context, &mut ledger, environment, &release, &run, &state, false);
+    }
+}
+
+/// Deploys, verifies, records; on failure rolls back when configured.
+fn deploy_and_verify(
+    context: &Context<'_>,
+    ledger: &mut Ledger<'_>,
+    environment: &Environment,
+    release: &Release,
+    run: &str,
+    before: &EnvironmentState,
+    is_rollback: bool,
+) -> Result<Outcome, PromoteError> {
+    let name = &environment.name;
+    let command =
+        if is_rollback { environment.rollback.as_ref().unwrap_or(&environment.deploy) } else { &environment.deploy };
+    let failure = match run_command(context, environment, command, release)? {
+        Err((program, status)) => Some((format!("`{program}` exited with {status}"), Some(status), program)),
+        Ok(()) => match &environment.verify {
+            Some(verify) => {
+                let url = environment.url.clone().unwrap_or_default();
+                let (passed, summary) = (context.verifier)(verify, &url, &release.version);
+                if passed { None } else { Some((summary, None, String::new())) }
+            }
+            None => None,
+        },
+    };
+    let Some((summary, deploy_status, program)) = failure else {
+        let mut deployed = context.event(EventKind::Deployed, name, release, run);
+        let mut verified = context.event(EventKind::Verified, name, release, run);
+        if is_rollback {
+            deployed.detail = Some("rollback".into());
+            verified.detail = Some("rollback".into());
+        }
+        ledger.append_retrying(&[deployed, verified])?;
+        return Ok(Outcome {
+            environment: name.clone(),
+            version: release.version.clone(),
+            action: if is_rollback { "rolled back".into() } else { "promoted".into() },
+            detail: "deployed and verified".into(),
+        });
+    };
+
+    let mut failed = context.event(EventKind::Failed, name, release, run);
+    failed.detail = Some(summary.clone());
+    let mut events = vec![failed];
+    let mut rolled_back = None;
+    // A rollback is never itself rolled back.
+    if !is_rollback {
+        let mut held = context.event(EventKind::Held, name, release, run);
+        held.detail = Some(format!("{} failed: {summary}", release.version));
+        if environment.on_verify_failure == OnVerifyFailure::Rollback
+            && let Some((version, _, _)) = before.last_verified()
+            && let Ok(target) = context.release(version)
+        {
+            ledger.append_retrying(&events)?;
+            events.clear();
+            let target = target.clone();
+            let mut marker = context.event(EventKind::RolledBack, name, &target, run);
+            marker.from_version = Some(release.version.clone());
+            marker.detail = Some("automatic, after a failed verification".into());
+            ledger.append_retrying(&[marker])?;
+            let back = deploy_and_verify(context, ledger, environment, &target, run, before, true);
+            if back.is_ok() {
+                rolled_back = Some(target.version.clone());
+            }
+        }
+        events.push(held);
+    }
+    ledger.append_retrying(&events)?;
+    match deploy_status {
+        Some(status) => Err(PromoteError::DeployFailed {
+            environment: name.clone(),
+            version: release.version.clone(),
+            command: program,
+            status,
+            rolled_back,
+        }),
+        None => Err(PromoteError::VerifyFailed {
+            environment: name.clone(),
+            version: release.version.clone(),
+            summary,
+            rolled_back,
+        }),
+    }
+}
+
+/// Runs an argv with the release in environment variables. `Ok(Err(program, status))` when it
+/// ran and failed.
+fn run_command(
+    context: &Context<'_>,
+    environment: &Environment,
+    argv: &[String],
+    release: &Release,
+) -> Result<Result<(), (String, i32)>, PromoteError> {
+    let root = context.repo.root();
+    let program = &argv[0];
+    let resolved = if program.contains('/') { root.join(program) } else { Path::new(program).to_path_buf() };
+    let mut command = Command::new(&resolved);
+    command
+        .args(&argv[1..])
+        .current_dir(root)
+        .env("RELEASE_VERSION", &release.version)
+        .env("RELEASE_TAG", &release.tag)
+        .env("RELEASE_ENV", &environment.name)
+        .env("RELEASE_COMMIT", &release.commit);
+    if let Some(url) = &environment.url {
+        command.env("RELEASE_URL", url);
+    }
+    for (package, version, _) in &release.packages {
+        let key: String = package
+            .chars()
+            .map(|character| if character.is_ascii_alphanumeric() { character.to_ascii_uppercase() } else { '_' })
+            .collect();
+        command.env(format!("RELEASE_VERSION_{key}"), version);
+    }
+    if context.quiet_commands {
+        command.stdout(std::process::Stdio::null());
+    }
+    match command.status() {
+        Ok(status) if status.success() => Ok(Ok(())),
+        Ok(status) => Ok(Err((program.clone(), status.code().unwrap_or(-1)))),
+        Err(error)
+            if error.kind() == std::io::ErrorKind::NotFound || error.kind() == std::io::ErrorKind::PermissionDenied =>
+        {
+            Err(PromoteError::CommandNotFound { environment: environment.name.clone(), program: program.clone() })
+        }
+        Err(_) => {
+            Err(PromoteError::CommandNotFound { environment: environment.name.clone(), program: program.clone() })
+        }
+    }
+}
+
+/// `release rollback ENV [--to V]`: back to the last verified release before the current one.
+pub fn rollback(context: &Context<'_>, name: &str, to: Option<&str>) -> Result<Outcome, PromoteError> {
+    let environment = context.environment(name)?;
+    let run = run_id((context.now)());
+    let mut ledger = context.load()?;
+    loop {
+        let states = fold(&ledger.events);
+        let state = states.get(name).cloned().unwrap_or_default();
+        let mut events = Vec::new();
+        if let Some(started) = &state.in_progress {
+            if !context.is_stale(started) {
+                return Err(PromoteError::Locked {
+                    environment: name.to_string(),
+                    run: started.run.clone(),
+                    version: started.version.clone(),
+                    since: started.at,
+                });
+            }
+            let mut abandoned = started.clone();
+            abandoned.kind = EventKind::Abandoned;
+            abandoned.run = run.clone();
+            abandoned.at = (context.now)();
+            events.push(abandoned);
+        }
+        let current = state.current.as_ref().map(|current| current.version.clone());
+        let target = match to {
+            Some(version) => context.release(version)?.clone(),
+            None => {
+                let version = state
+                    .verified
+                    .iter()
+                    .rev()
+                    .map(|(version, _, _)| version)
+                    .find(|version| Some(*version) != current.as_ref() && !state.failed.contains(version))
+                    .cloned()
+                    .ok_or_else(|| PromoteError::NoRollbackTarget {
+                        environment: name.to_string(),
+                        why: "no verified release before the current one".into(),
+                    })?;
+                context.release(&version)?.clone()
+            }
+        };
+        let mut marker = context.event(EventKind::RolledBack, name, &target, &run);
+        marker.from_version = current.clone();
+        marker.detail = Some("by hand".into());
+        events.push(context.event(EventKind::Started, name, &target, &run));
+        events.push(marker);
+        if !ledger.append(&events)? {
+            ledger.reload()?;
+            continue;
+        }
+        return deploy_and_verify(context, &mut ledger, environment, &target, &run, &state, true);
+    }
+}
+
+/// `release approve ENV [--version V]` and `release reject ENV --reason ...`.
+pub fn review(
+    context: &Context<'_>,
+    name: &str,
+    version: Option<&str>,
+    reject: Option<&str>,
+) -> Result<Outcome, PromoteError> {
+    let environment = context.environment(name)?;
+    let run = run_id((context.now)());
+    let mut ledger = context.load()?;
+    let release = match version {
+        Some(version) => context.release(version)?.clone(),
+        None => candidate(context, &ledger.events, environment).cloned().ok_or_else(|| {
+            PromoteError::NothingToPromote { environment: name.to_string(), why: "no release waits to enter it".into() }
+        })?,
+    };
+    let policy = environment.approval.as_ref();
+    let approvers = policy.map(|policy| policy.approvers.clone()).unwrap_or_default();
+    if !approvers.contains(&context.actor) {
+        return Err(PromoteError::NotAnApprover {
+            environment: name.to_string(),
+            actor: context.actor.clone(),
+            approvers: if approvers.is_empty() { "none configured".into() } else { approvers.join(", ") },
+        });
+    }
+    if reject.is_none() && release.author == context.actor && !policy.is_some_and(|policy| policy.allow_self) {
+        return Err(PromoteError::SelfApproval { actor: context.actor.clone(), version: release.version.clone() });
+    }
+    let mut event =
+        context.event(if reject.is_some() { EventKind::Rejected } else { EventKind::Approved }, name, &release, &run);
+    event.detail = reject.map(str::to_string);
+    ledger.append_retrying(&[event])?;
+    Ok(Outcome {
+        environment: name.to_string(),
+        version: release.version.clone(),
+        action: if reject.is_some() { "rejected".into() } else { "approved".into() },
+        detail: format!("by {}", context.actor),
+    })
+}
+
+/// One row of `release status`.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusRow {
+    pub environment: String,
+    pub version: Option<String>,
+    pub state: String,
+    pub since: Option<u64>,
+    pub last_verified: Option<String>,
+    pub next: Option<String>,
+    pub waiting: Option<String>,
+}
+
+/// `release status`: per environment, what runs, since when, what waits and why.
+pub fn status(context: &Context<'_>) -> Result<Vec<StatusRow>, PromoteError> {
+    let ledger = context.load()?;
+    let states = fold(&ledger.events);
+    let mut rows = Vec::new();
+    for environment in &context.config.environments {
+        let state = states.get(&environment.name).cloned().unwrap_or_default();
+        let (version, mut label, since) = match &state.current {
+            Some(current) => (Some(current.version.clone()), current.state.clone(), Some(current.since)),
+            None => (None, "empty".to_string(), None),
+        };
+        if let Some(started) = &state.in_progress {
+            label = if context.is_stale(started) {
+                format!("interrupted ({})", started.version)
+            } else {
+                format!("promoting {}", started.version)
+            };
+        }
+        if let Some(reason) = &state.held {
+            label = format!("{label}, held");
+            let _ = reason;
+        }
+        let next = candidate(context, &ledger.events, environment).filter(|release| {
+            state.current.as_ref().is_none_or(|current| compare(&release.version, &current.version).is_gt())
+        });
+        let waiting = match next {
+            Some(release) => Some(match environment.approval.as_ref() {
+                Some(policy) => match approvals(context, &ledger.events, environment, release) {
+                    Ok(have) if have.len() < policy.required as usize => {
+                        format!("approvals {}/{}", have.len(), policy.required)
+                    }
+                    Ok(_) => "ready".into(),
+                    Err(PromoteError::Rejected { actor, .. }) => format!("rejected by {actor}"),
+                    Err(_) => "unknown".into(),
+                },
+                None => "ready".into(),
+            }),
+            None => None,
+        };
+        rows.push(StatusRow {
+            environment: environment.name.clone(),
+            version,
+            state: label,
+            since,
+            last_verified: state.last_verified().map(|(version, _, _)| version.clone()),
+            next: next.map(|release| release.version.clone()),
+            waiting,
+        });
+    }
+    Ok(rows)
+}
+
+/// `release history ENV`: the events of one environment, oldest first.
+pub fn history(context: &Context<'_>, name: &str) -> Result<Vec<Event>, PromoteError> {
+    context.environment(name)?;
+    let ledger = context.load()?;
+    Ok(ledger.events.into_iter().filter(|event| event.environment == name).collect())
+}
