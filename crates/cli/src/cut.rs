@@ -147,9 +147,70 @@ fn full_cut(directory: &Path, options: &CutOptions, progress: &Progress) -> Resu
         branch: &branch,
         forge: github.as_ref().map(|github| github as &dyn release_forge::Forge),
         push: !options.no_push,
+        defer_tags: defers_tags(&config),
     };
     let report = release_cut::execute(&cut, &plan, &resume)?;
     Ok(CutReport { plan, files: Vec::new(), written: true, diff: String::new(), steps: Some(report) })
+}
+
+/// `[promotion] tag-on = "prod"` with environments to promote through.
+fn defers_tags(config: &Config) -> bool {
+    config.promotion.tag_on == release_config::promotion::TagOn::Prod && !config.environments.is_empty()
+}
+
+/// After a verified promotion to the last environment (the one nothing promotes from) with
+/// `tag-on = "prod"`: the release's tags, their push and its GitHub releases.
+pub fn publish_after_promotion(
+    directory: &Path,
+    environment: &str,
+    version: &str,
+    progress: &Progress,
+) -> Result<Option<release_cut::Report>> {
+    let repo = Repo::open(directory)?;
+    let config = Config::load(repo.root())?;
+    let last = !config.environments.iter().any(|other| other.from.as_deref() == Some(environment));
+    if !defers_tags(&config) || !last {
+        return Ok(None);
+    }
+    let head = repo.resolve("HEAD")?;
+    let release = release_promote::releases(&repo, head)?
+        .into_iter()
+        .rev()
+        .find(|release| release.version == version)
+        .context("the promoted release is not in the history of HEAD")?;
+    let commit = release_git::Oid::from_str(&release.commit).context("a release commit id")?;
+    let records = release_cut::parse_commit_message(&repo.commit_message(commit)?).context("a release commit")?;
+    let parent = repo.parent(commit).context("the release commit has no parent")?;
+    let Planned { mut plan, workspace, .. } = engine::plan(
+        directory,
+        &PlanOptions { head: Some(parent.to_string()), packages: Vec::new(), pre: None },
+        progress,
+    )?;
+    release_cut::pin(&mut plan, &records);
+    let root = repo.root().to_path_buf();
+    let renderer = renderer(&root, &config)?;
+    let links = crate::links(&config, &repo);
+    let date = release_date()?;
+    // GitHub releases when a token is there; the tags are pushed either way.
+    let github = match release_forge::GitHubConfig::from_env(repo.remote_url(&config.cut.remote).as_deref(), true) {
+        Ok(github_config) => Some(release_forge::GitHub::new(github_config)?),
+        Err(release_forge::ForgeError::NoToken) => None,
+        Err(error) => return Err(error.into()),
+    };
+    let branch = repo.current_branch().unwrap_or_else(|| config.cut.branches[0].clone());
+    let cut = release_cut::Cut {
+        repo: &repo,
+        config: &config,
+        workspace: &workspace,
+        renderer: &renderer,
+        links: links.as_ref(),
+        date: &date,
+        branch: &branch,
+        forge: github.as_ref().map(|github| github as &dyn release_forge::Forge),
+        push: repo.has_remote(&config.cut.remote),
+        defer_tags: false,
+    };
+    Ok(Some(release_cut::publish(&cut, &plan, &records, commit)?))
 }
 
 /// One line per step: what it did now, or that it was already done.

@@ -326,6 +326,7 @@ fn run(cli: Cli) -> Result<()> {
                     Ok(release_promote::promote(context, &environment, None)?)
                 })?;
                 print(&outcome_text(&outcome, format))?;
+                publish(&directory, &outcome, format, &progress)?;
             }
             Ok(())
         }
@@ -333,7 +334,8 @@ fn run(cli: Cli) -> Result<()> {
             let outcome = promote::with_context(&directory, format == Format::Json, |context| {
                 Ok(release_promote::promote(context, &environment, version.as_deref())?)
             })?;
-            print(&outcome_text(&outcome, format))
+            print(&outcome_text(&outcome, format))?;
+            publish(&directory, &outcome, format, &progress)
         }
         Command::Approve { environment, version, format } => {
             let outcome = promote::with_context(&directory, true, |context| {
@@ -382,6 +384,26 @@ fn run(cli: Cli) -> Result<()> {
                 }
             }
         }
+    }
+}
+
+/// With `tag-on = "prod"`, a verified promotion to the last environment tags and publishes.
+fn publish(
+    directory: &std::path::Path,
+    outcome: &release_promote::Outcome,
+    format: Format,
+    progress: &Progress,
+) -> Result<()> {
+    // "already running" too: a rerun finishes a publication that stopped half-way.
+    if outcome.action != "promoted" && outcome.action != "already running" {
+        return Ok(());
+    }
+    match cut::publish_after_promotion(directory, &outcome.environment, &outcome.version, progress)? {
+        Some(report) if format == Format::Json => {
+            print(&(serde_json::to_string_pretty(&report).expect("a report serializes") + "\n"))
+        }
+        Some(report) => print(&cut::summary(&report)),
+        None => Ok(()),
     }
 }
 

@@ -182,6 +182,9 @@ pub struct Cut<'a> {
     /// `None` with `--no-forge`.
     pub forge: Option<&'a dyn Forge>,
     pub push: bool,
+    /// `[promotion] tag-on = "prod"`: push the release commit only; tags and forge releases are
+    /// made by [`publish`] once the last environment has verified the release.
+    pub defer_tags: bool,
 }
 
 /// A test-only crash point: in debug builds, `RELEASE_FAULT=<point>` aborts the process right
@@ -254,9 +257,55 @@ pub fn execute(cut: &Cut<'_>, plan: &Plan, resume: &Resume) -> Result<Report, Cu
         }
     };
 
+    if cut.defer_tags {
+        step(
+            "tags",
+            Outcome::Skipped,
+            "tag-on = \"prod\": tags and releases follow the last environment's verification".into(),
+        );
+        if cut.push {
+            let remote = &cut.config.cut.remote;
+            let result = repo.push_atomic(remote, &[format!("{commit}:refs/heads/{}", cut.branch)])?;
+            let moved = result.iter().filter(|pushed| pushed.status == PushStatus::Pushed).count();
+            step(
+                "push",
+                if moved == 0 { Outcome::AlreadyDone } else { Outcome::DoneNow },
+                format!("`{remote}`: {}", cut.branch),
+            );
+            fault("push");
+        } else {
+            step("push", Outcome::Skipped, "--no-push".into());
+        }
+        step("releases", Outcome::Skipped, "tag-on = \"prod\"".into());
+    } else {
+        publish_into(cut, plan, &records, commit, true, &mut step)?;
+    }
+    Ok(Report { releases: records, commit: Some(commit.to_string()), steps })
+}
+
+/// Tags, push and forge releases for a release commit that already exists: the second half of a
+/// cut, run by the promotion stage when `tag-on = "prod"`. Safe to run again.
+pub fn publish(cut: &Cut<'_>, plan: &Plan, records: &[ReleaseRecord], commit: Oid) -> Result<Report, CutError> {
+    let mut steps = Vec::new();
+    let mut step = |name: &str, outcome: Outcome, detail: String| {
+        steps.push(StepReport { step: name.to_string(), outcome, detail });
+    };
+    publish_into(cut, plan, records, commit, false, &mut step)?;
+    Ok(Report { releases: records.to_vec(), commit: Some(commit.to_string()), steps })
+}
+
+fn publish_into(
+    cut: &Cut<'_>,
+    plan: &Plan,
+    records: &[ReleaseRecord],
+    commit: Oid,
+    push_branch: bool,
+    step: &mut impl FnMut(&str, Outcome, String),
+) -> Result<(), CutError> {
+    let repo = cut.repo;
     // Tags: one annotated tag per release, with the release notes as message.
     let mut created = 0;
-    for record in &records {
+    for record in records {
         match repo.tag_commit(&record.tag) {
             Some(at) if at == commit => {}
             Some(at) => {
@@ -284,14 +333,21 @@ pub fn execute(cut: &Cut<'_>, plan: &Plan, resume: &Resume) -> Result<Report, Cu
     // Push the branch and the tags together: all of them land, or none.
     let remote = &cut.config.cut.remote;
     let pushed = if cut.push {
-        let mut refspecs = vec![format!("{commit}:refs/heads/{}", cut.branch)];
+        let mut refspecs = Vec::new();
+        if push_branch {
+            refspecs.push(format!("{commit}:refs/heads/{}", cut.branch));
+        }
         refspecs.extend(records.iter().map(|record| format!("refs/tags/{0}:refs/tags/{0}", record.tag)));
         let result = repo.push_atomic(remote, &refspecs)?;
         let moved = result.iter().filter(|pushed| pushed.status == PushStatus::Pushed).count();
         step(
             "push",
             if moved == 0 { Outcome::AlreadyDone } else { Outcome::DoneNow },
-            format!("`{remote}`: {} and {} tag(s), {moved} updated", cut.branch, records.len()),
+            if push_branch {
+                format!("`{remote}`: {} and {} tag(s), {moved} updated", cut.branch, records.len())
+            } else {
+                format!("`{remote}`: {} tag(s), {moved} updated", records.len())
+            },
         );
         fault("push");
         true
@@ -302,12 +358,12 @@ pub fn execute(cut: &Cut<'_>, plan: &Plan, resume: &Resume) -> Result<Report, Cu
 
     // Forge releases, after the push so the tags exist there.
     match (cut.forge, pushed) {
-        (Some(forge), true) => forge_releases(cut, forge, plan, &records, &mut step)?,
+        (Some(forge), true) => forge_releases(cut, forge, plan, records, step)?,
         (Some(_), false) => step("releases", Outcome::Skipped, "the tags were not pushed (--no-push)".into()),
         (None, _) => step("releases", Outcome::Skipped, "--no-forge".into()),
     }
 
-    Ok(Report { releases: records, commit: Some(commit.to_string()), steps })
+    Ok(())
 }
 
 fn describe_files(changes: &[FileChange], total: usize) -> String {

@@ -322,3 +322,38 @@ fn bad_input_names_what_exists() {
         crate::transcript(work, &not_found)
     ));
 }
+
+#[test]
+fn with_tag_on_prod_tags_and_releases_follow_prods_verification() {
+    let (setup, deployments, _state) =
+        promotion_setup("tag-on = \"prod\"", "{ required = 1, approvers = [\"alice\"] }");
+    let work = &setup.work;
+    let fake = release_test_support::github::FakeGitHub::start("acme", "shop");
+    let github = [
+        ("GITHUB_API_URL", fake.base_url()),
+        ("GITHUB_TOKEN", "t".to_string()),
+        ("GITHUB_REPOSITORY", "acme/shop".to_string()),
+    ];
+    let github: Vec<(&str, &str)> = github.iter().map(|(key, value)| (*key, value.as_str())).collect();
+    let tags = || git(&setup.remote, &["tag", "--list", "v3*"]);
+
+    let output = run(work, &deployments, "Release Bot", &["cut", "--promote", "staging"], &github);
+    assert_eq!(code(&output), 0, "{}", says(&output));
+    assert!(says(&output).contains("tags      skipped"), "{}", says(&output));
+    assert_eq!(tags(), "", "no tag before prod is verified");
+    assert!(fake.releases().is_empty());
+
+    assert_eq!(code(&run(work, &deployments, "alice", &["approve", "prod"], &github)), 0);
+    let output = run(work, &deployments, "alice", &["promote", "prod"], &github);
+    assert_eq!(code(&output), 0, "{}", says(&output));
+    assert_eq!(tags(), "v3.0.0\n");
+    let released: Vec<String> = fake.releases().iter().map(|release| release.tag_name.clone()).collect();
+    assert_eq!(released.len(), 4, "{released:?}");
+    assert!(released.contains(&"v3.0.0".to_string()));
+
+    // Promoting again finishes nothing new, and does not fail.
+    let again = run(work, &deployments, "alice", &["promote", "prod"], &github);
+    assert_eq!(code(&again), 0, "{}", says(&again));
+    assert!(says(&again).contains("already running"), "{}", says(&again));
+    assert_eq!(fake.releases().len(), 4);
+}
