@@ -64,9 +64,11 @@ pub fn plan(directory: &Path, options: &PlanOptions, progress: &Progress) -> Res
     let mut previous = Vec::with_capacity(releases.len());
     for candidates in &mut releases {
         let mut found = None;
-        for (tag, version, commit) in candidates.iter().filter(|(_, version, _)| version.pre.is_empty()) {
-            if reach.reaches(*commit)? {
-                found = Some((Release { tag: tag.clone(), version: version.clone() }, *commit));
+        for (tag, version, target) in candidates.iter().filter(|(_, version, _)| version.pre.is_empty()) {
+            // Only the tags actually considered are peeled (usually one per package).
+            let Some(commit) = repo.peel_to_commit(*target) else { continue };
+            if reach.reaches(commit)? {
+                found = Some((Release { tag: tag.clone(), version: version.clone() }, commit));
                 break;
             }
         }
@@ -184,7 +186,7 @@ fn releases_by_target(
                 continue;
             };
             match semver::Version::parse(middle) {
-                Ok(version) => out[index].push((tag.name.clone(), version, tag.commit)),
+                Ok(version) => out[index].push((tag.name.clone(), version, tag.target)),
                 Err(_) => {
                     // `{name}-v{version}` of package `a` also matches tag `a-b-v1.0.0` of package `a-b`
                     // at the prefix; only warn when no other target claims the tag.

@@ -10,34 +10,15 @@ use git2::{Oid, Repository};
 
 const TREE_MODE: i32 = 0o040000;
 
-struct Entry {
-    name: Vec<u8>,
-    id: Oid,
-    mode: i32,
+fn is_tree(entry: &git2::TreeEntry<'_>) -> bool {
+    entry.filemode() == TREE_MODE
 }
 
-impl Entry {
-    fn is_tree(&self) -> bool {
-        self.mode == TREE_MODE
-    }
-
-    /// git sorts tree entries as if a tree's name ended with `/`.
-    fn cmp_key(&self, other: &Entry) -> Ordering {
-        let a = self.name.iter().copied().chain(self.is_tree().then_some(b'/'));
-        let b = other.name.iter().copied().chain(other.is_tree().then_some(b'/'));
-        a.cmp(b)
-    }
-}
-
-fn entries(repository: &Repository, tree: Option<Oid>) -> Result<Vec<Entry>, git2::Error> {
-    let Some(id) = tree else {
-        return Ok(Vec::new());
-    };
-    let tree = repository.find_tree(id)?;
-    Ok(tree
-        .iter()
-        .map(|entry| Entry { name: entry.name_bytes().to_vec(), id: entry.id(), mode: entry.filemode() })
-        .collect())
+/// git sorts tree entries as if a tree's name ended with `/`.
+fn cmp_entries(a: &git2::TreeEntry<'_>, b: &git2::TreeEntry<'_>) -> Ordering {
+    let a_name = a.name_bytes().iter().copied().chain(is_tree(a).then_some(b'/'));
+    let b_name = b.name_bytes().iter().copied().chain(is_tree(b).then_some(b'/'));
+    a_name.cmp(b_name)
 }
 
 /// Appends to `out` every path that differs between the trees `old` and `new` (`None` = empty).
@@ -51,6 +32,11 @@ pub(crate) fn changed_paths(
     diff(repository, old, new, &mut prefix, out)
 }
 
+fn load(repository: &Repository, tree: Option<Oid>) -> Result<Option<git2::Tree<'_>>, git2::Error> {
+    tree.map(|id| repository.find_tree(id)).transpose()
+}
+
+/// Compares two trees entry by entry, borrowing names from the trees (no copies).
 fn diff(
     repository: &Repository,
     old: Option<Oid>,
@@ -61,28 +47,31 @@ fn diff(
     if old == new {
         return Ok(());
     }
-    let old = entries(repository, old)?;
-    let new = entries(repository, new)?;
+    let (old_tree, new_tree) = (load(repository, old)?, load(repository, new)?);
+    let old_length = old_tree.as_ref().map_or(0, git2::Tree::len);
+    let new_length = new_tree.as_ref().map_or(0, git2::Tree::len);
     let (mut i, mut j) = (0, 0);
-    while i < old.len() || j < new.len() {
-        let order = match (old.get(i), new.get(j)) {
-            (Some(a), Some(b)) => a.cmp_key(b),
+    while i < old_length || j < new_length {
+        let a = old_tree.as_ref().filter(|_| i < old_length).and_then(|tree| tree.get(i));
+        let b = new_tree.as_ref().filter(|_| j < new_length).and_then(|tree| tree.get(j));
+        let order = match (&a, &b) {
+            (Some(a), Some(b)) => cmp_entries(a, b),
             (Some(_), None) => Ordering::Less,
             (None, _) => Ordering::Greater,
         };
         match order {
             Ordering::Less => {
-                visit(repository, Some(&old[i]), None, prefix, out)?;
+                visit(repository, a.as_ref(), None, prefix, out)?;
                 i += 1;
             }
             Ordering::Greater => {
-                visit(repository, None, Some(&new[j]), prefix, out)?;
+                visit(repository, None, b.as_ref(), prefix, out)?;
                 j += 1;
             }
             Ordering::Equal => {
-                let (a, b) = (&old[i], &new[j]);
-                if a.id != b.id || a.mode != b.mode {
-                    visit(repository, Some(a), Some(b), prefix, out)?;
+                let (a, b) = (a.expect("compared"), b.expect("compared"));
+                if a.id() != b.id() || a.filemode() != b.filemode() {
+                    visit(repository, Some(&a), Some(&b), prefix, out)?;
                 }
                 i += 1;
                 j += 1;
@@ -95,23 +84,23 @@ fn diff(
 /// One entry that differs: recurse into trees, record anything else.
 fn visit(
     repository: &Repository,
-    old: Option<&Entry>,
-    new: Option<&Entry>,
+    old: Option<&git2::TreeEntry<'_>>,
+    new: Option<&git2::TreeEntry<'_>>,
     prefix: &mut Vec<u8>,
     out: &mut Vec<String>,
 ) -> Result<(), git2::Error> {
-    let name = &old.or(new).expect("one side exists").name;
+    let name = old.or(new).expect("one side exists").name_bytes();
     let length = prefix.len();
     prefix.extend_from_slice(name);
-    let old_tree = old.filter(|entry| entry.is_tree()).map(|entry| entry.id);
-    let new_tree = new.filter(|entry| entry.is_tree()).map(|entry| entry.id);
+    let old_tree = old.filter(|entry| is_tree(entry)).map(git2::TreeEntry::id);
+    let new_tree = new.filter(|entry| is_tree(entry)).map(git2::TreeEntry::id);
     if old_tree.is_some() || new_tree.is_some() {
         prefix.push(b'/');
         diff(repository, old_tree, new_tree, prefix, out)?;
         prefix.truncate(length + name.len());
     }
-    let old_is_file = old.is_some_and(|entry| !entry.is_tree());
-    let new_is_file = new.is_some_and(|entry| !entry.is_tree());
+    let old_is_file = old.is_some_and(|entry| !is_tree(entry));
+    let new_is_file = new.is_some_and(|entry| !is_tree(entry));
     if old_is_file || new_is_file {
         out.push(String::from_utf8_lossy(prefix).into_owned());
     }

@@ -48,6 +48,8 @@ fn pnpm_packages(text: &str) -> Vec<String> {
 
 pub(crate) fn discover(root: &Path, files: &[&str]) -> Result<Vec<Found>, WorkspaceError> {
     let manifests: Vec<&str> = files.iter().copied().filter(|file| is_named(file, "package.json")).collect();
+    let pnpm_files: std::collections::HashSet<&str> =
+        files.iter().copied().filter(|file| is_named(file, "pnpm-workspace.yaml")).collect();
     let mut documents = BTreeMap::new();
     for manifest in &manifests {
         documents.insert(manifest.to_string(), read_json(root, manifest)?);
@@ -68,7 +70,7 @@ pub(crate) fn discover(root: &Path, files: &[&str]) -> Result<Vec<Found>, Worksp
         };
         let pnpm =
             if folder == "." { "pnpm-workspace.yaml".to_string() } else { format!("{folder}/pnpm-workspace.yaml") };
-        if files.contains(&pnpm.as_str()) {
+        if pnpm_files.contains(pnpm.as_str()) {
             patterns.extend(pnpm_packages(&fs_err::read_to_string(root.join(&pnpm))?));
         }
         if patterns.is_empty() {
