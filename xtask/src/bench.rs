@@ -1,5 +1,858 @@
-use anyhow::{Result, bail};
+//! `cargo xtask bench plan`: times `release plan` against `git log` on a synthetic monorepo.
+//!
+//! The generator streams one deterministic history into two `git fast-import` processes at
+//! once, so the two repositories are identical (same commit ids) except for their tag names:
+//!
+//! - `full/`: tags `build-<n>`, which match no package's `{name}-v{version}` template, so the
+//!   plan covers the whole history (compared with `git log HEAD`);
+//! - `small/`: the same commits tagged `p<i>-v1.<k>.0`: individual releases spread over the
+//!   history, then a release of every package `--range-commits` commits before the head
+//!   (compared with `git log <that release>..HEAD`).
+//!
+//! Both are then repacked (`git repack -adf`, `git pack-refs --all`) to look like clones.
+//!
+//! Peak memory is the maximum resident set size that GNU time (`/usr/bin/time -f %M`, which
+//! reads it from `wait4`) reports for each child; without that binary only times are printed.
 
-pub fn run(_args: &[String]) -> Result<()> {
-    bail!("not yet")
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::fmt::Write as _;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+
+const USAGE: &str =
+    "usage: cargo xtask bench plan [--packages N] [--commits N] [--tags N] [--range-commits N] [--runs N] [--dir DIR]
+
+  --packages N        npm workspace packages (default 300)
+  --commits N         commits, merges and their side-branch commits included (default 50000)
+  --tags N            tags in each repository (default 3000; at least --packages)
+  --range-commits N   commits after the last release in the small-range scenario (default 200)
+  --runs N            timed runs per tool; the median time is reported (default 3)
+  --dir DIR           build the repositories in DIR and keep them; reused when the sizes match";
+
+/// Bump when the generated history changes, so `--dir` does not reuse a stale repository.
+const GENERATOR_VERSION: u32 = 2;
+const SEED: u64 = 0x5eed_1234_abcd_9876;
+/// 2024-01-01T00:00:00Z; each commit is 60 s after the previous one.
+const START: u64 = 1_704_067_200;
+const GNU_TIME: &str = "/usr/bin/time";
+
+#[derive(Debug, Clone)]
+struct Options {
+    packages: usize,
+    commits: usize,
+    tags: usize,
+    range_commits: usize,
+    runs: usize,
+    dir: Option<PathBuf>,
+}
+
+impl Options {
+    fn marker(&self) -> String {
+        format!(
+            "generator={GENERATOR_VERSION} packages={} commits={} tags={} range-commits={}\n",
+            self.packages, self.commits, self.tags, self.range_commits
+        )
+    }
+}
+
+pub fn run(args: &[String]) -> Result<()> {
+    match args.first().map(String::as_str) {
+        Some("plan") => bench_plan(&parse(&args[1..])?),
+        _ => bail!("{USAGE}"),
+    }
+}
+
+fn parse(args: &[String]) -> Result<Options> {
+    let mut options = Options { packages: 300, commits: 50_000, tags: 3_000, range_commits: 200, runs: 3, dir: None };
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((flag, value)) => (flag, Some(value.to_string())),
+            None => (arg.as_str(), None),
+        };
+        if flag == "--help" || flag == "-h" {
+            bail!("{USAGE}");
+        }
+        let mut value = || -> Result<String> {
+            match inline.clone().or_else(|| args.next().cloned()) {
+                Some(value) => Ok(value),
+                None => bail!("`{flag}` needs a value\n\n{USAGE}"),
+            }
+        };
+        let number = |text: String| -> Result<usize> {
+            text.replace('_', "").parse().with_context(|| format!("`{flag} {text}` is not a number"))
+        };
+        match flag {
+            "--packages" => options.packages = number(value()?)?,
+            "--commits" => options.commits = number(value()?)?,
+            "--tags" => options.tags = number(value()?)?,
+            "--range-commits" => options.range_commits = number(value()?)?,
+            "--runs" => options.runs = number(value()?)?,
+            "--dir" => options.dir = Some(PathBuf::from(value()?)),
+            _ => bail!("unknown argument `{arg}`\n\n{USAGE}"),
+        }
+    }
+    if options.packages == 0 || options.runs == 0 {
+        bail!("--packages and --runs must be at least 1");
+    }
+    if options.tags < options.packages {
+        bail!(
+            "--tags {} is fewer than --packages {} (hint: the small-range scenario tags every package once at its last release)",
+            options.tags,
+            options.packages
+        );
+    }
+    // Slot 0 is the initial commit, then one commit per earlier release, the release of every
+    // package, and the range after it.
+    let needed = 2 + (options.tags - options.packages) + options.range_commits;
+    if options.commits < needed {
+        bail!(
+            "--commits {} is too few for --tags {} and --range-commits {} (hint: use at least {needed})",
+            options.commits,
+            options.tags,
+            options.range_commits
+        );
+    }
+    Ok(options)
+}
+
+fn bench_plan(options: &Options) -> Result<()> {
+    let release = build_release()?;
+
+    let (dir, _cleanup) = match &options.dir {
+        Some(dir) => (dir.clone(), None),
+        None => {
+            let dir = std::env::temp_dir().join(format!("release-bench-{}", std::process::id()));
+            (dir.clone(), Some(RemoveOnDrop(dir)))
+        }
+    };
+    let full = dir.join("full");
+    let small = dir.join("small");
+    let marker = dir.join("bench-sizes.txt");
+    let reuse = fs_err::read_to_string(&marker).is_ok_and(|text| text == options.marker());
+    if reuse {
+        eprintln!("reusing the repositories in {}", dir.display());
+    } else {
+        if marker.exists() {
+            // Ours, but for other sizes.
+            for repo in [&full, &small] {
+                if repo.exists() {
+                    fs_err::remove_dir_all(repo)?;
+                }
+            }
+            fs_err::remove_file(&marker)?;
+        } else if dir.exists() && dir.read_dir()?.next().is_some() {
+            bail!("`{}` is not empty and holds no bench repositories (hint: pass a new folder)", dir.display());
+        }
+        fs_err::create_dir_all(&dir)?;
+        let started = Instant::now();
+        eprintln!(
+            "generating {} commits, {} packages, {} tags into {} ...",
+            options.commits,
+            options.packages,
+            options.tags,
+            dir.display()
+        );
+        generate(options, &full, &small)?;
+        eprintln!("generated both repositories in {}", seconds(started.elapsed()));
+        fs_err::write(&marker, options.marker())?;
+    }
+
+    // What the generator produced.
+    let commits = git_text(&full, &["rev-list", "--count", "HEAD"])?;
+    let merges = git_text(&full, &["rev-list", "--count", "--merges", "HEAD"])?;
+    let files = git_text(&full, &["ls-files"])?.lines().count();
+    let package_dirs = git_text(&full, &["ls-files", "packages/*/package.json"])?.lines().count();
+    let full_tags = git_text(&full, &["tag", "--list"])?;
+    let small_tags = git_text(&small, &["tag", "--list"])?;
+    let small_release_tags = small_tags.lines().filter(|tag| is_release_tag(tag)).count();
+    let full_release_tags = full_tags.lines().filter(|tag| is_release_tag(tag)).count();
+    let last_release = format!("p0-v1.{}.0", last_minor(&small_tags, "p0")?);
+    let base = git_text(&small, &["rev-parse", &format!("{last_release}^{{commit}}")])?;
+    let at_base = git_text(&small, &["tag", "--points-at", &base])?.lines().count();
+    let range = format!("{base}..HEAD");
+    let range_count = git_text(&small, &["rev-list", "--count", &range])?;
+    let same_head = git_text(&full, &["rev-parse", "HEAD"])? == git_text(&small, &["rev-parse", "HEAD"])?;
+    println!();
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    println!(
+        "repositories in {} (repacked like a clone: `git repack -adf`, packed refs); {cores} cores",
+        dir.display()
+    );
+    println!(
+        "  history: {commits} commits ({merges} merges), {files} tracked files, {package_dirs} packages, same head in both: {}",
+        if same_head { "yes" } else { "NO" }
+    );
+    println!(
+        "  full:  {} tags, {full_release_tags} of them `p<i>-v<version>` release tags: `release plan` reads all {commits} commits",
+        full_tags.lines().count()
+    );
+    println!(
+        "  small: {} tags, {small_release_tags} of them release tags; the last release tagged {at_base} packages at {} ({last_release}), {range_count} commits before HEAD",
+        small_tags.lines().count(),
+        &base[..12.min(base.len())]
+    );
+
+    let measure_rss = Path::new(GNU_TIME).exists();
+    if !measure_rss {
+        eprintln!("warning: {GNU_TIME} not found: peak memory is not measured");
+    }
+    let mut rows = Vec::new();
+    for (scenario, repo, git_range) in [("full", &full, "HEAD".to_string()), ("small", &small, range.clone())] {
+        let git = Tool {
+            program: "git".into(),
+            args: ["-C", &repo.display().to_string(), "log", "--name-only", "--no-renames"]
+                .into_iter()
+                .chain(["--diff-merges=first-parent", "--format=%H%n%B", &git_range])
+                .map(OsString::from)
+                .collect(),
+        };
+        let plan = Tool {
+            program: release.clone().into(),
+            args: ["-C", &repo.display().to_string(), "plan", "--format", "json", "--quiet"]
+                .into_iter()
+                .map(OsString::from)
+                .collect(),
+        };
+        eprintln!("{scenario}: warm-up ...");
+        git.sample(measure_rss)?;
+        describe_plan(scenario, &plan.output()?)?;
+        let mut git_samples = Vec::new();
+        let mut plan_samples = Vec::new();
+        for run in 1..=options.runs {
+            eprintln!("{scenario}: run {run} of {} ...", options.runs);
+            git_samples.push(git.sample(measure_rss)?);
+            plan_samples.push(plan.sample(measure_rss)?);
+        }
+        rows.push((scenario, Stats::of(&git_samples), Stats::of(&plan_samples)));
+    }
+
+    println!();
+    println!("{:<10}{:<15}{:>10}{:>12}", "scenario", "tool", "time", "peak RSS");
+    for (scenario, git, plan) in &rows {
+        println!("{scenario:<10}{:<15}{:>10}{:>12}", "git log", seconds(git.median), mebibytes(git.max_rss_kib));
+        let time_ratio = plan.median.as_secs_f64() / git.median.as_secs_f64();
+        let memory_ratio = match (plan.max_rss_kib, git.max_rss_kib) {
+            (Some(plan), Some(git)) => Some(plan as f64 / git as f64),
+            _ => None,
+        };
+        let mut verdict = format!("ratio {time_ratio:.2}x time");
+        if let Some(ratio) = memory_ratio {
+            write!(verdict, ", {ratio:.2}x memory")?;
+        }
+        let pass = |ok: bool| if ok { "pass" } else { "FAIL" };
+        if *scenario == "full" {
+            write!(verdict, "  (target time <= 2x: {}", pass(time_ratio <= 2.0))?;
+            match memory_ratio {
+                Some(ratio) => write!(verdict, ", memory <= 2x: {})", pass(ratio <= 2.0))?,
+                None => verdict.push_str(", memory <= 2x: not measured)"),
+            }
+        } else {
+            write!(verdict, "  (target time <= 3x: {})", pass(time_ratio <= 3.0))?;
+        }
+        println!(
+            "{scenario:<10}{:<15}{:>10}{:>12}   {verdict}",
+            "release plan",
+            seconds(plan.median),
+            mebibytes(plan.max_rss_kib)
+        );
+    }
+    println!();
+    println!("median of {} runs after one warm-up each; peak RSS is the largest of the runs", options.runs);
+    for (scenario, git, plan) in &rows {
+        println!("  {scenario:<6} git log runs:      {}", git.runs());
+        println!("  {scenario:<6} release plan runs: {}", plan.runs());
+    }
+    if let Ok(threads) = std::env::var("RAYON_NUM_THREADS") {
+        println!("  RAYON_NUM_THREADS={threads} (inherited by `release plan`)");
+    }
+    Ok(())
+}
+
+/// `cargo build --release -p release-cli`, returning the path of the `release` binary.
+fn build_release() -> Result<PathBuf> {
+    eprintln!("building the release binary: cargo build --release -p release-cli");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = Command::new(cargo)
+        .current_dir(crate::workspace_root())
+        .args(["build", "--release", "-p", "release-cli", "--message-format=json-render-diagnostics"])
+        .stderr(Stdio::inherit())
+        .output()
+        .context("running cargo build")?;
+    if !output.status.success() {
+        bail!("`cargo build --release -p release-cli` failed ({})", output.status);
+    }
+    let mut binary = None;
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        let Ok(message) = serde_json::from_str::<serde_json::Value>(line) else { continue };
+        if message["reason"] == "compiler-artifact"
+            && message["target"]["name"] == "release"
+            && let Some(path) = message["executable"].as_str()
+        {
+            binary = Some(PathBuf::from(path));
+        }
+    }
+    binary.context("cargo build reported no `release` executable")
+}
+
+/// A program and its arguments, run with `LC_ALL=C` and stdout to /dev/null.
+struct Tool {
+    program: OsString,
+    args: Vec<OsString>,
+}
+
+struct Sample {
+    wall: Duration,
+    max_rss_kib: Option<u64>,
+}
+
+impl Tool {
+    fn command(&self) -> Command {
+        let mut command = Command::new(&self.program);
+        command.args(&self.args).env("LC_ALL", "C").stdin(Stdio::null());
+        command
+    }
+
+    /// One timed run. With GNU time the child runs under `/usr/bin/time -f %M -o FILE`, which
+    /// adds one fork and exec (about a millisecond) to every tool alike.
+    fn sample(&self, measure_rss: bool) -> Result<Sample> {
+        let rss_file = std::env::temp_dir().join(format!("release-bench-rss-{}", std::process::id()));
+        let mut command = if measure_rss {
+            let mut command = Command::new(GNU_TIME);
+            command.arg("-f").arg("%M").arg("-o").arg(&rss_file).arg(&self.program).args(&self.args);
+            command.env("LC_ALL", "C").stdin(Stdio::null());
+            command
+        } else {
+            self.command()
+        };
+        command.stdout(Stdio::null()).stderr(Stdio::inherit());
+        let started = Instant::now();
+        let status = command.status().with_context(|| format!("running {}", self.describe()))?;
+        let wall = started.elapsed();
+        if !status.success() {
+            bail!("{} failed ({status})", self.describe());
+        }
+        let max_rss_kib = if measure_rss {
+            let text = fs_err::read_to_string(&rss_file)?;
+            let _ = fs_err::remove_file(&rss_file);
+            let last = text.lines().last().unwrap_or("").trim();
+            Some(last.parse().with_context(|| format!("{GNU_TIME} printed `{last}`, not a size in KiB"))?)
+        } else {
+            None
+        };
+        Ok(Sample { wall, max_rss_kib })
+    }
+
+    /// An untimed run that keeps stdout.
+    fn output(&self) -> Result<Vec<u8>> {
+        let output = self.command().stderr(Stdio::inherit()).output()?;
+        if !output.status.success() {
+            bail!("{} failed ({})", self.describe(), output.status);
+        }
+        Ok(output.stdout)
+    }
+
+    fn describe(&self) -> String {
+        let mut text = self.program.to_string_lossy().into_owned();
+        for arg in &self.args {
+            text.push(' ');
+            text.push_str(&arg.to_string_lossy());
+        }
+        format!("`{text}`")
+    }
+}
+
+struct Stats {
+    median: Duration,
+    max_rss_kib: Option<u64>,
+    walls: Vec<Duration>,
+    rss: Vec<Option<u64>>,
+}
+
+impl Stats {
+    fn of(samples: &[Sample]) -> Stats {
+        let mut walls: Vec<Duration> = samples.iter().map(|sample| sample.wall).collect();
+        walls.sort();
+        let middle = walls.len() / 2;
+        let median = if walls.len() % 2 == 1 { walls[middle] } else { (walls[middle - 1] + walls[middle]) / 2 };
+        Stats {
+            median,
+            max_rss_kib: samples.iter().filter_map(|sample| sample.max_rss_kib).max(),
+            walls: samples.iter().map(|sample| sample.wall).collect(),
+            rss: samples.iter().map(|sample| sample.max_rss_kib).collect(),
+        }
+    }
+
+    fn runs(&self) -> String {
+        self.walls
+            .iter()
+            .zip(&self.rss)
+            .map(|(wall, rss)| format!("{} / {}", seconds(*wall), mebibytes(*rss)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+fn seconds(duration: Duration) -> String {
+    let seconds = duration.as_secs_f64();
+    if seconds < 1.0 { format!("{:.0} ms", seconds * 1000.0) } else { format!("{seconds:.2} s") }
+}
+
+fn mebibytes(kib: Option<u64>) -> String {
+    match kib {
+        Some(kib) => format!("{:.1} MiB", kib as f64 / 1024.0),
+        None => "n/a".to_string(),
+    }
+}
+
+/// Checks the warm-up plan is the scenario it claims to be and prints a line about it.
+fn describe_plan(scenario: &str, stdout: &[u8]) -> Result<()> {
+    let plan: serde_json::Value = serde_json::from_slice(stdout).context("`release plan --format json` output")?;
+    let packages = plan["packages"].as_array().context("the plan has no `packages`")?;
+    let with_previous = packages.iter().filter(|package| package["previous_tag"].is_string()).count();
+    let bumped = packages.iter().filter(|package| package["bump"] != "none").count();
+    let listed: usize = packages.iter().map(|package| package["commits"].as_array().map_or(0, Vec::len)).sum();
+    let warnings = plan["warnings"].as_array().map_or(0, Vec::len);
+    println!(
+        "  {scenario}: the plan has {} packages, {with_previous} with a previous release, {bumped} to release, {listed} package-commit entries, {warnings} warnings, {} bytes of JSON",
+        packages.len(),
+        stdout.len()
+    );
+    let expected = if scenario == "full" { 0 } else { packages.len() };
+    if with_previous != expected {
+        bail!("{scenario}: expected {expected} packages with a previous release, the plan has {with_previous}");
+    }
+    Ok(())
+}
+
+fn git_text(repo: &Path, args: &[&str]) -> Result<String> {
+    let output = Command::new("git").arg("-C").arg(repo).args(args).env("LC_ALL", "C").output()?;
+    if !output.status.success() {
+        bail!("`git {}` failed in {}: {}", args.join(" "), repo.display(), String::from_utf8_lossy(&output.stderr));
+    }
+    Ok(String::from_utf8(output.stdout)?.trim_end().to_string())
+}
+
+fn git(repo: &Path, args: &[&str]) -> Result<()> {
+    git_text(repo, args).map(drop)
+}
+
+/// `p<i>-v<version>`: a tag of the default `{name}-v{version}` template of a generated package.
+fn is_release_tag(tag: &str) -> bool {
+    tag.strip_prefix('p')
+        .and_then(|rest| rest.split_once("-v"))
+        .is_some_and(|(index, _)| !index.is_empty() && index.bytes().all(|byte| byte.is_ascii_digit()))
+}
+
+/// The highest `k` of the tags `<package>-v1.<k>.0`.
+fn last_minor(tags: &str, package: &str) -> Result<u64> {
+    let prefix = format!("{package}-v1.");
+    tags.lines()
+        .filter_map(|tag| tag.strip_prefix(&prefix)?.strip_suffix(".0")?.parse().ok())
+        .max()
+        .with_context(|| format!("no `{prefix}<k>.0` tag"))
+}
+
+struct RemoveOnDrop(PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        if self.0.exists() {
+            let _ = fs_err::remove_dir_all(&self.0);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The generator.
+
+/// xorshift64*: tiny, deterministic, good enough to scatter commits.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    fn percent(&mut self, chance: u64) -> bool {
+        self.next() % 100 < chance
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Initial,
+    Normal,
+    /// The release of one package (the index of its earlier-release tag).
+    Release(usize),
+    /// The release of every package: the base of the small range.
+    ReleaseAll,
+    Side,
+    Merge,
+}
+
+const WORDS: &[&str] = &[
+    "cache",
+    "parser",
+    "button",
+    "router",
+    "config",
+    "logger",
+    "token",
+    "session",
+    "schema",
+    "query",
+    "layout",
+    "theme",
+    "worker",
+    "upload",
+    "retry",
+    "timeout",
+    "locale",
+    "metrics",
+    "auth",
+    "search",
+    "modal",
+    "table",
+    "stream",
+    "client",
+    "server",
+    "bundle",
+    "icon",
+    "form",
+    "validator",
+    "scheduler",
+];
+const MODULES: &[&str] = &["components", "hooks", "utils", "api", "lib/internal"];
+const ROOT_FILES: &[&str] = &["README.md", ".github/workflows/ci.yml", "tools/build.sh", "docs/guide.md"];
+const PACKAGE_FILES: &[&str] = &["README.md", "src/index.js", "src/util.js", "test/index.test.js"];
+
+/// Writes the same bytes to every fast-import process.
+struct Tee(Vec<BufWriter<ChildStdin>>);
+
+impl Write for Tee {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        for writer in &mut self.0 {
+            writer.write_all(buf)?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.iter_mut().try_for_each(Write::flush)
+    }
+}
+
+fn fast_import(repo: &Path) -> Result<Child> {
+    fs_err::create_dir_all(repo)?;
+    git(repo, &["init", "--quiet", "-b", "main"])?;
+    git(repo, &["config", "gc.auto", "0"])?;
+    Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(["fast-import", "--quiet"])
+        .env("LC_ALL", "C")
+        .stdin(Stdio::piped())
+        .spawn()
+        .context("starting git fast-import")
+}
+
+fn generate(options: &Options, full: &Path, small: &Path) -> Result<()> {
+    let mut rng = Rng(SEED);
+    let slots = layout(options);
+    let earlier = options.tags - options.packages;
+
+    // Which package each earlier release is of, and its version.
+    let mut release_counts = vec![0usize; options.packages];
+    let mut earlier_releases = Vec::with_capacity(earlier);
+    for _ in 0..earlier {
+        let package = rng.below(options.packages);
+        release_counts[package] += 1;
+        earlier_releases.push((package, release_counts[package]));
+    }
+    // Internal dependencies: on one or two packages with a lower index.
+    let dependencies: Vec<Vec<usize>> = (0..options.packages)
+        .map(|index| {
+            if index == 0 || rng.percent(30) {
+                return Vec::new();
+            }
+            let mut deps = vec![rng.below(index)];
+            if rng.percent(25) {
+                deps.push(rng.below(index));
+            }
+            deps.sort_unstable();
+            deps.dedup();
+            deps
+        })
+        .collect();
+
+    let mut children = [fast_import(full)?, fast_import(small)?];
+    let writers = children.iter_mut().map(|child| BufWriter::new(child.stdin.take().expect("piped"))).collect();
+    let mut out = Tee(writers);
+    out.write_all(b"feature done\n")?;
+
+    let mut files: Vec<Vec<String>> =
+        vec![PACKAGE_FILES.iter().map(|file| file.to_string()).collect(); options.packages];
+    // Marks: slot `i` is mark `i + 1`.
+    let mut main_tip = 0usize;
+    let mut side_tip = 0usize;
+    let mut side_changes: BTreeMap<String, String> = BTreeMap::new();
+    let mut tag_marks: Vec<usize> = Vec::with_capacity(options.tags);
+    let mut last_versions = vec![0usize; options.packages];
+
+    for (slot, kind) in slots.iter().enumerate() {
+        let mark = slot + 1;
+        let mut changes: Vec<(String, String)> = Vec::new();
+        let (branch, from, merge, message) = match *kind {
+            Slot::Initial => {
+                changes.push((
+                    "package.json".into(),
+                    "{\n  \"name\": \"bench-monorepo\",\n  \"private\": true,\n  \"workspaces\": [\"packages/*\"]\n}\n"
+                        .into(),
+                ));
+                for file in ROOT_FILES {
+                    changes.push((file.to_string(), format!("# {file}\n")));
+                }
+                for (package, deps) in dependencies.iter().enumerate() {
+                    changes.push((format!("packages/p{package}/package.json"), package_json(package, 0, deps)));
+                    for file in PACKAGE_FILES {
+                        changes.push((format!("packages/p{package}/{file}"), format!("// p{package}/{file}\n")));
+                    }
+                }
+                ("main", None, None, "chore: initial import of the monorepo\n".to_string())
+            }
+            Slot::Release(index) => {
+                let (package, version) = earlier_releases[index];
+                last_versions[package] = version;
+                tag_marks.push(mark);
+                changes.push((
+                    format!("packages/p{package}/package.json"),
+                    package_json(package, version, &dependencies[package]),
+                ));
+                ("main", Some(main_tip), None, format!("chore(release): p{package} v1.{version}.0\n"))
+            }
+            Slot::ReleaseAll => {
+                let mut message = String::from("chore(release): publish\n\n");
+                for (package, deps) in dependencies.iter().enumerate() {
+                    let version = release_counts[package] + 1;
+                    last_versions[package] = version;
+                    tag_marks.push(mark);
+                    changes.push((format!("packages/p{package}/package.json"), package_json(package, version, deps)));
+                    writeln!(message, "- p{package}@1.{version}.0")?;
+                }
+                ("main", Some(main_tip), None, message)
+            }
+            Slot::Normal | Slot::Side => {
+                let scope = touch(&mut rng, slot, &mut files, &mut changes);
+                let message = commit_message(&mut rng, &scope);
+                if *kind == Slot::Side {
+                    let from = if side_changes.is_empty() { main_tip } else { side_tip };
+                    side_changes.extend(changes.iter().cloned());
+                    ("side", Some(from), None, message)
+                } else {
+                    ("main", Some(main_tip), None, message)
+                }
+            }
+            Slot::Merge => {
+                changes.extend(std::mem::take(&mut side_changes));
+                let pr = 1000 + slot / 7;
+                let message = format!("Merge pull request #{pr} from bench/topic-{slot}\n\nTopic {slot}\n");
+                ("main", Some(main_tip), Some(side_tip), message)
+            }
+        };
+        let time = START + 60 * slot as u64;
+        write!(
+            out,
+            "commit refs/heads/{branch}\nmark :{mark}\nauthor Bench <bench@example.com> {time} +0000\ncommitter Bench <bench@example.com> {time} +0000\ndata {}\n{message}",
+            message.len()
+        )?;
+        if let Some(from) = from {
+            writeln!(out, "from :{from}")?;
+        }
+        if let Some(merge) = merge {
+            writeln!(out, "merge :{merge}")?;
+        }
+        for (path, content) in &changes {
+            write!(out, "M 100644 inline {path}\ndata {}\n{content}\n", content.len())?;
+        }
+        out.write_all(b"\n")?;
+        if branch == "side" {
+            side_tip = mark;
+        } else {
+            main_tip = mark;
+        }
+    }
+
+    // Tags: identical commits, different names.
+    let mut writers = std::mem::take(&mut out.0);
+    for (repo, writer) in writers.iter_mut().enumerate() {
+        let mut releases = earlier_releases.iter().map(|(package, version)| (*package, *version));
+        for (index, mark) in tag_marks.iter().enumerate() {
+            let name = if repo == 0 {
+                format!("build-{}", index + 1)
+            } else if index < earlier {
+                let (package, version) = releases.next().expect("one per earlier release");
+                format!("p{package}-v1.{version}.0")
+            } else {
+                let package = index - earlier;
+                format!("p{package}-v1.{}.0", last_versions[package])
+            };
+            write!(writer, "reset refs/tags/{name}\nfrom :{mark}\n\n")?;
+        }
+        writer.write_all(b"done\n")?;
+        writer.flush()?;
+    }
+    drop(writers);
+    for (child, repo) in children.iter_mut().zip([full, small]) {
+        let status = child.wait()?;
+        if !status.success() {
+            bail!("git fast-import failed in {} ({status})", repo.display());
+        }
+        if git_text(repo, &["rev-parse", "--verify", "--quiet", "refs/heads/side"]).is_ok() {
+            git(repo, &["update-ref", "-d", "refs/heads/side"])?;
+        }
+    }
+    // Make the repositories look like clones: fast-import's pack deltas each object only against
+    // the previous version of its path and leaves every ref loose; a clone gets a pack from
+    // `git pack-objects` (what `repack -adf` runs) and a packed-refs file. libgit2 reads the
+    // fast-import pack much more slowly than a repacked one, git a little more slowly.
+    let mut repacks = Vec::new();
+    for repo in [full, small] {
+        git(repo, &["pack-refs", "--all"])?;
+        let child = Command::new("git")
+            .arg("-C")
+            .arg(repo)
+            .args(["repack", "-a", "-d", "-f", "-q"])
+            .env("LC_ALL", "C")
+            .spawn()
+            .context("starting git repack")?;
+        repacks.push((child, repo));
+    }
+    for (mut child, repo) in repacks {
+        let status = child.wait()?;
+        if !status.success() {
+            bail!("git repack failed in {} ({status})", repo.display());
+        }
+        git(repo, &["reset", "--hard", "--quiet"])?;
+    }
+    Ok(())
+}
+
+/// What each commit slot is. Release slots come first; a merge (two side-branch commits, then
+/// the merge) takes slots 47-49 of every 50 that hold no release.
+fn layout(options: &Options) -> Vec<Slot> {
+    let count = options.commits;
+    let mut slots = vec![Slot::Normal; count];
+    slots[0] = Slot::Initial;
+    let base = count - 1 - options.range_commits;
+    slots[base] = Slot::ReleaseAll;
+    let earlier = options.tags - options.packages;
+    for index in 0..earlier {
+        // Distinct slots in 1..base, spread evenly (parse() checked there is room).
+        slots[1 + index * (base - 1) / earlier] = Slot::Release(index);
+    }
+    let mut slot = 47;
+    while slot + 2 < count {
+        if slots[slot..slot + 3].iter().all(|kind| *kind == Slot::Normal) {
+            slots[slot] = Slot::Side;
+            slots[slot + 1] = Slot::Side;
+            slots[slot + 2] = Slot::Merge;
+        }
+        slot += 50;
+    }
+    slots
+}
+
+fn package_json(package: usize, minor: usize, dependencies: &[usize]) -> String {
+    let mut text = format!("{{\n  \"name\": \"p{package}\",\n  \"version\": \"1.{minor}.0\"");
+    if !dependencies.is_empty() {
+        let deps: Vec<String> = dependencies.iter().map(|dep| format!("\"p{dep}\": \"*\"")).collect();
+        write!(text, ",\n  \"dependencies\": {{ {} }}", deps.join(", ")).expect("writing to a String");
+    }
+    text.push_str("\n}\n");
+    text
+}
+
+/// Changes 1-3 files in one or two packages (or, rarely, a root file); returns the scope.
+fn touch(rng: &mut Rng, slot: usize, files: &mut [Vec<String>], changes: &mut Vec<(String, String)>) -> String {
+    if rng.percent(4) {
+        let file = rng.pick(ROOT_FILES);
+        changes.push((file.to_string(), format!("# {file}\nrevision {slot}\n")));
+        return "repo".to_string();
+    }
+    let first = rng.below(files.len());
+    let second = if rng.percent(30) { rng.below(files.len()) } else { first };
+    let count = 1 + rng.below(3);
+    for index in 0..count {
+        let package = if index % 2 == 0 { first } else { second };
+        let file = if rng.percent(20) {
+            let file = format!("src/{}/{}-{slot}-{index}.js", rng.pick(MODULES), rng.pick(WORDS));
+            files[package].push(file.clone());
+            file
+        } else {
+            files[package][rng.below(files[package].len())].clone()
+        };
+        let path = format!("packages/p{package}/{file}");
+        if !changes.iter().any(|(existing, _)| existing == &path) {
+            changes.push((path, format!("// p{package}/{file}\nexport const revision = {slot};\n")));
+        }
+    }
+    format!("p{first}")
+}
+
+fn commit_message(rng: &mut Rng, scope: &str) -> String {
+    let a = rng.pick(WORDS);
+    let b = rng.pick(WORDS);
+    let mut message = match rng.below(100) {
+        0..=27 => format!("feat({scope}): add {a} support to the {b}"),
+        28..=49 => format!("fix: handle an empty {a} in the {b}"),
+        50..=59 => format!("chore: update the {a} tooling"),
+        60..=64 => format!("refactor({scope}): split the {a} out of the {b}"),
+        65..=68 => format!("docs({scope}): explain the {a}"),
+        69..=70 => format!("feat({scope})!: remove the {a} option"),
+        71..=73 => format!("perf: faster {a} lookups"),
+        74..=76 => format!("Fix: {a} crash on start"),
+        _ => match rng.below(4) {
+            0 => format!("Update {a}.js"),
+            1 => format!("WIP {a}"),
+            2 => format!("tweak the {a} and the {b}"),
+            _ => format!("Fix typo in {b}"),
+        },
+    };
+    if rng.percent(35) {
+        write!(message, " (#{})", 100 + rng.below(20_000)).expect("writing to a String");
+    }
+    message.push('\n');
+    if rng.percent(30) {
+        write!(
+            message,
+            "\nThe {a} now talks to the {b} directly instead of going through\nthe old adapter. Tests cover the {b} edge cases.\n"
+        )
+        .expect("writing to a String");
+        if rng.percent(5) {
+            write!(message, "\nBREAKING CHANGE: the {a} adapter is gone.\n").expect("writing to a String");
+        } else if rng.percent(20) {
+            write!(message, "\nRefs: #{}\nCo-authored-by: Other <other@example.com>\n", rng.below(5000))
+                .expect("writing to a String");
+        }
+    }
+    message
 }
