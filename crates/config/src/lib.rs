@@ -717,6 +717,14 @@ impl Resolver<'_> {
                 Some(approval) => {
                     let required = approval.required.unwrap_or(1);
                     let source = approval.source.unwrap_or(promotion::ApprovalSource::Release);
+                    if source == promotion::ApprovalSource::GithubEnvironment {
+                        return Err(self.invalid(
+                            &at("approval"),
+                            &key("approval.source"),
+                            "approvals from a protected GitHub Environment are not supported yet".into(),
+                            Some("protect the job's environment in GitHub (it gates the run itself) and leave `source` out, or approve with `release approve`".into()),
+                        ));
+                    }
                     if source == promotion::ApprovalSource::Release && required as usize > approval.approvers.len() {
                         return Err(self.invalid(
                             &at("approval"),

@@ -168,6 +168,10 @@ fn bad_environments_are_named() {
     );
     check("[environments.prod]\ndeploy = [\"d\"]\nsoak = \"a while\"\n", "invalid duration \"a while\"");
     check("[environments.prod]\ndeploy = []\n", "the deploy command is empty");
+    check(
+        "[environments.prod]\ndeploy = [\"d\"]\napproval = { source = \"github-environment\" }\n",
+        "approvals from a protected GitHub Environment are not supported yet",
+    );
 }
 
 #[test]
