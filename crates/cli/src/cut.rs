@@ -70,9 +70,7 @@ pub fn cut(directory: &Path, options: &CutOptions, progress: &Progress) -> Resul
     let Planned { plan, config, workspace } =
         engine::plan(directory, &PlanOptions { head: None, packages: Vec::new(), pre: options.pre.clone() }, progress)?;
     let root = repo.root().to_path_buf();
-    let renderer = renderer(&root, &config)?;
-    let links = crate::links(&config, &repo);
-    let date = release_date()?;
+    let Rendering { renderer, links, date } = rendering(&root, &config, &repo)?;
     let changes = release_apply::changes(&ApplyInput {
         root: &root,
         config: &config,
@@ -134,9 +132,7 @@ fn full_cut(directory: &Path, options: &CutOptions, progress: &Progress) -> Resu
             }
         }
     }
-    let renderer = renderer(&root, &config)?;
-    let links = crate::links(&config, &repo);
-    let date = release_date()?;
+    let Rendering { renderer, links, date } = rendering(&root, &config, &repo)?;
     let cut = release_cut::Cut {
         repo: &repo,
         config: &config,
@@ -188,9 +184,7 @@ pub fn publish_after_promotion(
     )?;
     release_cut::pin(&mut plan, &records);
     let root = repo.root().to_path_buf();
-    let renderer = renderer(&root, &config)?;
-    let links = crate::links(&config, &repo);
-    let date = release_date()?;
+    let Rendering { renderer, links, date } = rendering(&root, &config, &repo)?;
     // GitHub releases when a token is there; the tags are pushed either way.
     let github = match release_forge::GitHubConfig::from_env(repo.remote_url(&config.cut.remote).as_deref(), true) {
         Ok(github_config) => Some(release_forge::GitHub::new(github_config)?),
@@ -231,6 +225,17 @@ pub fn summary(report: &release_cut::Report) -> String {
 
 fn report(change: &FileChange) -> FileReport {
     FileReport { path: change.path.clone(), status: if change.before.is_some() { "modified" } else { "added" } }
+}
+
+/// What writing about a release needs: the templates, where links point, the date in headers.
+struct Rendering {
+    renderer: release_changelog::Renderer,
+    links: Option<release_changelog::Links>,
+    date: String,
+}
+
+fn rendering(root: &Path, config: &Config, repo: &Repo) -> Result<Rendering> {
+    Ok(Rendering { renderer: renderer(root, config)?, links: crate::links(config, repo), date: release_date()? })
 }
 
 /// The templates, with the overrides of `[templates]` read from the repository.

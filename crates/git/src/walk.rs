@@ -76,6 +76,8 @@ impl<T> Walked<T> {
 
 struct Node {
     id: Oid,
+    /// The commit's tree, so the workers need not parse a parent again to diff against it.
+    tree: Oid,
     time: i64,
     parents: Option<Vec<usize>>,
     marks: RangeSet,
@@ -103,6 +105,7 @@ impl<'r> Graph<'r> {
         let index = self.nodes.len();
         self.nodes.push(Node {
             id,
+            tree: commit.tree_id(),
             time: commit.time().seconds(),
             parents: None,
             marks: RangeSet::with_capacity(ranges),
@@ -232,16 +235,32 @@ where
     let mut selected: Vec<&Node> =
         graph.nodes.iter().filter(|node| node.order.is_some() && !is_full(&node.marks)).collect();
     selected.sort_by_key(|node| node.order);
-    let selected: Vec<(Oid, RangeSet)> = selected.iter().map(|node| (node.id, node.marks.clone())).collect();
+    let selected: Vec<Selected> = selected
+        .iter()
+        .map(|node| Selected {
+            id: node.id,
+            tree: node.tree,
+            parent_tree: node
+                .parents
+                .as_ref()
+                .and_then(|parents| parents.first())
+                .map(|&parent| graph.nodes[parent].tree),
+            excluded: node.marks.clone(),
+        })
+        .collect();
 
     read_commits(repository, selected, &map)
 }
 
-fn read_commits<T, F>(
-    repository: &Repository,
-    selected: Vec<(Oid, RangeSet)>,
-    map: &F,
-) -> Result<Vec<Walked<T>>, GitError>
+/// A commit of the union, with what the marking pass already knows of it.
+struct Selected {
+    id: Oid,
+    tree: Oid,
+    parent_tree: Option<Oid>,
+    excluded: RangeSet,
+}
+
+fn read_commits<T, F>(repository: &Repository, selected: Vec<Selected>, map: &F) -> Result<Vec<Walked<T>>, GitError>
 where
     T: Send,
     F: Fn(CommitData<'_>) -> T + Sync,
@@ -257,17 +276,10 @@ where
         .map(|chunk| {
             let repository = Repository::open(&path).context(|| format!("opening {}", path.display()))?;
             let mut out = Vec::with_capacity(chunk.len());
-            for (id, excluded) in chunk {
+            for Selected { id, tree, parent_tree, excluded } in chunk {
                 let commit = repository.find_commit(*id).context(|| format!("reading commit {id}"))?;
-                let tree = commit.tree_id();
-                let parent_tree = match commit.parent_ids().next() {
-                    Some(parent) => {
-                        Some(repository.find_commit(parent).context(|| format!("reading commit {parent}"))?.tree_id())
-                    }
-                    None => None,
-                };
                 let mut paths = Vec::new();
-                diff::changed_paths(&repository, parent_tree, Some(tree), &mut paths)
+                diff::changed_paths(&repository, *parent_tree, Some(*tree), &mut paths)
                     .context(|| format!("comparing commit {id} with its parent"))?;
                 let message = String::from_utf8_lossy(commit.message_bytes());
                 let data = map(CommitData { id: *id, message: &message, paths, parent_count: commit.parent_count() });
