@@ -122,7 +122,11 @@ fn parse(args: &[String]) -> Result<Options> {
 }
 
 fn bench_plan(options: &Options) -> Result<()> {
-    let release = build_release()?;
+    // Time a copy: a build in the same target dir during the runs must not swap the binary.
+    let built = build_release()?;
+    let release = std::env::temp_dir().join(format!("release-bench-{}-release", std::process::id()));
+    fs_err::copy(&built, &release)?;
+    let _remove_binary = RemoveOnDrop(release.clone());
 
     let (dir, _cleanup) = match &options.dir {
         Some(dir) => (dir.clone(), None),
@@ -458,12 +462,15 @@ fn last_minor(tags: &str, package: &str) -> Result<u64> {
         .with_context(|| format!("no `{prefix}<k>.0` tag"))
 }
 
+/// A file or folder, removed when this is dropped.
 struct RemoveOnDrop(PathBuf);
 
 impl Drop for RemoveOnDrop {
     fn drop(&mut self) {
-        if self.0.exists() {
+        if self.0.is_dir() {
             let _ = fs_err::remove_dir_all(&self.0);
+        } else if self.0.exists() {
+            let _ = fs_err::remove_file(&self.0);
         }
     }
 }
