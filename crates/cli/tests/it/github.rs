@@ -3,7 +3,7 @@
 
 use release_test_support::github::FakeGitHub;
 
-use crate::release_cut::{git, release_with, setup, state};
+use crate::release_cut::{commit, git, release_with, setup, state};
 
 fn github_env(fake: &FakeGitHub) -> Vec<(&'static str, String)> {
     vec![
@@ -156,19 +156,7 @@ fn the_plan_comment_is_created_then_updated_never_duplicated() {
         "export const client = { retry: true }\n",
     )
     .unwrap();
-    git(
-        &setup.work,
-        &[
-            "-c",
-            "user.name=a",
-            "-c",
-            "user.email=a@example.com",
-            "commit",
-            "--quiet",
-            "-am",
-            "fix(client): retry @alice's <b>requests</b>",
-        ],
-    );
+    commit(&setup.work, "fix(client): retry @alice's <b>requests</b>");
     let output = run(&setup.work, &["plan", "--comment", "--pr", "14"], &fake, &[("GITHUB_EVENT_PATH", &event_path)]);
     assert!(String::from_utf8_lossy(&output.stdout).starts_with("updated the plan comment"));
     let comments = fake.comments(14);
@@ -185,20 +173,7 @@ fn a_huge_changelog_preview_is_cut_to_fit_but_the_table_stays() {
     let long = "x".repeat(900);
     for index in 0..120 {
         fs_err::write(setup.work.join(format!("src/f{index}.rs")), "// f\n").unwrap();
-        git(&setup.work, &["add", "."]);
-        git(
-            &setup.work,
-            &[
-                "-c",
-                "user.name=a",
-                "-c",
-                "user.email=a@example.com",
-                "commit",
-                "--quiet",
-                "-m",
-                &format!("feat: change {index} {long}"),
-            ],
-        );
+        commit(&setup.work, &format!("feat: change {index} {long}"));
     }
     let output = run(&setup.work, &["plan", "--comment", "--pr", "3", "--base", "HEAD~120"], &fake, &[]);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
@@ -215,20 +190,7 @@ fn assets_are_uploaded_once_and_replaced_when_they_change() {
         .unwrap();
     fs_err::create_dir_all(setup.work.join("dist")).unwrap();
     fs_err::write(setup.work.join(".gitignore"), "dist/\n").unwrap();
-    git(&setup.work, &["add", "release.toml", ".gitignore"]);
-    git(
-        &setup.work,
-        &[
-            "-c",
-            "user.name=a",
-            "-c",
-            "user.email=a@example.com",
-            "commit",
-            "--quiet",
-            "-m",
-            "build: attach the archive",
-        ],
-    );
+    commit(&setup.work, "build: attach the archive");
     git(&setup.work, &["push", "--quiet", "origin", "main"]);
     fs_err::write(setup.work.join("dist/tool-linux.tar.gz"), "archive v1").unwrap();
     let fake = FakeGitHub::start("acme", "shop");

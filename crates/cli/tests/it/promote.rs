@@ -6,7 +6,7 @@ use std::process::Output;
 
 use release_test_support::service::{Deployments, deploy_script};
 
-use crate::release_cut::{Setup, git, release_with, setup};
+use crate::release_cut::{Setup, commit, git, release_with, setup};
 
 const APPROVERS: &str = "[\"alice\", \"bob\", \"Release Bot\"]";
 
@@ -54,11 +54,7 @@ fn promotion_setup(extra: &str, approval: &str) -> (Setup, Deployments, tempfile
     let deploy = if extra.contains("slow") { "slow-deploy.sh" } else { "deploy.sh" };
     text.push_str(&config(&deployments, &extra.replace("# slow", ""), deploy, approval));
     fs_err::write(setup.work.join("release.toml"), text).unwrap();
-    git(&setup.work, &["add", "."]);
-    git(
-        &setup.work,
-        &["-c", "user.name=a", "-c", "user.email=a@example.com", "commit", "--quiet", "-m", "ci: deploy with release"],
-    );
+    commit(&setup.work, "ci: deploy with release");
     git(&setup.work, &["push", "--quiet", "origin", "main"]);
     (setup, deployments, state)
 }
@@ -124,10 +120,7 @@ fn the_seeds_flow_cut_staging_approve_prod_bad_release_rolled_back() {
 
     // A release that is healthy in staging but not in prod: rolled back automatically, held.
     fs_err::write(work.join("packages/macro-ai-api-client/src/index.ts"), "export const client = 2\n").unwrap();
-    git(
-        work,
-        &["-c", "user.name=a", "-c", "user.email=a@example.com", "commit", "--quiet", "-am", "fix(client): retries"],
-    );
+    commit(work, "fix(client): retries");
     git(work, &["push", "--quiet", "origin", "main"]);
     let bad = Deployments::variable("SERVICE_MODE", "prod", Some("3.0.1"));
     let output = run(work, &deployments, "Release Bot", &["cut", "--no-forge", "--promote", "staging"], &[]);
@@ -227,7 +220,7 @@ fn approvals_bind_to_the_release_expire_and_a_rejection_is_final() {
 
     // Approval of a different release does not carry over: a new release needs its own.
     fs_err::write(work.join("packages/ui-library/src/Button.tsx"), "export const Button = () => 2\n").unwrap();
-    git(work, &["-c", "user.name=a", "-c", "user.email=a@example.com", "commit", "--quiet", "-am", "fix(ui): x"]);
+    commit(work, "fix(ui): x");
     git(work, &["push", "--quiet", "origin", "main"]);
     assert_eq!(code(&run(work, &deployments, "Release Bot", &["cut", "--no-forge", "--promote", "staging"], &[])), 0);
     assert_eq!(code(&run(work, &deployments, "alice", &["approve", "prod", "--version", "3.0.0"], &[])), 0);
@@ -312,7 +305,7 @@ fn bad_input_names_what_exists() {
     let mut text = fs_err::read_to_string(work.join("release.toml")).unwrap();
     text = text.replace("deploy = [\"./deploy.sh\", \"staging\"]", "deploy = [\"./scripts/missing.sh\", \"staging\"]");
     fs_err::write(work.join("release.toml"), text).unwrap();
-    git(work, &["-c", "user.name=a", "-c", "user.email=a@example.com", "commit", "--quiet", "-am", "ci: typo"]);
+    commit(work, "ci: typo");
     assert_eq!(code(&run(work, &deployments, "Release Bot", &["cut", "--no-forge", "--no-push"], &[])), 0);
     let not_found = run(work, &deployments, "alice", &["promote", "staging"], &[]);
     insta::assert_snapshot!(format!(

@@ -21,6 +21,16 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
+/// Stages everything and commits it as a fixed identity (empty commits allowed), as a developer
+/// working in the clone would.
+pub fn commit(dir: &Path, message: &str) {
+    git(dir, &["add", "--all"]);
+    git(
+        dir,
+        &["-c", "user.name=a", "-c", "user.email=a@example.com", "commit", "--quiet", "--allow-empty", "-m", message],
+    );
+}
+
 pub fn setup(fixture: &str) -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let work = dir.path().join("work");
@@ -122,20 +132,7 @@ fn a_tag_for_the_new_version_at_another_commit_is_a_hard_error() {
     let setup = setup("single-package");
     // Someone tagged v1.2.0 on a branch that was never merged: not a base, but the name is taken.
     git(&setup.work, &["switch", "--quiet", "-c", "hotfix", "HEAD~1"]);
-    git(
-        &setup.work,
-        &[
-            "-c",
-            "user.name=a",
-            "-c",
-            "user.email=a@example.com",
-            "commit",
-            "--quiet",
-            "--allow-empty",
-            "-m",
-            "fix: hotfix",
-        ],
-    );
+    commit(&setup.work, "fix: hotfix");
     git(&setup.work, &["tag", "v1.2.0"]);
     git(&setup.work, &["switch", "--quiet", "main"]);
     let output = release_with(&setup.work, &["cut", "--no-forge", "--no-push"], &[]);
@@ -156,12 +153,8 @@ fn wrong_branch_behind_upstream_and_held_lock() {
     let other = setup.work.parent().unwrap().join("other");
     git(setup.work.parent().unwrap(), &["clone", "--quiet", setup.remote.to_str().unwrap(), other.to_str().unwrap()]);
     fs_err::write(other.join("NOTES.md"), "notes\n").unwrap();
-    git(
-        &other,
-        &["-c", "user.name=a", "-c", "user.email=a@example.com", "commit", "--quiet", "-am", "x", "--allow-empty"],
-    );
-    git(&other, &["add", "NOTES.md"]);
-    git(&other, &["-c", "user.name=a", "-c", "user.email=a@example.com", "commit", "--quiet", "-m", "docs: notes"]);
+    commit(&other, "x");
+    commit(&other, "docs: notes");
     git(&other, &["push", "--quiet", "origin", "main"]);
     let behind = release_with(&setup.work, &["cut", "--no-forge"], &[]);
 
@@ -205,10 +198,7 @@ fn a_diverged_remote_without_upstream_tracking_is_a_non_fast_forward() {
     git(&setup.work, &["branch", "--quiet", "--unset-upstream"]);
     let other = setup.work.parent().unwrap().join("other");
     git(setup.work.parent().unwrap(), &["clone", "--quiet", setup.remote.to_str().unwrap(), other.to_str().unwrap()]);
-    git(
-        &other,
-        &["-c", "user.name=a", "-c", "user.email=a@example.com", "commit", "--quiet", "--allow-empty", "-m", "x"],
-    );
+    commit(&other, "x");
     git(&other, &["push", "--quiet", "origin", "main"]);
     let output = release_with(&setup.work, &["cut", "--no-forge"], &[]);
     let text = transcript(&setup.work, &output);
