@@ -119,19 +119,15 @@ fn messages_that_are_not_utf8_are_read_lossily() {
     let repository = builder.repository();
     let parent = repository.head().unwrap().peel_to_commit().unwrap();
     let tree = parent.tree().unwrap();
-    let signature = git2::Signature::new("a", "a@example.com", &git2::Time::new(1_735_700_000, 0)).unwrap();
-    // git2's commit() takes &str; write the raw object to get Latin-1 bytes in the message.
-    let raw = format!(
-        "tree {}\nparent {}\nauthor a <a@example.com> 1735700000 +0000\ncommitter a <a@example.com> 1735700000 +0000\nencoding ISO-8859-1\n\nfix: caf\u{fffd}\n",
+    // git2's commit() takes &str: write the raw object to put a Latin-1 byte (0xe9) in the message.
+    let mut raw = format!(
+        "tree {}\nparent {}\nauthor a <a@example.com> 1735700000 +0000\ncommitter a <a@example.com> 1735700000 +0000\nencoding ISO-8859-1\n\nfix: caf",
         tree.id(),
         parent.id()
     )
-    .replace('\u{fffd}', "\u{0}");
-    let mut bytes = raw.into_bytes();
-    let position = bytes.iter().position(|&byte| byte == 0).unwrap();
-    bytes[position] = 0xe9;
-    let id = repository.odb().unwrap().write(git2::ObjectType::Commit, &bytes).unwrap();
-    drop(signature);
+    .into_bytes();
+    raw.extend_from_slice(b"\xe9\n");
+    let id = repository.odb().unwrap().write(git2::ObjectType::Commit, &raw).unwrap();
     let repo = Repo::open(dir.path()).unwrap();
     let commits = walk(&repo, id, &[None]);
     assert_eq!(commits[0].3, "fix: caf\u{fffd}");
