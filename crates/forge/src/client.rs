@@ -6,7 +6,10 @@ use http::{Method, Request, StatusCode};
 use octocrab::Octocrab;
 use serde::de::DeserializeOwned;
 
-use crate::{Comment, Forge, ForgeError, GitHubConfig, NewRelease, PullRequest, RemoteAsset, RemoteRelease};
+use crate::{
+    Comment, Forge, ForgeError, GitHubConfig, NewDeployment, NewDeploymentStatus, NewRelease, PullRequest, RemoteAsset,
+    RemoteDeployment, RemoteRelease, RunReview,
+};
 
 /// Attempts for a request that fails with a 5xx or a network error.
 const ATTEMPTS: u32 = 4;
@@ -308,6 +311,59 @@ impl Forge for GitHub {
     fn pull_request(&self, number: u64) -> Result<PullRequest, ForgeError> {
         let operation = format!("reading pull request #{number}");
         self.send_json(&operation, Method::GET, &self.repo_path(&format!("/pulls/{number}")), None::<&()>)
+    }
+
+    fn create_deployment(&self, deployment: &NewDeployment) -> Result<RemoteDeployment, ForgeError> {
+        let operation = format!("creating a deployment to `{}`", deployment.environment);
+        self.send_json(&operation, Method::POST, &self.repo_path("/deployments"), Some(deployment))
+    }
+
+    fn create_deployment_status(&self, id: u64, status: &NewDeploymentStatus) -> Result<(), ForgeError> {
+        let operation = format!("setting deployment {id} to `{}`", status.state);
+        let uri = self.repo_path(&format!("/deployments/{id}/statuses"));
+        self.send_json::<serde_json::Value>(&operation, Method::POST, &uri, Some(status)).map(|_| ())
+    }
+
+    fn deployments(&self, environment: &str, sha: &str) -> Result<Vec<RemoteDeployment>, ForgeError> {
+        let operation = format!("listing the deployments to `{environment}`");
+        let uri = self.repo_path(&format!(
+            "/deployments?environment={}&sha={}&per_page=100",
+            encode(environment),
+            encode(sha)
+        ));
+        self.send_json(&operation, Method::GET, &uri, None::<&()>)
+    }
+
+    fn run_reviews(&self, run_id: u64) -> Result<Vec<RunReview>, ForgeError> {
+        #[derive(serde::Deserialize)]
+        struct Wire {
+            environments: Vec<Named>,
+            state: String,
+            user: Login,
+            #[serde(default)]
+            comment: String,
+        }
+        #[derive(serde::Deserialize)]
+        struct Named {
+            #[serde(default)]
+            name: Option<String>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Login {
+            login: String,
+        }
+        let operation = format!("reading the reviews of workflow run {run_id}");
+        let uri = self.repo_path(&format!("/actions/runs/{run_id}/approvals"));
+        let wire: Vec<Wire> = self.send_json(&operation, Method::GET, &uri, None::<&()>)?;
+        Ok(wire
+            .into_iter()
+            .map(|review| RunReview {
+                environments: review.environments.into_iter().filter_map(|environment| environment.name).collect(),
+                state: review.state,
+                login: review.user.login,
+                comment: review.comment,
+            })
+            .collect())
     }
 }
 

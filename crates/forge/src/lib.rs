@@ -124,6 +124,53 @@ pub struct GitRef {
     pub sha: String,
 }
 
+/// A deployment to create: a commit sent to an environment (`POST /repos/{o}/{r}/deployments`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NewDeployment {
+    /// A full commit SHA (a tag may not exist yet when tags follow prod).
+    #[serde(rename = "ref")]
+    pub git_ref: String,
+    pub environment: String,
+    pub description: String,
+    pub payload: serde_json::Value,
+    pub production_environment: bool,
+    /// Always false: the release commit is deployed as it is, never merged with the default branch.
+    pub auto_merge: bool,
+    /// Always empty: the promotion's own gates decide, not commit statuses.
+    pub required_contexts: Vec<String>,
+}
+
+/// A status of a deployment: `in_progress`, `success`, `failure`, `inactive`...
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NewDeploymentStatus {
+    pub state: String,
+    pub description: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub environment_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_url: Option<String>,
+    /// False: the promotion stage marks what it replaced inactive itself, for every environment.
+    pub auto_inactive: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct RemoteDeployment {
+    pub id: u64,
+    pub sha: String,
+    pub environment: String,
+}
+
+/// One review of a workflow run's deployment to a protected environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunReview {
+    /// The environments the review covers.
+    pub environments: Vec<String>,
+    /// `approved`, `rejected` (or `pending`).
+    pub state: String,
+    pub login: String,
+    pub comment: String,
+}
+
 /// What the release stages need from a forge.
 pub trait Forge {
     fn release_by_tag(&self, tag: &str) -> Result<Option<RemoteRelease>, ForgeError>;
@@ -136,6 +183,12 @@ pub trait Forge {
     fn create_comment(&self, issue: u64, body: &str) -> Result<Comment, ForgeError>;
     fn update_comment(&self, id: u64, body: &str) -> Result<Comment, ForgeError>;
     fn pull_request(&self, number: u64) -> Result<PullRequest, ForgeError>;
+    fn create_deployment(&self, deployment: &NewDeployment) -> Result<RemoteDeployment, ForgeError>;
+    fn create_deployment_status(&self, id: u64, status: &NewDeploymentStatus) -> Result<(), ForgeError>;
+    /// Deployments of `sha` to `environment`, newest first.
+    fn deployments(&self, environment: &str, sha: &str) -> Result<Vec<RemoteDeployment>, ForgeError>;
+    /// The reviews of workflow run `run_id` (`GET /repos/{o}/{r}/actions/runs/{run_id}/approvals`).
+    fn run_reviews(&self, run_id: u64) -> Result<Vec<RunReview>, ForgeError>;
 }
 
 /// `sha256:<hex>` of some bytes, the form GitHub reports asset digests in.

@@ -103,3 +103,50 @@ fn a_rejected_token_names_its_variable_never_its_value() {
     assert!(error.contains("GitHub rejected the token from `GITHUB_TOKEN` (401: Bad credentials)"), "{error}");
     assert!(!error.contains("wrong-secret-value"));
 }
+
+#[test]
+fn deployments_and_their_statuses_and_a_runs_reviews() {
+    let fake = FakeGitHub::start("acme", "shop");
+    let github = client(&fake, Some("t0k3n"));
+    let sha = "a".repeat(40);
+    let deployment = github
+        .create_deployment(&release_forge::NewDeployment {
+            git_ref: sha.clone(),
+            environment: "prod".into(),
+            description: "release 1.0.0".into(),
+            payload: serde_json::json!({ "version": "1.0.0" }),
+            production_environment: true,
+            auto_merge: false,
+            required_contexts: Vec::new(),
+        })
+        .unwrap();
+    assert_eq!((deployment.sha.as_str(), deployment.environment.as_str()), (sha.as_str(), "prod"));
+    for state in ["in_progress", "success"] {
+        let status = release_forge::NewDeploymentStatus {
+            state: state.into(),
+            description: format!("1.0.0 {state}"),
+            environment_url: Some("http://127.0.0.1:1/".into()),
+            log_url: None,
+            auto_inactive: false,
+        };
+        github.create_deployment_status(deployment.id, &status).unwrap();
+    }
+    assert_eq!(github.deployments("prod", &sha).unwrap(), vec![deployment.clone()]);
+    assert!(github.deployments("staging", &sha).unwrap().is_empty());
+    let recorded = fake.deployments();
+    let states: Vec<&str> = recorded[0].statuses.iter().map(|status| status.state.as_str()).collect();
+    assert_eq!(states, ["in_progress", "success"]);
+    assert_eq!(recorded[0].statuses[1].environment_url, "http://127.0.0.1:1/");
+
+    fake.add_run_approval(77, "production", "alice", "approved", "looks good");
+    fake.add_run_approval(77, "staging", "bob", "rejected", "");
+    let reviews = github.run_reviews(77).unwrap();
+    assert_eq!(reviews.len(), 2);
+    assert_eq!(
+        (reviews[0].environments.as_slice(), reviews[0].state.as_str(), reviews[0].login.as_str()),
+        (["production".to_string()].as_slice(), "approved", "alice")
+    );
+    assert_eq!(reviews[0].comment, "looks good");
+    assert!(github.run_reviews(78).unwrap().is_empty());
+    assert!(fake.violations().is_empty(), "{:?}", fake.violations());
+}
