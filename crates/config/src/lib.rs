@@ -662,6 +662,7 @@ impl Resolver<'_> {
             concurrency: wire.concurrency.unwrap_or(defaults.concurrency),
             lock_timeout,
             freeze,
+            github_deployments: wire.github_deployments,
         })
     }
 
@@ -717,15 +718,18 @@ impl Resolver<'_> {
                 Some(approval) => {
                     let required = approval.required.unwrap_or(1);
                     let source = approval.source.unwrap_or(promotion::ApprovalSource::Release);
-                    if source == promotion::ApprovalSource::GithubEnvironment {
+                    if source == promotion::ApprovalSource::Release && approval.environment.is_some() {
                         return Err(self.invalid(
                             &at("approval"),
-                            &key("approval.source"),
-                            "approvals from a protected GitHub Environment are not supported yet".into(),
-                            Some("protect the job's environment in GitHub (it gates the run itself) and leave `source` out, or approve with `release approve`".into()),
+                            &key("approval.environment"),
+                            "`environment` names the GitHub Environment whose reviewers approve, so it needs `source = \"github-environment\"`".into(),
+                            Some("add `source = \"github-environment\"`, or remove `environment`".into()),
                         ));
                     }
-                    if source == promotion::ApprovalSource::Release && required as usize > approval.approvers.len() {
+                    let github_environment = (source == promotion::ApprovalSource::GithubEnvironment)
+                        .then(|| approval.environment.clone().unwrap_or_else(|| name.clone()));
+                    let listed = source == promotion::ApprovalSource::Release || !approval.approvers.is_empty();
+                    if listed && required as usize > approval.approvers.len() {
                         return Err(self.invalid(
                             &at("approval"),
                             &key("approval.required"),
@@ -746,6 +750,7 @@ impl Resolver<'_> {
                         allow_self: approval.allow_self.unwrap_or(false),
                         expires,
                         source,
+                        github_environment,
                     })
                 }
                 None => None,

@@ -23,6 +23,10 @@ pub struct PromotionWire {
     /// Freeze windows: no promotion (rollback is allowed) between `from` and `until` (RFC 3339, UTC).
     #[serde(default)]
     pub freeze: Vec<FreezeWire>,
+    /// Mirror each promotion as a GitHub Deployment with statuses (in_progress, success, failure,
+    /// inactive). Default: on when a GitHub token and a GitHub repository are present; `false`
+    /// turns it off.
+    pub github_deployments: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
@@ -103,6 +107,9 @@ pub struct ApprovalWire {
     pub expires: Option<String>,
     /// `"release"` (`release approve`) or `"github-environment"` (a protected GitHub Environment's reviewers).
     pub source: Option<ApprovalSource>,
+    /// With `source = "github-environment"`: the GitHub Environment whose reviewers approve
+    /// (default: this environment's name).
+    pub environment: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
@@ -120,6 +127,8 @@ pub struct Promotion {
     pub concurrency: Concurrency,
     pub lock_timeout: Duration,
     pub freeze: Vec<Freeze>,
+    /// `None`: mirror to GitHub Deployments when a token is present.
+    pub github_deployments: Option<bool>,
 }
 
 impl Default for Promotion {
@@ -130,6 +139,7 @@ impl Default for Promotion {
             concurrency: Concurrency::Reject,
             lock_timeout: Duration::from_secs(30 * 60),
             freeze: Vec::new(),
+            github_deployments: None,
         }
     }
 }
@@ -175,6 +185,8 @@ pub struct Approval {
     pub allow_self: bool,
     pub expires: Option<Duration>,
     pub source: ApprovalSource,
+    /// The GitHub Environment whose reviewers count, with `source = "github-environment"`.
+    pub github_environment: Option<String>,
 }
 
 /// Durations: `500ms`, `2s`, `5m`, `72h`, or a sum such as `1h30m`. Parses a whole number followed by a unit (`ms`, `s`, `m`, `h`), or several in a row, which

@@ -169,8 +169,8 @@ fn bad_environments_are_named() {
     check("[environments.prod]\ndeploy = [\"d\"]\nsoak = \"a while\"\n", "invalid duration \"a while\"");
     check("[environments.prod]\ndeploy = []\n", "the deploy command is empty");
     check(
-        "[environments.prod]\ndeploy = [\"d\"]\napproval = { source = \"github-environment\" }\n",
-        "approvals from a protected GitHub Environment are not supported yet",
+        "[environments.prod]\ndeploy = [\"d\"]\napproval = { environment = \"production\" }\n",
+        "`environment` names the GitHub Environment whose reviewers approve, so it needs `source = \"github-environment\"`",
     );
 }
 
