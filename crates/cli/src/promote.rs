@@ -1,12 +1,15 @@
 //! The promotion commands: promote, approve, reject, rollback, status, history.
 
+use std::cell::{OnceCell, RefCell};
+use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::Result;
 use release_config::Config;
-use release_config::promotion::Verify;
+use release_config::promotion::{Environment, Verify};
+use release_forge::{Forge, GitHub, GitHubConfig, NewDeployment, NewDeploymentStatus};
 use release_git::Repo;
-use release_promote::{Context, StatusRow};
+use release_promote::{Change, Context, Hooks, Review, StatusRow};
 
 /// Who is acting: RELEASE_ACTOR, GITHUB_ACTOR (in GitHub Actions), git's user.name, $USER.
 pub fn actor(repo: &Repo) -> String {
@@ -58,9 +61,190 @@ pub fn with_context<T>(directory: &Path, quiet: bool, work: impl FnOnce(&Context
     let head = repo.resolve("HEAD")?;
     let releases = release_promote::releases(&repo, head)?;
     let actor = actor(&repo);
-    let context =
-        Context { repo: &repo, config: &config, releases, actor, now, verifier: &http_verifier, quiet_commands: quiet };
+    let hooks = GitHubHooks::new(&repo, &config);
+    let context = Context {
+        repo: &repo,
+        config: &config,
+        releases,
+        actor,
+        now,
+        verifier: &http_verifier,
+        hooks: &hooks,
+        quiet_commands: quiet,
+    };
     work(&context)
+}
+
+/// GitHub beside the ledger: a protected environment's reviews of the running workflow job, and
+/// each promotion mirrored as a GitHub Deployment. The client is made on first use only.
+struct GitHubHooks<'c> {
+    config: &'c Config,
+    origin: Option<String>,
+    github: OnceCell<Result<GitHub, String>>,
+    /// `GITHUB_RUN_ID`: the workflow run this command runs in.
+    run_id: Option<u64>,
+    /// The run's page, linked from each deployment status.
+    log_url: Option<String>,
+    /// The deployments this command created: (environment, version) -> id.
+    created: RefCell<HashMap<(String, String), u64>>,
+}
+
+impl<'c> GitHubHooks<'c> {
+    fn new(repo: &Repo, config: &'c Config) -> GitHubHooks<'c> {
+        let variable = |name: &str| std::env::var(name).ok().filter(|value| !value.trim().is_empty());
+        let run_id = variable("GITHUB_RUN_ID").and_then(|id| id.trim().parse().ok());
+        let log_url = match (variable("GITHUB_SERVER_URL"), variable("GITHUB_REPOSITORY"), run_id) {
+            (Some(server), Some(repository), Some(run)) => {
+                Some(format!("{}/{repository}/actions/runs/{run}", server.trim_end_matches('/')))
+            }
+            _ => None,
+        };
+        GitHubHooks {
+            config,
+            origin: repo.remote_url(&config.cut.remote),
+            github: OnceCell::new(),
+            run_id,
+            log_url,
+            created: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// The client, when a token and a GitHub repository are present.
+    fn github(&self) -> Result<&GitHub, &str> {
+        self.github
+            .get_or_init(|| {
+                let config = GitHubConfig::from_env(self.origin.as_deref(), true).map_err(|error| error.to_string())?;
+                GitHub::new(config).map_err(|error| error.to_string())
+            })
+            .as_ref()
+            .map_err(String::as_str)
+    }
+
+    /// The mirror's client: unless turned off, whenever GitHub is reachable with a token.
+    fn mirror(&self) -> Option<&GitHub> {
+        match self.config.promotion.github_deployments {
+            Some(false) => None,
+            Some(true) => match self.github() {
+                Ok(github) => Some(github),
+                Err(why) => {
+                    warn(&format!("`github-deployments = true`, but {why}"));
+                    None
+                }
+            },
+            None => self.github().ok(),
+        }
+    }
+
+    /// GitHub's `production_environment`: the end of a promotion chain (nothing promotes from
+    /// it and it has an upstream), or an environment named `production` or `prod`.
+    fn is_production(&self, environment: &Environment) -> bool {
+        let downstream = self.config.environments.iter().any(|other| other.from.as_deref() == Some(&environment.name));
+        !downstream && (environment.from.is_some() || ["production", "prod"].contains(&environment.name.as_str()))
+    }
+
+    fn status(&self, github: &GitHub, id: u64, state: &str, description: &str, environment: &Environment) {
+        let status = NewDeploymentStatus {
+            state: state.into(),
+            description: truncate(description, 140),
+            environment_url: environment.url.clone(),
+            log_url: self.log_url.clone(),
+            auto_inactive: false,
+        };
+        if let Err(error) = github.create_deployment_status(id, &status) {
+            warn(&error.to_string());
+        }
+    }
+}
+
+impl Hooks for GitHubHooks<'_> {
+    fn reviews(&self, environment: &Environment) -> Result<Option<Vec<Review>>, String> {
+        let Some(github_environment) =
+            environment.approval.as_ref().and_then(|policy| policy.github_environment.as_ref())
+        else {
+            return Ok(None);
+        };
+        let Some(run) = self.run_id else { return Ok(None) };
+        let github = self.github().map_err(str::to_string)?;
+        let reviews = github.run_reviews(run).map_err(|error| error.to_string())?;
+        Ok(Some(
+            reviews
+                .into_iter()
+                .filter(|review| review.environments.iter().any(|name| name == github_environment))
+                .filter(|review| review.state == "approved" || review.state == "rejected")
+                .map(|review| Review {
+                    approved: review.state == "approved",
+                    reviewer: review.login,
+                    comment: review.comment,
+                    origin: format!("GitHub Environment `{github_environment}`, run {run}"),
+                })
+                .collect(),
+        ))
+    }
+
+    fn changed(&self, environment: &Environment, change: Change<'_>) {
+        let Some(github) = self.mirror() else { return };
+        let key = |version: &str| (environment.name.clone(), version.to_string());
+        match change {
+            Change::Started { release, rollback } => {
+                let deployment = NewDeployment {
+                    git_ref: release.commit.clone(),
+                    environment: environment.name.clone(),
+                    description: truncate(
+                        &format!("{}{}", release.version, if rollback { " (rollback)" } else { "" }),
+                        140,
+                    ),
+                    payload: serde_json::json!({
+                        "version": release.version,
+                        "tag": release.tag,
+                        "rollback": rollback,
+                    }),
+                    production_environment: self.is_production(environment),
+                    auto_merge: false,
+                    required_contexts: Vec::new(),
+                };
+                match github.create_deployment(&deployment) {
+                    Ok(created) => {
+                        self.created.borrow_mut().insert(key(&release.version), created.id);
+                        self.status(github, created.id, "in_progress", &deployment.description, environment);
+                    }
+                    Err(error) => warn(&error.to_string()),
+                }
+            }
+            Change::Succeeded { release, replaced } => {
+                let Some(id) = self.created.borrow().get(&key(&release.version)).copied() else { return };
+                self.status(github, id, "success", &format!("{} deployed and verified", release.version), environment);
+                if let Some(replaced) = replaced {
+                    match github.deployments(&environment.name, &replaced.commit) {
+                        Ok(found) => {
+                            if let Some(previous) = found.iter().find(|deployment| deployment.id != id) {
+                                let description = format!("replaced by {}", release.version);
+                                self.status(github, previous.id, "inactive", &description, environment);
+                            }
+                        }
+                        Err(error) => warn(&error.to_string()),
+                    }
+                }
+            }
+            Change::Failed { release, summary } => {
+                let Some(id) = self.created.borrow().get(&key(&release.version)).copied() else { return };
+                self.status(github, id, "failure", summary, environment);
+            }
+        }
+    }
+}
+
+fn warn(message: &str) {
+    eprintln!("warning: GitHub Deployments: {message} (the promotion itself is recorded in the ledger)");
+}
+
+/// At most `limit` characters, with an ellipsis when cut.
+fn truncate(text: &str, limit: usize) -> String {
+    if text.chars().count() <= limit {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(limit - 1).collect();
+    out.push('…');
+    out
 }
 
 /// `release status` as a table.

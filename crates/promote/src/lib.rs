@@ -52,10 +52,14 @@ pub enum PromoteError {
         "{version} has been verified in `{upstream}` for {elapsed}s; `{environment}` wants {soak}s of soak (hint: try again later)"
     )]
     Soaking { environment: String, upstream: String, version: String, elapsed: u64, soak: u64 },
+    #[error("{version} waits for approval to enter `{environment}`: {have}/{need} (hint: {hint})")]
+    WaitingForApproval { environment: String, version: String, have: usize, need: usize, hint: String },
+    #[error("reading the reviews of `{environment}` from GitHub failed: {detail}")]
+    Reviews { environment: String, detail: String },
     #[error(
-        "{version} waits for approval to enter `{environment}`: {have}/{need} (hint: `release approve {environment} --version {version}` by one of: {approvers})"
+        "approvals for `{environment}` come from the protected GitHub Environment `{github_environment}` (hint: approve the workflow run's deployment in GitHub; `release approve` is for `source = \"release\"`)"
     )]
-    WaitingForApproval { environment: String, version: String, have: usize, need: usize, approvers: String },
+    ApprovalsFromGitHub { environment: String, github_environment: String },
     #[error("{version} was rejected for `{environment}` by {actor}: {reason}")]
     Rejected { environment: String, version: String, actor: String, reason: String },
     #[error(
@@ -108,7 +112,9 @@ impl PromoteError {
             PromoteError::VerifyFailed { .. } => 16,
             PromoteError::Rejected { .. } => 17,
             PromoteError::Held { .. } => 18,
-            PromoteError::NotAnApprover { .. } | PromoteError::SelfApproval { .. } => 19,
+            PromoteError::NotAnApprover { .. }
+            | PromoteError::SelfApproval { .. }
+            | PromoteError::ApprovalsFromGitHub { .. } => 19,
             PromoteError::Git(release_git::GitError::Git { .. }) => 2,
             _ => 1,
         }
@@ -148,6 +154,44 @@ pub fn releases(repo: &Repo, head: Oid) -> Result<Vec<Release>, PromoteError> {
     Ok(out)
 }
 
+/// A review of the running job's deployment, from outside the ledger (a protected GitHub
+/// Environment's required reviewers).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Review {
+    pub reviewer: String,
+    pub approved: bool,
+    pub comment: String,
+    /// Where it came from, recorded with the event: "GitHub Environment `production`, run 77".
+    pub origin: String,
+}
+
+/// A change in what an environment runs, for a mirror such as GitHub Deployments.
+#[derive(Debug, Clone, Copy)]
+pub enum Change<'r> {
+    /// Deployment of `release` begins (a rollback target too).
+    Started { release: &'r Release, rollback: bool },
+    /// `release` is deployed and verified; it replaced `replaced` (what the environment ran before).
+    Succeeded { release: &'r Release, replaced: Option<&'r Release> },
+    /// Deploying or verifying `release` failed.
+    Failed { release: &'r Release, summary: &'r str },
+}
+
+/// What the promotion stage asks of, and reports to, the world outside the ledger. The ledger
+/// stays the truth: a mirror that fails reports it itself and never fails a promotion.
+pub trait Hooks {
+    /// Reviews of the running job's deployment to `environment`; `Ok(None)` when no job is known.
+    fn reviews(&self, _environment: &Environment) -> Result<Option<Vec<Review>>, String> {
+        Ok(None)
+    }
+    /// Called after each change is recorded in the ledger.
+    fn changed(&self, _environment: &Environment, _change: Change<'_>) {}
+}
+
+/// No reviews from outside, no mirror.
+pub struct NoHooks;
+
+impl Hooks for NoHooks {}
+
 /// How a deployment is checked: `(passed, one-line summary)`.
 pub type Verifier<'a> = dyn Fn(&Verify, &str, &str) -> (bool, String) + 'a;
 
@@ -159,6 +203,7 @@ pub struct Context<'a> {
     /// Unix seconds, for gates and records.
     pub now: fn() -> u64,
     pub verifier: &'a Verifier<'a>,
+    pub hooks: &'a dyn Hooks,
     /// Where deploy commands print (the CLI sends them to stderr in JSON mode).
     pub quiet_commands: bool,
 }
@@ -264,8 +309,10 @@ fn approvals(
             }
             EventKind::Approved => {
                 let expired = policy.expires.is_some_and(|expires| now.saturating_sub(event.at) > expires.as_secs());
-                let allowed =
-                    policy.approvers.contains(&event.actor) || policy.source == ApprovalSource::GithubEnvironment;
+                // From a GitHub Environment, GitHub's protection rules decide who may review;
+                // a listed `approvers` narrows it further.
+                let allowed = policy.approvers.contains(&event.actor)
+                    || (policy.source == ApprovalSource::GithubEnvironment && policy.approvers.is_empty());
                 let self_approved = event.actor == release.author && !policy.allow_self;
                 if !expired && allowed && !self_approved && !approvers.contains(&event.actor) {
                     approvers.push(event.actor.clone());
@@ -275,6 +322,53 @@ fn approvals(
         }
     }
     Ok(approvers)
+}
+
+fn listed(names: &[String], prefix: &str) -> String {
+    if names.is_empty() { String::new() } else { format!("{prefix}{}", names.join(", ")) }
+}
+
+/// Records the reviews of the running job (a protected GitHub Environment) as approvals and
+/// rejections of `release`, once each. `Ok(false)` when no job is known.
+fn record_reviews(
+    context: &Context<'_>,
+    ledger: &mut Ledger<'_>,
+    environment: &Environment,
+    release: &Release,
+    run: &str,
+) -> Result<bool, PromoteError> {
+    let reviews = context
+        .hooks
+        .reviews(environment)
+        .map_err(|detail| PromoteError::Reviews { environment: environment.name.clone(), detail })?;
+    let Some(reviews) = reviews else { return Ok(false) };
+    let mut events = Vec::new();
+    for review in reviews {
+        let kind = if review.approved { EventKind::Approved } else { EventKind::Rejected };
+        let detail = if review.comment.trim().is_empty() {
+            review.origin.clone()
+        } else {
+            format!("{}: {}", review.origin, review.comment.trim())
+        };
+        let known = ledger.events.iter().chain(&events).any(|event| {
+            event.kind == kind
+                && event.environment == environment.name
+                && event.version == release.version
+                && event.commit == release.commit
+                && event.actor == review.reviewer
+                && event.detail.as_deref() == Some(detail.as_str())
+        });
+        if !known {
+            let mut event = context.event(kind, &environment.name, release, run);
+            event.actor = review.reviewer;
+            event.detail = Some(detail);
+            events.push(event);
+        }
+    }
+    if !events.is_empty() {
+        ledger.append_retrying(&events)?;
+    }
+    Ok(true)
 }
 
 /// The newest release that may enter `environment` now (verified upstream, not failed here).
@@ -392,14 +486,33 @@ pub fn promote(context: &Context<'_>, name: &str, version: Option<&str>) -> Resu
 
         // Approvals.
         if let Some(policy) = &environment.approval {
+            let reviewed = match &policy.github_environment {
+                Some(_) => record_reviews(context, &mut ledger, environment, &release, &run)?,
+                None => false,
+            };
             let have = approvals(context, &ledger.events, environment, &release)?;
             if have.len() < policy.required as usize {
+                let hint = match &policy.github_environment {
+                    Some(github) if reviewed => format!(
+                        "this workflow run has too few approving reviews for the GitHub Environment `{github}`; require {} reviewer(s) in its protection rules{}",
+                        policy.required,
+                        listed(&policy.approvers, " from: ")
+                    ),
+                    Some(github) => format!(
+                        "run `release promote {name}` in a GitHub Actions job with `environment: {github}`, protected by required reviewers"
+                    ),
+                    None => format!(
+                        "`release approve {name} --version {}` by one of: {}",
+                        release.version,
+                        policy.approvers.join(", ")
+                    ),
+                };
                 return Err(PromoteError::WaitingForApproval {
                     environment: name.to_string(),
                     version: release.version.clone(),
                     have: have.len(),
                     need: policy.required as usize,
-                    approvers: policy.approvers.join(", "),
+                    hint,
                 });
             }
         }
@@ -447,6 +560,7 @@ fn deploy_and_verify(
     is_rollback: bool,
 ) -> Result<Outcome, PromoteError> {
     let name = &environment.name;
+    context.hooks.changed(environment, Change::Started { release, rollback: is_rollback });
     let command =
         if is_rollback { environment.rollback.as_ref().unwrap_or(&environment.deploy) } else { &environment.deploy };
     let failure = match run_command(context, environment, command, release)? {
@@ -468,6 +582,8 @@ fn deploy_and_verify(
             verified.detail = Some("rollback".into());
         }
         ledger.append_retrying(&[deployed, verified])?;
+        let replaced = before.current.as_ref().and_then(|current| context.release(&current.version).ok());
+        context.hooks.changed(environment, Change::Succeeded { release, replaced });
         return Ok(Outcome {
             environment: name.clone(),
             version: release.version.clone(),
@@ -479,6 +595,7 @@ fn deploy_and_verify(
     let mut failed = context.event(EventKind::Failed, name, release, run);
     failed.detail = Some(summary.clone());
     let mut events = vec![failed];
+    let mut reported = false;
     let mut rolled_back = None;
     // A rollback is never itself rolled back.
     if !is_rollback {
@@ -490,6 +607,8 @@ fn deploy_and_verify(
         {
             ledger.append_retrying(&events)?;
             events.clear();
+            context.hooks.changed(environment, Change::Failed { release, summary: &summary });
+            reported = true;
             let target = target.clone();
             let mut marker = context.event(EventKind::RolledBack, name, &target, run);
             marker.from_version = Some(release.version.clone());
@@ -503,6 +622,9 @@ fn deploy_and_verify(
         events.push(held);
     }
     ledger.append_retrying(&events)?;
+    if !reported {
+        context.hooks.changed(environment, Change::Failed { release, summary: &summary });
+    }
     match deploy_status {
         Some(status) => Err(PromoteError::DeployFailed {
             environment: name.clone(),
@@ -638,6 +760,12 @@ pub fn review(
         })?,
     };
     let policy = environment.approval.as_ref();
+    if let Some(github) = policy.and_then(|policy| policy.github_environment.as_ref()) {
+        return Err(PromoteError::ApprovalsFromGitHub {
+            environment: name.to_string(),
+            github_environment: github.clone(),
+        });
+    }
     let approvers = policy.map(|policy| policy.approvers.clone()).unwrap_or_default();
     if !approvers.contains(&context.actor) {
         return Err(PromoteError::NotAnApprover {

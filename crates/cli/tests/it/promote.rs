@@ -350,3 +350,164 @@ fn with_tag_on_prod_tags_and_releases_follow_prods_verification() {
     assert!(says(&again).contains("already running"), "{}", says(&again));
     assert_eq!(fake.releases().len(), 4);
 }
+
+#[test]
+fn a_protected_github_environment_approves_and_every_promotion_is_mirrored_as_a_deployment() {
+    let approval =
+        "{ source = \"github-environment\", environment = \"production\", approvers = [\"carol\", \"erin\"] }";
+    let (setup, deployments, _state) = promotion_setup("", approval);
+    let work = &setup.work;
+    let fake = release_test_support::github::FakeGitHub::start("acme", "shop");
+    let github = [
+        ("GITHUB_API_URL", fake.base_url()),
+        ("GITHUB_TOKEN", "t".to_string()),
+        ("GITHUB_REPOSITORY", "acme/shop".to_string()),
+        ("GITHUB_SERVER_URL", "https://github.com".to_string()),
+    ];
+    let in_run = |run: &'static str| {
+        let mut variables: Vec<(&str, &str)> = github.iter().map(|(key, value)| (*key, value.as_str())).collect();
+        if !run.is_empty() {
+            variables.push(("GITHUB_RUN_ID", run));
+        }
+        variables
+    };
+    let output = run(work, &deployments, "Release Bot", &["cut", "--no-forge", "--promote", "staging"], &in_run(""));
+    assert_eq!(code(&output), 0, "{}", says(&output));
+
+    // `release approve` is not how this environment is approved; outside a workflow run nothing is.
+    let output = run(work, &deployments, "carol", &["approve", "prod"], &in_run(""));
+    assert_eq!(code(&output), 19, "{}", says(&output));
+    assert!(says(&output).contains("come from the protected GitHub Environment `production`"), "{}", says(&output));
+    let output = run(work, &deployments, "carol", &["promote", "prod"], &in_run(""));
+    assert_eq!(code(&output), 12, "{}", says(&output));
+    assert!(says(&output).contains("in a GitHub Actions job with `environment: production`"), "{}", says(&output));
+
+    // Run 40 was approved by someone not on the list, and for another environment: not enough.
+    fake.add_run_approval(40, "production", "mallory", "approved", "");
+    fake.add_run_approval(40, "staging", "carol", "approved", "");
+    let output = run(work, &deployments, "mallory", &["promote", "prod"], &in_run("40"));
+    assert_eq!(code(&output), 12, "{}", says(&output));
+    assert!(says(&output).contains("0/1"), "{}", says(&output));
+    assert!(says(&output).contains("too few approving reviews"), "{}", says(&output));
+
+    // Run 41 was approved by carol: prod gets 3.0.0, and her review is in the history.
+    fake.add_run_approval(41, "production", "carol", "approved", "ship it");
+    let output = run(work, &deployments, "github-actions", &["promote", "prod"], &in_run("41"));
+    assert_eq!(code(&output), 0, "{}", says(&output));
+    let history = || {
+        let output = run(work, &deployments, "alice", &["history", "prod", "--format", "json"], &[]);
+        let events: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        events
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|event| event["kind"] == "approved" || event["kind"] == "rejected")
+            .map(|event| {
+                format!(
+                    "{} {} by {}: {}",
+                    event["kind"].as_str().unwrap(),
+                    event["version"].as_str().unwrap(),
+                    event["actor"].as_str().unwrap(),
+                    event["detail"].as_str().unwrap()
+                )
+            })
+            .collect::<Vec<String>>()
+    };
+    let recorded = [
+        "approved 3.0.0 by mallory: GitHub Environment `production`, run 40",
+        "approved 3.0.0 by carol: GitHub Environment `production`, run 41: ship it",
+    ];
+    assert_eq!(history(), recorded);
+    // The same run again records nothing twice.
+    let output = run(work, &deployments, "github-actions", &["promote", "prod"], &in_run("41"));
+    assert!(says(&output).contains("already running"), "{}", says(&output));
+    assert_eq!(history(), recorded);
+
+    // 3.0.1 passes staging, is approved in run 42, fails in prod and is rolled back.
+    fs_err::write(work.join("packages/macro-ai-api-client/src/index.ts"), "export const client = 2\n").unwrap();
+    commit(work, "fix(client): retries");
+    git(work, &["push", "--quiet", "origin", "main"]);
+    let output = run(work, &deployments, "Release Bot", &["cut", "--no-forge", "--promote", "staging"], &in_run(""));
+    assert_eq!(code(&output), 0, "{}", says(&output));
+    fake.add_run_approval(42, "production", "erin", "approved", "");
+    let bad = Deployments::variable("SERVICE_MODE", "prod", Some("3.0.1"));
+    let mut variables = in_run("42");
+    variables.push((&bad, "unhealthy"));
+    let output = run(work, &deployments, "github-actions", &["promote", "prod"], &variables);
+    assert_eq!(code(&output), 16, "{}", says(&output));
+
+    // A rejection in GitHub is final, as with `release reject`.
+    fake.add_run_approval(43, "production", "carol", "rejected", "not again");
+    let output = run(work, &deployments, "github-actions", &["promote", "prod", "--version", "3.0.1"], &in_run("43"));
+    assert_eq!(code(&output), 17, "{}", says(&output));
+    assert!(says(&output).contains("rejected for `prod` by carol"), "{}", says(&output));
+
+    // The mirror: one GitHub Deployment per deployment, with the statuses of its life.
+    let mirrored: Vec<String> = fake
+        .deployments()
+        .iter()
+        .map(|deployment| {
+            let states: Vec<&str> = deployment.statuses.iter().map(|status| status.state.as_str()).collect();
+            format!(
+                "{} {}{} production={} [{}]",
+                deployment.environment,
+                deployment.payload["version"].as_str().unwrap(),
+                if deployment.payload["rollback"] == true { " rollback" } else { "" },
+                deployment.production_environment,
+                states.join(", ")
+            )
+        })
+        .collect();
+    assert_eq!(
+        mirrored,
+        [
+            "staging 3.0.0 production=false [in_progress, success, inactive]",
+            "prod 3.0.0 production=true [in_progress, success, inactive]",
+            "staging 3.0.1 production=false [in_progress, success]",
+            "prod 3.0.1 production=true [in_progress, failure]",
+            "prod 3.0.0 rollback production=true [in_progress, success]",
+        ]
+    );
+    let deployed = fake.deployments();
+    let prod = &deployed[1];
+    assert_eq!(prod.sha, git(work, &["rev-list", "-n1", "v3.0.0"]).trim());
+    assert_eq!(prod.statuses[1].environment_url, deployments.url("prod", ""));
+    assert_eq!(prod.statuses[1].log_url, "https://github.com/acme/shop/actions/runs/41");
+    assert!(!deployed[3].statuses[1].description.is_empty(), "a failure says why");
+    assert!(fake.violations().is_empty(), "{:?}", fake.violations());
+}
+
+#[test]
+fn the_deployment_mirror_never_fails_a_promotion_and_can_be_turned_off() {
+    // GitHub unreachable: the promotion succeeds, recorded in the ledger, with a warning.
+    let (setup, deployments, _state) = promotion_setup("", "{ required = 1, approvers = [\"alice\"] }");
+    let closed = format!("http://127.0.0.1:{}", release_test_support::service::free_port());
+    let unreachable = [
+        ("GITHUB_API_URL", closed.as_str()),
+        ("GITHUB_TOKEN", "t"),
+        ("GITHUB_REPOSITORY", "acme/shop"),
+        ("RELEASE_FORGE_BACKOFF_MS", "1"),
+    ];
+    let output =
+        run(&setup.work, &deployments, "Release Bot", &["cut", "--no-forge", "--promote", "staging"], &unreachable);
+    assert_eq!(code(&output), 0, "{}", says(&output));
+    assert!(
+        says(&output).contains("warning: GitHub Deployments: GitHub: creating a deployment to `staging`"),
+        "{}",
+        says(&output)
+    );
+    assert_eq!(
+        row(&status(&setup.work, &deployments), "staging"),
+        "3.0.0 verified last-verified=3.0.0 next=- waiting=-"
+    );
+
+    // `github-deployments = false`: a token is present, and GitHub hears nothing.
+    let (setup, deployments, _state) =
+        promotion_setup("github-deployments = false", "{ required = 1, approvers = [\"alice\"] }");
+    let fake = release_test_support::github::FakeGitHub::start("acme", "shop");
+    let url = fake.base_url();
+    let github = [("GITHUB_API_URL", url.as_str()), ("GITHUB_TOKEN", "t"), ("GITHUB_REPOSITORY", "acme/shop")];
+    let output = run(&setup.work, &deployments, "Release Bot", &["cut", "--no-forge", "--promote", "staging"], &github);
+    assert_eq!(code(&output), 0, "{}", says(&output));
+    assert!(fake.requests().is_empty(), "{:?}", fake.requests());
+}
