@@ -46,3 +46,38 @@ fn plans_are_the_same_from_a_subdirectory_and_with_head_given() {
     assert!(from_root.status.success());
     assert_eq!(from_root.stdout, from_inside.stdout);
 }
+
+/// The shipped workflows pass `${{ ... }}` expressions to scripts only through `env:`: an
+/// expression spliced into a `run:` script is GitHub Actions' script-injection hole (a workflow
+/// input or branch name holding `"; curl ... | sh; "` would run).
+#[test]
+fn shipped_workflows_never_splice_expressions_into_scripts() {
+    let directory = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../templates/ci/github");
+    let mut checked = 0;
+    for entry in fs_err::read_dir(&directory).unwrap() {
+        let path = entry.unwrap().path();
+        let text = fs_err::read_to_string(&path).unwrap();
+        let mut script_indent: Option<usize> = None;
+        for (number, line) in text.lines().enumerate() {
+            let indent = line.len() - line.trim_start().len();
+            if script_indent.is_some_and(|outer| indent <= outer && !line.trim().is_empty()) {
+                script_indent = None;
+            }
+            let trimmed = line.trim_start().trim_start_matches("- ");
+            let in_script = script_indent.is_some() || trimmed.starts_with("run:");
+            if trimmed.starts_with("run:") {
+                checked += 1;
+                if trimmed.trim_end().ends_with('|') || trimmed.trim_end().ends_with('>') {
+                    script_indent = Some(indent);
+                }
+            }
+            assert!(
+                !(in_script && line.contains("${{")),
+                "{}:{}: an expression in a script; pass it through `env:`: {line}",
+                path.display(),
+                number + 1
+            );
+        }
+    }
+    assert!(checked >= 6, "found only {checked} run steps");
+}
