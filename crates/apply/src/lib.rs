@@ -21,9 +21,10 @@ mod write;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+use rayon::prelude::*;
 use release_changelog::{Links, Release, Renderer};
 use release_config::{Config, Ecosystem};
-use release_plan::{Bump, Plan};
+use release_plan::{Bump, PackagePlan, Plan};
 use release_workspace::{Package, Workspace};
 use semver::Version;
 
@@ -74,12 +75,22 @@ pub struct ApplyInput<'a> {
 /// package manifest and its workspace root).
 struct Files<'a> {
     root: &'a Path,
-    contents: BTreeMap<String, (Option<String>, String)>,
+    /// path -> (content on disk, new content once edited).
+    contents: BTreeMap<String, (Option<String>, Option<String>)>,
 }
 
 impl Files<'_> {
     fn exists(&self, path: &str) -> bool {
         self.contents.contains_key(path) || self.root.join(path).is_file()
+    }
+
+    fn read(&self, path: &str) -> Result<Option<String>, ApplyError> {
+        let full = inside(self.root, path)?;
+        match fs_err::read_to_string(&full) {
+            Ok(text) => Ok(Some(text)),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(error.into()),
+        }
     }
 
     fn edit(
@@ -88,27 +99,22 @@ impl Files<'_> {
         edit: impl FnOnce(Option<&str>) -> Result<String, ApplyError>,
     ) -> Result<(), ApplyError> {
         if !self.contents.contains_key(path) {
-            let full = inside(self.root, path)?;
-            let before = match fs_err::read_to_string(&full) {
-                Ok(text) => Some(text),
-                Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
-                Err(error) => return Err(error.into()),
-            };
-            let current = before.clone().unwrap_or_default();
-            self.contents.insert(path.to_string(), (before, current));
+            let before = self.read(path)?;
+            self.contents.insert(path.to_string(), (before, None));
         }
-        let entry = self.contents.get_mut(path).expect("inserted above");
-        let current = if entry.0.is_none() && entry.1.is_empty() { None } else { Some(entry.1.as_str()) };
-        let after = edit(current)?;
-        entry.1 = after;
+        let (before, after) = self.contents.get_mut(path).expect("inserted above");
+        let current = after.as_deref().or(before.as_deref());
+        *after = Some(edit(current)?);
         Ok(())
     }
 
     fn into_changes(self) -> Vec<FileChange> {
         self.contents
             .into_iter()
-            .filter(|(_, (before, after))| before.as_deref() != Some(after.as_str()))
-            .map(|(path, (before, after))| FileChange { path, before, after })
+            .filter_map(|(path, (before, after))| {
+                let after = after?;
+                (before.as_deref() != Some(after.as_str())).then_some(FileChange { path, before, after })
+            })
             .collect()
     }
 }
@@ -270,7 +276,9 @@ pub fn changes(input: &ApplyInput<'_>) -> Result<Vec<FileChange>, ApplyError> {
         }
     }
 
-    // Version files and changelogs of released packages.
+    // Version files and changelogs of released packages. Changelogs are the bulk of the work
+    // (each is rewritten with the new section on top), so they are rendered in parallel.
+    let mut changelogs: Vec<Changelog<'_>> = Vec::new();
     for plan in input.plan.packages.iter().filter(|plan| plan.bump != Bump::None) {
         let Some((package, current, next)) = released.get(plan.name.as_str()) else { continue };
         let explicit = input.config.packages.iter().find(|explicit| explicit.name == plan.name);
@@ -304,16 +312,30 @@ pub fn changes(input: &ApplyInput<'_>) -> Result<Vec<FileChange>, ApplyError> {
                     _ => None,
                 })
                 .collect();
-            let release = Release {
-                version: &plan.next_version,
-                date: input.date,
-                previous_tag: plan.previous_tag.as_deref(),
-                tag: plan.next_tag.as_deref().unwrap_or_default(),
-                commits: &plan.commits,
-                dependencies: &dependencies,
-                links: input.links,
-            };
-            upsert_changelog(&mut files, input.renderer, &path, next, &release)?;
+            changelogs.push(Changelog { plan, path, next, dependencies });
+        }
+    }
+    // In parallel when every changelog is its own file that nothing else edits; in order otherwise.
+    let mut paths: Vec<&str> = changelogs.iter().map(|changelog| changelog.path.as_str()).collect();
+    paths.sort_unstable();
+    paths.dedup();
+    let independent = paths.len() == changelogs.len() && paths.iter().all(|path| !files.contents.contains_key(*path));
+    if independent {
+        let computed: Vec<(String, Option<String>, String)> = changelogs
+            .par_iter()
+            .map(|Changelog { plan, path, next, dependencies }| {
+                let section = input.renderer.section(&release_of(input, plan, dependencies))?;
+                let before = files.read(path)?;
+                let after = release_changelog::upsert(before.as_deref(), path, next, &section)?;
+                Ok((path.clone(), before, after))
+            })
+            .collect::<Result<_, ApplyError>>()?;
+        for (path, before, after) in computed {
+            files.contents.insert(path, (before, Some(after)));
+        }
+    } else {
+        for Changelog { plan, path, next, dependencies } in &changelogs {
+            upsert_changelog(&mut files, input.renderer, path, next, &release_of(input, plan, dependencies))?;
         }
     }
     if let (Some(repo), Some(path)) = (&input.plan.repo, &input.config.changelog.root)
@@ -332,6 +354,31 @@ pub fn changes(input: &ApplyInput<'_>) -> Result<Vec<FileChange>, ApplyError> {
         upsert_changelog(&mut files, input.renderer, path, &next, &release)?;
     }
     Ok(files.into_changes())
+}
+
+/// A package changelog to upsert: the package's plan, the file, the new version, and the
+/// dependencies whose release caused it.
+struct Changelog<'p> {
+    plan: &'p PackagePlan,
+    path: String,
+    next: &'p Version,
+    dependencies: Vec<(String, String)>,
+}
+
+fn release_of<'r>(
+    input: &'r ApplyInput<'_>,
+    plan: &'r PackagePlan,
+    dependencies: &'r [(String, String)],
+) -> Release<'r> {
+    Release {
+        version: &plan.next_version,
+        date: input.date,
+        previous_tag: plan.previous_tag.as_deref(),
+        tag: plan.next_tag.as_deref().unwrap_or_default(),
+        commits: &plan.commits,
+        dependencies,
+        links: input.links,
+    }
 }
 
 fn upsert_changelog(
