@@ -3,7 +3,7 @@
 //! Every step is a library call; this module only wires them and turns their results into the
 //! plan's input.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
 use anyhow::{Result, bail};
@@ -38,7 +38,7 @@ pub fn plan(directory: &Path, options: &PlanOptions, progress: &Progress) -> Res
     repo.check_history()?;
     let root = repo.root().to_path_buf();
     let config = Config::load(&root)?;
-    let files = repo.tracked_files()?;
+    let files = repo.tracked_files_named(release_workspace::MANIFEST_NAMES)?;
     let workspace = release_workspace::discover(&root, &config, &files)?;
     for name in &options.packages {
         if !workspace.packages.iter().any(|package| &package.name == name) {
@@ -66,7 +66,7 @@ pub fn plan(directory: &Path, options: &PlanOptions, progress: &Progress) -> Res
         let mut found = None;
         for (tag, version, target) in candidates.iter().filter(|(_, version, _)| version.pre.is_empty()) {
             // Only the tags actually considered are peeled (usually one per package).
-            let Some(commit) = repo.peel_to_commit(*target) else { continue };
+            let Some(commit) = repo.peel_tag(target) else { continue };
             if reach.reaches(commit)? {
                 found = Some((Release { tag: tag.clone(), version: version.clone() }, commit));
                 break;
@@ -162,22 +162,29 @@ pub fn plan(directory: &Path, options: &PlanOptions, progress: &Progress) -> Res
 
 /// Per target (a package, or the repository as the last target), every tag of its template
 /// that parses as semver, highest version first.
-fn releases_by_target(
+fn releases_by_target<'t>(
     targets: &[(String, TagTemplate)],
-    tags: &[Tag],
+    tags: &'t [Tag],
     warnings: &mut Vec<String>,
-) -> Vec<Vec<(String, semver::Version, Oid)>> {
+) -> Vec<Vec<(String, semver::Version, &'t Tag)>> {
     let affixes: Vec<(String, String)> = targets.iter().map(|(name, template)| template.affixes(name)).collect();
-    // Group targets by the first character of their prefix to keep this fast with many tags.
-    let mut by_first: BTreeMap<Option<char>, Vec<usize>> = BTreeMap::new();
+    // Targets by their exact prefix: a tag is looked up once per distinct prefix length, so
+    // thousands of tags against hundreds of templates stay linear in the tags.
+    let mut by_prefix: HashMap<&str, Vec<usize>> = HashMap::new();
     for (index, (prefix, _)) in affixes.iter().enumerate() {
-        by_first.entry(prefix.chars().next()).or_default().push(index);
+        by_prefix.entry(prefix.as_str()).or_default().push(index);
     }
-    let mut out: Vec<Vec<(String, semver::Version, Oid)>> = vec![Vec::new(); targets.len()];
+    let mut lengths: Vec<usize> = by_prefix.keys().map(|prefix| prefix.len()).collect();
+    lengths.sort_unstable();
+    lengths.dedup();
+    let mut out: Vec<Vec<(String, semver::Version, &Tag)>> = vec![Vec::new(); targets.len()];
     let mut warned = BTreeSet::new();
     for tag in tags {
-        let first = tag.name.chars().next();
-        let candidates = by_first.get(&first).into_iter().flatten().chain(by_first.get(&None).into_iter().flatten());
+        let candidates = lengths
+            .iter()
+            .filter_map(|&length| tag.name.get(..length))
+            .filter_map(|prefix| by_prefix.get(prefix))
+            .flatten();
         for &index in candidates {
             let (prefix, suffix) = &affixes[index];
             let Some(middle) =
@@ -186,7 +193,7 @@ fn releases_by_target(
                 continue;
             };
             match semver::Version::parse(middle) {
-                Ok(version) => out[index].push((tag.name.clone(), version, tag.target)),
+                Ok(version) => out[index].push((tag.name.clone(), version, tag)),
                 Err(_) => {
                     // `{name}-v{version}` of package `a` also matches tag `a-b-v1.0.0` of package `a-b`
                     // at the prefix; only warn when no other target claims the tag.

@@ -5,6 +5,7 @@
 //! list of paths whose blob or mode differs, which a merge-join of sorted tree entries gives.
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
 
 use git2::{Oid, Repository};
 
@@ -21,24 +22,52 @@ fn cmp_entries(a: &git2::TreeEntry<'_>, b: &git2::TreeEntry<'_>) -> Ordering {
     a_name.cmp(b_name)
 }
 
-/// Appends to `out` every path that differs between the trees `old` and `new` (`None` = empty).
-pub(crate) fn changed_paths(
-    repository: &Repository,
-    old: Option<Oid>,
-    new: Option<Oid>,
-    out: &mut Vec<String>,
-) -> Result<(), git2::Error> {
-    let mut prefix = Vec::new();
-    diff(repository, old, new, &mut prefix, out)
+/// Trees read for the commit being compared and for the one before it. Walking newest first, a
+/// commit's parent is usually the next commit compared, so the parent-side trees read for one
+/// commit (always the root, and the big folders every change passes through) are the next
+/// commit's own side. libgit2 caches no tree over 4 KiB, and a folder of a few hundred packages
+/// is bigger, so without this each of those trees is read and parsed twice.
+pub(crate) struct Trees<'r> {
+    repository: &'r Repository,
+    recent: HashMap<Oid, git2::Tree<'r>>,
+    loaded: HashMap<Oid, git2::Tree<'r>>,
 }
 
-fn load(repository: &Repository, tree: Option<Oid>) -> Result<Option<git2::Tree<'_>>, git2::Error> {
-    tree.map(|id| repository.find_tree(id)).transpose()
+impl<'r> Trees<'r> {
+    pub(crate) fn new(repository: &'r Repository) -> Trees<'r> {
+        Trees { repository, recent: HashMap::new(), loaded: HashMap::new() }
+    }
+
+    /// Appends to `out` every path that differs between the trees `old` and `new` (`None` =
+    /// empty); keeps the trees it read for the next call, and drops older ones.
+    pub(crate) fn changed_paths(
+        &mut self,
+        old: Option<Oid>,
+        new: Option<Oid>,
+        out: &mut Vec<String>,
+    ) -> Result<(), git2::Error> {
+        self.recent = std::mem::take(&mut self.loaded);
+        let mut prefix = Vec::new();
+        diff(self, old, new, &mut prefix, out)
+    }
+
+    fn load(&mut self, tree: Option<Oid>) -> Result<Option<git2::Tree<'r>>, git2::Error> {
+        let Some(id) = tree else { return Ok(None) };
+        if let Some(tree) = self.loaded.get(&id) {
+            return Ok(Some(tree.clone()));
+        }
+        let tree = match self.recent.get(&id) {
+            Some(tree) => tree.clone(),
+            None => self.repository.find_tree(id)?,
+        };
+        self.loaded.insert(id, tree.clone());
+        Ok(Some(tree))
+    }
 }
 
 /// Compares two trees entry by entry, borrowing names from the trees (no copies).
 fn diff(
-    repository: &Repository,
+    trees: &mut Trees<'_>,
     old: Option<Oid>,
     new: Option<Oid>,
     prefix: &mut Vec<u8>,
@@ -47,7 +76,7 @@ fn diff(
     if old == new {
         return Ok(());
     }
-    let (old_tree, new_tree) = (load(repository, old)?, load(repository, new)?);
+    let (old_tree, new_tree) = (trees.load(old)?, trees.load(new)?);
     let old_length = old_tree.as_ref().map_or(0, git2::Tree::len);
     let new_length = new_tree.as_ref().map_or(0, git2::Tree::len);
     let (mut i, mut j) = (0, 0);
@@ -61,17 +90,17 @@ fn diff(
         };
         match order {
             Ordering::Less => {
-                visit(repository, a.as_ref(), None, prefix, out)?;
+                visit(trees, a.as_ref(), None, prefix, out)?;
                 i += 1;
             }
             Ordering::Greater => {
-                visit(repository, None, b.as_ref(), prefix, out)?;
+                visit(trees, None, b.as_ref(), prefix, out)?;
                 j += 1;
             }
             Ordering::Equal => {
                 let (a, b) = (a.expect("compared"), b.expect("compared"));
                 if a.id() != b.id() || a.filemode() != b.filemode() {
-                    visit(repository, Some(&a), Some(&b), prefix, out)?;
+                    visit(trees, Some(&a), Some(&b), prefix, out)?;
                 }
                 i += 1;
                 j += 1;
@@ -83,7 +112,7 @@ fn diff(
 
 /// One entry that differs: recurse into trees, record anything else.
 fn visit(
-    repository: &Repository,
+    trees: &mut Trees<'_>,
     old: Option<&git2::TreeEntry<'_>>,
     new: Option<&git2::TreeEntry<'_>>,
     prefix: &mut Vec<u8>,
@@ -96,7 +125,7 @@ fn visit(
     let new_tree = new.filter(|entry| is_tree(entry)).map(git2::TreeEntry::id);
     if old_tree.is_some() || new_tree.is_some() {
         prefix.push(b'/');
-        diff(repository, old_tree, new_tree, prefix, out)?;
+        diff(trees, old_tree, new_tree, prefix, out)?;
         prefix.truncate(length + name.len());
     }
     let old_is_file = old.is_some_and(|entry| !is_tree(entry));

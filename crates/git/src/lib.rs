@@ -13,6 +13,7 @@
 
 mod command;
 mod diff;
+mod index;
 mod refs;
 mod walk;
 
@@ -63,11 +64,14 @@ impl<T> Context<T> for Result<T, git2::Error> {
 }
 
 /// A tag and the object it points at (a commit, or an annotated tag object: see
-/// [`Repo::peel_to_commit`]; peeling every tag of a big repository up front is wasted work).
+/// [`Repo::peel_tag`]; peeling every tag of a big repository up front is wasted work).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tag {
     pub name: String,
     pub target: Oid,
+    /// What an annotated tag peels to, when `packed-refs` records it (as clones and
+    /// `git pack-refs` do): known without reading the tag object.
+    pub peeled: Option<Oid>,
 }
 
 /// An open repository.
@@ -131,17 +135,21 @@ impl Repo {
                 continue;
             };
             if let Some(target) = reference.target() {
-                tags.push(Tag { name: name.to_string(), target });
+                tags.push(Tag { name: name.to_string(), target, peeled: reference.target_peel() });
             }
         }
         tags.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(tags)
     }
 
-    /// The commit a tag's target names (itself for a lightweight tag), or `None` for a tag of
-    /// something else (a tree, a blob).
-    pub fn peel_to_commit(&self, target: Oid) -> Option<Oid> {
-        let object = self.repository.find_object(target, None).ok()?;
+    /// The commit a tag names (its target for a lightweight tag), or `None` for a tag of
+    /// something else (a tree, a blob). A peeled id from `packed-refs` only needs its type read.
+    pub fn peel_tag(&self, tag: &Tag) -> Option<Oid> {
+        if let Some(peeled) = tag.peeled {
+            let kind = self.repository.odb().ok()?.read_header(peeled).ok()?.1;
+            return (kind == git2::ObjectType::Commit).then_some(peeled);
+        }
+        let object = self.repository.find_object(tag.target, None).ok()?;
         object.peel_to_commit().ok().map(|commit| commit.id())
     }
 
@@ -149,6 +157,23 @@ impl Repo {
     pub fn tracked_files(&self) -> Result<Vec<String>, GitError> {
         let index = self.repository.index().context(|| "reading the index".into())?;
         Ok(index.iter().map(|entry| String::from_utf8_lossy(&entry.path).into_owned()).collect())
+    }
+
+    /// The tracked files whose name (last path component) is one of `names`, `/`-separated, in
+    /// index order: what discovery needs, without building the whole list of a large monorepo.
+    pub fn tracked_files_named(&self, names: &[&str]) -> Result<Vec<String>, GitError> {
+        if let Ok(bytes) = std::fs::read(self.repository.path().join("index"))
+            && let Some(found) = index::named_entries(&bytes, names)
+        {
+            return Ok(found);
+        }
+        // A split or sparse index, or one this scanner does not know: git itself lists it.
+        let output = command::run_git(&self.root, &["ls-files", "-z", "--"], "listing the tracked files")?;
+        let wanted = |path: &&str| names.iter().any(|name| path.rsplit('/').next() == Some(*name));
+        let mut found: Vec<String> =
+            String::from_utf8_lossy(&output.stdout).split('\0').filter(wanted).map(str::to_string).collect();
+        found.dedup();
+        Ok(found)
     }
 
     /// Files that differ from HEAD in the index or the work tree, and untracked files that are

@@ -78,6 +78,8 @@ struct Node {
     id: Oid,
     /// The commit's tree, so the workers need not parse a parent again to diff against it.
     tree: Oid,
+    /// The raw message, kept from the one read of the commit (the workers only compare trees).
+    message: Box<[u8]>,
     time: i64,
     parents: Option<Vec<usize>>,
     marks: RangeSet,
@@ -106,6 +108,7 @@ impl<'r> Graph<'r> {
         self.nodes.push(Node {
             id,
             tree: commit.tree_id(),
+            message: commit.message_bytes().into(),
             time: commit.time().seconds(),
             parents: None,
             marks: RangeSet::with_capacity(ranges),
@@ -232,22 +235,25 @@ where
     }
 
     // Unvisited commits are in no range (the walk stopped above them).
-    let mut selected: Vec<&Node> =
-        graph.nodes.iter().filter(|node| node.order.is_some() && !is_full(&node.marks)).collect();
-    selected.sort_by_key(|node| node.order);
-    let selected: Vec<Selected> = selected
-        .iter()
-        .map(|node| Selected {
+    let mut chosen: Vec<usize> = (0..graph.nodes.len())
+        .filter(|&index| graph.nodes[index].order.is_some() && !is_full(&graph.nodes[index].marks))
+        .collect();
+    chosen.sort_by_key(|&index| graph.nodes[index].order);
+    let mut selected: Vec<Selected> = Vec::with_capacity(chosen.len());
+    for index in chosen {
+        let parents = graph.nodes[index].parents.clone().unwrap_or_default();
+        let parent_tree = parents.first().map(|&parent| graph.nodes[parent].tree);
+        let node = &mut graph.nodes[index];
+        selected.push(Selected {
             id: node.id,
             tree: node.tree,
-            parent_tree: node
-                .parents
-                .as_ref()
-                .and_then(|parents| parents.first())
-                .map(|&parent| graph.nodes[parent].tree),
+            parent_tree,
+            parent_count: parents.len(),
+            message: std::mem::take(&mut node.message),
             excluded: node.marks.clone(),
-        })
-        .collect();
+        });
+    }
+    drop(graph);
 
     read_commits(repository, selected, &map)
 }
@@ -257,6 +263,8 @@ struct Selected {
     id: Oid,
     tree: Oid,
     parent_tree: Option<Oid>,
+    parent_count: usize,
+    message: Box<[u8]>,
     excluded: RangeSet,
 }
 
@@ -276,13 +284,14 @@ where
         .map(|chunk| {
             let repository = Repository::open(&path).context(|| format!("opening {}", path.display()))?;
             let mut out = Vec::with_capacity(chunk.len());
-            for Selected { id, tree, parent_tree, excluded } in chunk {
-                let commit = repository.find_commit(*id).context(|| format!("reading commit {id}"))?;
+            let mut trees = diff::Trees::new(&repository);
+            for Selected { id, tree, parent_tree, parent_count, message, excluded } in chunk {
                 let mut paths = Vec::new();
-                diff::changed_paths(&repository, *parent_tree, Some(*tree), &mut paths)
+                trees
+                    .changed_paths(*parent_tree, Some(*tree), &mut paths)
                     .context(|| format!("comparing commit {id} with its parent"))?;
-                let message = String::from_utf8_lossy(commit.message_bytes());
-                let data = map(CommitData { id: *id, message: &message, paths, parent_count: commit.parent_count() });
+                let message = String::from_utf8_lossy(message);
+                let data = map(CommitData { id: *id, message: &message, paths, parent_count: *parent_count });
                 out.push(Walked { id: *id, excluded: excluded.clone(), data });
             }
             Ok(out)

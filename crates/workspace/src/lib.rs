@@ -125,6 +125,10 @@ pub(crate) struct Found {
     pub dependencies: Vec<(String, DependencyKind)>,
 }
 
+/// The file names discovery reads: of the tracked files, only these matter (callers may pass just
+/// them, as `Repo::tracked_files_named` lists them).
+pub const MANIFEST_NAMES: &[&str] = &["Cargo.toml", "package.json", "pnpm-workspace.yaml", "pyproject.toml"];
+
 /// Discovers the packages under `root` from the tracked `files`, then applies `release.toml`.
 pub fn discover(root: &Path, config: &Config, files: &[String]) -> Result<Workspace, WorkspaceError> {
     let ignore = globs(&config.workspace.ignore, &config.file)?;
