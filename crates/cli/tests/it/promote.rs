@@ -67,6 +67,21 @@ fn run(dir: &Path, deployments: &Deployments, actor: &str, args: &[&str], extra:
     release_with(dir, args, &env)
 }
 
+/// A fake GitHub serving `acme/shop`, and the variables that point `release` at it.
+fn fake_github() -> (release_test_support::github::FakeGitHub, Vec<(&'static str, String)>) {
+    let fake = release_test_support::github::FakeGitHub::start("acme", "shop");
+    let variables = vec![
+        ("GITHUB_API_URL", fake.base_url()),
+        ("GITHUB_TOKEN", "t".to_string()),
+        ("GITHUB_REPOSITORY", "acme/shop".to_string()),
+    ];
+    (fake, variables)
+}
+
+fn borrowed<'v>(variables: &'v [(&'static str, String)]) -> Vec<(&'static str, &'v str)> {
+    variables.iter().map(|(key, value)| (*key, value.as_str())).collect()
+}
+
 fn code(output: &Output) -> i32 {
     output.status.code().unwrap_or(-1)
 }
@@ -321,13 +336,8 @@ fn with_tag_on_prod_tags_and_releases_follow_prods_verification() {
     let (setup, deployments, _state) =
         promotion_setup("tag-on = \"prod\"", "{ required = 1, approvers = [\"alice\"] }");
     let work = &setup.work;
-    let fake = release_test_support::github::FakeGitHub::start("acme", "shop");
-    let github = [
-        ("GITHUB_API_URL", fake.base_url()),
-        ("GITHUB_TOKEN", "t".to_string()),
-        ("GITHUB_REPOSITORY", "acme/shop".to_string()),
-    ];
-    let github: Vec<(&str, &str)> = github.iter().map(|(key, value)| (*key, value.as_str())).collect();
+    let (fake, github) = fake_github();
+    let github = borrowed(&github);
     let tags = || git(&setup.remote, &["tag", "--list", "v3*"]);
 
     let output = run(work, &deployments, "Release Bot", &["cut", "--promote", "staging"], &github);
@@ -357,15 +367,10 @@ fn a_protected_github_environment_approves_and_every_promotion_is_mirrored_as_a_
         "{ source = \"github-environment\", environment = \"production\", approvers = [\"carol\", \"erin\"] }";
     let (setup, deployments, _state) = promotion_setup("", approval);
     let work = &setup.work;
-    let fake = release_test_support::github::FakeGitHub::start("acme", "shop");
-    let github = [
-        ("GITHUB_API_URL", fake.base_url()),
-        ("GITHUB_TOKEN", "t".to_string()),
-        ("GITHUB_REPOSITORY", "acme/shop".to_string()),
-        ("GITHUB_SERVER_URL", "https://github.com".to_string()),
-    ];
+    let (fake, mut github) = fake_github();
+    github.push(("GITHUB_SERVER_URL", "https://github.com".to_string()));
     let in_run = |run: &'static str| {
-        let mut variables: Vec<(&str, &str)> = github.iter().map(|(key, value)| (*key, value.as_str())).collect();
+        let mut variables = borrowed(&github);
         if !run.is_empty() {
             variables.push(("GITHUB_RUN_ID", run));
         }
@@ -504,10 +509,14 @@ fn the_deployment_mirror_never_fails_a_promotion_and_can_be_turned_off() {
     // `github-deployments = false`: a token is present, and GitHub hears nothing.
     let (setup, deployments, _state) =
         promotion_setup("github-deployments = false", "{ required = 1, approvers = [\"alice\"] }");
-    let fake = release_test_support::github::FakeGitHub::start("acme", "shop");
-    let url = fake.base_url();
-    let github = [("GITHUB_API_URL", url.as_str()), ("GITHUB_TOKEN", "t"), ("GITHUB_REPOSITORY", "acme/shop")];
-    let output = run(&setup.work, &deployments, "Release Bot", &["cut", "--no-forge", "--promote", "staging"], &github);
+    let (fake, github) = fake_github();
+    let output = run(
+        &setup.work,
+        &deployments,
+        "Release Bot",
+        &["cut", "--no-forge", "--promote", "staging"],
+        &borrowed(&github),
+    );
     assert_eq!(code(&output), 0, "{}", says(&output));
     assert!(fake.requests().is_empty(), "{:?}", fake.requests());
 }
