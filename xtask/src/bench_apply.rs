@@ -69,6 +69,10 @@ pub fn run(args: &[String]) -> Result<()> {
         for _ in 0..options.runs {
             let dir = tempfile::tempdir()?;
             build(dir.path(), count, options.sections)?;
+            // In a real checkout the files a release rewrites have long been on disk: flush the
+            // freshly built ones (and the previous run's deletions) before timing, or the
+            // release's own flush would pay for writing the fixture too.
+            rustix::fs::syncfs(&fs_err::File::open(dir.path())?)?;
             let measured = measure(dir.path())?;
             compute.push(measured.compute);
             write.push(measured.write);
