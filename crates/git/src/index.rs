@@ -230,6 +230,14 @@ mod tests {
         git(root, &["update-index", "--no-split-index"]);
         let bytes = std::fs::read(root.join(".git/index")).unwrap();
         assert!(named_entries(&bytes, NAMES).is_some());
+        // Cut anywhere, the index is refused (or, cut inside the checksum, still read whole):
+        // never a panic, never a partial list.
+        let full = named_entries(&bytes, NAMES).unwrap();
+        for length in 0..bytes.len() {
+            if let Some(found) = named_entries(&bytes[..length], NAMES) {
+                assert_eq!(found, full, "cut at {length} of {}", bytes.len());
+            }
+        }
         assert_eq!(named_entries(&bytes[..bytes.len() / 2], NAMES), None, "truncated");
         assert_eq!(named_entries(b"DIRC\0\0\0\x09\0\0\0\0", NAMES), None, "unknown version");
         assert_eq!(named_entries(b"not an index", NAMES), None);
@@ -240,5 +248,25 @@ mod tests {
         assert_eq!(repo.tracked_files_named(NAMES).unwrap(), listed);
         git(root, &["update-index", "--split-index"]);
         assert_eq!(repo.tracked_files_named(NAMES).unwrap(), listed);
+    }
+
+    #[test]
+    fn an_index_with_a_cache_tree_extension_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        git(root, &["init", "--quiet"]);
+        for path in ["Cargo.toml", "crates/a/Cargo.toml", "crates/a/src/lib.rs", "web/package.json"] {
+            std::fs::create_dir_all(root.join(path).parent().unwrap()).unwrap();
+            std::fs::write(root.join(path), "x\n").unwrap();
+        }
+        git(root, &["add", "."]);
+        git(root, &["-c", "user.name=a", "-c", "user.email=a@example.com", "commit", "--quiet", "-m", "first"]);
+        let bytes = std::fs::read(root.join(".git/index")).unwrap();
+        let extensions = &bytes[..bytes.len() - 20];
+        assert!(extensions.windows(4).any(|window| window == b"TREE"), "git wrote a cache tree");
+        assert_eq!(
+            named_entries(&bytes, NAMES).expect("read"),
+            ["Cargo.toml", "crates/a/Cargo.toml", "web/package.json"]
+        );
     }
 }

@@ -162,7 +162,9 @@ impl Repo {
     /// The tracked files whose name (last path component) is one of `names`, `/`-separated, in
     /// index order: what discovery needs, without building the whole list of a large monorepo.
     pub fn tracked_files_named(&self, names: &[&str]) -> Result<Vec<String>, GitError> {
-        if let Ok(bytes) = std::fs::read(self.repository.path().join("index"))
+        // `GIT_INDEX_FILE` points git elsewhere: then git itself answers.
+        if std::env::var_os("GIT_INDEX_FILE").is_none()
+            && let Ok(bytes) = std::fs::read(self.repository.path().join("index"))
             && let Some(found) = index::named_entries(&bytes, names)
         {
             return Ok(found);
