@@ -1,6 +1,6 @@
 //! The promotion commands: promote, approve, reject, rollback, status, history.
 
-use std::cell::{OnceCell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -87,6 +87,8 @@ struct GitHubHooks<'c> {
     log_url: Option<String>,
     /// The deployments this command created: (environment, version) -> id.
     created: RefCell<HashMap<(String, String), u64>>,
+    /// Whether the mirror already said it cannot run (said once per command).
+    warned: Cell<bool>,
 }
 
 impl<'c> GitHubHooks<'c> {
@@ -106,6 +108,7 @@ impl<'c> GitHubHooks<'c> {
             run_id,
             log_url,
             created: RefCell::new(HashMap::new()),
+            warned: Cell::new(false),
         }
     }
 
@@ -127,12 +130,24 @@ impl<'c> GitHubHooks<'c> {
             Some(true) => match self.github() {
                 Ok(github) => Some(github),
                 Err(why) => {
-                    warn(&format!("`github-deployments = true`, but {why}"));
+                    if !self.warned.replace(true) {
+                        warn(&format!("`github-deployments = true`, but {why}"));
+                    }
                     None
                 }
             },
             None => self.github().ok(),
         }
+    }
+
+    /// The GitHub Environment a deployment goes to: the one whose reviewers approve it (where
+    /// the workflow job already shows), else the environment's own name.
+    fn github_name<'e>(&self, environment: &'e Environment) -> &'e str {
+        environment
+            .approval
+            .as_ref()
+            .and_then(|policy| policy.github_environment.as_deref())
+            .unwrap_or(&environment.name)
     }
 
     /// GitHub's `production_environment`: the end of a promotion chain (nothing promotes from
@@ -188,7 +203,7 @@ impl Hooks for GitHubHooks<'_> {
             Change::Started { release, rollback } => {
                 let deployment = NewDeployment {
                     git_ref: release.commit.clone(),
-                    environment: environment.name.clone(),
+                    environment: self.github_name(environment).to_string(),
                     description: truncate(
                         &format!("{}{}", release.version, if rollback { " (rollback)" } else { "" }),
                         140,
@@ -214,7 +229,7 @@ impl Hooks for GitHubHooks<'_> {
                 let Some(id) = self.created.borrow().get(&key(&release.version)).copied() else { return };
                 self.status(github, id, "success", &format!("{} deployed and verified", release.version), environment);
                 if let Some(replaced) = replaced {
-                    match github.deployments(&environment.name, &replaced.commit) {
+                    match github.deployments(self.github_name(environment), &replaced.commit) {
                         Ok(found) => {
                             if let Some(previous) = found.iter().find(|deployment| deployment.id != id) {
                                 let description = format!("replaced by {}", release.version);

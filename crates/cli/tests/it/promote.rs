@@ -447,7 +447,8 @@ fn a_protected_github_environment_approves_and_every_promotion_is_mirrored_as_a_
     assert_eq!(code(&output), 17, "{}", says(&output));
     assert!(says(&output).contains("rejected for `prod` by carol"), "{}", says(&output));
 
-    // The mirror: one GitHub Deployment per deployment, with the statuses of its life.
+    // The mirror: one GitHub Deployment per deployment, with the statuses of its life, in the
+    // GitHub Environment whose reviewers approve prod.
     let mirrored: Vec<String> = fake
         .deployments()
         .iter()
@@ -467,10 +468,10 @@ fn a_protected_github_environment_approves_and_every_promotion_is_mirrored_as_a_
         mirrored,
         [
             "staging 3.0.0 production=false [in_progress, success, inactive]",
-            "prod 3.0.0 production=true [in_progress, success, inactive]",
+            "production 3.0.0 production=true [in_progress, success, inactive]",
             "staging 3.0.1 production=false [in_progress, success]",
-            "prod 3.0.1 production=true [in_progress, failure]",
-            "prod 3.0.0 rollback production=true [in_progress, success]",
+            "production 3.0.1 production=true [in_progress, failure]",
+            "production 3.0.0 rollback production=true [in_progress, success]",
         ]
     );
     let deployed = fake.deployments();
@@ -519,4 +520,16 @@ fn the_deployment_mirror_never_fails_a_promotion_and_can_be_turned_off() {
     );
     assert_eq!(code(&output), 0, "{}", says(&output));
     assert!(fake.requests().is_empty(), "{:?}", fake.requests());
+
+    // `github-deployments = true` without a token: said once, and the promotion goes on.
+    let (setup, deployments, _state) =
+        promotion_setup("github-deployments = true", "{ required = 1, approvers = [\"alice\"] }");
+    let output = run(&setup.work, &deployments, "Release Bot", &["cut", "--no-forge", "--promote", "staging"], &[]);
+    assert_eq!(code(&output), 0, "{}", says(&output));
+    assert_eq!(
+        says(&output).matches("`github-deployments = true`, but no GitHub token").count(),
+        1,
+        "{}",
+        says(&output)
+    );
 }
