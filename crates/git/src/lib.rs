@@ -153,12 +153,6 @@ impl Repo {
         object.peel_to_commit().ok().map(|commit| commit.id())
     }
 
-    /// The paths of the files in the index (tracked files), `/`-separated.
-    pub fn tracked_files(&self) -> Result<Vec<String>, GitError> {
-        let index = self.repository.index().context(|| "reading the index".into())?;
-        Ok(index.iter().map(|entry| String::from_utf8_lossy(&entry.path).into_owned()).collect())
-    }
-
     /// The tracked files whose name (last path component) is one of `names`, `/`-separated, in
     /// index order: what discovery needs, without building the whole list of a large monorepo.
     pub fn tracked_files_named(&self, names: &[&str]) -> Result<Vec<String>, GitError> {
