@@ -187,11 +187,6 @@ pub trait Hooks {
     fn changed(&self, _environment: &Environment, _change: Change<'_>) {}
 }
 
-/// No reviews from outside, no mirror.
-pub struct NoHooks;
-
-impl Hooks for NoHooks {}
-
 /// How a deployment is checked: `(passed, one-line summary)`.
 pub type Verifier<'a> = dyn Fn(&Verify, &str, &str) -> (bool, String) + 'a;
 
