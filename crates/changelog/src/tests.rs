@@ -177,3 +177,12 @@ fn malformed_version_headers_stop_everything() {
         "apps/api/CHANGELOG.md:5: malformed changelog section header `## 1.2 - 2024-01-01`: expected `## [x.y.z]` or `## x.y.z` followed by anything (hint: fix the header by hand; nothing was changed)"
     );
 }
+
+#[test]
+fn a_changelog_may_start_with_a_section_and_use_crlf() {
+    let existing = "## [2.0.0] - 2025-01-01\r\n\r\n- old\r\n\r\n## 1.0.0\r\n\r\n- first\r\n";
+    let text = upsert(Some(existing), "CHANGELOG.md", &Version::new(2, 0, 0), SECTION_2).unwrap();
+    assert_eq!(text, format!("{}\r\n## 1.0.0\r\n\r\n- first\r\n", SECTION_2.replace('\n', "\r\n")));
+    let error = upsert(Some("## 1.2\r\n"), "CHANGELOG.md", &Version::new(2, 0, 0), SECTION_2).unwrap_err();
+    assert!(error.to_string().starts_with("CHANGELOG.md:1: malformed changelog section header `## 1.2`"), "{error}");
+}

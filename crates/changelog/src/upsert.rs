@@ -52,19 +52,20 @@ pub fn upsert(
     let section = if crlf { section.replace("\r\n", "\n").replace('\n', "\r\n") } else { section.to_string() };
     let newline = if crlf { "\r\n" } else { "\n" };
 
-    // Byte offsets of every `## ` line, with what it is.
+    // Byte offsets of every `## ` line, with what it is. Header lines are found by searching for
+    // `\n## ` rather than walking every line: a changelog of 500 sections has ten lines per
+    // header, and a release rewrites a thousand of them.
+    let starts = existing.starts_with("## ").then_some(0);
+    let after_newline = memchr::memmem::find_iter(existing.as_bytes(), b"\n## ").map(|index| index + 1);
     let mut headers = Vec::new();
-    let mut offset = 0;
-    for (index, line) in existing.split_inclusive('\n').enumerate() {
-        if line.starts_with("## ") {
-            let header = classify(line).map_err(|()| ChangelogError::MalformedHeader {
-                file: file.to_string(),
-                line: index + 1,
-                header: line.trim_end().to_string(),
-            })?;
-            headers.push((offset, header));
-        }
-        offset += line.len();
+    for start in starts.into_iter().chain(after_newline) {
+        let line = existing[start..].split_inclusive('\n').next().unwrap_or_default();
+        let header = classify(line).map_err(|()| ChangelogError::MalformedHeader {
+            file: file.to_string(),
+            line: existing[..start].matches('\n').count() + 1,
+            header: line.trim_end().to_string(),
+        })?;
+        headers.push((start, header));
     }
 
     let same = headers.iter().position(|(_, header)| matches!(header, Header::Version(found) if found == version));
