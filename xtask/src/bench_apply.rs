@@ -2,9 +2,13 @@
 //! crates in a workspace with a Cargo.lock, half npm packages with a package-lock.json), each with
 //! a changelog of 500 sections, every package released. Times the computation of the changes and
 //! the atomic writes, at N/4, N/2 and N, and prints the time per package to show the growth.
+//!
+//! It also says which file system holds the fixtures, because that decides the write figures: on
+//! ext4 without a journal, creating a file scans past every inode deleted in the last minute (see
+//! [`filesystem`]), and the benchmark deletes thousands between runs.
 
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -17,21 +21,24 @@ struct Options {
     packages: usize,
     sections: usize,
     runs: usize,
+    dir: Option<PathBuf>,
 }
 
 fn parse(args: &[String]) -> Result<Options> {
-    let mut options = Options { packages: 1000, sections: 500, runs: 3 };
+    let mut options = Options { packages: 1000, sections: 500, runs: 3, dir: None };
     let mut iter = args.iter();
     while let Some(flag) = iter.next() {
-        let mut value = || -> Result<usize> {
-            let text = iter.next().with_context(|| format!("`{flag}` needs a number"))?;
+        let mut text = || iter.next().with_context(|| format!("`{flag}` needs a value"));
+        let mut number = || -> Result<usize> {
+            let text = text()?;
             text.parse().with_context(|| format!("`{flag} {text}`: not a number"))
         };
         match flag.as_str() {
-            "--packages" => options.packages = value()?,
-            "--sections" => options.sections = value()?,
-            "--runs" => options.runs = value()?.max(1),
-            other => bail!("unknown flag `{other}` (hint: --packages N --sections N --runs N)"),
+            "--packages" => options.packages = number()?,
+            "--sections" => options.sections = number()?,
+            "--runs" => options.runs = number()?.max(1),
+            "--dir" => options.dir = Some(PathBuf::from(text()?)),
+            other => bail!("unknown flag `{other}` (hint: --packages N --sections N --runs N --dir DIR)"),
         }
     }
     Ok(options)
@@ -52,10 +59,23 @@ pub fn run(args: &[String]) -> Result<()> {
         }
         return Ok(());
     }
+    let parent = options.dir.clone().unwrap_or_else(std::env::temp_dir);
+    fs_err::create_dir_all(&parent)?;
     println!(
         "apply: {} packages (half Cargo, half npm, with lock files), changelogs of {} sections, every package released",
         options.packages, options.sections
     );
+    match filesystem(&parent) {
+        Some(found) => {
+            println!("fixtures in {}: {found}", parent.display());
+            if found.kind == "ext4" && found.journal == Some(false) {
+                println!(
+                    "warning: ext4 without a journal: each new file scans past the inodes deleted in the last\n  60-300 s, and this benchmark deletes thousands between runs, so `write` and `raw I/O` grow\n  with the churn, not with the release (hint: --dir on a journaled file system; see\n  docs/performance.md)"
+                );
+            }
+        }
+        None => println!("fixtures in {}", parent.display()),
+    }
     println!(
         "{:>9}  {:>10}  {:>12}  {:>12}  {:>12}  {:>12}  {:>14}",
         "packages", "bytes", "compute", "write", "raw I/O", "total", "per package"
@@ -67,7 +87,7 @@ pub fn run(args: &[String]) -> Result<()> {
         let (mut compute, mut write, mut raw) = (Vec::new(), Vec::new(), Vec::new());
         let mut bytes = 0;
         for _ in 0..options.runs {
-            let dir = tempfile::tempdir()?;
+            let dir = tempfile::tempdir_in(&parent)?;
             build(dir.path(), count, options.sections)?;
             // In a real checkout the files a release rewrites have long been on disk: flush the
             // freshly built ones (and the previous run's deletions) before timing, or the
@@ -92,7 +112,7 @@ pub fn run(args: &[String]) -> Result<()> {
         );
     }
     println!(
-        "(median of {} runs each; files in the system's temp dir; `write` is release's atomic, durable write;\n `raw I/O` is the baseline: the same bytes written with plain fs::write and one syncfs, no temp files or renames)",
+        "(median of {} runs each; `write` is release's atomic, durable write;\n `raw I/O` is the baseline: the same bytes written with plain fs::write and one syncfs, no temp files or renames)",
         options.runs
     );
     Ok(())
@@ -270,4 +290,83 @@ fn walk(root: &Path) -> Result<Vec<String>> {
     }
     out.sort();
     Ok(out)
+}
+
+/// The file system holding a folder, as `/proc/self/mountinfo` and sysfs describe it.
+struct Filesystem {
+    kind: String,
+    source: String,
+    /// For ext4: whether it has a journal. Without one, ext4 does not reuse an inode freed in the
+    /// last 60 s (300 s while its inode table block is dirty), and finding a free inode walks
+    /// past every such one: 2,000 creates took 49 ms on this machine's root file system, and
+    /// 369 ms right after 6,000 deletions (40 ms either way on a journaled ext4). The kernel
+    /// calls this `recently_deleted` (fs/ext4/ialloc.c).
+    journal: Option<bool>,
+}
+
+impl std::fmt::Display for Filesystem {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(formatter, "{} ({})", self.kind, self.source)?;
+        match self.journal {
+            Some(true) => write!(formatter, ", with a journal"),
+            Some(false) => write!(formatter, ", no journal"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Finds the mount holding `folder` (the longest mount point that prefixes it); `None` where
+/// there is no `/proc` to ask.
+fn filesystem(folder: &Path) -> Option<Filesystem> {
+    let folder = fs_err::canonicalize(folder).ok()?;
+    let table = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
+    let mut best: Option<(usize, Filesystem, String)> = None;
+    for line in table.lines() {
+        // `id parent major:minor root mount-point options... - type source super-options`
+        let (left, right) = line.split_once(" - ")?;
+        let fields: Vec<&str> = left.split(' ').collect();
+        let (Some(device), Some(mount)) = (fields.get(2), fields.get(4)) else { continue };
+        let mount = unescape(mount);
+        let mut right = right.split(' ');
+        let (Some(kind), Some(source)) = (right.next(), right.next()) else { continue };
+        let depth = mount.len();
+        if folder.starts_with(&mount) && best.as_ref().is_none_or(|(longest, ..)| depth >= *longest) {
+            let found = Filesystem { kind: kind.to_string(), source: source.to_string(), journal: None };
+            best = Some((depth, found, device.to_string()));
+        }
+    }
+    let (_, mut found, device) = best?;
+    if found.kind == "ext4" {
+        // sysfs names an ext4 file system by its block device; `journal_task` is the journal
+        // thread's pid, or `<none>`.
+        let name = fs_err::read_link(format!("/sys/dev/block/{device}")).ok()?;
+        let name = name.file_name()?.to_string_lossy().into_owned();
+        let task = std::fs::read_to_string(format!("/sys/fs/ext4/{name}/journal_task")).ok();
+        found.journal = task.map(|task| task.trim() != "<none>");
+    }
+    Some(found)
+}
+
+/// Undoes mountinfo's octal escapes (`\040` for a space).
+fn unescape(text: &str) -> String {
+    let mut out = Vec::with_capacity(text.len());
+    let bytes = text.as_bytes();
+    let mut index = 0;
+    while index < bytes.len() {
+        let octal = bytes.get(index + 1..index + 4).and_then(|digits| {
+            let digits = std::str::from_utf8(digits).ok()?;
+            u8::from_str_radix(digits, 8).ok()
+        });
+        match (bytes[index], octal) {
+            (b'\\', Some(byte)) => {
+                out.push(byte);
+                index += 4;
+            }
+            (byte, _) => {
+                out.push(byte);
+                index += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
