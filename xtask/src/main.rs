@@ -18,8 +18,8 @@ const USAGE: &str = "usage:
   cargo xtask codegen [--check]        regenerate docs/release.schema.json
   cargo xtask bench plan [--packages N] [--commits N] [--tags N] [--range-commits N] [--dir DIR]
                                        time `release plan` against `git log` on a synthetic monorepo
-  cargo xtask bench apply [--packages N] [--sections N] [--runs N]
-                                       time applying a plan (manifests, lock files, changelogs)
+  cargo xtask bench apply [--packages N] [--sections N] [--runs N] [--dir DIR]
+                                       time applying a plan (manifests, lock files, changelogs) in DIR (default: temp dir)
   cargo xtask github-openapi [--version V]
                                        extract the GitHub operations the fake serves into fixtures/github/openapi.json";
 
