@@ -5,7 +5,8 @@
 //!
 //! It also says which file system holds the fixtures, because that decides the write figures: on
 //! ext4 without a journal, creating a file scans past every inode deleted in the last minute (see
-//! [`filesystem`]), and the benchmark deletes thousands between runs.
+//! `Filesystem::journal`). For the same reason it builds every fixture before timing anything and
+//! deletes them all at the end.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -70,30 +71,40 @@ pub fn run(args: &[String]) -> Result<()> {
             println!("fixtures in {}: {found}", parent.display());
             if found.kind == "ext4" && found.journal == Some(false) {
                 println!(
-                    "warning: ext4 without a journal: each new file scans past the inodes deleted in the last\n  60-300 s, and this benchmark deletes thousands between runs, so `write` and `raw I/O` grow\n  with the churn, not with the release (hint: --dir on a journaled file system; see\n  docs/performance.md)"
+                    "warning: ext4 without a journal: creating a file walks past every inode deleted on this file\n  system in the last 60-300 s, so `write` and `raw I/O` swing with recent deletions, by this\n  benchmark's previous invocation or anything else (hint: --dir on a journaled file system;\n  see docs/performance.md)"
                 );
             }
         }
         None => println!("fixtures in {}", parent.display()),
     }
+    // Every fixture is built and flushed before anything is timed, and all are removed at the
+    // end: deleting one run's files just before timing the next would make the next one's
+    // creates slower on some file systems (see `Filesystem::journal`).
+    let sizes = [options.packages / 4, options.packages / 2, options.packages];
+    let sizes: Vec<usize> = sizes.into_iter().filter(|count| *count >= 2).collect();
+    let scratch = tempfile::tempdir_in(&parent)?;
+    let started = Instant::now();
+    let mut fixtures = Vec::new();
+    for &count in &sizes {
+        for run in 0..options.runs {
+            let dir = scratch.path().join(format!("{count}-{run}"));
+            build(&dir, count, options.sections)?;
+            fixtures.push((count, dir));
+        }
+    }
+    // In a real checkout the files a release rewrites have long been on disk: flush them, or the
+    // release's own flush would pay for writing the fixtures too.
+    rustix::fs::syncfs(&fs_err::File::open(scratch.path())?)?;
+    eprintln!("built {} fixtures in {:.1} s", fixtures.len(), started.elapsed().as_secs_f64());
     println!(
         "{:>9}  {:>10}  {:>12}  {:>12}  {:>12}  {:>12}  {:>14}",
         "packages", "bytes", "compute", "write", "raw I/O", "total", "per package"
     );
-    for count in [options.packages / 4, options.packages / 2, options.packages] {
-        if count < 2 {
-            continue;
-        }
+    for &count in &sizes {
         let (mut compute, mut write, mut raw) = (Vec::new(), Vec::new(), Vec::new());
         let mut bytes = 0;
-        for _ in 0..options.runs {
-            let dir = tempfile::tempdir_in(&parent)?;
-            build(dir.path(), count, options.sections)?;
-            // In a real checkout the files a release rewrites have long been on disk: flush the
-            // freshly built ones (and the previous run's deletions) before timing, or the
-            // release's own flush would pay for writing the fixture too.
-            rustix::fs::syncfs(&fs_err::File::open(dir.path())?)?;
-            let measured = measure(dir.path())?;
+        for (_, dir) in fixtures.iter().filter(|(size, _)| *size == count) {
+            let measured = measure(dir)?;
             compute.push(measured.compute);
             write.push(measured.write);
             raw.push(measured.raw);
@@ -257,10 +268,8 @@ fn measure(root: &Path) -> Result<Measured> {
     if changes.len() < expected_at_least {
         bail!("expected at least {expected_at_least} changed files, got {}", changes.len());
     }
-    let start = Instant::now();
-    release_apply::write_all(root, &changes)?;
-    let write = start.elapsed();
-
+    // The baseline first: it deletes nothing, so neither timing follows the other's deletions
+    // (the write's renames free the replaced files).
     let baseline = root.join(".baseline");
     fs_err::create_dir_all(&baseline)?;
     let start = Instant::now();
@@ -270,6 +279,10 @@ fn measure(root: &Path) -> Result<Measured> {
     let file = fs_err::File::open(&baseline)?;
     rustix::fs::syncfs(&file)?;
     let raw = start.elapsed();
+
+    let start = Instant::now();
+    release_apply::write_all(root, &changes)?;
+    let write = start.elapsed();
     let bytes = changes.iter().map(|change| change.after.len()).sum();
     Ok(Measured { compute: computed, write, raw, bytes })
 }
