@@ -13,13 +13,15 @@ use std::process::Output;
 
 use release_test_support::RepoBuilder;
 
-/// Runs `release` in `dir` with a clean, pinned environment.
+/// Runs `release` in `dir` with a clean, pinned environment (the date too: changelog previews
+/// carry it).
 pub fn release(dir: &Path, args: &[&str]) -> Output {
     assert_cmd::Command::cargo_bin("release")
         .unwrap()
         .current_dir(dir)
         .args(args)
         .env("NO_COLOR", "1")
+        .env("SOURCE_DATE_EPOCH", "1740787200") // 2025-03-01
         .env_remove("GITHUB_TOKEN")
         .env_remove("GH_TOKEN")
         .env("GIT_CONFIG_NOSYSTEM", "1")
