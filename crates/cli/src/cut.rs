@@ -275,31 +275,7 @@ pub fn release_date() -> Result<String> {
             .map(|duration| duration.as_secs() as i64)
             .unwrap_or(0),
     };
-    let (year, month, day) = civil_from_days(seconds.div_euclid(86_400));
-    Ok(format!("{year:04}-{month:02}-{day:02}"))
-}
-
-/// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian calendar).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = (day_of_year - (153 * month_index + 2) / 5 + 1) as u32;
-    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 } as u32;
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn civil_dates() {
-        assert_eq!(super::civil_from_days(0), (1970, 1, 1));
-        assert_eq!(super::civil_from_days(20_089), (2025, 1, 1));
-        assert_eq!(super::civil_from_days(11_016), (2000, 2, 29));
-        assert_eq!(super::civil_from_days(20_781), (2026, 11, 24));
-    }
+    let mut date = release_config::promotion::format_utc(seconds);
+    date.truncate("YYYY-MM-DD".len());
+    Ok(date)
 }

@@ -247,6 +247,23 @@ pub fn parse_utc(text: &str) -> Result<i64, String> {
     Ok(days * 86_400 + hour * 3600 + minute * 60 + second)
 }
 
+/// Unix seconds to `2025-12-20T00:00:00Z`: the inverse of [`parse_utc`], for messages that name a
+/// time the way release.toml writes it.
+pub fn format_utc(seconds: i64) -> String {
+    let (days, rest) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
+    // Civil from days (Howard Hinnant), the inverse of the computation in `parse_utc`.
+    let shifted = days + 719_468;
+    let era = shifted.div_euclid(146_097);
+    let day_of_era = shifted.rem_euclid(146_097);
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rest / 3600, rest / 60 % 60, rest % 60)
+}
+
 pub(crate) type EnvironmentsWire = BTreeMap<String, EnvironmentWire>;
 
 #[cfg(test)]
@@ -266,5 +283,9 @@ mod tests {
         assert_eq!(parse_utc("1970-01-01T00:00:00Z"), Ok(0));
         assert_eq!(parse_utc("2025-01-01T00:00:00Z"), Ok(1_735_689_600));
         assert!(parse_utc("2025-01-01 00:00").is_err());
+        for text in ["1970-01-01T00:00:00Z", "2000-02-29T23:59:59Z", "2025-12-20T07:08:09Z", "2999-01-01T00:00:00Z"] {
+            assert_eq!(format_utc(parse_utc(text).unwrap()), text);
+        }
+        assert_eq!(format_utc(-1), "1969-12-31T23:59:59Z");
     }
 }

@@ -51,7 +51,7 @@ pub enum CutError {
     Changelog(#[from] release_changelog::ChangelogError),
 
     #[error(
-        "another `release cut` is running in this repository: process {pid}, started {since} (unix time) (hint: wait for it; if it is not running, remove `{path}`)"
+        "another `release cut` is running in this repository: process {pid}, started {} (hint: wait for it; if it is not running, remove `{path}`)", release_config::promotion::format_utc(*since as i64)
     )]
     Locked { pid: u32, since: u64, path: String },
 

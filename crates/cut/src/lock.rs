@@ -60,7 +60,8 @@ pub fn acquire(git_dir: &Path) -> Result<(LockGuard, Option<String>), CutError> 
                     return Err(CutError::Locked { pid, since, path: path.display().to_string() });
                 }
                 warning = Some(format!(
-                    "took over a stale lock of process {pid} (started at {since}, no longer running): the last run stopped early; this run finishes it"
+                    "took over a stale lock of process {pid} (started at {}, no longer running): the last run stopped early; this run finishes it",
+                    release_config::promotion::format_utc(since as i64)
                 ));
                 std::fs::remove_file(&path).map_err(|error| io(&path, error))?;
             }

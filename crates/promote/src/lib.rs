@@ -12,12 +12,14 @@
 
 mod ledger;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
 use release_config::Config;
-use release_config::promotion::{ApprovalSource, Concurrency, Environment, OnVerifyFailure, Verify};
+use release_config::promotion::{ApprovalSource, Concurrency, Environment, OnVerifyFailure, Verify, format_utc};
 use release_git::{Oid, Repo};
+use release_verify::format_duration;
 use serde::Serialize;
 
 pub use ledger::{Current, EnvironmentState, Event, EventKind, Ledger, fold};
@@ -49,7 +51,7 @@ pub enum PromoteError {
     )]
     NotVerifiedUpstream { environment: String, upstream: String, version: String },
     #[error(
-        "{version} has been verified in `{upstream}` for {elapsed}s; `{environment}` wants {soak}s of soak (hint: try again later)"
+        "{version} has been verified in `{upstream}` for {}; `{environment}` wants {} of soak (hint: try again in {})", seconds(*elapsed), seconds(*soak), seconds(soak - elapsed)
     )]
     Soaking { environment: String, upstream: String, version: String, elapsed: u64, soak: u64 },
     #[error("{version} waits for approval to enter `{environment}`: {have}/{need} (hint: {hint})")]
@@ -67,7 +69,7 @@ pub enum PromoteError {
     )]
     Older { environment: String, version: String, current: String },
     #[error(
-        "`{environment}` is being promoted by another run ({run}, {version}, started at {since}) (hint: wait for it, or set `[promotion] concurrency = \"queue\"` to wait in order)"
+        "`{environment}` is being promoted by another run ({run}, {version}, started at {}) (hint: wait for it, or set `[promotion] concurrency = \"queue\"` to wait in order)", format_utc(*since as i64)
     )]
     Locked { environment: String, run: String, version: String, since: u64 },
     #[error(
@@ -90,6 +92,11 @@ pub enum PromoteError {
     SelfApproval { actor: String, version: String },
     #[error("nothing to roll back to in `{environment}`: {why}")]
     NoRollbackTarget { environment: String, why: String },
+}
+
+/// Seconds as release.toml writes durations: `1h30m`.
+fn seconds(seconds: u64) -> String {
+    format_duration(std::time::Duration::from_secs(seconds))
 }
 
 fn outcome(rolled_back: &Option<String>) -> String {
@@ -388,6 +395,84 @@ fn compare(a: &str, b: &str) -> std::cmp::Ordering {
     }
 }
 
+/// The freeze gate: no promotion while now is inside a `[promotion] freeze` window.
+fn not_frozen(context: &Context<'_>, name: &str) -> Result<(), PromoteError> {
+    let now = (context.now)() as i64;
+    match context.config.promotion.freeze.iter().find(|window| window.from <= now && now < window.until) {
+        Some(window) => Err(PromoteError::Frozen {
+            environment: name.to_string(),
+            until: format_utc(window.until),
+            reason: window.reason.clone(),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// The upstream gate: `release` is verified in `from`, for `soak` at least.
+fn upstream_soaked(
+    context: &Context<'_>,
+    states: &BTreeMap<String, EnvironmentState>,
+    environment: &Environment,
+    release: &Release,
+) -> Result<(), PromoteError> {
+    let Some(upstream) = &environment.from else { return Ok(()) };
+    let Some(verified_at) = states.get(upstream).and_then(|state| state.verified_at(&release.version)) else {
+        return Err(PromoteError::NotVerifiedUpstream {
+            environment: environment.name.clone(),
+            upstream: upstream.clone(),
+            version: release.version.clone(),
+        });
+    };
+    let elapsed = (context.now)().saturating_sub(verified_at);
+    if elapsed < environment.soak.as_secs() {
+        return Err(PromoteError::Soaking {
+            environment: environment.name.clone(),
+            upstream: upstream.clone(),
+            version: release.version.clone(),
+            elapsed,
+            soak: environment.soak.as_secs(),
+        });
+    }
+    Ok(())
+}
+
+/// The approval gate: enough valid approvals of `release` for `environment`. `reviewed` says
+/// whether this run read a GitHub Environment's reviews, for the hint.
+fn approved(
+    context: &Context<'_>,
+    events: &[Event],
+    environment: &Environment,
+    release: &Release,
+    reviewed: bool,
+) -> Result<(), PromoteError> {
+    let Some(policy) = &environment.approval else { return Ok(()) };
+    let have = approvals(context, events, environment, release)?;
+    if have.len() >= policy.required as usize {
+        return Ok(());
+    }
+    let name = &environment.name;
+    let hint = match &policy.github_environment {
+        Some(github) if reviewed => format!(
+            "this workflow run has too few approving reviews for the GitHub Environment `{github}`; require {} reviewer(s) in its protection rules{}",
+            policy.required,
+            listed(&policy.approvers, " from: ")
+        ),
+        Some(github) => format!(
+            "run `release promote {name}` in a GitHub Actions job with `environment: {github}`, protected by required reviewers"
+        ),
+        None => {
+            format!("`release approve {name} --version {}` by one of: {}", release.version, policy.approvers.join(", "))
+        }
+    };
+    Err(PromoteError::WaitingForApproval {
+        environment: name.clone(),
+        version: release.version.clone(),
+        have: have.len(),
+        need: policy.required as usize,
+        hint,
+    })
+}
+
 /// `release promote ENV [--version V]`.
 pub fn promote(context: &Context<'_>, name: &str, version: Option<&str>) -> Result<Outcome, PromoteError> {
     let environment = context.environment(name)?;
@@ -423,17 +508,7 @@ pub fn promote(context: &Context<'_>, name: &str, version: Option<&str>) -> Resu
             }
         }
 
-        // Freeze window.
-        let now = (context.now)() as i64;
-        if let Some(window) =
-            context.config.promotion.freeze.iter().find(|window| window.from <= now && now < window.until)
-        {
-            return Err(PromoteError::Frozen {
-                environment: name.to_string(),
-                until: format!("{} (unix time)", window.until),
-                reason: window.reason.clone(),
-            });
-        }
+        not_frozen(context, name)?;
 
         // Which release.
         let release = match version {
@@ -457,59 +532,13 @@ pub fn promote(context: &Context<'_>, name: &str, version: Option<&str>) -> Resu
             }
         };
 
-        // Verified upstream, and soaked.
-        if let Some(upstream) = &environment.from {
-            let verified_at = states.get(upstream).and_then(|state| state.verified_at(&release.version));
-            let Some(verified_at) = verified_at else {
-                return Err(PromoteError::NotVerifiedUpstream {
-                    environment: name.to_string(),
-                    upstream: upstream.clone(),
-                    version: release.version.clone(),
-                });
-            };
-            let elapsed = (context.now)().saturating_sub(verified_at);
-            if elapsed < environment.soak.as_secs() {
-                return Err(PromoteError::Soaking {
-                    environment: name.to_string(),
-                    upstream: upstream.clone(),
-                    version: release.version.clone(),
-                    elapsed,
-                    soak: environment.soak.as_secs(),
-                });
-            }
-        }
-
-        // Approvals.
+        upstream_soaked(context, &states, environment, &release)?;
         if let Some(policy) = &environment.approval {
             let reviewed = match &policy.github_environment {
                 Some(_) => record_reviews(context, &mut ledger, environment, &release, &run)?,
                 None => false,
             };
-            let have = approvals(context, &ledger.events, environment, &release)?;
-            if have.len() < policy.required as usize {
-                let hint = match &policy.github_environment {
-                    Some(github) if reviewed => format!(
-                        "this workflow run has too few approving reviews for the GitHub Environment `{github}`; require {} reviewer(s) in its protection rules{}",
-                        policy.required,
-                        listed(&policy.approvers, " from: ")
-                    ),
-                    Some(github) => format!(
-                        "run `release promote {name}` in a GitHub Actions job with `environment: {github}`, protected by required reviewers"
-                    ),
-                    None => format!(
-                        "`release approve {name} --version {}` by one of: {}",
-                        release.version,
-                        policy.approvers.join(", ")
-                    ),
-                };
-                return Err(PromoteError::WaitingForApproval {
-                    environment: name.to_string(),
-                    version: release.version.clone(),
-                    have: have.len(),
-                    need: policy.required as usize,
-                    hint,
-                });
-            }
+            approved(context, &ledger.events, environment, &release, reviewed)?;
         }
 
         // Never backwards: going back is only `rollback`.
@@ -527,7 +556,7 @@ pub fn promote(context: &Context<'_>, name: &str, version: Option<&str>) -> Resu
                         environment: name.to_string(),
                         version: release.version.clone(),
                         action: "already running".into(),
-                        detail: format!("verified since {}", current.since),
+                        detail: format!("verified since {}", format_utc(current.since as i64)),
                     });
                 }
                 _ => {}
@@ -821,20 +850,27 @@ pub fn status(context: &Context<'_>) -> Result<Vec<StatusRow>, PromoteError> {
         let next = candidate(context, &ledger.events, environment).filter(|release| {
             state.current.as_ref().is_none_or(|current| compare(&release.version, &current.version).is_gt())
         });
-        let waiting = match next {
-            Some(release) => Some(match environment.approval.as_ref() {
-                Some(policy) => match approvals(context, &ledger.events, environment, release) {
-                    Ok(have) if have.len() < policy.required as usize => {
-                        format!("approvals {}/{}", have.len(), policy.required)
-                    }
-                    Ok(_) => "ready".into(),
-                    Err(PromoteError::Rejected { actor, .. }) => format!("rejected by {actor}"),
-                    Err(_) => "unknown".into(),
-                },
-                None => "ready".into(),
-            }),
-            None => None,
-        };
+        // What `release promote ENV` would stop at, in the order it checks (the lock aside).
+        let waiting = next.map(|release| {
+            let gates = not_frozen(context, &environment.name)
+                .and_then(|()| match &state.held {
+                    Some(_) => Err(PromoteError::Held { environment: environment.name.clone(), reason: String::new() }),
+                    None => Ok(()),
+                })
+                .and_then(|()| upstream_soaked(context, &states, environment, release))
+                .and_then(|()| approved(context, &ledger.events, environment, release, false));
+            match gates {
+                Ok(()) => "ready".to_string(),
+                Err(PromoteError::Frozen { until, .. }) => format!("frozen until {until}"),
+                Err(PromoteError::Held { .. }) => "held (promote it with --version)".into(),
+                Err(PromoteError::Soaking { upstream, elapsed, soak, .. }) => {
+                    format!("soak in {upstream} {}/{}", seconds(elapsed), seconds(soak))
+                }
+                Err(PromoteError::WaitingForApproval { have, need, .. }) => format!("approvals {have}/{need}"),
+                Err(PromoteError::Rejected { actor, .. }) => format!("rejected by {actor}"),
+                Err(_) => "unknown".into(),
+            }
+        });
         rows.push(StatusRow {
             environment: environment.name.clone(),
             version,

@@ -252,6 +252,92 @@ fn approvals_bind_to_the_release_expire_and_a_rejection_is_final() {
     assert!(says(&output).contains("rejected for `prod` by bob: breaks checkout"), "{}", says(&output));
 }
 
+/// Edits the committed release.toml, and pushes the change.
+fn reconfigure(work: &Path, after: &str, insert: &str) {
+    let path = work.join("release.toml");
+    let text = fs_err::read_to_string(&path).unwrap();
+    assert!(text.contains(after), "release.toml has no `{after}`");
+    fs_err::write(&path, text.replacen(after, &format!("{after}\n{insert}"), 1)).unwrap();
+    commit(work, "ci: change the promotion policy");
+    git(work, &["push", "--quiet", "origin", "main"]);
+}
+
+#[test]
+fn soak_upstream_a_failed_deploy_and_a_freeze_stop_with_their_codes_and_status_says_why() {
+    let (setup, deployments, _state) = promotion_setup("", "{ required = 1, approvers = [\"alice\"] }");
+    let work = &setup.work;
+    reconfigure(work, "from = \"staging\"", "soak = \"1h\"");
+    let output = run(work, &deployments, "Release Bot", &["cut", "--no-forge", "--promote", "staging"], &[]);
+    assert_eq!(code(&output), 0, "{}", says(&output));
+
+    // Verified in staging a moment ago: prod wants an hour of it first (exit 11).
+    let output = run(work, &deployments, "alice", &["promote", "prod"], &[]);
+    assert_eq!(code(&output), 11, "{}", says(&output));
+    assert!(says(&output).contains("3.0.0 has been verified in `staging` for "), "{}", says(&output));
+    assert!(says(&output).contains("`prod` wants 1h of soak (hint: try again in "), "{}", says(&output));
+    let prod = row(&status(work, &deployments), "prod");
+    assert!(
+        prod.starts_with("- empty last-verified=- next=3.0.0 waiting=soak in staging ") && prod.ends_with("/1h"),
+        "{prod}"
+    );
+
+    // A release that was cut but never verified in staging cannot enter prod (exit 11).
+    fs_err::write(work.join("packages/ui-library/src/Button.tsx"), "export const Button = () => 2\n").unwrap();
+    commit(work, "fix(ui): x");
+    git(work, &["push", "--quiet", "origin", "main"]);
+    assert_eq!(code(&run(work, &deployments, "Release Bot", &["cut", "--no-forge"], &[])), 0);
+    let output = run(work, &deployments, "alice", &["promote", "prod", "--version", "3.0.1"], &[]);
+    assert_eq!(code(&output), 11, "{}", says(&output));
+    assert!(
+        says(&output).contains("3.0.1 is not verified in `staging` yet, so it cannot enter `prod` (hint: `release promote staging --version 3.0.1` first)"),
+        "{}",
+        says(&output)
+    );
+
+    // The deploy command fails (exit 15): nothing was touched, staging still runs 3.0.0, and
+    // automatic promotion to staging is held (exit 18) until a release is named.
+    let fail = Deployments::variable("SERVICE_DEPLOY_FAIL", "staging", None);
+    let output = run(work, &deployments, "alice", &["promote", "staging"], &[(&fail, "1")]);
+    assert_eq!(code(&output), 15, "{}", says(&output));
+    assert!(
+        says(&output).contains("deploying 3.0.1 to `staging` failed: `./deploy.sh` exited with 1"),
+        "{}",
+        says(&output)
+    );
+    assert!(ureq_get(&deployments.url("staging", "/health")).contains("\"version\":\"3.0.0\""));
+    // The environment may be half-deployed: status shows the failed attempt, and what last passed.
+    assert_eq!(row(&status(work, &deployments), "staging"), "3.0.1 failed, held last-verified=3.0.0 next=- waiting=-");
+    assert_eq!(code(&run(work, &deployments, "alice", &["promote", "staging"], &[])), 18);
+    let output = run(work, &deployments, "alice", &["promote", "staging", "--version", "3.0.1"], &[]);
+    assert_eq!(code(&output), 0, "{}", says(&output));
+
+    // A freeze window stops promotions (exit 10) and says until when, as release.toml wrote it;
+    // rollbacks still go.
+    reconfigure(
+        work,
+        "lock-timeout = \"10m\"",
+        "freeze = [{ from = \"2000-01-01T00:00:00Z\", until = \"2999-01-01T00:00:00Z\", reason = \"holidays\" }]",
+    );
+    let output = run(work, &deployments, "alice", &["promote", "prod"], &[]);
+    assert_eq!(code(&output), 10, "{}", says(&output));
+    assert!(
+        says(&output)
+            .contains("`prod` is frozen until 2999-01-01T00:00:00Z: holidays (hint: rollbacks are still allowed)"),
+        "{}",
+        says(&output)
+    );
+    let prod = row(&status(work, &deployments), "prod");
+    assert_eq!(prod, "- empty last-verified=- next=3.0.1 waiting=frozen until 2999-01-01T00:00:00Z");
+    let output = run(work, &deployments, "alice", &["rollback", "staging"], &[]);
+    assert_eq!(code(&output), 0, "{}", says(&output));
+    assert!(ureq_get(&deployments.url("staging", "/health")).contains("\"version\":\"3.0.0\""));
+    assert_eq!(
+        deployments.deployed(),
+        [("staging", "3.0.0"), ("staging", "3.0.1"), ("staging", "3.0.0")]
+            .map(|(environment, version)| (environment.to_string(), version.to_string()))
+    );
+}
+
 #[test]
 fn two_runners_promoting_at_once_exactly_one_wins() {
     let (setup, deployments, _state) = promotion_setup("# slow", "{ required = 1, approvers = [\"alice\"] }");
