@@ -154,7 +154,7 @@ fn defers_tags(config: &Config) -> bool {
     config.promotion.tag_on == release_config::promotion::TagOn::Prod && !config.environments.is_empty()
 }
 
-/// After a verified promotion to the last environment (the one nothing promotes from) with
+/// After a verified promotion to the end of a promotion chain ([`Config::ends_a_chain`]) with
 /// `tag-on = "prod"`: the release's tags, their push and its GitHub releases.
 pub fn publish_after_promotion(
     directory: &Path,
@@ -164,8 +164,7 @@ pub fn publish_after_promotion(
 ) -> Result<Option<release_cut::Report>> {
     let repo = Repo::open(directory)?;
     let config = Config::load(repo.root())?;
-    let last = !config.environments.iter().any(|other| other.from.as_deref() == Some(environment));
-    if !defers_tags(&config) || !last {
+    if !defers_tags(&config) || !config.ends_a_chain(environment) {
         return Ok(None);
     }
     let head = repo.resolve("HEAD")?;

@@ -211,6 +211,19 @@ pub enum AppliesTo {
 }
 
 impl Config {
+    /// Whether `environment` ends a promotion chain: nothing promotes from it, and it has an
+    /// upstream; or, when no environment has one, every environment is a chain of its own. With
+    /// `tag-on = "prod"` its verification publishes the release; a side environment (a `preview`
+    /// beside `staging -> prod`) never does.
+    pub fn ends_a_chain(&self, environment: &str) -> bool {
+        let Some(found) = self.environments.iter().find(|candidate| candidate.name == environment) else {
+            return false;
+        };
+        let downstream = self.environments.iter().any(|other| other.from.as_deref() == Some(environment));
+        let chains = self.environments.iter().any(|other| other.from.is_some());
+        !downstream && (found.from.is_some() || !chains)
+    }
+
     /// Reads `release.toml` at the repository root; a missing file is the default configuration.
     pub fn load(root: &Path) -> Result<Config, ConfigError> {
         let file = root.join(FILE_NAME);

@@ -149,6 +149,27 @@ verify = { http = "{url}/health", body-contains = "{version}", interval = "2s", 
 }
 
 #[test]
+fn a_chain_ends_where_nothing_promotes_from_an_environment_with_an_upstream() {
+    let environments = |names: &[(&str, Option<&str>)]| {
+        let mut text = String::new();
+        for (name, from) in names {
+            text.push_str(&format!("[environments.{name}]\ndeploy = [\"d\"]\n"));
+            if let Some(from) = from {
+                text.push_str(&format!("from = \"{from}\"\n"));
+            }
+        }
+        parse(&text).unwrap()
+    };
+    let config = environments(&[("staging", None), ("prod", Some("staging")), ("preview", None)]);
+    let ends: Vec<bool> = ["staging", "prod", "preview", "nowhere"].map(|name| config.ends_a_chain(name)).to_vec();
+    assert_eq!(ends, [false, true, false, false], "a side environment beside a chain ends nothing");
+    let config = environments(&[("prod", None)]);
+    assert!(config.ends_a_chain("prod"), "a lone environment is its own chain");
+    let config = environments(&[("dev", None), ("eu", Some("dev")), ("us", Some("dev"))]);
+    assert_eq!(["dev", "eu", "us"].map(|name| config.ends_a_chain(name)), [false, true, true]);
+}
+
+#[test]
 fn bad_environments_are_named() {
     let check = |text: &str, expected: &str| {
         let message = error(text);
