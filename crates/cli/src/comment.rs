@@ -94,7 +94,13 @@ pub fn body(
     }
     let render_with = |preview: Option<(String, bool)>| {
         render::markdown(
-            &render::Comment { plan: &head.plan, base: base.map(|base| &base.plan), base_name, preview },
+            &render::Comment {
+                plan: &head.plan,
+                base: base.map(|base| &base.plan),
+                base_name,
+                preview,
+                config: &head.config,
+            },
             template,
         )
         .context("rendering the plan comment template")

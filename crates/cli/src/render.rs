@@ -3,6 +3,8 @@
 use std::fmt::Write as _;
 
 use release_changelog::escape_markdown;
+use release_config::Config;
+use release_config::promotion::{ApprovalSource, TagOn};
 use release_plan::{Bump, PackagePlan, Plan, Reason, bump_name, short};
 use serde::Serialize;
 
@@ -214,6 +216,88 @@ pub struct Comment<'a> {
     pub base_name: &'a str,
     /// A changelog preview (Markdown) and whether it was cut to fit.
     pub preview: Option<(String, bool)>,
+    /// For the environments the release will go through.
+    pub config: &'a Config,
+}
+
+/// One environment a release goes through after it is cut, as the comment shows it.
+#[derive(Serialize)]
+struct PromotionStep {
+    name: String,
+    /// Where it must be verified first.
+    from: Option<String>,
+    /// How long it must have been verified there (`30m`).
+    soak: Option<String>,
+    /// Who approves: "1 approval from `alice`, `bob`".
+    approval: Option<String>,
+    /// Tags and GitHub releases wait for this environment's verification (`tag-on = "prod"`).
+    tags: bool,
+    /// All of the above in one line of Markdown.
+    text: String,
+}
+
+/// Inside a code span: a backtick would end it.
+fn code(text: &str) -> String {
+    format!("`{}`", text.replace('`', "'"))
+}
+
+/// The environments in promotion order (config keeps upstreams first), and what each asks of a
+/// release before it enters.
+fn promotion_steps(config: &Config) -> Vec<PromotionStep> {
+    let tags_wait = config.promotion.tag_on == TagOn::Prod;
+    config
+        .environments
+        .iter()
+        .map(|environment| {
+            let soak = (!environment.soak.is_zero() && environment.from.is_some())
+                .then(|| release_verify::format_duration(environment.soak));
+            let approval = environment.approval.as_ref().map(|policy| {
+                let count = match policy.required {
+                    1 => "1 approval".to_string(),
+                    n => format!("{n} approvals"),
+                };
+                let names = policy.approvers.iter().map(|name| code(name)).collect::<Vec<_>>().join(", ");
+                match (&policy.source, &policy.github_environment) {
+                    (ApprovalSource::GithubEnvironment, Some(github)) if names.is_empty() => {
+                        format!("{count} in the GitHub Environment {}", code(github))
+                    }
+                    (ApprovalSource::GithubEnvironment, Some(github)) => {
+                        format!("{count} in the GitHub Environment {} from {names}", code(github))
+                    }
+                    _ => format!("{count} from {names}"),
+                }
+            });
+            let tags = tags_wait && config.ends_a_chain(&environment.name);
+            let mut parts = Vec::new();
+            if let Some(from) = &environment.from {
+                parts.push(match &soak {
+                    Some(soak) => format!("verified in {} for {soak} first", code(from)),
+                    None => format!("verified in {} first", code(from)),
+                });
+            }
+            parts.extend(approval.clone());
+            if tags {
+                parts.push("tags and GitHub releases once verified".into());
+            }
+            let mut text = code(&environment.name);
+            if !parts.is_empty() {
+                text = format!("{text}: {}", parts.join("; "));
+            }
+            PromotionStep { name: environment.name.clone(), from: environment.from.clone(), soak, approval, tags, text }
+        })
+        .collect()
+}
+
+/// The version a cut of `plan` would promote: the repository's, or the only released package's
+/// (as `release promote` defines a release's version); `None` when there is none.
+fn release_version(plan: &Plan) -> Option<&str> {
+    match &plan.repo {
+        Some(repo) => (repo.bump != Bump::None).then_some(repo.next_version.as_str()),
+        None => match plan.packages.iter().filter(|package| package.bump != Bump::None).collect::<Vec<_>>()[..] {
+            [only] => Some(only.next_version.as_str()),
+            _ => None,
+        },
+    }
 }
 
 /// The packages the pull request changes: released at the head, and not the same at the base.
@@ -261,8 +345,16 @@ pub fn markdown(comment: &Comment<'_>, template: &str) -> Result<String, minijin
         Some((text, truncated)) => (Some(text.clone()), *truncated),
         None => (None, false),
     };
+    let promotion = match release_version(plan) {
+        Some(version) if !comment.config.environments.is_empty() => Some(minijinja::context! {
+            version => version,
+            steps => promotion_steps(comment.config),
+        }),
+        _ => None,
+    };
     let context = minijinja::context! {
         plan => plan,
+        promotion => promotion,
         released => released,
         merged => merged,
         unchanged => unchanged,
