@@ -373,8 +373,8 @@ fn run(cli: Cli) -> Result<()> {
                     for event in &events {
                         text.push_str(&format!(
                             "{} {:<11} {:<12} by {}{}\n",
-                            event.at,
-                            format!("{:?}", event.kind).to_lowercase(),
+                            release_config::promotion::format_utc(event.at as i64),
+                            event.kind.name(),
                             event.version,
                             event.actor,
                             event.detail.as_ref().map(|detail| format!(": {detail}")).unwrap_or_default()

@@ -23,6 +23,23 @@ pub enum EventKind {
     Abandoned,
 }
 
+impl EventKind {
+    /// The name the ledger and `--format json` use: `rolled_back`.
+    pub fn name(self) -> &'static str {
+        match self {
+            EventKind::Started => "started",
+            EventKind::Deployed => "deployed",
+            EventKind::Verified => "verified",
+            EventKind::Failed => "failed",
+            EventKind::Approved => "approved",
+            EventKind::Rejected => "rejected",
+            EventKind::RolledBack => "rolled_back",
+            EventKind::Held => "held",
+            EventKind::Abandoned => "abandoned",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
     pub kind: EventKind,
@@ -98,7 +115,7 @@ impl<'r> Ledger<'r> {
         let mut tip = self.tip;
         for event in events {
             let json = serde_json::to_vec_pretty(event).expect("events serialize");
-            let message = format!("{:?} {} {}", event.kind, event.environment, event.version).to_lowercase();
+            let message = format!("{} {} {}", event.kind.name(), event.environment, event.version);
             tip = Some(self.repo.commit_file(tip, FILE, &json, &message)?);
         }
         let Some(new) = tip else { return Ok(true) };

@@ -331,6 +331,32 @@ fn soak_upstream_a_failed_deploy_and_a_freeze_stop_with_their_codes_and_status_s
     let output = run(work, &deployments, "alice", &["rollback", "staging"], &[]);
     assert_eq!(code(&output), 0, "{}", says(&output));
     assert!(ureq_get(&deployments.url("staging", "/health")).contains("\"version\":\"3.0.0\""));
+
+    // The history as text says what the JSON says, with times in UTC.
+    let json = run(work, &deployments, "alice", &["history", "staging", "--format", "json"], &[]);
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let text = String::from_utf8(run(work, &deployments, "alice", &["history", "staging"], &[]).stdout).unwrap();
+    let lines: Vec<(String, String)> = text
+        .lines()
+        .map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let at = release_config::promotion::parse_utc(fields[0]).expect("a UTC time first");
+            (at.to_string(), format!("{} {}", fields[1], fields[2]))
+        })
+        .collect();
+    let events: Vec<(String, String)> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|event| {
+            (
+                event["at"].to_string(),
+                format!("{} {}", event["kind"].as_str().unwrap(), event["version"].as_str().unwrap()),
+            )
+        })
+        .collect();
+    assert_eq!(lines, events);
+    assert!(events.iter().any(|(_, event)| event == "rolled_back 3.0.0"), "{events:?}");
     assert_eq!(
         deployments.deployed(),
         [("staging", "3.0.0"), ("staging", "3.0.1"), ("staging", "3.0.0")]
