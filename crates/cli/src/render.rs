@@ -251,20 +251,18 @@ fn promotion_steps(config: &Config) -> Vec<PromotionStep> {
         .map(|environment| {
             let soak = (!environment.soak.is_zero() && environment.from.is_some())
                 .then(|| release_verify::format_duration(environment.soak));
-            let approval = environment.approval.as_ref().map(|policy| {
+            let approval = environment.approval.as_ref().filter(|policy| policy.required > 0).map(|policy| {
                 let count = match policy.required {
                     1 => "1 approval".to_string(),
                     n => format!("{n} approvals"),
                 };
                 let names = policy.approvers.iter().map(|name| code(name)).collect::<Vec<_>>().join(", ");
+                let from = if names.is_empty() { String::new() } else { format!(" from {names}") };
                 match (&policy.source, &policy.github_environment) {
-                    (ApprovalSource::GithubEnvironment, Some(github)) if names.is_empty() => {
-                        format!("{count} in the GitHub Environment {}", code(github))
-                    }
                     (ApprovalSource::GithubEnvironment, Some(github)) => {
-                        format!("{count} in the GitHub Environment {} from {names}", code(github))
+                        format!("{count} in the GitHub Environment {}{from}", code(github))
                     }
-                    _ => format!("{count} from {names}"),
+                    _ => format!("{count}{from}"),
                 }
             });
             let tags = tags_wait && config.ends_a_chain(&environment.name);
