@@ -308,6 +308,16 @@ fn soak_upstream_a_failed_deploy_and_a_freeze_stop_with_their_codes_and_status_s
     // The environment may be half-deployed: status shows the failed attempt, and what last passed.
     assert_eq!(row(&status(work, &deployments), "staging"), "3.0.1 failed, held last-verified=3.0.0 next=- waiting=-");
     assert_eq!(code(&run(work, &deployments, "alice", &["promote", "staging"], &[])), 18);
+    // A newer release waits for the hold to be lifted, and status says so.
+    fs_err::write(work.join("packages/ui-library/src/Button.tsx"), "export const Button = () => 3\n").unwrap();
+    commit(work, "fix(ui): y");
+    git(work, &["push", "--quiet", "origin", "main"]);
+    assert_eq!(code(&run(work, &deployments, "Release Bot", &["cut", "--no-forge"], &[])), 0);
+    assert_eq!(
+        row(&status(work, &deployments), "staging"),
+        "3.0.1 failed, held last-verified=3.0.0 next=3.0.2 waiting=held (promote it with --version)"
+    );
+    assert_eq!(code(&run(work, &deployments, "alice", &["promote", "staging"], &[])), 18);
     let output = run(work, &deployments, "alice", &["promote", "staging", "--version", "3.0.1"], &[]);
     assert_eq!(code(&output), 0, "{}", says(&output));
 
