@@ -133,6 +133,7 @@ fn full_cut(directory: &Path, options: &CutOptions, progress: &Progress) -> Resu
         }
     }
     let Rendering { renderer, links, date } = rendering(&root, &config, &repo)?;
+    let actor = crate::promote::actor(&repo);
     let cut = release_cut::Cut {
         repo: &repo,
         config: &config,
@@ -144,6 +145,7 @@ fn full_cut(directory: &Path, options: &CutOptions, progress: &Progress) -> Resu
         forge: github.as_ref().map(|github| github as &dyn release_forge::Forge),
         push: !options.no_push,
         defer_tags: defers_tags(&config),
+        actor: Some(&actor),
     };
     let report = release_cut::execute(&cut, &plan, &resume)?;
     Ok(CutReport { plan, files: Vec::new(), written: true, diff: String::new(), steps: Some(report) })
@@ -202,6 +204,7 @@ pub fn publish_after_promotion(
         forge: github.as_ref().map(|github| github as &dyn release_forge::Forge),
         push: repo.has_remote(&config.cut.remote),
         defer_tags: false,
+        actor: None, // the release commit exists; publishing makes no commit
     };
     Ok(Some(release_cut::publish(&cut, &plan, &records, commit)?))
 }

@@ -33,7 +33,9 @@ use release_workspace::Workspace;
 use serde::Serialize;
 
 pub use lock::{LockGuard, acquire as lock};
-pub use record::{Journal, REPOSITORY, ReleaseRecord, commit_message, parse_commit_message, pin, records};
+pub use record::{
+    Journal, REPOSITORY, ReleaseRecord, commit_message, parse_commit_actor, parse_commit_message, pin, records,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CutError {
@@ -185,6 +187,8 @@ pub struct Cut<'a> {
     /// `[promotion] tag-on = "prod"`: push the release commit only; tags and forge releases are
     /// made by [`publish`] once the last environment has verified the release.
     pub defer_tags: bool,
+    /// Who runs the cut, recorded in the release commit: approvals may not come from them.
+    pub actor: Option<&'a str>,
 }
 
 /// A test-only crash point: in debug builds, `RELEASE_FAULT=<point>` aborts the process right
@@ -248,7 +252,7 @@ pub fn execute(cut: &Cut<'_>, plan: &Plan, resume: &Resume) -> Result<Report, Cu
             };
             step("apply", outcome, describe_files(&changes, files.len()));
             fault("apply");
-            let message = commit_message(&cut.config.cut.commit_message, &records);
+            let message = commit_message(&cut.config.cut.commit_message, &records, cut.actor);
             let commit = repo.commit_paths(&files, &message)?;
             Journal::remove(repo.git_dir())?;
             step("commit", Outcome::DoneNow, format!("release commit {}", short(commit)));

@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 /// The package name the repository-level version is recorded under.
 pub const REPOSITORY: &str = "(repository)";
 const TOOL_TRAILER: &str = "Release-Tool: release";
+/// Who ran `release cut`, as promotion names people (`RELEASE_ACTOR`, `GITHUB_ACTOR`, ...): the
+/// person an approval may not come from. The commit's author is often a bot in CI.
+const ACTOR_TRAILER: &str = "Release-Actor:";
 
 /// One tag that the release creates.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,8 +92,8 @@ pub fn pin(plan: &mut Plan, records: &[ReleaseRecord]) {
 }
 
 /// The release commit's message: the subject from the template, then trailers that a rerun
-/// recognises the commit by (not by its wording, which the user may change).
-pub fn commit_message(template: &str, records: &[ReleaseRecord]) -> String {
+/// recognises the commit by (not by its wording, which the user may change), and who cut it.
+pub fn commit_message(template: &str, records: &[ReleaseRecord], actor: Option<&str>) -> String {
     let summary: Vec<String> = records
         .iter()
         .map(|record| {
@@ -108,7 +111,22 @@ pub fn commit_message(template: &str, records: &[ReleaseRecord]) -> String {
     for record in records {
         message.push_str(&format!("Release-Tag: {} {} {}\n", record.tag, record.version, record.name));
     }
+    if let Some(actor) = actor.and_then(|actor| actor.lines().next()).map(str::trim).filter(|actor| !actor.is_empty()) {
+        message.push_str(&format!("{ACTOR_TRAILER} {actor}\n"));
+    }
     message
+}
+
+/// Who cut the release whose commit has this message, when it says (`Release-Actor:`).
+pub fn parse_commit_actor(message: &str) -> Option<String> {
+    if !message.lines().any(|line| line.trim() == TOOL_TRAILER) {
+        return None;
+    }
+    message
+        .lines()
+        .find_map(|line| line.trim().strip_prefix(ACTOR_TRAILER))
+        .map(|actor| actor.trim().to_string())
+        .filter(|actor| !actor.is_empty())
 }
 
 /// The records of a release commit, or `None` when the message is not one.
@@ -174,11 +192,15 @@ mod tests {
             ReleaseRecord { name: "express-api".into(), version: "1.3.0".into(), tag: "express-api@v1.3.0".into() },
             ReleaseRecord { name: REPOSITORY.into(), version: "3.0.0-rc.1".into(), tag: "v3.0.0-rc.1".into() },
         ];
-        let message = commit_message("chore(release): {summary}", &records);
+        let message = commit_message("chore(release): {summary}", &records, Some("alice\nRelease-Tag: v9 9.9.9 evil"));
         assert!(message.starts_with("chore(release): express-api 1.3.0, v3.0.0-rc.1\n\nRelease-Tool: release\n"));
         assert_eq!(parse_commit_message(&message), Some(records.clone()));
         let reworded = message.replace("chore(release): express-api 1.3.0, v3.0.0-rc.1", "Release day!");
-        assert_eq!(parse_commit_message(&reworded), Some(records));
+        assert_eq!(parse_commit_message(&reworded), Some(records.clone()));
         assert_eq!(parse_commit_message("feat: x\n\nRelease-Tag: v1 1.0.0 x\n"), None, "no tool trailer, not ours");
+        // Who cut it: one line of it only, so an actor cannot add a trailer of its own.
+        assert_eq!(parse_commit_actor(&message).as_deref(), Some("alice"));
+        assert_eq!(parse_commit_actor(&commit_message("x", &records, None)), None);
+        assert_eq!(parse_commit_actor("feat: x\n\nRelease-Actor: mallory\n"), None, "not a release commit");
     }
 }

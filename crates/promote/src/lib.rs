@@ -137,6 +137,7 @@ pub struct Release {
     pub tag: String,
     /// (package, version, tag) of every tag the release made.
     pub packages: Vec<(String, String, String)>,
+    /// Who cut it: the release commit's `Release-Actor:` trailer, or its git author.
     pub author: String,
 }
 
@@ -144,7 +145,8 @@ pub struct Release {
 pub fn releases(repo: &Repo, head: Oid) -> Result<Vec<Release>, PromoteError> {
     let mut out = Vec::new();
     for commit in repo.first_parent_chain(head)? {
-        let Some(records) = release_cut::parse_commit_message(&repo.commit_message(commit)?) else { continue };
+        let message = repo.commit_message(commit)?;
+        let Some(records) = release_cut::parse_commit_message(&message) else { continue };
         let main = match records.iter().find(|record| record.is_repository()) {
             Some(record) => record.clone(),
             None if records.len() == 1 => records[0].clone(),
@@ -155,7 +157,10 @@ pub fn releases(repo: &Repo, head: Oid) -> Result<Vec<Release>, PromoteError> {
             commit: commit.to_string(),
             tag: main.tag,
             packages: records.into_iter().map(|record| (record.name, record.version, record.tag)).collect(),
-            author: repo.author(commit)?,
+            author: match release_cut::parse_commit_actor(&message) {
+                Some(actor) => actor,
+                None => repo.author(commit)?,
+            },
         });
     }
     Ok(out)

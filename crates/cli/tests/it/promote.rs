@@ -252,6 +252,24 @@ fn approvals_bind_to_the_release_expire_and_a_rejection_is_final() {
     assert!(says(&output).contains("rejected for `prod` by bob: breaks checkout"), "{}", says(&output));
 }
 
+#[test]
+fn whoever_ran_the_cut_may_not_approve_it_even_when_a_bot_authored_the_commit() {
+    let approval = format!("{{ required = 1, approvers = {APPROVERS} }}");
+    let (setup, deployments, _state) = promotion_setup("", &approval);
+    let work = &setup.work;
+    let output = run(work, &deployments, "alice", &["cut", "--no-forge", "--promote", "staging"], &[]);
+    assert_eq!(code(&output), 0, "{}", says(&output));
+    assert_eq!(git(work, &["log", "-1", "--format=%an"]).trim(), "Release Bot", "CI commits as a bot");
+
+    let output = run(work, &deployments, "alice", &["approve", "prod"], &[]);
+    assert_eq!(code(&output), 19, "{}", says(&output));
+    assert!(says(&output).contains("alice cut 3.0.0 and may not approve it"), "{}", says(&output));
+    let output = run(work, &deployments, "Release Bot", &["approve", "prod"], &[]);
+    assert_eq!(code(&output), 0, "the bot only authored the commit: {}", says(&output));
+    let output = run(work, &deployments, "bob", &["promote", "prod"], &[]);
+    assert_eq!(code(&output), 0, "{}", says(&output));
+}
+
 /// Edits the committed release.toml, and pushes the change.
 fn reconfigure(work: &Path, after: &str, insert: &str) {
     let path = work.join("release.toml");

@@ -56,6 +56,9 @@ pub fn release_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         .env("GIT_AUTHOR_EMAIL", "bot@example.com")
         .env("GIT_COMMITTER_NAME", "Release Bot")
         .env("GIT_COMMITTER_EMAIL", "bot@example.com")
+        // Who cuts goes into the release commit: pinned, or the commit ids would follow the machine.
+        .env("RELEASE_ACTOR", "Release Bot")
+        .env_remove("GITHUB_ACTOR")
         .env_remove("GITHUB_TOKEN")
         .env_remove("GH_TOKEN")
         .env_remove("GITHUB_REPOSITORY")
