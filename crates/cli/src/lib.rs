@@ -68,6 +68,15 @@ enum Format {
     Json,
 }
 
+/// A promotion gate that `release promote --skip` may skip.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Gate {
+    /// `[promotion] freeze` windows.
+    Freeze,
+    /// Verified in `from` first, and for `soak`.
+    Upstream,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Show the next version of every package and of the repository, and why.
@@ -127,6 +136,13 @@ enum Command {
         /// The release (default: the newest that may enter the environment).
         #[arg(long)]
         version: Option<String>,
+        /// Skip a gate on purpose (a hotfix past staging, a change during a freeze); needs
+        /// `--reason`, recorded with your name. Approvals cannot be skipped.
+        #[arg(long, value_enum, value_name = "GATE")]
+        skip: Vec<Gate>,
+        /// Why the gates are skipped.
+        #[arg(long, requires = "skip")]
+        reason: Option<String>,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
@@ -323,16 +339,21 @@ fn run(cli: Cli) -> Result<()> {
             {
                 let json = format == Format::Json;
                 let outcome = promote::with_context(&directory, json, |context| {
-                    Ok(release_promote::promote(context, &environment, None)?)
+                    Ok(release_promote::promote(context, &environment, None, &release_promote::Bypass::default())?)
                 })?;
                 print(&outcome_text(&outcome, format))?;
                 publish(&directory, &outcome, format, &progress)?;
             }
             Ok(())
         }
-        Command::Promote { environment, version, format } => {
+        Command::Promote { environment, version, skip, reason, format } => {
+            let bypass = release_promote::Bypass {
+                freeze: skip.contains(&Gate::Freeze),
+                upstream: skip.contains(&Gate::Upstream),
+                reason: reason.unwrap_or_default(),
+            };
             let outcome = promote::with_context(&directory, format == Format::Json, |context| {
-                Ok(release_promote::promote(context, &environment, version.as_deref())?)
+                Ok(release_promote::promote(context, &environment, version.as_deref(), &bypass)?)
             })?;
             print(&outcome_text(&outcome, format))?;
             publish(&directory, &outcome, format, &progress)

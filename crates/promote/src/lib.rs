@@ -92,6 +92,38 @@ pub enum PromoteError {
     SelfApproval { actor: String, version: String },
     #[error("nothing to roll back to in `{environment}`: {why}")]
     NoRollbackTarget { environment: String, why: String },
+    #[error(
+        "skipping the {gates} gate needs a reason (hint: add --reason \"...\"; it is recorded with your name in the history)"
+    )]
+    BypassWithoutReason { gates: String },
+    #[error("skipping the upstream gate needs the release named (hint: add --version V)")]
+    BypassWithoutVersion,
+}
+
+/// Gates a promotion skips on purpose: explicit, with a reason, and recorded with who did it on
+/// the promotion's "started" event. Approvals are a policy, not a gate to skip.
+#[derive(Debug, Clone, Default)]
+pub struct Bypass {
+    /// The freeze window.
+    pub freeze: bool,
+    /// Verified upstream, and its soak time (a hotfix that cannot wait for staging).
+    pub upstream: bool,
+    pub reason: String,
+}
+
+impl Bypass {
+    fn gates(&self) -> Option<String> {
+        let gates: Vec<&str> = [(self.freeze, "freeze"), (self.upstream, "upstream")]
+            .into_iter()
+            .filter_map(|(skipped, gate)| skipped.then_some(gate))
+            .collect();
+        (!gates.is_empty()).then(|| gates.join(" and "))
+    }
+
+    /// What the history records: `bypassed upstream: hotfix for CVE-2025-1234`.
+    fn describe(&self) -> Option<String> {
+        self.gates().map(|gates| format!("bypassed {gates}: {}", self.reason.trim()))
+    }
 }
 
 /// Seconds as release.toml writes durations: `1h30m`.
@@ -479,8 +511,21 @@ fn approved(
 }
 
 /// `release promote ENV [--version V]`.
-pub fn promote(context: &Context<'_>, name: &str, version: Option<&str>) -> Result<Outcome, PromoteError> {
+pub fn promote(
+    context: &Context<'_>,
+    name: &str,
+    version: Option<&str>,
+    bypass: &Bypass,
+) -> Result<Outcome, PromoteError> {
     let environment = context.environment(name)?;
+    if let Some(gates) = bypass.gates() {
+        if bypass.reason.trim().is_empty() {
+            return Err(PromoteError::BypassWithoutReason { gates });
+        }
+        if bypass.upstream && version.is_none() {
+            return Err(PromoteError::BypassWithoutVersion);
+        }
+    }
     let run = run_id((context.now)());
     let mut ledger = context.load()?;
     let deadline = (context.now)() + context.config.promotion.lock_timeout.as_secs();
@@ -513,7 +558,9 @@ pub fn promote(context: &Context<'_>, name: &str, version: Option<&str>) -> Resu
             }
         }
 
-        not_frozen(context, name)?;
+        if !bypass.freeze {
+            not_frozen(context, name)?;
+        }
 
         // Which release.
         let release = match version {
@@ -537,7 +584,9 @@ pub fn promote(context: &Context<'_>, name: &str, version: Option<&str>) -> Resu
             }
         };
 
-        upstream_soaked(context, &states, environment, &release)?;
+        if !bypass.upstream {
+            upstream_soaked(context, &states, environment, &release)?;
+        }
         if let Some(policy) = &environment.approval {
             let reviewed = match &policy.github_environment {
                 Some(_) => record_reviews(context, &mut ledger, environment, &release, &run)?,
@@ -569,12 +618,18 @@ pub fn promote(context: &Context<'_>, name: &str, version: Option<&str>) -> Resu
         }
 
         // Take the environment: the push of "started" is the lock between runners.
-        resolve.push(context.event(EventKind::Started, name, &release, &run));
+        let mut started = context.event(EventKind::Started, name, &release, &run);
+        started.detail = bypass.describe();
+        resolve.push(started);
         if !ledger.append(&resolve)? {
             ledger.reload()?;
             continue;
         }
-        return deploy_and_verify(context, &mut ledger, environment, &release, &run, &state, false);
+        let mut outcome = deploy_and_verify(context, &mut ledger, environment, &release, &run, &state, false)?;
+        if let Some(bypassed) = bypass.describe() {
+            outcome.detail = format!("{}; {bypassed}", outcome.detail);
+        }
+        return Ok(outcome);
     }
 }
 

@@ -281,7 +281,7 @@ fn reconfigure(work: &Path, after: &str, insert: &str) {
 }
 
 #[test]
-fn soak_upstream_a_failed_deploy_and_a_freeze_stop_with_their_codes_and_status_says_why() {
+fn gates_stop_with_their_codes_status_says_why_and_skipping_one_is_explicit_and_recorded() {
     let (setup, deployments, _state) = promotion_setup("", "{ required = 1, approvers = [\"alice\"] }");
     let work = &setup.work;
     reconfigure(work, "from = \"staging\"", "soak = \"1h\"");
@@ -298,6 +298,31 @@ fn soak_upstream_a_failed_deploy_and_a_freeze_stop_with_their_codes_and_status_s
         prod.starts_with("- empty last-verified=- next=3.0.0 waiting=soak in staging ") && prod.ends_with("/1h"),
         "{prod}"
     );
+
+    // A hotfix may skip the upstream gate: on purpose, naming the release, with a reason that is
+    // recorded with who gave it. Approvals still apply.
+    let output = run(work, &deployments, "alice", &["promote", "prod", "--skip", "upstream"], &[]);
+    assert_eq!(code(&output), 1, "{}", says(&output));
+    assert!(
+        says(&output).contains("skipping the upstream gate needs a reason (hint: add --reason"),
+        "{}",
+        says(&output)
+    );
+    let hotfix = ["promote", "prod", "--skip", "upstream", "--reason", "hotfix for the login bug"];
+    let output = run(work, &deployments, "alice", &hotfix, &[]);
+    assert_eq!(code(&output), 1, "{}", says(&output));
+    assert!(says(&output).contains("needs the release named (hint: add --version V)"), "{}", says(&output));
+    let hotfix = [&hotfix[..], &["--version", "3.0.0"]].concat();
+    assert_eq!(code(&run(work, &deployments, "alice", &hotfix, &[])), 12, "approvals are not skipped");
+    assert_eq!(code(&run(work, &deployments, "alice", &["approve", "prod"], &[])), 0);
+    let output = run(work, &deployments, "alice", &hotfix, &[]);
+    assert_eq!(code(&output), 0, "{}", says(&output));
+    assert!(says(&output).contains("bypassed upstream: hotfix for the login bug"), "{}", says(&output));
+    let history = run(work, &deployments, "alice", &["history", "prod", "--format", "json"], &[]);
+    let events: serde_json::Value = serde_json::from_slice(&history.stdout).unwrap();
+    let started = events.as_array().unwrap().iter().find(|event| event["kind"] == "started").unwrap();
+    assert_eq!(started["actor"], "alice");
+    assert_eq!(started["detail"], "bypassed upstream: hotfix for the login bug");
 
     // A release that was cut but never verified in staging cannot enter prod (exit 11).
     fs_err::write(work.join("packages/ui-library/src/Button.tsx"), "export const Button = () => 2\n").unwrap();
@@ -355,7 +380,12 @@ fn soak_upstream_a_failed_deploy_and_a_freeze_stop_with_their_codes_and_status_s
         says(&output)
     );
     let prod = row(&status(work, &deployments), "prod");
-    assert_eq!(prod, "- empty last-verified=- next=3.0.1 waiting=frozen until 2999-01-01T00:00:00Z");
+    assert_eq!(prod, "3.0.0 verified last-verified=3.0.0 next=3.0.1 waiting=frozen until 2999-01-01T00:00:00Z");
+    // Skipping the freeze goes on to the next gate: 3.0.1 has not soaked in staging yet.
+    let output =
+        run(work, &deployments, "alice", &["promote", "prod", "--skip", "freeze", "--reason", "security fix"], &[]);
+    assert_eq!(code(&output), 11, "{}", says(&output));
+    assert!(says(&output).contains("3.0.1 has been verified in `staging` for"), "{}", says(&output));
     let output = run(work, &deployments, "alice", &["rollback", "staging"], &[]);
     assert_eq!(code(&output), 0, "{}", says(&output));
     assert!(ureq_get(&deployments.url("staging", "/health")).contains("\"version\":\"3.0.0\""));
@@ -387,7 +417,7 @@ fn soak_upstream_a_failed_deploy_and_a_freeze_stop_with_their_codes_and_status_s
     assert!(events.iter().any(|(_, event)| event == "rolled_back 3.0.0"), "{events:?}");
     assert_eq!(
         deployments.deployed(),
-        [("staging", "3.0.0"), ("staging", "3.0.1"), ("staging", "3.0.0")]
+        [("staging", "3.0.0"), ("prod", "3.0.0"), ("staging", "3.0.1"), ("staging", "3.0.0")]
             .map(|(environment, version)| (environment.to_string(), version.to_string()))
     );
 }
