@@ -44,7 +44,7 @@ pub enum PromoteError {
     )]
     NoReleaseVersion { count: usize },
 
-    #[error("`{environment}` is frozen until {until}{} (hint: rollbacks are still allowed)", reason.as_ref().map(|reason| format!(": {reason}")).unwrap_or_default())]
+    #[error("`{environment}` is frozen until {until}{} (hint: rollbacks are still allowed; a change that cannot wait: `release promote {environment} --skip freeze --reason \"...\"`)", reason.as_ref().map(|reason| format!(": {reason}")).unwrap_or_default())]
     Frozen { environment: String, until: String, reason: Option<String> },
     #[error(
         "{version} is not verified in `{upstream}` yet, so it cannot enter `{environment}` (hint: `release promote {upstream} --version {version}` first)"

@@ -375,7 +375,7 @@ fn gates_stop_with_their_codes_status_says_why_and_skipping_one_is_explicit_and_
     assert_eq!(code(&output), 10, "{}", says(&output));
     assert!(
         says(&output)
-            .contains("`prod` is frozen until 2999-01-01T00:00:00Z: holidays (hint: rollbacks are still allowed)"),
+            .contains("`prod` is frozen until 2999-01-01T00:00:00Z: holidays (hint: rollbacks are still allowed; a change that cannot wait: `release promote prod --skip freeze --reason \"...\"`)"),
         "{}",
         says(&output)
     );
