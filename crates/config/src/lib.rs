@@ -649,7 +649,7 @@ impl Resolver<'_> {
         for (index, window) in wire.freeze.iter().enumerate() {
             let at = |key| [Step::Key("promotion"), Step::Key("freeze"), Step::Index(index), Step::Key(key)];
             let time = |key: &'static str, text: &str| {
-                promotion::parse_utc(text)
+                promotion::parse_time(text)
                     .map_err(|message| self.invalid(&at(key), &format!("promotion.freeze.{key}"), message, None))
             };
             let (from, until) = (time("from", &window.from)?, time("until", &window.until)?);
@@ -661,7 +661,12 @@ impl Resolver<'_> {
                     None,
                 ));
             }
-            freeze.push(promotion::Freeze { from, until, reason: window.reason.clone() });
+            freeze.push(promotion::Freeze {
+                from,
+                until,
+                until_text: window.until.trim().to_string(),
+                reason: window.reason.clone(),
+            });
         }
         let lock_timeout = match &wire.lock_timeout {
             Some(text) => {

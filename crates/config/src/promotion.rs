@@ -20,7 +20,7 @@ pub struct PromotionWire {
     /// How long a promotion may hold an environment before another run may take it over as
     /// interrupted (default `"30m"`).
     pub lock_timeout: Option<String>,
-    /// Freeze windows: no promotion (rollback is allowed) between `from` and `until` (RFC 3339, UTC).
+    /// Freeze windows: no promotion (rollback is allowed) between `from` and `until` (RFC 3339: `2025-12-20T00:00:00Z`, or with an offset such as `+01:00`).
     #[serde(default)]
     pub freeze: Vec<FreezeWire>,
     /// Mirror each promotion as a GitHub Deployment with statuses (in_progress, success, failure,
@@ -149,6 +149,8 @@ pub struct Freeze {
     /// Unix seconds.
     pub from: i64,
     pub until: i64,
+    /// `until` as release.toml writes it, for messages.
+    pub until_text: String,
     pub reason: Option<String>,
 }
 
@@ -226,15 +228,52 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(total)
 }
 
-/// `2025-12-20T00:00:00Z` to unix seconds (UTC only, as the docs say).
-pub fn parse_utc(text: &str) -> Result<i64, String> {
-    let error = || format!("`{text}` is not a UTC time like 2025-12-20T00:00:00Z");
-    let text = text.trim().strip_suffix('Z').ok_or_else(error)?;
-    let (date, time) = text.split_once('T').ok_or_else(error)?;
-    let date: Vec<i64> = date.split('-').map(|part| part.parse().map_err(|_| error())).collect::<Result<_, _>>()?;
-    let time: Vec<i64> = time.split(':').map(|part| part.parse().map_err(|_| error())).collect::<Result<_, _>>()?;
+/// An RFC 3339 time, `2025-12-20T00:00:00Z` or with an offset (`2025-12-20T00:00:00+01:00`), to
+/// unix seconds. Named time zones are not read: write the offset that applies.
+pub fn parse_time(text: &str) -> Result<i64, String> {
+    let error = || {
+        format!(
+            "`{text}` is not a time like 2025-12-20T00:00:00Z (hint: a date, `T`, a time, then `Z` for UTC or an offset such as +01:00)"
+        )
+    };
+    let text = text.trim();
+    let (local, offset) = match text.strip_suffix('Z').or_else(|| text.strip_suffix('z')) {
+        Some(local) => (local, 0),
+        None => {
+            let split = text.len().checked_sub(6).filter(|&at| text.is_char_boundary(at)).ok_or_else(error)?;
+            let (local, offset) = text.split_at(split);
+            let sign = match offset.as_bytes()[0] {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return Err(error()),
+            };
+            let (hours, minutes) = offset[1..].split_once(':').ok_or_else(error)?;
+            let (hours, minutes): (i64, i64) =
+                (hours.parse().map_err(|_| error())?, minutes.parse().map_err(|_| error())?);
+            if hours > 23 || minutes > 59 {
+                return Err(error());
+            }
+            (local, sign * (hours * 3600 + minutes * 60))
+        }
+    };
+    let (date, time) = local.split_once(['T', 't']).ok_or_else(error)?;
+    let number = |part: &str| -> Result<i64, String> {
+        if part.is_empty() || !part.bytes().all(|byte| byte.is_ascii_digit()) {
+            return Err(error());
+        }
+        part.parse().map_err(|_| error())
+    };
+    let date: Vec<i64> = date.split('-').map(number).collect::<Result<_, _>>()?;
+    let time: Vec<i64> = time.split(':').map(number).collect::<Result<_, _>>()?;
     let ([year, month, day], [hour, minute, second]) = (date.as_slice(), time.as_slice()) else { return Err(error()) };
-    if !(1..=12).contains(month) || !(1..=31).contains(day) || *hour > 23 || *minute > 59 || *second > 60 {
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days_in_month = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    if !(1..=12).contains(month) || !(1..=days_in_month).contains(day) || *hour > 23 || *minute > 59 || *second > 60 {
         return Err(error());
     }
     // Days from civil (Howard Hinnant).
@@ -244,14 +283,13 @@ pub fn parse_utc(text: &str) -> Result<i64, String> {
     let day_of_year = (153 * month + 2) / 5 + day - 1;
     let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
     let days = era * 146_097 + day_of_era - 719_468;
-    Ok(days * 86_400 + hour * 3600 + minute * 60 + second)
+    Ok(days * 86_400 + hour * 3600 + minute * 60 + second - offset)
 }
 
-/// Unix seconds to `2025-12-20T00:00:00Z`: the inverse of [`parse_utc`], for messages that name a
-/// time the way release.toml writes it.
+/// Unix seconds to `2025-12-20T00:00:00Z`, in UTC: what [`parse_time`] reads, for messages.
 pub fn format_utc(seconds: i64) -> String {
     let (days, rest) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
-    // Civil from days (Howard Hinnant), the inverse of the computation in `parse_utc`.
+    // Civil from days (Howard Hinnant), the inverse of the computation in `parse_time`.
     let shifted = days + 719_468;
     let era = shifted.div_euclid(146_097);
     let day_of_era = shifted.rem_euclid(146_097);
@@ -280,11 +318,29 @@ mod tests {
             let error = parse_duration(text).expect_err(text);
             assert!(error.starts_with(&format!("invalid duration {text:?} (hint: ")), "{text:?}: {error}");
         }
-        assert_eq!(parse_utc("1970-01-01T00:00:00Z"), Ok(0));
-        assert_eq!(parse_utc("2025-01-01T00:00:00Z"), Ok(1_735_689_600));
-        assert!(parse_utc("2025-01-01 00:00").is_err());
+        assert_eq!(parse_time("1970-01-01T00:00:00Z"), Ok(0));
+        assert_eq!(parse_time("2025-01-01T00:00:00Z"), Ok(1_735_689_600));
+        assert_eq!(parse_time("2025-01-01T01:00:00+01:00"), Ok(1_735_689_600));
+        assert_eq!(parse_time("2024-12-31T19:30:00-04:30"), Ok(1_735_689_600));
+        assert_eq!(parse_time("2024-02-29T00:00:00Z"), Ok(1_709_164_800));
+        for text in [
+            "2025-01-01 00:00",
+            "2025-01-01T00:00:00",
+            "2025-02-29T00:00:00Z",
+            "2025-04-31T00:00:00Z",
+            "2025-13-01T00:00:00Z",
+            "2025-01-01T24:00:00Z",
+            "2025-01-01T00:00:00+1:00",
+            "2025-01-01T00:00:00+25:00",
+            "2025-01-01T00:00:00 CET",
+            "2025-01-+1T00:00:00Z",
+            "",
+        ] {
+            let error = parse_time(text).expect_err(text);
+            assert!(error.contains("is not a time like 2025-12-20T00:00:00Z (hint: "), "{text:?}: {error}");
+        }
         for text in ["1970-01-01T00:00:00Z", "2000-02-29T23:59:59Z", "2025-12-20T07:08:09Z", "2999-01-01T00:00:00Z"] {
-            assert_eq!(format_utc(parse_utc(text).unwrap()), text);
+            assert_eq!(format_utc(parse_time(text).unwrap()), text);
         }
         assert_eq!(format_utc(-1), "1969-12-31T23:59:59Z");
     }

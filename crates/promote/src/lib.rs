@@ -438,7 +438,7 @@ fn not_frozen(context: &Context<'_>, name: &str) -> Result<(), PromoteError> {
     match context.config.promotion.freeze.iter().find(|window| window.from <= now && now < window.until) {
         Some(window) => Err(PromoteError::Frozen {
             environment: name.to_string(),
-            until: format_utc(window.until),
+            until: window.until_text.clone(),
             reason: window.reason.clone(),
         }),
         None => Ok(()),

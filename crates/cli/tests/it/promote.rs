@@ -369,18 +369,18 @@ fn gates_stop_with_their_codes_status_says_why_and_skipping_one_is_explicit_and_
     reconfigure(
         work,
         "lock-timeout = \"10m\"",
-        "freeze = [{ from = \"2000-01-01T00:00:00Z\", until = \"2999-01-01T00:00:00Z\", reason = \"holidays\" }]",
+        "freeze = [{ from = \"2000-01-01T00:00:00Z\", until = \"2999-01-01T00:00:00+01:00\", reason = \"holidays\" }]",
     );
     let output = run(work, &deployments, "alice", &["promote", "prod"], &[]);
     assert_eq!(code(&output), 10, "{}", says(&output));
     assert!(
         says(&output)
-            .contains("`prod` is frozen until 2999-01-01T00:00:00Z: holidays (hint: rollbacks are still allowed; a change that cannot wait: `release promote prod --skip freeze --reason \"...\"`)"),
+            .contains("`prod` is frozen until 2999-01-01T00:00:00+01:00: holidays (hint: rollbacks are still allowed; a change that cannot wait: `release promote prod --skip freeze --reason \"...\"`)"),
         "{}",
         says(&output)
     );
     let prod = row(&status(work, &deployments), "prod");
-    assert_eq!(prod, "3.0.0 verified last-verified=3.0.0 next=3.0.1 waiting=frozen until 2999-01-01T00:00:00Z");
+    assert_eq!(prod, "3.0.0 verified last-verified=3.0.0 next=3.0.1 waiting=frozen until 2999-01-01T00:00:00+01:00");
     // Skipping the freeze goes on to the next gate: 3.0.1 has not soaked in staging yet.
     let output =
         run(work, &deployments, "alice", &["promote", "prod", "--skip", "freeze", "--reason", "security fix"], &[]);
@@ -398,7 +398,7 @@ fn gates_stop_with_their_codes_status_says_why_and_skipping_one_is_explicit_and_
         .lines()
         .map(|line| {
             let fields: Vec<&str> = line.split_whitespace().collect();
-            let at = release_config::promotion::parse_utc(fields[0]).expect("a UTC time first");
+            let at = release_config::promotion::parse_time(fields[0]).expect("a UTC time first");
             (at.to_string(), format!("{} {}", fields[1], fields[2]))
         })
         .collect();
