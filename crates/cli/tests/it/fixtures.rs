@@ -81,3 +81,64 @@ fn shipped_workflows_never_splice_expressions_into_scripts() {
     }
     assert!(checked >= 6, "found only {checked} run steps");
 }
+
+/// The `run:` block of the step named `step` in a shipped workflow, dedented.
+fn workflow_script(workflow: &str, step: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../templates/ci/github").join(workflow);
+    let text = fs_err::read_to_string(path).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let named = lines.iter().position(|line| line.trim_start().trim_start_matches("- ") == format!("name: {step}"));
+    let named = named.unwrap_or_else(|| panic!("{workflow} has no step `{step}`"));
+    let run = named + lines[named..].iter().position(|line| line.trim() == "run: |").expect("a run block");
+    let outer = lines[run].len() - lines[run].trim_start().len();
+    let block: Vec<&str> = lines[run + 1..]
+        .iter()
+        .take_while(|line| line.trim().is_empty() || line.len() - line.trim_start().len() > outer)
+        .copied()
+        .collect();
+    let indent =
+        block.iter().filter(|line| !line.trim().is_empty()).map(|line| line.len() - line.trim_start().len()).min();
+    block.iter().map(|line| line.get(indent.unwrap_or(0)..).unwrap_or("")).collect::<Vec<_>>().join("\n")
+}
+
+#[test]
+fn the_promote_workflow_hands_its_inputs_to_release_as_arguments_verbatim() {
+    let script = workflow_script("promote.yml", "Promote or roll back");
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    fs_err::create_dir_all(&bin).unwrap();
+    // Stand-ins: `release` writes its arguments one per line; `git config` does nothing.
+    for (name, body) in [("release", "printf '%s\\n' \"$@\" > \"$ARGUMENTS\""), ("git", "exit 0")] {
+        fs_err::write(bin.join(name), format!("#!/usr/bin/env bash\n{body}\n")).unwrap();
+        fs_err::set_permissions(bin.join(name), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    }
+    fs_err::write(dir.path().join("step.sh"), format!("set -e\n{script}\n")).unwrap();
+    let hostile = "hotfix $(touch pwned); `touch pwned` \"quoted\"";
+    // (inputs set, arguments release gets)
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str]);
+    let cases: [Case<'_>; 4] = [
+        (&[("TARGET", "prod")], &["promote", "prod"]),
+        (&[("TARGET", "prod"), ("VERSION", "3.0.1")], &["promote", "prod", "--version", "3.0.1"]),
+        (
+            &[("TARGET", "prod"), ("VERSION", "3.0.1"), ("SKIP", "upstream"), ("REASON", hostile)],
+            &["promote", "prod", "--version", "3.0.1", "--skip", "upstream", "--reason", hostile],
+        ),
+        (&[("TARGET", "prod"), ("VERSION", "3.0.0"), ("ROLLBACK", "true")], &["rollback", "prod", "--to", "3.0.0"]),
+    ];
+    for (inputs, expected) in cases {
+        let arguments = dir.path().join("arguments");
+        let mut command = std::process::Command::new("bash");
+        command.arg(dir.path().join("step.sh")).current_dir(dir.path());
+        command.env("PATH", format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()));
+        command.env("ARGUMENTS", &arguments);
+        for name in ["TARGET", "VERSION", "ROLLBACK", "SKIP", "REASON"] {
+            command.env(name, ""); // GitHub sets every input, empty when not given
+        }
+        command.envs(inputs.iter().copied());
+        let output = command.output().unwrap();
+        assert!(output.status.success(), "{inputs:?}: {}", String::from_utf8_lossy(&output.stderr));
+        let passed = fs_err::read_to_string(&arguments).unwrap();
+        assert_eq!(passed.lines().collect::<Vec<_>>(), expected, "{inputs:?}");
+        assert!(!dir.path().join("pwned").exists(), "an input ran as code");
+    }
+}
