@@ -3,7 +3,8 @@
 //! renames changes nothing; a rename is atomic, so each file is always either old or new.
 //!
 //! Durability costs one `syncfs` before the renames and one after, not an `fsync` per file: with a
-//! thousand packages, per-file syncs took seconds (see docs/performance.md). Creating and renaming
+//! thousand packages, per-file syncs took seconds (see docs/performance.md). Where there is no
+//! `syncfs` (macOS, the BSDs, Windows) each file, and then each folder, is synced instead. Creating and renaming
 //! thousands of files is bound by per-file system-call cost, so both run on every core.
 
 use std::io::Write;
@@ -41,18 +42,45 @@ pub fn write_all(root: &Path, changes: &[FileChange]) -> Result<(), ApplyError> 
         }
         return Err(error);
     }
-    if let Some(first) = staged.first() {
-        sync_filesystem(&first.temporary)?;
-    }
+    flush_files(&staged)?;
     staged.par_iter().try_for_each(|file| fs_err::rename(&file.temporary, &file.target))?;
-    if let Some(first) = staged.first() {
-        sync_filesystem(&first.target)?;
-    }
+    flush_renames(&staged)?;
     Ok(())
 }
 
-/// Flushes the file system holding `path` (the temporary files, then the renames).
-fn sync_filesystem(path: &Path) -> Result<(), ApplyError> {
+/// Puts the temporary files' content on disk: one `syncfs` of their file system on Linux, an
+/// `fsync` of each file elsewhere.
+fn flush_files(staged: &[Staged]) -> Result<(), ApplyError> {
+    #[cfg(target_os = "linux")]
+    if let Some(first) = staged.first() {
+        syncfs(&first.temporary)?;
+    }
+    #[cfg(not(target_os = "linux"))]
+    staged.par_iter().try_for_each(|file| fs_err::File::open(&file.temporary)?.sync_all())?;
+    Ok(())
+}
+
+/// Puts the renames on disk: one `syncfs` on Linux, an `fsync` of each folder on other Unixes
+/// (Windows cannot open a folder to sync it; its renames are journaled by NTFS).
+fn flush_renames(staged: &[Staged]) -> Result<(), ApplyError> {
+    #[cfg(target_os = "linux")]
+    if let Some(first) = staged.first() {
+        syncfs(&first.target)?;
+    }
+    #[cfg(all(unix, not(target_os = "linux")))]
+    {
+        let folders: std::collections::BTreeSet<&Path> =
+            staged.iter().filter_map(|file| file.target.parent()).collect();
+        folders.into_iter().try_for_each(|folder| fs_err::File::open(folder)?.sync_all())?;
+    }
+    #[cfg(not(unix))]
+    let _ = staged;
+    Ok(())
+}
+
+/// Flushes the file system holding `path`.
+#[cfg(target_os = "linux")]
+fn syncfs(path: &Path) -> Result<(), ApplyError> {
     let file = fs_err::File::open(path)?;
     rustix::fs::syncfs(&file).map_err(|error| std::io::Error::from(error).into())
 }

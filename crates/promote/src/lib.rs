@@ -258,13 +258,7 @@ pub struct Outcome {
 }
 
 fn run_id(now: u64) -> String {
-    let host =
-        std::fs::read_to_string("/proc/sys/kernel/hostname").map(|name| name.trim().to_string()).unwrap_or_default();
-    format!("{host}:{}:{now}", std::process::id())
-}
-
-fn this_host() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname").map(|name| name.trim().to_string()).unwrap_or_default()
+    format!("{}:{}:{now}", release_cut::host(), std::process::id())
 }
 
 impl<'a> Context<'a> {
@@ -316,7 +310,7 @@ impl<'a> Context<'a> {
     fn is_stale(&self, started: &Event) -> bool {
         let mut parts = started.run.split(':');
         let (host, pid) = (parts.next().unwrap_or(""), parts.next().and_then(|pid| pid.parse::<u32>().ok()));
-        if host == this_host() && pid.is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists()) {
+        if host == release_cut::host() && pid.is_some_and(|pid| !release_cut::process_alive(pid)) {
             return true;
         }
         (self.now)().saturating_sub(started.at) > self.config.promotion.lock_timeout.as_secs()
