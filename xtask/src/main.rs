@@ -20,6 +20,7 @@ const USAGE: &str = "usage:
                                        time `release plan` against `git log` on a synthetic monorepo
   cargo xtask bench apply [--packages N] [--sections N] [--runs N] [--dir DIR]
                                        time applying a plan (manifests, lock files, changelogs) in DIR (default: temp dir)
+  cargo xtask cross-check [TARGET...]  `cargo check` the release CLI for other platforms (default: macOS x86_64 and arm64, Windows)
   cargo xtask github-openapi [--version V]
                                        extract the GitHub operations the fake serves into fixtures/github/openapi.json";
 
@@ -73,6 +74,7 @@ fn run(args: &[String]) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Some("cross-check") => cross_check(&args[1..]),
         Some("github-openapi") => {
             github_openapi::run(&args[1..], &workspace_root())?;
             Ok(ExitCode::SUCCESS)
@@ -90,6 +92,46 @@ fn run(args: &[String]) -> Result<ExitCode> {
             Ok(ExitCode::from(1))
         }
     }
+}
+
+/// `cargo check -p release-cli` for targets other than this machine's, so code for one platform
+/// (`syncfs` is Linux-only, for one) cannot break `cargo install` on another. Type-checking needs
+/// no linker, but build scripts compile C (libgit2, ring): a stand-in compiler creates their empty
+/// object files, which a check never links.
+fn cross_check(targets: &[String]) -> Result<ExitCode> {
+    let defaults = ["x86_64-apple-darwin", "aarch64-apple-darwin", "x86_64-pc-windows-gnu"].map(String::from);
+    let targets = if targets.is_empty() { &defaults[..] } else { targets };
+    // A fixed path: build scripts rerun when the compiler variable changes.
+    let stand_in = workspace_root().join("target/xtask-stand-in-cc");
+    fs_err::create_dir_all(workspace_root().join("target"))?;
+    fs_err::write(
+        &stand_in,
+        "#!/bin/sh\n# Creates the object file a C compiler would (-o FILE or -FoFILE), compiles nothing.\n\
+         while [ $# -gt 0 ]; do case \"$1\" in -o) : > \"$2\"; shift 2;; -o*) : > \"${1#-o}\"; shift;; -Fo*) : > \"${1#-Fo}\"; shift;; *) shift;; esac; done\n",
+    )?;
+    #[cfg(unix)]
+    fs_err::set_permissions(&stand_in, std::os::unix::fs::PermissionsExt::from_mode(0o755))?;
+    let mut failed = Vec::new();
+    for target in targets {
+        eprintln!("cross-check: {target}");
+        let variable = format!("CC_{}", target.replace('-', "_"));
+        let status = std::process::Command::new(env!("CARGO"))
+            .args(["check", "--locked", "-p", "release-cli", "--target", target])
+            .env(&variable, &stand_in)
+            .current_dir(workspace_root())
+            .status()
+            .context("running cargo")?;
+        if !status.success() {
+            failed.push(target.clone());
+        }
+    }
+    if !failed.is_empty() {
+        bail!(
+            "the release CLI does not type-check for {} (hint: the standard library of a target comes with `rustup target add TARGET`)",
+            failed.join(", ")
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn workspace_root() -> PathBuf {
