@@ -4,8 +4,9 @@
 //!
 //! Durability costs one `syncfs` before the renames and one after, not an `fsync` per file: with a
 //! thousand packages, per-file syncs took seconds (see docs/performance.md). Where there is no
-//! `syncfs` (macOS, the BSDs, Windows) each file, and then each folder, is synced instead. Creating and renaming
-//! thousands of files is bound by per-file system-call cost, so both run on every core.
+//! `syncfs` (macOS, the BSDs, Windows) each file, and then each folder, is synced instead.
+//! Creating and renaming thousands of files is bound by per-file system-call cost, so both run on
+//! every core.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
