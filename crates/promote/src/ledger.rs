@@ -222,3 +222,26 @@ pub fn fold(events: &[Event]) -> BTreeMap<String, EnvironmentState> {
     }
     states
 }
+
+#[cfg(test)]
+mod tests {
+    use super::EventKind;
+
+    #[test]
+    fn event_names_are_the_ledgers_spelling() {
+        let kinds = [
+            EventKind::Started,
+            EventKind::Deployed,
+            EventKind::Verified,
+            EventKind::Failed,
+            EventKind::Approved,
+            EventKind::Rejected,
+            EventKind::RolledBack,
+            EventKind::Held,
+            EventKind::Abandoned,
+        ];
+        for kind in kinds {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.name(), "{kind:?}");
+        }
+    }
+}
