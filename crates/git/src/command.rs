@@ -50,7 +50,14 @@ pub enum PushError {
 
 pub(crate) fn git(root: &Path) -> Command {
     let mut command = Command::new("git");
-    command.current_dir(root).env("LC_ALL", "C").env("LANG", "C").env("GIT_TERMINAL_PROMPT", "0").stdin(Stdio::null());
+    // Paths are paths, never pathspec magic: a file named `*` or `:(glob)x` means that file.
+    command
+        .current_dir(root)
+        .env("LC_ALL", "C")
+        .env("LANG", "C")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_LITERAL_PATHSPECS", "1")
+        .stdin(Stdio::null());
     command
 }
 
@@ -101,11 +108,12 @@ impl Repo {
 
     /// `git fetch --quiet REMOTE` (tags included by git's defaults).
     pub fn fetch(&self, remote: &str) -> Result<(), GitError> {
-        run_git(&self.root, &["fetch", "--quiet", "--no-auto-gc", remote], &format!("fetching `{remote}`"))?;
+        run_git(&self.root, &["fetch", "--quiet", "--no-auto-gc", "--", remote], &format!("fetching `{remote}`"))?;
         Ok(())
     }
 
-    /// Stages `paths` and commits them with `message` (git's identity and signing settings apply).
+    /// Stages `paths` and commits them, and nothing else, with `message` (git's identity and
+    /// signing settings apply). Whatever else the user had staged stays staged, out of the commit.
     pub fn commit_paths(&self, paths: &[String], message: &str) -> Result<Oid, GitError> {
         if !paths.is_empty() {
             let mut args = vec!["add", "--"];
@@ -118,11 +126,12 @@ impl Repo {
             detail: format!("{}: {error}", message_file.display()),
         })?;
         let file = message_file.to_string_lossy().into_owned();
-        let result = run_git(
-            &self.root,
-            &["commit", "--quiet", "--no-verify", "--allow-empty", "-F", &file],
-            "committing the release",
-        );
+        let mut args = vec!["commit", "--quiet", "--no-verify", "--allow-empty", "-F", &file];
+        if !paths.is_empty() {
+            args.extend(["--only", "--"]);
+            args.extend(paths.iter().map(String::as_str));
+        }
+        let result = run_git(&self.root, &args, "committing the release");
         let _ = std::fs::remove_file(&message_file);
         result?;
         self.resolve("HEAD")
@@ -145,7 +154,7 @@ impl Repo {
         let target = commit.to_string();
         let result = run_git(
             &self.root,
-            &["tag", "--annotate", "--cleanup=verbatim", "-F", &file, name, &target],
+            &["tag", "--annotate", "--cleanup=verbatim", "-F", &file, "--", name, &target],
             &format!("creating tag `{name}`"),
         );
         let _ = std::fs::remove_file(&message_file);
@@ -166,7 +175,7 @@ impl Repo {
 
     /// `git push --atomic --porcelain REMOTE refspecs...`: all refs move, or none.
     pub fn push_atomic(&self, remote: &str, refspecs: &[String]) -> Result<Vec<PushedRef>, PushError> {
-        let mut args = vec!["push", "--atomic", "--porcelain", remote];
+        let mut args = vec!["push", "--atomic", "--porcelain", "--", remote];
         args.extend(refspecs.iter().map(String::as_str));
         let output = git(&self.root).args(&args).output().map_err(|error| GitError::Command {
             operation: "pushing".into(),

@@ -23,6 +23,17 @@ pub use command::{PushError, PushStatus, PushedRef};
 pub use git2::Oid;
 pub use walk::{CommitData, RangeSet, Reachability, Walked};
 
+/// Whether `name` can be a tag: what `git check-ref-format` accepts under `refs/tags/`, not
+/// already a full ref (`refs/heads/main` would become `refs/tags/refs/heads/main`), and no leading
+/// `-`, which `git tag` refuses and other commands would read as an option.
+pub fn is_valid_tag_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('-')
+        && !name.starts_with("refs/")
+        && !name.chars().any(char::is_whitespace)
+        && git2::Reference::is_valid_name(&format!("refs/tags/{name}"))
+}
+
 /// Errors from reading a repository.
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {

@@ -89,7 +89,7 @@ impl Repo {
     /// not have it (`git ls-remote --exit-code` answers 2).
     pub fn fetch_ref(&self, remote: &str, name: &str, local: &str) -> Result<Option<Oid>, GitError> {
         let output =
-            crate::command::git(&self.root).args(["ls-remote", "--exit-code", remote, name]).output().map_err(
+            crate::command::git(&self.root).args(["ls-remote", "--exit-code", "--", remote, name]).output().map_err(
                 |error| GitError::Command { operation: format!("listing `{remote}`"), detail: error.to_string() },
             )?;
         match output.status.code() {
@@ -103,7 +103,11 @@ impl Repo {
             }
         }
         let refspec = format!("+{name}:{local}");
-        run_git(&self.root, &["fetch", "--quiet", "--no-auto-gc", remote, &refspec], &format!("fetching `{name}`"))?;
+        run_git(
+            &self.root,
+            &["fetch", "--quiet", "--no-auto-gc", "--", remote, &refspec],
+            &format!("fetching `{name}`"),
+        )?;
         Ok(self.read_ref(local))
     }
 
@@ -118,10 +122,10 @@ impl Repo {
     ) -> Result<bool, PushError> {
         let lease = format!("--force-with-lease={name}:{}", expected.map(|oid| oid.to_string()).unwrap_or_default());
         let refspec = format!("{new}:{name}");
-        let output =
-            crate::command::git(&self.root).args(["push", "--porcelain", &lease, remote, &refspec]).output().map_err(
-                |error| GitError::Command { operation: "pushing the ledger".into(), detail: error.to_string() },
-            )?;
+        let output = crate::command::git(&self.root)
+            .args(["push", "--porcelain", &lease, "--", remote, &refspec])
+            .output()
+            .map_err(|error| GitError::Command { operation: "pushing the ledger".into(), detail: error.to_string() })?;
         if output.status.success() {
             return Ok(true);
         }

@@ -171,3 +171,69 @@ fn shallow_clones_are_refused_with_a_hint() {
     assert!(error.starts_with("shallow clone: the history of"), "{error}");
     assert!(error.contains("git fetch --unshallow"), "{error}");
 }
+
+/// A tag name from release.toml, a trailer or a package name reaches `git tag` and `git push`:
+/// anything git would read as an option or a full ref is not a tag name.
+#[test]
+fn tag_names_that_git_would_misread_are_refused() {
+    for good in ["v1.2.3", "@scope/ui@1.0.0", "api-v0.1.0-rc.1", "name/v1+build.5"] {
+        assert!(release_git::is_valid_tag_name(good), "{good}");
+    }
+    for bad in [
+        "",
+        "-v0.1.1",
+        "--force",
+        "refs/heads/main",
+        "my pkg-v1.0.0",
+        "a..b",
+        "v1~1",
+        "v1^",
+        "a:b",
+        "a?",
+        "a*",
+        "a[b",
+        "a\\b",
+        "v1.lock",
+        "v1/",
+        "/v1",
+        "a@{1}",
+        "a\u{1b}[2K",
+        ".hidden",
+        "tab\tname",
+    ] {
+        assert!(!release_git::is_valid_tag_name(bad), "{bad:?} was accepted");
+    }
+}
+
+/// `release cut --allow-dirty` committed whatever the user had staged besides the release files.
+#[test]
+fn a_release_commit_holds_exactly_the_files_it_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut builder = RepoBuilder::init(dir.path()).unwrap();
+    builder.write("package.json", "{\"version\": \"1.0.0\"}\n").write("notes.txt", "mine\n");
+    builder.commit("chore: initial").unwrap();
+    builder.checkout().unwrap();
+    let git = |args: &[&str]| {
+        let status = std::process::Command::new("git").current_dir(dir.path()).args(args).status().unwrap();
+        assert!(status.success(), "git {args:?}");
+    };
+    git(&["config", "user.name", "Release"]);
+    git(&["config", "user.email", "release@example.com"]);
+    std::fs::write(dir.path().join("notes.txt"), "staged by the user\n").unwrap();
+    git(&["add", "notes.txt"]);
+    std::fs::write(dir.path().join("package.json"), "{\"version\": \"1.1.0\"}\n").unwrap();
+    std::fs::write(dir.path().join("*"), "a file named star\n").unwrap();
+
+    let repo = Repo::open(dir.path()).unwrap();
+    let commit = repo.commit_paths(&["package.json".into(), "*".into()], "chore(release): 1.1.0").unwrap();
+
+    let output = std::process::Command::new("git")
+        .current_dir(dir.path())
+        .args(["show", "--name-only", "--format=", &commit.to_string()])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "*\npackage.json\n");
+    let status =
+        std::process::Command::new("git").current_dir(dir.path()).args(["status", "--porcelain"]).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&status.stdout), "M  notes.txt\n", "the user's staged change stays staged");
+}
