@@ -29,7 +29,7 @@ use release_workspace::{Package, Workspace};
 use semver::Version;
 
 pub use paths::inside;
-pub use write::write_all;
+pub use write::{is_staging_leftover, write_all};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApplyError {

@@ -86,6 +86,20 @@ fn syncfs(path: &Path) -> Result<(), ApplyError> {
     rustix::fs::syncfs(&file).map_err(|error| std::io::Error::from(error).into())
 }
 
+/// The temporary file [`write_all`] stages `name` in, for this process.
+fn staging_name(name: &str) -> String {
+    format!(".{name}.release-{}.tmp", std::process::id())
+}
+
+/// Whether `path` (relative, `/`-separated) is a temporary file [`write_all`] stages
+/// (`.NAME.release-PID.tmp`): what a run killed before its renames leaves behind, whatever its pid.
+pub fn is_staging_leftover(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let Some(middle) = name.strip_prefix('.').and_then(|rest| rest.strip_suffix(".tmp")) else { return false };
+    let Some((target, pid)) = middle.rsplit_once(".release-") else { return false };
+    !target.is_empty() && !pid.is_empty() && pid.bytes().all(|byte| byte.is_ascii_digit())
+}
+
 /// Writes one change to a temporary file beside its target; on failure, the temporary file
 /// (if it was created) comes back with the error, for removal.
 fn stage(root: &Path, change: &FileChange) -> Result<Staged, (Option<PathBuf>, ApplyError)> {
@@ -93,7 +107,7 @@ fn stage(root: &Path, change: &FileChange) -> Result<Staged, (Option<PathBuf>, A
     let folder = target.parent().expect("a file inside the root has a parent");
     fs_err::create_dir_all(folder).map_err(|error| (None, error.into()))?;
     let name = target.file_name().expect("a file has a name").to_string_lossy();
-    let temporary = folder.join(format!(".{name}.release-{}.tmp", std::process::id()));
+    let temporary = folder.join(staging_name(&name));
     let mut file = fs_err::File::create(&temporary).map_err(|error| (None, error.into()))?;
     let written = file.write_all(change.after.as_bytes()).and_then(|()| match fs_err::metadata(&target) {
         Ok(metadata) => fs_err::set_permissions(&temporary, metadata.permissions()),
@@ -102,5 +116,18 @@ fn stage(root: &Path, change: &FileChange) -> Result<Staged, (Option<PathBuf>, A
     match written {
         Ok(()) => Ok(Staged { temporary, target }),
         Err(error) => Err((Some(temporary), error.into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn staging_leftovers_are_recognised_whatever_the_pid() {
+        assert!(super::is_staging_leftover(".CHANGELOG.md.release-19215.tmp"));
+        assert!(super::is_staging_leftover("apps/api/.package.json.release-7.tmp"));
+        assert!(super::is_staging_leftover(&super::staging_name("Cargo.toml")));
+        for other in [".CHANGELOG.md.release-.tmp", ".release-12.tmp", "CHANGELOG.md.release-12.tmp", ".x.release-1a.tmp", "notes.tmp"] {
+            assert!(!super::is_staging_leftover(other), "{other}");
+        }
     }
 }

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use release_apply::{ApplyInput, FileChange};
 use release_changelog::{Groups, Renderer};
 use release_config::Config;
@@ -53,19 +53,7 @@ pub fn cut(directory: &Path, options: &CutOptions, progress: &Progress) -> Resul
     let repo = Repo::open(directory)?;
     let _lock = if options.dry_run { None } else { Some(release_cut::lock(repo.git_dir())?.0) };
     if !options.allow_dirty && !options.dry_run {
-        let dirty = repo.dirty_files()?;
-        if !dirty.is_empty() {
-            let shown: Vec<&str> = dirty.iter().take(20).map(String::as_str).collect();
-            let more = if dirty.len() > shown.len() {
-                format!(" and {} more", dirty.len() - shown.len())
-            } else {
-                String::new()
-            };
-            bail!(UsageError(format!(
-                "the working tree has uncommitted changes: {}{more} (hint: commit or stash them, or pass `--allow-dirty`)",
-                shown.join(", ")
-            )));
-        }
+        release_cut::check_clean(&repo, &release_cut::Resume::Fresh)?;
     }
     let Planned { plan, config, workspace } =
         engine::plan(directory, &PlanOptions { head: None, packages: Vec::new(), pre: options.pre.clone() }, progress)?;
@@ -114,41 +102,115 @@ fn full_cut(directory: &Path, options: &CutOptions, progress: &Progress) -> Resu
         Some(release_forge::GitHub::new(github_config)?)
     };
 
-    let head = match &resume {
-        release_cut::Resume::Committed { commit, .. } => {
-            let parent = repo.parent(*commit).context("the release commit has no parent")?;
-            Some(parent.to_string())
+    let mut resume = resume;
+    let Rendering { renderer, links, date } = rendering(&root, &config, &repo)?;
+    let actor = crate::promote::actor(&repo);
+    let mut plan = None;
+    if let release_cut::Resume::Claimed { commit, records } = &resume
+        && !config.environments.is_empty()
+        && release_promote::was_cut(&repo, &config, *commit, crate::promote::now())?
+    {
+        // The ledger says this run's predecessor made it (tag-on = "prod" pushes no tags).
+        resume = release_cut::Resume::Committed { commit: *commit, records: records.clone() };
+    }
+    if let release_cut::Resume::Claimed { commit, records } = &resume {
+        // Trailers alone are text anyone can write: the commit is a release only if it is exactly
+        // the one the plan at its parent makes.
+        let parent = repo.parent(*commit).context("the release commit has no parent")?;
+        let planned = engine::plan(
+            directory,
+            &PlanOptions { head: Some(parent.to_string()), packages: Vec::new(), pre: options.pre.clone() },
+            progress,
+        )?;
+        let cut = cut_of(&repo, &config, &planned.workspace, &renderer, links.as_ref(), &date, &branch, None, options, None);
+        let commit_day = commit_day(&repo, *commit)?;
+        match release_cut::claim_holds(&cut, &planned.plan, records, &commit_day)? {
+            release_cut::Claim::Holds => {
+                resume = release_cut::Resume::Committed { commit: *commit, records: records.clone() };
+                plan = Some(planned);
+            }
+            release_cut::Claim::Mismatch(why) => {
+                return Err(release_cut::CutError::Unverified { commit: commit.to_string()[..7].to_string(), why }.into());
+            }
+            release_cut::Claim::NotARelease(why) => {
+                eprintln!(
+                    "warning: HEAD {} carries release trailers but is not a release commit: {why}; it is planned as an ordinary commit",
+                    &commit.to_string()[..7]
+                );
+                resume = release_cut::Resume::Fresh;
+            }
         }
-        _ => None,
+    }
+    let Planned { mut plan, workspace, .. } = match plan {
+        Some(planned) => planned,
+        None => {
+            let head = match &resume {
+                release_cut::Resume::Committed { commit, .. } => {
+                    Some(repo.parent(*commit).context("the release commit has no parent")?.to_string())
+                }
+                _ => None,
+            };
+            engine::plan(directory, &PlanOptions { head, packages: Vec::new(), pre: options.pre.clone() }, progress)?
+        }
     };
-    let Planned { mut plan, workspace, .. } =
-        engine::plan(directory, &PlanOptions { head, packages: Vec::new(), pre: options.pre.clone() }, progress)?;
     match &resume {
         release_cut::Resume::Committed { records, .. } => release_cut::pin(&mut plan, records),
         release_cut::Resume::Journal(journal) => release_cut::pin(&mut plan, &journal.records),
+        release_cut::Resume::Claimed { .. } => unreachable!("a claim is decided above"),
         release_cut::Resume::Fresh => {
             if release_cut::records(&plan).is_empty() {
                 return Ok(CutReport { plan, files: Vec::new(), written: false, diff: String::new(), steps: None });
             }
         }
     }
-    let Rendering { renderer, links, date } = rendering(&root, &config, &repo)?;
-    let actor = crate::promote::actor(&repo);
-    let cut = release_cut::Cut {
-        repo: &repo,
-        config: &config,
-        workspace: &workspace,
-        renderer: &renderer,
-        links: links.as_ref(),
-        date: &date,
-        branch: &branch,
-        forge: github.as_ref().map(|github| github as &dyn release_forge::Forge),
-        push: !options.no_push,
-        defer_tags: defers_tags(&config),
-        actor: Some(&actor),
+    // With environments to promote to, the ledger records the cut: the evidence promotion trusts.
+    let recorder = |commit: release_git::Oid, records: &[release_cut::ReleaseRecord]| {
+        release_promote::record_cut(&repo, &config, commit, records, &actor, crate::promote::now())
+            .map_err(|error| Box::new(error) as Box<dyn std::error::Error + Send + Sync>)
     };
+    let record: Option<&release_cut::Recorder<'_>> = (!config.environments.is_empty()).then_some(&recorder as _);
+    let forge = github.as_ref().map(|github| github as &dyn release_forge::Forge);
+    let cut = cut_of(&repo, &config, &workspace, &renderer, links.as_ref(), &date, &branch, forge, options, record);
+    let cut = release_cut::Cut { actor: Some(&actor), ..cut };
     let report = release_cut::execute(&cut, &plan, &resume)?;
     Ok(CutReport { plan, files: Vec::new(), written: true, diff: String::new(), steps: Some(report) })
+}
+
+/// The parts of a cut every step shares.
+#[allow(clippy::too_many_arguments)]
+fn cut_of<'a>(
+    repo: &'a Repo,
+    config: &'a Config,
+    workspace: &'a release_workspace::Workspace,
+    renderer: &'a Renderer,
+    links: Option<&'a release_changelog::Links>,
+    date: &'a str,
+    branch: &'a str,
+    forge: Option<&'a dyn release_forge::Forge>,
+    options: &CutOptions,
+    record: Option<&'a release_cut::Recorder<'a>>,
+) -> release_cut::Cut<'a> {
+    release_cut::Cut {
+        repo,
+        config,
+        workspace,
+        renderer,
+        links,
+        date,
+        branch,
+        forge,
+        push: !options.no_push,
+        defer_tags: defers_tags(config),
+        actor: None,
+        record,
+    }
+}
+
+/// The UTC day a commit was made, as changelog headers write it.
+fn commit_day(repo: &Repo, commit: release_git::Oid) -> Result<String> {
+    let mut day = release_config::promotion::format_utc(repo.commit_time(commit)?);
+    day.truncate("YYYY-MM-DD".len());
+    Ok(day)
 }
 
 /// `[promotion] tag-on = "prod"` with environments to promote through.
@@ -205,6 +267,7 @@ pub fn publish_after_promotion(
         push: repo.has_remote(&config.cut.remote),
         defer_tags: false,
         actor: None, // the release commit exists; publishing makes no commit
+        record: None,
     };
     Ok(Some(release_cut::publish(&cut, &plan, &records, commit)?))
 }

@@ -183,6 +183,26 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Repair the promotion history (the ledger).
+    Ledger {
+        #[command(subcommand)]
+        command: LedgerCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum LedgerCommand {
+    /// Set aside an entry that does not read or cannot be true (an error names it). The entry
+    /// stays in the history, with who set it aside and why.
+    Void {
+        /// The entry's full commit id, as the error printed it.
+        entry: String,
+        /// Why it is set aside; recorded with your name.
+        #[arg(long)]
+        reason: String,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
 }
 
 /// Parses arguments, runs, prints errors with their causes, and returns the exit code.
@@ -307,6 +327,19 @@ fn run(cli: Cli) -> Result<()> {
             print(&output)
         }
         Command::Cut { dry_run, no_commit, allow_dirty, no_push, no_forge, pre, format, promote: promote_to } => {
+            if let Some(environment) = &promote_to {
+                // Checked before anything is written, committed or tagged.
+                if dry_run || no_commit {
+                    let flag = if dry_run { "--dry-run" } else { "--no-commit" };
+                    return Err(UsageError(format!(
+                        "`--promote {environment}` promotes the release a full cut makes, and `{flag}` makes none (hint: drop `{flag}`, or `--promote`)"
+                    ))
+                    .into());
+                }
+                let repo = release_git::Repo::open(&directory)?;
+                let config = release_config::Config::load(repo.root())?;
+                release_promote::environment(&config, environment)?;
+            }
             let options = cut::CutOptions { pre, dry_run, no_commit, allow_dirty, no_push, no_forge };
             let report = cut::cut(&directory, &options, &progress)?;
             let output = match format {
@@ -383,6 +416,7 @@ fn run(cli: Cli) -> Result<()> {
                 _ => print(&promote::status_table(&rows)),
             }
         }
+        Command::Ledger { command } => ledger(&directory, command),
         Command::History { environment, format } => {
             let events = promote::with_context(&directory, true, |context| {
                 Ok(release_promote::history(context, &environment)?)
@@ -403,6 +437,25 @@ fn run(cli: Cli) -> Result<()> {
                     }
                     print(&text)
                 }
+            }
+        }
+    }
+}
+
+fn ledger(directory: &std::path::Path, command: LedgerCommand) -> Result<()> {
+    match command {
+        LedgerCommand::Void { entry, reason, format } => {
+            let repo = release_git::Repo::open(directory)?;
+            let config = release_config::Config::load(repo.root())?;
+            let actor = promote::actor(&repo);
+            release_promote::void(&repo, &config, entry.trim(), &reason, &actor, promote::now())?;
+            match format {
+                Format::Json => print(
+                    &(serde_json::to_string_pretty(&serde_json::json!({ "voided": entry.trim(), "by": actor, "reason": reason.trim() }))
+                        .expect("json serializes")
+                        + "\n"),
+                ),
+                _ => print(&format!("voided entry {} of `{}` (by {actor})\n", entry.trim(), config.promotion.ledger)),
             }
         }
     }

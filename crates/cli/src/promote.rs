@@ -31,7 +31,7 @@ pub fn actor(repo: &Repo) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-fn now() -> u64 {
+pub(crate) fn now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|duration| duration.as_secs()).unwrap_or(0)
 }
 

@@ -77,6 +77,19 @@ pub enum CutError {
 
     #[error("the working tree has uncommitted changes: {files} (hint: commit or stash them, or pass `--allow-dirty`)")]
     Dirty { files: String },
+
+    #[error(
+        "`{name}` {version} would be tagged `{tag}`, which is not a valid git tag name (hint: set a tag template without spaces or `~^:?*[\\` for it in release.toml, e.g. `[[package]] name = \"{name}\"` with `tag = \"...-v{{version}}\"`)"
+    )]
+    InvalidTag { name: String, version: String, tag: String },
+
+    #[error(
+        "HEAD {commit} looks like a release commit, but {why} (hint: if it was cut with `--pre`, run again with the same `--pre`; otherwise it is not a release this tool made: add a commit on top, or reset it)"
+    )]
+    Unverified { commit: String, why: String },
+
+    #[error("recording the release in the promotion history failed: {0}")]
+    Record(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 /// What one step did.
@@ -109,24 +122,144 @@ pub enum Resume {
     Fresh,
     /// Files were being written; the journal says which and for what release.
     Journal(Journal),
-    /// HEAD is the release commit; what is left is tags, push and forge.
+    /// HEAD is a release commit this tool made (the journal or its tags say so); what is left is
+    /// tags, push, the ledger and forge.
     Committed { commit: Oid, records: Vec<ReleaseRecord> },
+    /// HEAD carries release trailers but nothing this tool wrote vouches for it. It is a release
+    /// only if it is exactly what the plan at its parent would have cut ([`claim_holds`]).
+    Claimed { commit: Oid, records: Vec<ReleaseRecord> },
 }
 
 /// Finds out whether a previous run stopped half-way.
 pub fn resume_state(repo: &Repo) -> Result<Resume, CutError> {
     let head = repo.resolve("HEAD")?;
+    let journal = Journal::read(repo.git_dir());
     if let Some(records) = parse_commit_message(&repo.commit_message(head)?) {
-        return Ok(Resume::Committed { commit: head, records });
+        let journaled = journal
+            .as_ref()
+            .is_some_and(|journal| journal.commit.as_deref() == Some(head.to_string().as_str()) && journal.records == records);
+        let tagged = records.iter().all(|record| repo.tag_commit(&record.tag) == Some(head));
+        return Ok(if journaled || tagged {
+            Resume::Committed { commit: head, records }
+        } else {
+            Resume::Claimed { commit: head, records }
+        });
     }
-    match Journal::read(repo.git_dir()) {
-        Some(journal) if journal.head == head.to_string() => Ok(Resume::Journal(journal)),
+    match journal {
+        Some(journal) if journal.head == head.to_string() && journal.commit.is_none() => Ok(Resume::Journal(journal)),
         Some(_) => {
             // Written for another HEAD: the files were committed or thrown away since.
             Journal::remove(repo.git_dir())?;
             Ok(Resume::Fresh)
         }
         None => Ok(Resume::Fresh),
+    }
+}
+
+/// What a [`Resume::Claimed`] commit turned out to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// Exactly the release the plan at its parent makes, with every file it writes: resume it.
+    Holds,
+    /// Its files hold the release its trailers name, but the plan at its parent releases
+    /// something else (another `--pre`, tags made since): stop rather than guess.
+    Mismatch(String),
+    /// Not a release: trailers over files that do not hold them (a squash-merge body is enough).
+    /// It is planned as the ordinary commit it is.
+    NotARelease(String),
+}
+
+/// Decides a [`Resume::Claimed`] commit with `plan` planned at its parent. A forged trailer can
+/// then neither skip the release's files nor choose its tags.
+pub fn claim_holds(
+    cut: &Cut<'_>,
+    plan: &Plan,
+    claimed: &[ReleaseRecord],
+    commit_day: &str,
+) -> Result<Claim, CutError> {
+    let sorted = |mut records: Vec<ReleaseRecord>| {
+        records.sort_by(|a, b| a.tag.cmp(&b.tag));
+        records
+    };
+    let list = |records: &[ReleaseRecord]| -> String {
+        if records.is_empty() {
+            return "nothing".into();
+        }
+        records.iter().map(|record| record.tag.as_str()).collect::<Vec<_>>().join(", ")
+    };
+    let claimed = sorted(claimed.to_vec());
+    let mut pinned = plan.clone();
+    pin(&mut pinned, &claimed);
+    if sorted(records(&pinned)) != claimed {
+        return Ok(Claim::NotARelease(format!("its trailers name {}, which this repository cannot release", list(&claimed))));
+    }
+    let current = |name: &str| -> Option<&str> {
+        if name == REPOSITORY {
+            plan.repo.as_ref().map(|repo| repo.current_version.as_str())
+        } else {
+            plan.packages.iter().find(|package| package.name == name).map(|package| package.current_version.as_str())
+        }
+    };
+    for record in &claimed {
+        let newer = match (semver::Version::parse(&record.version), current(&record.name).map(semver::Version::parse)) {
+            (Ok(version), Some(Ok(current))) => version > current,
+            _ => false,
+        };
+        if !newer {
+            return Ok(Claim::NotARelease(format!(
+                "its trailers name {} {}, not newer than {}",
+                record.name,
+                record.version,
+                current(&record.name).unwrap_or("the current version")
+            )));
+        }
+    }
+    // The changelog's dates are the day the release was cut: the commit's day, or today's.
+    let mut held = false;
+    let mut differing = Vec::new();
+    for date in [cut.date, commit_day] {
+        let changes = release_apply::changes(&ApplyInput {
+            root: cut.repo.root(),
+            config: cut.config,
+            workspace: cut.workspace,
+            plan: &pinned,
+            date,
+            links: cut.links,
+            renderer: cut.renderer,
+        })?;
+        if changes.is_empty() {
+            held = true;
+            break;
+        }
+        differing = changes.into_iter().map(|change| change.path).collect();
+    }
+    if !held {
+        return Ok(Claim::NotARelease(format!(
+            "its files do not hold the release its trailers name ({} would change)",
+            differing.join(", ")
+        )));
+    }
+    let expected = sorted(records(plan));
+    if expected != claimed {
+        return Ok(Claim::Mismatch(format!(
+            "its trailers name {}, but the plan at its parent releases {}",
+            list(&claimed),
+            list(&expected)
+        )));
+    }
+    Ok(Claim::Holds)
+}
+
+/// Refuses, before anything irreversible, a release whose tags git could not make or would
+/// misread (a package named `my pkg`, an npm name `bad name:`).
+pub fn check_tags(records: &[ReleaseRecord]) -> Result<(), CutError> {
+    match records.iter().find(|record| !release_git::is_valid_tag_name(&record.tag)) {
+        Some(record) => Err(CutError::InvalidTag {
+            name: record.name.clone(),
+            version: record.version.clone(),
+            tag: record.tag.clone(),
+        }),
+        None => Ok(()),
     }
 }
 
@@ -155,9 +288,18 @@ pub fn check_upstream(repo: &Repo, branch: &str) -> Result<(), CutError> {
     Ok(())
 }
 
-/// Dirty files that are not this release's own half-written files.
+/// Dirty files that are not this release's own half-written files. The temporary files of a run
+/// killed while it wrote (`.NAME.release-PID.tmp`, whatever the pid) are removed first: the lock
+/// is held, so no other run is writing them.
 pub fn check_clean(repo: &Repo, resume: &Resume) -> Result<(), CutError> {
-    let dirty = repo.dirty_files()?;
+    let mut dirty = repo.dirty_files()?;
+    for leftover in dirty.iter().filter(|file| release_apply::is_staging_leftover(file)) {
+        match fs_err::remove_file(repo.root().join(leftover)) {
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => return Err(error.into()),
+            _ => {}
+        }
+    }
+    dirty.retain(|file| !release_apply::is_staging_leftover(file));
     let own: &[String] = match resume {
         Resume::Journal(journal) => &journal.files,
         _ => &[],
@@ -171,6 +313,12 @@ pub fn check_clean(repo: &Repo, resume: &Resume) -> Result<(), CutError> {
         if foreign.len() > shown.len() { format!(" and {} more", foreign.len() - shown.len()) } else { String::new() };
     Err(CutError::Dirty { files: format!("{}{more}", shown.join(", ")) })
 }
+
+/// Records a cut release where the promotion stage looks for releases (the ledger), once the
+/// release commit is where promotion will read it. `Ok(true)` when recorded now, `Ok(false)` when
+/// it already was.
+pub type Recorder<'a> =
+    dyn Fn(Oid, &[ReleaseRecord]) -> Result<bool, Box<dyn std::error::Error + Send + Sync>> + 'a;
 
 /// Everything a cut needs besides the plan.
 pub struct Cut<'a> {
@@ -189,6 +337,8 @@ pub struct Cut<'a> {
     pub defer_tags: bool,
     /// Who runs the cut, recorded in the release commit: approvals may not come from them.
     pub actor: Option<&'a str>,
+    /// With environments to promote to: records the release in the ledger.
+    pub record: Option<&'a Recorder<'a>>,
 }
 
 /// A test-only crash point: in debug builds, `RELEASE_FAULT=<point>` aborts the process right
@@ -213,6 +363,12 @@ pub fn execute(cut: &Cut<'_>, plan: &Plan, resume: &Resume) -> Result<Report, Cu
 
     // Apply and commit.
     let (commit, records) = match resume {
+        Resume::Claimed { commit, .. } => {
+            return Err(CutError::Unverified {
+                commit: short(*commit),
+                why: "nothing this tool wrote vouches for it".into(),
+            });
+        }
         Resume::Committed { commit, records } => {
             step("apply", Outcome::AlreadyDone, "the files are in the release commit".into());
             step("commit", Outcome::AlreadyDone, format!("release commit {}", short(*commit)));
@@ -223,6 +379,7 @@ pub fn execute(cut: &Cut<'_>, plan: &Plan, resume: &Resume) -> Result<Report, Cu
                 Resume::Journal(journal) => journal.records.clone(),
                 _ => records(plan),
             };
+            check_tags(&records)?;
             let changes = release_apply::changes(&ApplyInput {
                 root: repo.root(),
                 config: cut.config,
@@ -243,7 +400,8 @@ pub fn execute(cut: &Cut<'_>, plan: &Plan, resume: &Resume) -> Result<Report, Cu
             }
             files.sort();
             let head = repo.resolve("HEAD")?;
-            Journal { head: head.to_string(), files: files.clone(), records: records.clone() }.write(repo.git_dir())?;
+            let mut journal = Journal { head: head.to_string(), files: files.clone(), records: records.clone(), commit: None };
+            journal.write(repo.git_dir())?;
             release_apply::write_all(repo.root(), &changes)?;
             let outcome = if changes.is_empty() && matches!(resume, Resume::Journal(_)) {
                 Outcome::AlreadyDone
@@ -254,7 +412,8 @@ pub fn execute(cut: &Cut<'_>, plan: &Plan, resume: &Resume) -> Result<Report, Cu
             fault("apply");
             let message = commit_message(&cut.config.cut.commit_message, &records, cut.actor);
             let commit = repo.commit_paths(&files, &message)?;
-            Journal::remove(repo.git_dir())?;
+            journal.commit = Some(commit.to_string());
+            journal.write(repo.git_dir())?;
             step("commit", Outcome::DoneNow, format!("release commit {}", short(commit)));
             fault("commit");
             (commit, records)
@@ -280,11 +439,38 @@ pub fn execute(cut: &Cut<'_>, plan: &Plan, resume: &Resume) -> Result<Report, Cu
         } else {
             step("push", Outcome::Skipped, "--no-push".into());
         }
+        record_into(cut, &records, commit, &mut step)?;
         step("releases", Outcome::Skipped, "tag-on = \"prod\"".into());
     } else {
         publish_into(cut, plan, &records, commit, true, &mut step)?;
     }
+    if cut.push {
+        // Done: nothing is left for a rerun (with --no-push the push is still to do).
+        Journal::remove(repo.git_dir())?;
+    }
     Ok(Report { releases: records, commit: Some(commit.to_string()), steps })
+}
+
+/// The ledger step: after the push, so the ledger never names a commit the remote lacks.
+fn record_into(
+    cut: &Cut<'_>,
+    records: &[ReleaseRecord],
+    commit: Oid,
+    step: &mut impl FnMut(&str, Outcome, String),
+) -> Result<(), CutError> {
+    let Some(record) = cut.record else { return Ok(()) };
+    if !cut.push && cut.repo.has_remote(&cut.config.cut.remote) {
+        step("ledger", Outcome::Skipped, "--no-push: recorded when the release is pushed".into());
+        return Ok(());
+    }
+    let now = record(commit, records).map_err(CutError::Record)?;
+    step(
+        "ledger",
+        if now { Outcome::DoneNow } else { Outcome::AlreadyDone },
+        format!("`{}`: cut {}", cut.config.promotion.ledger, short(commit)),
+    );
+    fault("ledger");
+    Ok(())
 }
 
 /// Tags, push and forge releases for a release commit that already exists: the second half of a
@@ -359,6 +545,9 @@ fn publish_into(
         step("push", Outcome::Skipped, "--no-push".into());
         false
     };
+    if push_branch {
+        record_into(cut, records, commit, step)?;
+    }
 
     // Forge releases, after the push so the tags exist there.
     match (cut.forge, pushed) {

@@ -119,41 +119,54 @@ pub fn commit_message(template: &str, records: &[ReleaseRecord], actor: Option<&
 
 /// Who cut the release whose commit has this message, when it says (`Release-Actor:`).
 pub fn parse_commit_actor(message: &str) -> Option<String> {
-    if !message.lines().any(|line| line.trim() == TOOL_TRAILER) {
-        return None;
-    }
+    parse_commit_message(message)?;
     message
         .lines()
-        .find_map(|line| line.trim().strip_prefix(ACTOR_TRAILER))
+        .find_map(|line| line.trim_end_matches('\r').strip_prefix(ACTOR_TRAILER))
         .map(|actor| actor.trim().to_string())
         .filter(|actor| !actor.is_empty())
 }
 
-/// The records of a release commit, or `None` when the message is not one.
+/// The records of a release commit, or `None` when the message is not one. The lines are read in
+/// exactly the format [`commit_message`] writes (`Release-Tag: TAG VERSION NAME`), and their
+/// values are checked like any input: a tag git could misread, a version that is not semver or a
+/// line that does not parse makes the message not a release commit's. Trailers are text anyone
+/// can write, though: whether such a commit is a release this tool made is decided from evidence
+/// (the journal, the tags, the ledger, or the commit's files), never from the text alone.
 pub fn parse_commit_message(message: &str) -> Option<Vec<ReleaseRecord>> {
-    if !message.lines().any(|line| line.trim() == TOOL_TRAILER) {
+    if !message.lines().any(|line| line.trim_end_matches('\r') == TOOL_TRAILER) {
         return None;
     }
-    let records: Vec<ReleaseRecord> = message
-        .lines()
-        .filter_map(|line| {
-            let rest = line.trim().strip_prefix("Release-Tag: ")?;
-            let mut parts = rest.splitn(3, ' ');
-            let (tag, version, name) = (parts.next()?, parts.next()?, parts.next()?);
-            Some(ReleaseRecord { name: name.to_string(), version: version.to_string(), tag: tag.to_string() })
-        })
-        .collect();
+    let mut records = Vec::new();
+    for line in message.lines().map(|line| line.trim_end_matches('\r')) {
+        let Some(rest) = line.strip_prefix("Release-Tag: ") else { continue };
+        let mut parts = rest.splitn(3, ' ');
+        let (tag, version, name) = (parts.next()?, parts.next()?, parts.next()?);
+        if !release_git::is_valid_tag_name(tag)
+            || semver::Version::parse(version).is_err()
+            || name.trim().is_empty()
+            || name.trim() != name
+            || name.chars().any(char::is_control)
+        {
+            return None;
+        }
+        records.push(ReleaseRecord { name: name.to_string(), version: version.to_string(), tag: tag.to_string() });
+    }
     (!records.is_empty()).then_some(records)
 }
 
-/// Written before the files, removed after the commit: lets a run that stopped in between
-/// finish instead of refusing a dirty tree it made itself.
+/// Written before the files and kept until the cut is finished: lets a run that stopped in
+/// between finish instead of refusing a dirty tree it made itself, and is the evidence that the
+/// release commit at HEAD is one this tool made (trailers alone are text anyone can write).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Journal {
     /// The commit the files were computed from.
     pub head: String,
     pub files: Vec<String>,
     pub records: Vec<ReleaseRecord>,
+    /// The release commit, once made: what is left is tags, push, the ledger and the forge.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
 }
 
 impl Journal {
@@ -202,5 +215,28 @@ mod tests {
         assert_eq!(parse_commit_actor(&message).as_deref(), Some("alice"));
         assert_eq!(parse_commit_actor(&commit_message("x", &records, None)), None);
         assert_eq!(parse_commit_actor("feat: x\n\nRelease-Actor: mallory\n"), None, "not a release commit");
+        // CRLF, as a commit written on Windows or pasted through a web form has.
+        assert_eq!(parse_commit_message(&message.replace('\n', "\r\n")), Some(records));
+    }
+
+    /// A rerun read `Release-Tag: my pkg-v1.0.0 1.0.0 my pkg` split on whitespace and tagged `my`;
+    /// a trailer naming `refs/heads/main` made `refs/tags/refs/heads/main`.
+    #[test]
+    fn trailers_are_checked_like_input() {
+        let tool = "chore(release): x\n\nRelease-Tool: release\n";
+        for bad in [
+            "Release-Tag: my pkg-v1.0.0 1.0.0 my pkg",
+            "Release-Tag: refs/heads/main 9.9.9 (repository)",
+            "Release-Tag: -v9.9.9 9.9.9 (repository)",
+            "Release-Tag: v9.9.9 nine (repository)",
+            "Release-Tag: v9.9.9 9.9.9",
+            "Release-Tag: v9.9.9 9.9.9 \u{1b}[2Kname",
+        ] {
+            assert_eq!(parse_commit_message(&format!("{tool}{bad}\n")), None, "{bad}");
+        }
+        assert_eq!(
+            parse_commit_message(&format!("{tool}Release-Tag: @s/ui@1.0.0 1.0.0 @s/ui\n")),
+            Some(vec![ReleaseRecord { name: "@s/ui".into(), version: "1.0.0".into(), tag: "@s/ui@1.0.0".into() }])
+        );
     }
 }

@@ -80,6 +80,12 @@ impl Repo {
         Ok(found.author().name().unwrap_or("").to_string())
     }
 
+    /// When a commit was made: its committer time, in unix seconds.
+    pub fn commit_time(&self, commit: Oid) -> Result<i64, GitError> {
+        let found = self.repository.find_commit(commit).context(|| format!("reading commit {commit}"))?;
+        Ok(found.committer().when().seconds())
+    }
+
     /// Whether a remote is configured.
     pub fn has_remote(&self, name: &str) -> bool {
         self.repository.find_remote(name).is_ok()

@@ -21,6 +21,12 @@ pub enum EventKind {
     Held,
     /// An interrupted promotion, resolved by the next command.
     Abandoned,
+    /// `release cut` made this release (no environment): the evidence promotion trusts, where
+    /// the release commit's trailers are only text.
+    Cut,
+    /// An operator set an unreadable or impossible entry aside (`release ledger void`): its
+    /// `detail` names the entry's commit. The entry stays in the history.
+    Voided,
 }
 
 impl EventKind {
@@ -36,6 +42,8 @@ impl EventKind {
             EventKind::RolledBack => "rolled_back",
             EventKind::Held => "held",
             EventKind::Abandoned => "abandoned",
+            EventKind::Cut => "cut",
+            EventKind::Voided => "voided",
         }
     }
 }
@@ -65,48 +73,118 @@ pub struct Ledger<'r> {
     reference: String,
     remote: Option<String>,
     tip: Option<Oid>,
+    /// Unix seconds now: an event dated after now (and a day of clock skew) is refused.
+    now: u64,
     pub events: Vec<Event>,
+}
+
+/// How far ahead of this machine's clock another runner's clock may be.
+const CLOCK_SKEW: u64 = 24 * 60 * 60;
+
+/// Why an entry of the ledger cannot be used, or `None`.
+fn invalid(event: &Event, now: u64) -> Option<String> {
+    let global = matches!(event.kind, EventKind::Cut | EventKind::Voided);
+    if event.at > now.saturating_add(CLOCK_SKEW) {
+        return Some(format!("it is dated {}, in the future", release_config::promotion::format_utc(event.at.min(i64::MAX as u64) as i64)));
+    }
+    if !global && event.environment.trim().is_empty() {
+        return Some("it names no environment".into());
+    }
+    if !global && semver::Version::parse(&event.version).is_err() {
+        return Some(format!("its version `{}` is not a version", event.version));
+    }
+    if event.kind != EventKind::Voided && Oid::from_str(&event.commit).is_err() {
+        return Some(format!("its commit `{}` is not a commit id", event.commit));
+    }
+    None
 }
 
 impl<'r> Ledger<'r> {
     /// Reads the history, from the remote when there is one (it is the truth shared by runners).
-    pub fn load(repo: &'r Repo, reference: &str, remote: &str) -> Result<Ledger<'r>, PromoteError> {
+    pub fn load(repo: &'r Repo, reference: &str, remote: &str, now: u64) -> Result<Ledger<'r>, PromoteError> {
         let remote = repo.has_remote(remote).then(|| remote.to_string());
-        let mut ledger = Ledger { repo, reference: reference.to_string(), remote, tip: None, events: Vec::new() };
+        let mut ledger = Ledger { repo, reference: reference.to_string(), remote, tip: None, now, events: Vec::new() };
         ledger.reload()?;
         Ok(ledger)
     }
 
     pub fn reload(&mut self) -> Result<(), PromoteError> {
-        let tip = match &self.remote {
-            Some(remote) => {
-                let mirror = format!("refs/release/{remote}/{}", self.reference.trim_start_matches("refs/"));
-                let tip = self.repo.fetch_ref(remote, &self.reference, &mirror)?;
-                if let Some(tip) = tip {
-                    let local = self.repo.read_ref(&self.reference);
-                    self.repo.update_ref(&self.reference, tip, local)?;
-                }
-                tip
-            }
-            None => self.repo.read_ref(&self.reference),
-        };
+        let tip = self.fetch_tip()?;
         self.tip = tip;
         self.events = match tip {
-            Some(tip) => {
-                let mut events = Vec::new();
-                for commit in self.repo.first_parent_chain(tip)? {
-                    if let Some(bytes) = self.repo.file_at(commit, FILE)? {
-                        let event: Event = serde_json::from_slice(&bytes).map_err(|error| PromoteError::Ledger {
-                            detail: format!("entry {commit} of `{}` does not parse: {error}", self.reference),
-                        })?;
-                        events.push(event);
-                    }
-                }
-                events
-            }
+            Some(tip) => self.read(tip)?,
             None => Vec::new(),
         };
         Ok(())
+    }
+
+    /// The tip of the history: the remote's when there is one (the local ref follows it).
+    fn fetch_tip(&self) -> Result<Option<Oid>, PromoteError> {
+        let Some(remote) = &self.remote else { return Ok(self.repo.read_ref(&self.reference)) };
+        let mirror = format!("refs/release/{remote}/{}", self.reference.trim_start_matches("refs/"));
+        let tip = self.repo.fetch_ref(remote, &self.reference, &mirror)?;
+        if let Some(tip) = tip {
+            let local = self.repo.read_ref(&self.reference);
+            self.repo.update_ref(&self.reference, tip, local)?;
+        }
+        Ok(tip)
+    }
+
+    /// Every entry, oldest first. An entry that does not parse or cannot be true (dated in the
+    /// future, no environment, no version) stops every command, naming it, until an operator
+    /// voids it; a voided entry is skipped.
+    fn read(&self, tip: Oid) -> Result<Vec<Event>, PromoteError> {
+        let mut entries: Vec<(Oid, Result<Event, String>)> = Vec::new();
+        for commit in self.repo.first_parent_chain(tip)? {
+            if let Some(bytes) = self.repo.file_at(commit, FILE)? {
+                let event = serde_json::from_slice::<Event>(&bytes)
+                    .map_err(|error| format!("it does not parse: {error}"))
+                    .and_then(|event| match invalid(&event, self.now) {
+                        Some(why) => Err(why),
+                        None => Ok(event),
+                    });
+                entries.push((commit, event));
+            }
+        }
+        let voided: Vec<String> = entries
+            .iter()
+            .filter_map(|(_, event)| event.as_ref().ok())
+            .filter(|event| event.kind == EventKind::Voided)
+            .filter_map(|event| event.detail.clone())
+            .collect();
+        let mut events = Vec::with_capacity(entries.len());
+        for (commit, event) in entries {
+            let id = commit.to_string();
+            if voided.iter().any(|entry| entry.split_whitespace().next() == Some(id.as_str())) {
+                continue;
+            }
+            match event {
+                Ok(event) => events.push(event),
+                Err(why) => {
+                    return Err(PromoteError::Ledger {
+                        detail: format!(
+                            "entry {id} of `{}`: {why} (hint: look at it with `git show {id}`; if it is wrong, `release ledger void {id} --reason \"...\"` sets it aside and keeps it in the history)",
+                            self.reference
+                        ),
+                    });
+                }
+            }
+        }
+        Ok(events)
+    }
+
+    /// Appends events without reading the entries first: `release ledger void`, for a history
+    /// that does not read. Retries when another runner appended in between.
+    pub fn append_unread(repo: &'r Repo, reference: &str, remote: &str, events: &[Event]) -> Result<(), PromoteError> {
+        let remote = repo.has_remote(remote).then(|| remote.to_string());
+        let mut ledger = Ledger { repo, reference: reference.to_string(), remote, tip: None, now: 0, events: Vec::new() };
+        for _ in 0..20 {
+            ledger.tip = ledger.fetch_tip()?;
+            if ledger.append(events)? {
+                return Ok(());
+            }
+        }
+        Err(PromoteError::Ledger { detail: format!("could not append to `{reference}` after 20 tries") })
     }
 
     /// Appends events on top of the history as it was read. `Ok(false)`: someone appended first;
@@ -184,7 +262,7 @@ impl EnvironmentState {
 /// Every environment's state.
 pub fn fold(events: &[Event]) -> BTreeMap<String, EnvironmentState> {
     let mut states: BTreeMap<String, EnvironmentState> = BTreeMap::new();
-    for event in events {
+    for event in events.iter().filter(|event| !matches!(event.kind, EventKind::Cut | EventKind::Voided)) {
         let state = states
             .entry(event.environment.clone())
             .or_insert_with(|| EnvironmentState { name: event.environment.clone(), ..EnvironmentState::default() });
@@ -218,6 +296,7 @@ pub fn fold(events: &[Event]) -> BTreeMap<String, EnvironmentState> {
             EventKind::RolledBack => {}
             EventKind::Held => state.held = event.detail.clone().or_else(|| Some("held".into())),
             EventKind::Abandoned => state.in_progress = None,
+            EventKind::Cut | EventKind::Voided => {}
         }
     }
     states
@@ -239,6 +318,8 @@ mod tests {
             EventKind::RolledBack,
             EventKind::Held,
             EventKind::Abandoned,
+            EventKind::Cut,
+            EventKind::Voided,
         ];
         for kind in kinds {
             assert_eq!(serde_json::to_value(kind).unwrap(), kind.name(), "{kind:?}");

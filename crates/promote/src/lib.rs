@@ -160,6 +160,17 @@ impl PromoteError {
     }
 }
 
+/// The environment `name` of release.toml, or an error that lists the others.
+pub fn environment<'c>(config: &'c Config, name: &str) -> Result<&'c Environment, PromoteError> {
+    config.environments.iter().find(|environment| environment.name == name).ok_or_else(|| {
+        let known: Vec<&str> = config.environments.iter().map(|environment| environment.name.as_str()).collect();
+        PromoteError::UnknownEnvironment {
+            name: name.to_string(),
+            known: if known.is_empty() { "none ([environments.NAME] in release.toml)".into() } else { known.join(", ") },
+        }
+    })
+}
+
 /// A cut release, as its release commit records it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Release {
@@ -171,9 +182,15 @@ pub struct Release {
     pub packages: Vec<(String, String, String)>,
     /// Who cut it: the release commit's `Release-Actor:` trailer, or its git author.
     pub author: String,
+    /// Its tag exists and names this commit: evidence, besides the ledger, that `release cut`
+    /// made it (see [`Context::cut_releases`]).
+    #[serde(skip)]
+    pub tagged: bool,
 }
 
-/// Every release commit in the history of `head`, oldest first.
+/// Every commit in the history of `head` whose trailers say it is a release, oldest first. The
+/// trailers are text anyone can write: commands trust only those with evidence
+/// ([`Context::cut_releases`]).
 pub fn releases(repo: &Repo, head: Oid) -> Result<Vec<Release>, PromoteError> {
     let mut out = Vec::new();
     for commit in repo.first_parent_chain(head)? {
@@ -184,6 +201,7 @@ pub fn releases(repo: &Repo, head: Oid) -> Result<Vec<Release>, PromoteError> {
             None if records.len() == 1 => records[0].clone(),
             None => return Err(PromoteError::NoReleaseVersion { count: records.len() }),
         };
+        let tagged = repo.tag_commit(&main.tag) == Some(commit);
         out.push(Release {
             version: main.version,
             commit: commit.to_string(),
@@ -193,6 +211,7 @@ pub fn releases(repo: &Repo, head: Oid) -> Result<Vec<Release>, PromoteError> {
                 Some(actor) => actor,
                 None => repo.author(commit)?,
             },
+            tagged,
         });
     }
     Ok(out)
@@ -263,23 +282,23 @@ fn run_id(now: u64) -> String {
 
 impl<'a> Context<'a> {
     fn environment(&self, name: &str) -> Result<&'a Environment, PromoteError> {
-        self.config.environments.iter().find(|environment| environment.name == name).ok_or_else(|| {
-            let known: Vec<&str> =
-                self.config.environments.iter().map(|environment| environment.name.as_str()).collect();
-            PromoteError::UnknownEnvironment {
-                name: name.to_string(),
-                known: if known.is_empty() {
-                    "none ([environments.NAME] in release.toml)".into()
-                } else {
-                    known.join(", ")
-                },
-            }
-        })
+        environment(self.config, name)
     }
 
-    fn release(&self, version: &str) -> Result<&Release, PromoteError> {
-        self.releases.iter().rev().find(|release| release.version == version).ok_or_else(|| {
-            let known: Vec<&str> = self.releases.iter().map(|release| release.version.as_str()).collect();
+    /// The releases `release cut` made, oldest first: a release commit whose tag names it, or that
+    /// the ledger names (its `cut` event, or any promotion of it). A commit that only says it is a
+    /// release (a forged `Release-Tag:` trailer, a squash-merge body) is not one.
+    pub fn cut_releases(&self, events: &[Event]) -> Vec<&Release> {
+        self.releases
+            .iter()
+            .filter(|release| release.tagged || events.iter().any(|event| event.commit == release.commit))
+            .collect()
+    }
+
+    fn release(&self, version: &str, events: &[Event]) -> Result<&Release, PromoteError> {
+        let cut = self.cut_releases(events);
+        cut.iter().rev().find(|release| release.version == version).copied().ok_or_else(|| {
+            let known: Vec<&str> = cut.iter().map(|release| release.version.as_str()).collect();
             PromoteError::NeverCut {
                 version: version.to_string(),
                 known: if known.is_empty() { "none yet (`release cut`)".into() } else { known.join(", ") },
@@ -302,7 +321,18 @@ impl<'a> Context<'a> {
     }
 
     fn load(&self) -> Result<Ledger<'a>, PromoteError> {
-        Ledger::load(self.repo, &self.config.promotion.ledger, &self.config.cut.remote)
+        Ledger::load(self.repo, &self.config.promotion.ledger, &self.config.cut.remote, (self.now)())
+    }
+
+    /// Resolves another run's interrupted promotion.
+    fn abandon(&self, started: &Event, run: &str) -> Event {
+        let mut abandoned = started.clone();
+        abandoned.kind = EventKind::Abandoned;
+        abandoned.actor = self.actor.clone();
+        abandoned.at = (self.now)();
+        abandoned.run = run.to_string();
+        abandoned.detail = Some(format!("interrupted run {}", started.run));
+        abandoned
     }
 
     /// An in-progress promotion of another run: stale (its process is gone, or it is older than
@@ -408,7 +438,7 @@ fn record_reviews(
 fn candidate<'c>(context: &'c Context<'_>, events: &[Event], environment: &Environment) -> Option<&'c Release> {
     let states = fold(events);
     let failed_here = states.get(&environment.name).map(|state| state.failed.clone()).unwrap_or_default();
-    context.releases.iter().rev().find(|release| {
+    context.cut_releases(events).into_iter().rev().find(|release| {
         !failed_here.contains(&release.version)
             && match &environment.from {
                 Some(upstream) => {
@@ -531,13 +561,7 @@ pub fn promote(
         // Environment lock first among the cheap reads: a live run elsewhere decides everything.
         if let Some(started) = &state.in_progress {
             if context.is_stale(started) {
-                let mut abandoned = started.clone();
-                abandoned.kind = EventKind::Abandoned;
-                abandoned.actor = context.actor.clone();
-                abandoned.at = (context.now)();
-                abandoned.run = run.clone();
-                abandoned.detail = Some(format!("interrupted run {}", started.run));
-                resolve.push(abandoned);
+                resolve.push(context.abandon(started, &run));
             } else if context.config.promotion.concurrency == Concurrency::Queue && (context.now)() < deadline {
                 std::thread::sleep(std::time::Duration::from_millis(500));
                 ledger.reload()?;
@@ -558,7 +582,7 @@ pub fn promote(
 
         // Which release.
         let release = match version {
-            Some(version) => context.release(version)?.clone(),
+            Some(version) => context.release(version, &ledger.events)?.clone(),
             None => {
                 if let Some(reason) = &state.held {
                     return Err(PromoteError::Held { environment: name.to_string(), reason: reason.clone() });
@@ -619,12 +643,20 @@ pub fn promote(
             ledger.reload()?;
             continue;
         }
-        let mut outcome = deploy_and_verify(context, &mut ledger, environment, &release, &run, &state, false)?;
+        let mut outcome = deploy_and_verify(context, &mut ledger, environment, &release, &run, &state, None)?;
         if let Some(bypassed) = bypass.describe() {
             outcome.detail = format!("{}; {bypassed}", outcome.detail);
         }
         return Ok(outcome);
     }
+}
+
+/// A rollback being deployed: recorded as `rolled_back` only once it is deployed and verified.
+struct RollingBack {
+    /// The version rolled back from.
+    from: Option<String>,
+    /// `by hand`, `automatic, after a failed verification`.
+    why: &'static str,
 }
 
 /// Deploys, verifies, records; on failure rolls back when configured.
@@ -635,15 +667,20 @@ fn deploy_and_verify(
     release: &Release,
     run: &str,
     before: &EnvironmentState,
-    is_rollback: bool,
+    rolling_back: Option<RollingBack>,
 ) -> Result<Outcome, PromoteError> {
     let name = &environment.name;
+    let is_rollback = rolling_back.is_some();
     context.hooks.changed(environment, Change::Started { release, rollback: is_rollback });
     let command =
         if is_rollback { environment.rollback.as_ref().unwrap_or(&environment.deploy) } else { &environment.deploy };
-    let failure = match run_command(context, environment, command, release)? {
-        Err((program, status)) => Some((format!("`{program}` exited with {status}"), Some(status), program)),
-        Ok(()) => match &environment.verify {
+    // (summary, the deploy's exit status, the program); a command that is not there is a failed
+    // deploy too, recorded like one, so no "started" is left without an outcome.
+    let failure = match run_command(context, environment, command, release) {
+        Err(PromoteError::CommandNotFound { program, .. }) => Some((format!("`{program}` not found"), None, program)),
+        Err(error) => return Err(error),
+        Ok(Err((program, status))) => Some((format!("`{program}` exited with {status}"), Some(status), program)),
+        Ok(Ok(())) => match &environment.verify {
             Some(verify) => {
                 let url = environment.url.clone().unwrap_or_default();
                 let (passed, summary) = (context.verifier)(verify, &url, &release.version);
@@ -655,12 +692,20 @@ fn deploy_and_verify(
     let Some((summary, deploy_status, program)) = failure else {
         let mut deployed = context.event(EventKind::Deployed, name, release, run);
         let mut verified = context.event(EventKind::Verified, name, release, run);
-        if is_rollback {
+        let mut events = Vec::new();
+        if let Some(rolling_back) = &rolling_back {
             deployed.detail = Some("rollback".into());
             verified.detail = Some("rollback".into());
+            let mut marker = context.event(EventKind::RolledBack, name, release, run);
+            marker.from_version = rolling_back.from.clone();
+            marker.detail = Some(rolling_back.why.into());
+            events.extend([deployed, verified, marker]);
+        } else {
+            events.extend([deployed, verified]);
         }
-        ledger.append_retrying(&[deployed, verified])?;
-        let replaced = before.current.as_ref().and_then(|current| context.release(&current.version).ok());
+        ledger.append_retrying(&events)?;
+        let replaced =
+            before.current.as_ref().and_then(|current| context.release(&current.version, &ledger.events).ok());
         context.hooks.changed(environment, Change::Succeeded { release, replaced });
         return Ok(Outcome {
             environment: name.clone(),
@@ -681,18 +726,18 @@ fn deploy_and_verify(
         held.detail = Some(format!("{} failed: {summary}", release.version));
         if environment.on_verify_failure == OnVerifyFailure::Rollback
             && let Some((version, _, _)) = before.last_verified()
-            && let Ok(target) = context.release(version)
+            && let Ok(target) = context.release(version, &ledger.events)
         {
             ledger.append_retrying(&events)?;
             events.clear();
             context.hooks.changed(environment, Change::Failed { release, summary: &summary });
             reported = true;
             let target = target.clone();
-            let mut marker = context.event(EventKind::RolledBack, name, &target, run);
-            marker.from_version = Some(release.version.clone());
-            marker.detail = Some("automatic, after a failed verification".into());
-            ledger.append_retrying(&[marker])?;
-            let back = deploy_and_verify(context, ledger, environment, &target, run, before, true);
+            let back = RollingBack {
+                from: Some(release.version.clone()),
+                why: "automatic, after a failed verification",
+            };
+            let back = deploy_and_verify(context, ledger, environment, &target, run, before, Some(back));
             if back.is_ok() {
                 rolled_back = Some(target.version.clone());
             }
@@ -711,6 +756,9 @@ fn deploy_and_verify(
             status,
             rolled_back,
         }),
+        None if !program.is_empty() => {
+            Err(PromoteError::CommandNotFound { environment: name.clone(), program })
+        }
         None => Err(PromoteError::VerifyFailed {
             environment: name.clone(),
             version: release.version.clone(),
@@ -729,11 +777,14 @@ fn run_command(
     release: &Release,
 ) -> Result<Result<(), (String, i32)>, PromoteError> {
     let root = context.repo.root();
-    let program = &argv[0];
+    // release.toml refuses an empty command; never index one all the same.
+    let Some((program, arguments)) = argv.split_first().filter(|(program, _)| !program.is_empty()) else {
+        return Err(PromoteError::CommandNotFound { environment: environment.name.clone(), program: String::new() });
+    };
     let resolved = if program.contains('/') { root.join(program) } else { Path::new(program).to_path_buf() };
     let mut command = Command::new(&resolved);
     command
-        .args(&argv[1..])
+        .args(arguments)
         .current_dir(root)
         .env("RELEASE_VERSION", &release.version)
         .env("RELEASE_TAG", &release.tag)
@@ -755,18 +806,13 @@ fn run_command(
     match command.status() {
         Ok(status) if status.success() => Ok(Ok(())),
         Ok(status) => Ok(Err((program.clone(), status.code().unwrap_or(-1)))),
-        Err(error)
-            if error.kind() == std::io::ErrorKind::NotFound || error.kind() == std::io::ErrorKind::PermissionDenied =>
-        {
-            Err(PromoteError::CommandNotFound { environment: environment.name.clone(), program: program.clone() })
-        }
-        Err(_) => {
-            Err(PromoteError::CommandNotFound { environment: environment.name.clone(), program: program.clone() })
-        }
+        Err(_) => Err(PromoteError::CommandNotFound { environment: environment.name.clone(), program: program.clone() }),
     }
 }
 
-/// `release rollback ENV [--to V]`: back to the last verified release before the current one.
+/// `release rollback ENV [--to V]`: back to the last verified release before the current one, or
+/// to `V`, which must be older than the current release and verified in `ENV` before: a rollback
+/// is no way around the gates of a promotion.
 pub fn rollback(context: &Context<'_>, name: &str, to: Option<&str>) -> Result<Outcome, PromoteError> {
     let environment = context.environment(name)?;
     let run = run_id((context.now)());
@@ -784,15 +830,15 @@ pub fn rollback(context: &Context<'_>, name: &str, to: Option<&str>) -> Result<O
                     since: started.at,
                 });
             }
-            let mut abandoned = started.clone();
-            abandoned.kind = EventKind::Abandoned;
-            abandoned.run = run.clone();
-            abandoned.at = (context.now)();
-            events.push(abandoned);
+            events.push(context.abandon(started, &run));
         }
         let current = state.current.as_ref().map(|current| current.version.clone());
         let target = match to {
-            Some(version) => context.release(version)?.clone(),
+            Some(version) => {
+                let target = context.release(version, &ledger.events)?.clone();
+                rollback_target_allowed(name, &state, &target)?;
+                target
+            }
             None => {
                 let version = state
                     .verified
@@ -805,20 +851,40 @@ pub fn rollback(context: &Context<'_>, name: &str, to: Option<&str>) -> Result<O
                         environment: name.to_string(),
                         why: "no verified release before the current one".into(),
                     })?;
-                context.release(&version)?.clone()
+                context.release(&version, &ledger.events)?.clone()
             }
         };
-        let mut marker = context.event(EventKind::RolledBack, name, &target, &run);
-        marker.from_version = current.clone();
-        marker.detail = Some("by hand".into());
         events.push(context.event(EventKind::Started, name, &target, &run));
-        events.push(marker);
         if !ledger.append(&events)? {
             ledger.reload()?;
             continue;
         }
-        return deploy_and_verify(context, &mut ledger, environment, &target, &run, &state, true);
+        let back = RollingBack { from: current, why: "by hand" };
+        return deploy_and_verify(context, &mut ledger, environment, &target, &run, &state, Some(back));
     }
+}
+
+/// `--to V`: a release older than what `environment` runs, verified there before.
+fn rollback_target_allowed(name: &str, state: &EnvironmentState, target: &Release) -> Result<(), PromoteError> {
+    let refuse = |why: String| Err(PromoteError::NoRollbackTarget { environment: name.to_string(), why });
+    let Some(current) = &state.current else {
+        return refuse(format!("it runs nothing yet (hint: `release promote {name} --version {}`)", target.version));
+    };
+    if compare(&target.version, &current.version).is_ge() {
+        return refuse(format!(
+            "{} is not older than {}, which it runs (hint: going forward is `release promote {name} --version {}`, through every gate)",
+            target.version, current.version, target.version
+        ));
+    }
+    if state.verified_at(&target.version).is_none() {
+        let verified: Vec<&str> = state.verified.iter().map(|(version, _, _)| version.as_str()).collect();
+        return refuse(format!(
+            "{} was never verified in `{name}` (hint: roll back to one that was: {})",
+            target.version,
+            if verified.is_empty() { "none".to_string() } else { verified.join(", ") }
+        ));
+    }
+    Ok(())
 }
 
 /// `release approve ENV [--version V]` and `release reject ENV --reason ...`.
@@ -832,7 +898,7 @@ pub fn review(
     let run = run_id((context.now)());
     let mut ledger = context.load()?;
     let release = match version {
-        Some(version) => context.release(version)?.clone(),
+        Some(version) => context.release(version, &ledger.events)?.clone(),
         None => candidate(context, &ledger.events, environment).cloned().ok_or_else(|| {
             PromoteError::NothingToPromote { environment: name.to_string(), why: "no release waits to enter it".into() }
         })?,
@@ -943,4 +1009,78 @@ pub fn history(context: &Context<'_>, name: &str) -> Result<Vec<Event>, PromoteE
     context.environment(name)?;
     let ledger = context.load()?;
     Ok(ledger.events.into_iter().filter(|event| event.environment == name).collect())
+}
+
+fn recorded_cut(events: &[Event], commit: &str) -> bool {
+    events.iter().any(|event| event.kind == EventKind::Cut && event.commit == commit)
+}
+
+/// Whether the ledger records that `release cut` made the release at `commit`.
+pub fn was_cut(repo: &Repo, config: &Config, commit: Oid, now: u64) -> Result<bool, PromoteError> {
+    let ledger = Ledger::load(repo, &config.promotion.ledger, &config.cut.remote, now)?;
+    Ok(recorded_cut(&ledger.events, &commit.to_string()))
+}
+
+/// Records in the ledger that `release cut` made the release at `commit`: the evidence that
+/// promotion trusts. `Ok(false)` when it already was.
+pub fn record_cut(
+    repo: &Repo,
+    config: &Config,
+    commit: Oid,
+    records: &[release_cut::ReleaseRecord],
+    actor: &str,
+    now: u64,
+) -> Result<bool, PromoteError> {
+    let mut ledger = Ledger::load(repo, &config.promotion.ledger, &config.cut.remote, now)?;
+    let id = commit.to_string();
+    if recorded_cut(&ledger.events, &id) {
+        return Ok(false);
+    }
+    let main = records.iter().find(|record| record.is_repository()).or(match records {
+        [single] => Some(single),
+        _ => None,
+    });
+    let tags: Vec<&str> = records.iter().map(|record| record.tag.as_str()).collect();
+    let event = Event {
+        kind: EventKind::Cut,
+        environment: String::new(),
+        version: main.map(|record| record.version.clone()).unwrap_or_default(),
+        commit: id,
+        actor: actor.to_string(),
+        at: now,
+        run: run_id(now),
+        detail: Some(tags.join(", ")),
+        from_version: None,
+    };
+    ledger.append_retrying(&[event])?;
+    Ok(true)
+}
+
+/// `release ledger void ENTRY --reason ...`: sets an unreadable or impossible entry of the ledger
+/// aside, so the commands that stopped on it work again. The entry stays in the history, and so
+/// does who voided it and why.
+pub fn void(repo: &Repo, config: &Config, entry: &str, reason: &str, actor: &str, now: u64) -> Result<(), PromoteError> {
+    if reason.trim().is_empty() {
+        return Err(PromoteError::Ledger {
+            detail: "voiding an entry needs a reason (hint: add --reason \"...\"; it is recorded with your name)".into(),
+        });
+    }
+    let commit = Oid::from_str(entry).ok().filter(|_| entry.len() == 40).ok_or_else(|| PromoteError::Ledger {
+        detail: format!(
+            "`{entry}` is not an entry's full commit id (hint: the error that stopped the command names it; `git log {}` lists them)",
+            config.promotion.ledger
+        ),
+    })?;
+    let event = Event {
+        kind: EventKind::Voided,
+        environment: String::new(),
+        version: String::new(),
+        commit: commit.to_string(),
+        actor: actor.to_string(),
+        at: now,
+        run: run_id(now),
+        detail: Some(format!("{commit} {}", reason.trim())),
+        from_version: None,
+    };
+    Ledger::append_unread(repo, &config.promotion.ledger, &config.cut.remote, &[event])
 }

@@ -193,9 +193,10 @@ fn the_seeds_flow_cut_staging_approve_prod_bad_release_rolled_back() {
             "approved 3.0.1",
             "started 3.0.1",
             "failed 3.0.1",
-            "rolled_back 3.0.0",
+            // Recorded once the old release is back and verified, never before.
             "deployed 3.0.0",
             "verified 3.0.0",
+            "rolled_back 3.0.0",
             "held 3.0.1",
         ]
     );
@@ -464,8 +465,9 @@ fn a_crash_mid_promotion_shows_as_interrupted_and_the_next_command_resolves_it()
     }
     let mut child = command.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
     // Wait until the run has taken the environment (its "started" is on the remote), then kill it.
+    // (The ledger exists since the cut, which records itself there.)
     for _ in 0..100 {
-        if git(&setup.remote, &["for-each-ref", "refs/heads/release-ledger"]).contains("release-ledger") {
+        if git(&setup.remote, &["log", "--format=%s", "refs/heads/release-ledger", "--"]).contains("started staging") {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
