@@ -126,7 +126,13 @@ mod tests {
         assert!(super::is_staging_leftover(".CHANGELOG.md.release-19215.tmp"));
         assert!(super::is_staging_leftover("apps/api/.package.json.release-7.tmp"));
         assert!(super::is_staging_leftover(&super::staging_name("Cargo.toml")));
-        for other in [".CHANGELOG.md.release-.tmp", ".release-12.tmp", "CHANGELOG.md.release-12.tmp", ".x.release-1a.tmp", "notes.tmp"] {
+        for other in [
+            ".CHANGELOG.md.release-.tmp",
+            ".release-12.tmp",
+            "CHANGELOG.md.release-12.tmp",
+            ".x.release-1a.tmp",
+            "notes.tmp",
+        ] {
             assert!(!super::is_staging_leftover(other), "{other}");
         }
     }

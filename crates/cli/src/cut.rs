@@ -122,7 +122,8 @@ fn full_cut(directory: &Path, options: &CutOptions, progress: &Progress) -> Resu
             &PlanOptions { head: Some(parent.to_string()), packages: Vec::new(), pre: options.pre.clone() },
             progress,
         )?;
-        let cut = cut_of(&repo, &config, &planned.workspace, &renderer, links.as_ref(), &date, &branch, None, options, None);
+        let cut =
+            cut_of(&repo, &config, &planned.workspace, &renderer, links.as_ref(), &date, &branch, None, options, None);
         let commit_day = commit_day(&repo, *commit)?;
         match release_cut::claim_holds(&cut, &planned.plan, records, &commit_day)? {
             release_cut::Claim::Holds => {
@@ -130,7 +131,9 @@ fn full_cut(directory: &Path, options: &CutOptions, progress: &Progress) -> Resu
                 plan = Some(planned);
             }
             release_cut::Claim::Mismatch(why) => {
-                return Err(release_cut::CutError::Unverified { commit: commit.to_string()[..7].to_string(), why }.into());
+                return Err(
+                    release_cut::CutError::Unverified { commit: commit.to_string()[..7].to_string(), why }.into()
+                );
             }
             release_cut::Claim::NotARelease(why) => {
                 eprintln!(

@@ -451,8 +451,10 @@ fn ledger(directory: &std::path::Path, command: LedgerCommand) -> Result<()> {
             release_promote::void(&repo, &config, entry.trim(), &reason, &actor, promote::now())?;
             match format {
                 Format::Json => print(
-                    &(serde_json::to_string_pretty(&serde_json::json!({ "voided": entry.trim(), "by": actor, "reason": reason.trim() }))
-                        .expect("json serializes")
+                    &(serde_json::to_string_pretty(
+                        &serde_json::json!({ "voided": entry.trim(), "by": actor, "reason": reason.trim() }),
+                    )
+                    .expect("json serializes")
                         + "\n"),
                 ),
                 _ => print(&format!("voided entry {} of `{}` (by {actor})\n", entry.trim(), config.promotion.ledger)),

@@ -84,7 +84,7 @@ pub enum CutError {
     InvalidTag { name: String, version: String, tag: String },
 
     #[error(
-        "HEAD {commit} looks like a release commit, but {why} (hint: if it was cut with `--pre`, run again with the same `--pre`; otherwise it is not a release this tool made: add a commit on top, or reset it)"
+        "HEAD {commit} looks like a release commit that the plan does not make: {why} (hint: if it was cut with `--pre`, run again with the same `--pre`; otherwise it is not a release this tool made: add a commit on top, or reset it)"
     )]
     Unverified { commit: String, why: String },
 
@@ -135,9 +135,9 @@ pub fn resume_state(repo: &Repo) -> Result<Resume, CutError> {
     let head = repo.resolve("HEAD")?;
     let journal = Journal::read(repo.git_dir());
     if let Some(records) = parse_commit_message(&repo.commit_message(head)?) {
-        let journaled = journal
-            .as_ref()
-            .is_some_and(|journal| journal.commit.as_deref() == Some(head.to_string().as_str()) && journal.records == records);
+        let journaled = journal.as_ref().is_some_and(|journal| {
+            journal.commit.as_deref() == Some(head.to_string().as_str()) && journal.records == records
+        });
         let tagged = records.iter().all(|record| repo.tag_commit(&record.tag) == Some(head));
         return Ok(if journaled || tagged {
             Resume::Committed { commit: head, records }
@@ -171,12 +171,7 @@ pub enum Claim {
 
 /// Decides a [`Resume::Claimed`] commit with `plan` planned at its parent. A forged trailer can
 /// then neither skip the release's files nor choose its tags.
-pub fn claim_holds(
-    cut: &Cut<'_>,
-    plan: &Plan,
-    claimed: &[ReleaseRecord],
-    commit_day: &str,
-) -> Result<Claim, CutError> {
+pub fn claim_holds(cut: &Cut<'_>, plan: &Plan, claimed: &[ReleaseRecord], commit_day: &str) -> Result<Claim, CutError> {
     let sorted = |mut records: Vec<ReleaseRecord>| {
         records.sort_by(|a, b| a.tag.cmp(&b.tag));
         records
@@ -191,7 +186,10 @@ pub fn claim_holds(
     let mut pinned = plan.clone();
     pin(&mut pinned, &claimed);
     if sorted(records(&pinned)) != claimed {
-        return Ok(Claim::NotARelease(format!("its trailers name {}, which this repository cannot release", list(&claimed))));
+        return Ok(Claim::NotARelease(format!(
+            "its trailers name {}, which this repository cannot release",
+            list(&claimed)
+        )));
     }
     let current = |name: &str| -> Option<&str> {
         if name == REPOSITORY {
@@ -317,8 +315,7 @@ pub fn check_clean(repo: &Repo, resume: &Resume) -> Result<(), CutError> {
 /// Records a cut release where the promotion stage looks for releases (the ledger), once the
 /// release commit is where promotion will read it. `Ok(true)` when recorded now, `Ok(false)` when
 /// it already was.
-pub type Recorder<'a> =
-    dyn Fn(Oid, &[ReleaseRecord]) -> Result<bool, Box<dyn std::error::Error + Send + Sync>> + 'a;
+pub type Recorder<'a> = dyn Fn(Oid, &[ReleaseRecord]) -> Result<bool, Box<dyn std::error::Error + Send + Sync>> + 'a;
 
 /// Everything a cut needs besides the plan.
 pub struct Cut<'a> {
@@ -400,7 +397,8 @@ pub fn execute(cut: &Cut<'_>, plan: &Plan, resume: &Resume) -> Result<Report, Cu
             }
             files.sort();
             let head = repo.resolve("HEAD")?;
-            let mut journal = Journal { head: head.to_string(), files: files.clone(), records: records.clone(), commit: None };
+            let mut journal =
+                Journal { head: head.to_string(), files: files.clone(), records: records.clone(), commit: None };
             journal.write(repo.git_dir())?;
             release_apply::write_all(repo.root(), &changes)?;
             let outcome = if changes.is_empty() && matches!(resume, Resume::Journal(_)) {

@@ -85,7 +85,7 @@ const CLOCK_SKEW: u64 = 24 * 60 * 60;
 fn invalid(event: &Event, now: u64) -> Option<String> {
     let global = matches!(event.kind, EventKind::Cut | EventKind::Voided);
     if event.at > now.saturating_add(CLOCK_SKEW) {
-        return Some(format!("it is dated {}, in the future", release_config::promotion::format_utc(event.at.min(i64::MAX as u64) as i64)));
+        return Some(format!("it is dated in the future (`at` = {})", event.at));
     }
     if !global && event.environment.trim().is_empty() {
         return Some("it names no environment".into());
@@ -177,7 +177,8 @@ impl<'r> Ledger<'r> {
     /// that does not read. Retries when another runner appended in between.
     pub fn append_unread(repo: &'r Repo, reference: &str, remote: &str, events: &[Event]) -> Result<(), PromoteError> {
         let remote = repo.has_remote(remote).then(|| remote.to_string());
-        let mut ledger = Ledger { repo, reference: reference.to_string(), remote, tip: None, now: 0, events: Vec::new() };
+        let mut ledger =
+            Ledger { repo, reference: reference.to_string(), remote, tip: None, now: 0, events: Vec::new() };
         for _ in 0..20 {
             ledger.tip = ledger.fetch_tip()?;
             if ledger.append(events)? {
@@ -193,7 +194,8 @@ impl<'r> Ledger<'r> {
         let mut tip = self.tip;
         for event in events {
             let json = serde_json::to_vec_pretty(event).expect("events serialize");
-            let message = format!("{} {} {}", event.kind.name(), event.environment, event.version);
+            let words = [event.kind.name(), &event.environment, &event.version];
+            let message = words.into_iter().filter(|word| !word.is_empty()).collect::<Vec<_>>().join(" ");
             tip = Some(self.repo.commit_file(tip, FILE, &json, &message)?);
         }
         let Some(new) = tip else { return Ok(true) };

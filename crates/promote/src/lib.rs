@@ -166,7 +166,11 @@ pub fn environment<'c>(config: &'c Config, name: &str) -> Result<&'c Environment
         let known: Vec<&str> = config.environments.iter().map(|environment| environment.name.as_str()).collect();
         PromoteError::UnknownEnvironment {
             name: name.to_string(),
-            known: if known.is_empty() { "none ([environments.NAME] in release.toml)".into() } else { known.join(", ") },
+            known: if known.is_empty() {
+                "none ([environments.NAME] in release.toml)".into()
+            } else {
+                known.join(", ")
+            },
         }
     })
 }
@@ -733,10 +737,8 @@ fn deploy_and_verify(
             context.hooks.changed(environment, Change::Failed { release, summary: &summary });
             reported = true;
             let target = target.clone();
-            let back = RollingBack {
-                from: Some(release.version.clone()),
-                why: "automatic, after a failed verification",
-            };
+            let back =
+                RollingBack { from: Some(release.version.clone()), why: "automatic, after a failed verification" };
             let back = deploy_and_verify(context, ledger, environment, &target, run, before, Some(back));
             if back.is_ok() {
                 rolled_back = Some(target.version.clone());
@@ -756,9 +758,7 @@ fn deploy_and_verify(
             status,
             rolled_back,
         }),
-        None if !program.is_empty() => {
-            Err(PromoteError::CommandNotFound { environment: name.clone(), program })
-        }
+        None if !program.is_empty() => Err(PromoteError::CommandNotFound { environment: name.clone(), program }),
         None => Err(PromoteError::VerifyFailed {
             environment: name.clone(),
             version: release.version.clone(),
@@ -806,7 +806,9 @@ fn run_command(
     match command.status() {
         Ok(status) if status.success() => Ok(Ok(())),
         Ok(status) => Ok(Err((program.clone(), status.code().unwrap_or(-1)))),
-        Err(_) => Err(PromoteError::CommandNotFound { environment: environment.name.clone(), program: program.clone() }),
+        Err(_) => {
+            Err(PromoteError::CommandNotFound { environment: environment.name.clone(), program: program.clone() })
+        }
     }
 }
 
@@ -1059,10 +1061,18 @@ pub fn record_cut(
 /// `release ledger void ENTRY --reason ...`: sets an unreadable or impossible entry of the ledger
 /// aside, so the commands that stopped on it work again. The entry stays in the history, and so
 /// does who voided it and why.
-pub fn void(repo: &Repo, config: &Config, entry: &str, reason: &str, actor: &str, now: u64) -> Result<(), PromoteError> {
+pub fn void(
+    repo: &Repo,
+    config: &Config,
+    entry: &str,
+    reason: &str,
+    actor: &str,
+    now: u64,
+) -> Result<(), PromoteError> {
     if reason.trim().is_empty() {
         return Err(PromoteError::Ledger {
-            detail: "voiding an entry needs a reason (hint: add --reason \"...\"; it is recorded with your name)".into(),
+            detail: "voiding an entry needs a reason (hint: add --reason \"...\"; it is recorded with your name)"
+                .into(),
         });
     }
     let commit = Oid::from_str(entry).ok().filter(|_| entry.len() == 40).ok_or_else(|| PromoteError::Ledger {

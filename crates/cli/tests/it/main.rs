@@ -7,6 +7,7 @@ mod github;
 mod output;
 mod promote;
 mod release_cut;
+mod trust;
 
 use std::path::Path;
 use std::process::Output;

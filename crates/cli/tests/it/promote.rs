@@ -37,7 +37,7 @@ on-verify-failure = "rollback"
 }
 
 /// The seeds' monorepo with environments; the deploy script committed beside release.toml.
-fn promotion_setup(extra: &str, approval: &str) -> (Setup, Deployments, tempfile::TempDir) {
+pub(crate) fn promotion_setup(extra: &str, approval: &str) -> (Setup, Deployments, tempfile::TempDir) {
     let setup = setup("seeds-monorepo");
     let state = tempfile::tempdir().unwrap();
     let deployments = Deployments::new(state.path(), &["staging", "prod"]);
@@ -59,7 +59,7 @@ fn promotion_setup(extra: &str, approval: &str) -> (Setup, Deployments, tempfile
     (setup, deployments, state)
 }
 
-fn run(dir: &Path, deployments: &Deployments, actor: &str, args: &[&str], extra: &[(&str, &str)]) -> Output {
+pub(crate) fn run(dir: &Path, deployments: &Deployments, actor: &str, args: &[&str], extra: &[(&str, &str)]) -> Output {
     let variables = deployments.env();
     let mut env: Vec<(&str, &str)> = variables.iter().map(|(key, value)| (key.as_str(), value.as_str())).collect();
     env.push(("RELEASE_ACTOR", actor));
@@ -82,19 +82,19 @@ fn borrowed<'v>(variables: &'v [(&'static str, String)]) -> Vec<(&'static str, &
     variables.iter().map(|(key, value)| (*key, value.as_str())).collect()
 }
 
-fn code(output: &Output) -> i32 {
+pub(crate) fn code(output: &Output) -> i32 {
     output.status.code().unwrap_or(-1)
 }
 
-fn says(output: &Output) -> String {
+pub(crate) fn says(output: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
 }
 
-fn status(dir: &Path, deployments: &Deployments) -> serde_json::Value {
+pub(crate) fn status(dir: &Path, deployments: &Deployments) -> serde_json::Value {
     serde_json::from_slice(&run(dir, deployments, "alice", &["status", "--format", "json"], &[]).stdout).unwrap()
 }
 
-fn row(status: &serde_json::Value, environment: &str) -> String {
+pub(crate) fn row(status: &serde_json::Value, environment: &str) -> String {
     let row = status.as_array().unwrap().iter().find(|row| row["environment"] == environment).unwrap();
     format!(
         "{} {} last-verified={} next={} waiting={}",

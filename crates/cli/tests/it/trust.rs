@@ -1,0 +1,257 @@
+//! Hostile input on the steps that tag and deploy: forged release trailers, rollbacks that would
+//! skip the gates, a ledger entry that cannot be true, tags git would misread, a cut killed while
+//! it wrote. Each test is the failure as it was found, and the exact state after.
+
+use crate::promote::{code, promotion_setup, row, run, says, status};
+use crate::release_cut::{commit, git, release_with, setup};
+
+const FORGED: &str = "feat: tidy the footer\n\nRelease-Tool: release\nRelease-Tag: v9.9.9 9.9.9 tool\n";
+
+/// A squash-merge body with the release trailers was taken for a release commit: the cut skipped
+/// apply and commit and tagged it `v9.9.9` and `refs/tags/refs/heads/main`.
+#[test]
+fn a_forged_release_commit_is_planned_as_the_ordinary_commit_it_is() {
+    let setup = setup("single-package");
+    std::fs::write(setup.work.join("src/main.rs"), "fn main() { /* footer */ }\n").unwrap();
+    commit(&setup.work, FORGED);
+    git(&setup.work, &["push", "--quiet", "origin", "main"]);
+
+    let output = release_with(&setup.work, &["cut", "--no-forge"], &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", says(&output));
+    assert!(says(&output).contains("carries release trailers but is not a release commit"), "{}", says(&output));
+    let tags = git(&setup.work, &["tag", "--list", "--points-at", "HEAD"]);
+    assert_eq!(tags, "v1.2.0\n", "the plan's own release, made by a release commit of its own");
+    assert!(git(&setup.work, &["log", "-1", "--format=%s", "HEAD^"]).starts_with("feat: tidy the footer"));
+    assert!(git(&setup.work, &["log", "-1", "--format=%B"]).contains("Release-Tag: v1.2.0 1.2.0 tool"));
+    let remote_tags = git(&setup.remote, &["tag", "--list"]);
+    assert!(!remote_tags.contains("9.9.9") && !remote_tags.contains("refs/"), "{remote_tags}");
+    assert!(fs_err::read_to_string(setup.work.join("Cargo.toml")).unwrap().contains("version = \"1.2.0\""));
+}
+
+/// Trailers over files that hold the release they name, but not the release the plan makes: the
+/// cut stops instead of guessing (here a pre-release, rerun without its `--pre`).
+#[test]
+fn a_release_shaped_commit_that_the_plan_disagrees_with_stops_the_cut() {
+    let setup = setup("single-package");
+    let output = release_with(&setup.work, &["cut", "--no-forge", "--no-push", "--pre", "rc"], &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", says(&output));
+    git(&setup.work, &["push", "--quiet", "origin", "main"]); // the branch, not the tag
+    let clone = setup.work.parent().unwrap().join("clone");
+    git(setup.work.parent().unwrap(), &["clone", "--quiet", setup.remote.to_str().unwrap(), clone.to_str().unwrap()]);
+    let before = git(&clone, &["rev-parse", "HEAD"]);
+
+    let output = release_with(&clone, &["cut", "--no-forge"], &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", says(&output));
+    assert!(
+        says(&output).contains("looks like a release commit that the plan does not make: its trailers name v1.2.0-rc.2, but the plan at its parent releases v1.2.0"),
+        "{}",
+        says(&output)
+    );
+    assert_eq!(git(&clone, &["rev-parse", "HEAD"]), before);
+    assert_eq!(git(&setup.remote, &["tag", "--list", "v1.2.0*"]), "v1.2.0-rc.1\n");
+    // With the same --pre, it is the release it says, and the rerun finishes it.
+    let output = release_with(&clone, &["cut", "--no-forge", "--pre", "rc"], &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", says(&output));
+    assert_eq!(git(&clone, &["rev-parse", "HEAD"]), before);
+    assert_eq!(git(&setup.remote, &["tag", "--list", "v1.2.0*"]), "v1.2.0-rc.1\nv1.2.0-rc.2\n");
+}
+
+/// A genuine release commit pushed without its tags (`tag-on = "prod"` on another runner, or
+/// `git push` by hand) is still recognised in a fresh clone: it is exactly what the plan makes.
+#[test]
+fn a_genuine_release_commit_is_resumed_in_a_fresh_clone() {
+    let setup = setup("single-package");
+    let output = release_with(&setup.work, &["cut", "--no-forge", "--no-push"], &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", says(&output));
+    git(&setup.work, &["push", "--quiet", "origin", "main"]); // the branch, not the tag
+    let clone = setup.work.parent().unwrap().join("clone");
+    git(setup.work.parent().unwrap(), &["clone", "--quiet", setup.remote.to_str().unwrap(), clone.to_str().unwrap()]);
+    let head = git(&clone, &["rev-parse", "HEAD"]);
+
+    let output = release_with(&clone, &["cut", "--no-forge"], &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", says(&output));
+    assert!(says(&output).contains("already done"), "{}", says(&output));
+    assert_eq!(git(&clone, &["rev-parse", "HEAD"]), head, "no second release commit");
+    assert_eq!(git(&setup.remote, &["tag", "--list", "v1.2.0"]), "v1.2.0\n");
+    assert_eq!(git(&setup.remote, &["rev-parse", "v1.2.0^{commit}"]), head);
+}
+
+/// A package name that cannot form a tag was accepted: the cut committed, failed at `git tag`,
+/// and the rerun tagged `my`.
+#[test]
+fn a_tag_git_cannot_make_stops_the_cut_before_the_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path();
+    let mut builder = release_test_support::RepoBuilder::init(work).unwrap();
+    builder.write("apps/a/package.json", "{\"name\": \"my pkg\", \"version\": \"1.0.0\"}\n");
+    builder.write("apps/b/package.json", "{\"name\": \"b\", \"version\": \"1.0.0\"}\n");
+    builder.commit("feat: first").unwrap();
+    builder.checkout().unwrap();
+    let before = git(work, &["rev-parse", "HEAD"]);
+    for _ in 0..2 {
+        let output = release_with(work, &["cut", "--no-forge", "--no-push"], &[]);
+        assert_eq!(output.status.code(), Some(1), "{}", says(&output));
+        assert!(says(&output).contains("which is not a valid git tag name"), "{}", says(&output));
+        assert_eq!(git(work, &["rev-parse", "HEAD"]), before, "nothing committed");
+        assert_eq!(git(work, &["tag", "--list"]), "");
+        assert_eq!(git(work, &["status", "--porcelain"]), "", "nothing written");
+    }
+}
+
+/// Killed while it staged files, the cut left `.<file>.release-<pid>.tmp` files and every rerun
+/// refused the dirty tree.
+#[test]
+fn a_rerun_removes_the_staging_files_of_a_killed_cut() {
+    let setup = setup("single-package");
+    fs_err::write(setup.work.join(".Cargo.toml.release-19215.tmp"), "[package]\nhalf").unwrap();
+    fs_err::create_dir_all(setup.work.join("src/nested")).unwrap();
+    fs_err::write(setup.work.join("src/nested/.CHANGELOG.md.release-7.tmp"), "# Chan").unwrap();
+    let output = release_with(&setup.work, &["cut", "--no-forge"], &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", says(&output));
+    assert!(!setup.work.join(".Cargo.toml.release-19215.tmp").exists());
+    assert!(!setup.work.join("src/nested/.CHANGELOG.md.release-7.tmp").exists());
+    assert_eq!(git(&setup.work, &["status", "--porcelain"]), "");
+    assert_eq!(git(&setup.remote, &["tag", "--list", "v1.2.0"]), "v1.2.0\n");
+}
+
+/// `--allow-dirty` put a staged, unrelated file into the release commit.
+#[test]
+fn allow_dirty_commits_only_the_release_files() {
+    let setup = setup("single-package");
+    fs_err::write(setup.work.join("notes.txt"), "my own work\n").unwrap();
+    git(&setup.work, &["add", "notes.txt"]);
+    let output = release_with(&setup.work, &["cut", "--no-forge", "--allow-dirty"], &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", says(&output));
+    let files = git(&setup.work, &["show", "--name-only", "--format=", "HEAD"]);
+    assert!(!files.contains("notes.txt"), "{files}");
+    assert_eq!(git(&setup.work, &["status", "--porcelain"]), "A  notes.txt\n");
+}
+
+/// `release cut --no-commit --promote no-such-env` exited 0; without `--no-commit` the environment
+/// was checked only after the commit and tag.
+#[test]
+fn promote_after_a_cut_is_checked_before_the_cut() {
+    let setup = setup("single-package");
+    let before = git(&setup.work, &["rev-parse", "HEAD"]);
+    let output = release_with(&setup.work, &["cut", "--no-forge", "--promote", "no-such-env"], &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", says(&output));
+    assert!(says(&output).contains("no environment is named `no-such-env`"), "{}", says(&output));
+    let output = release_with(&setup.work, &["cut", "--no-commit", "--promote", "staging"], &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", says(&output));
+    assert!(says(&output).contains("`--no-commit` makes none"), "{}", says(&output));
+    assert_eq!(git(&setup.work, &["rev-parse", "HEAD"]), before);
+    assert_eq!(git(&setup.work, &["status", "--porcelain"]), "");
+    assert_eq!(git(&setup.work, &["tag", "--list", "v1.2.0"]), "");
+}
+
+/// The promotion stage listed any commit with the trailers as a cut release (`NEXT 9.9.9 ready`)
+/// and deployed it; `rollback --to` deployed a newer, never verified release past every gate.
+#[test]
+fn promotion_trusts_no_forged_release_and_rollback_skips_no_gate() {
+    let (setup, deployments, _state) = promotion_setup("", "{ required = 1, approvers = [\"alice\"] }");
+    let work = &setup.work;
+    let output = run(work, &deployments, "Release Bot", &["cut", "--no-forge", "--promote", "staging"], &[]);
+    assert_eq!(code(&output), 0, "{}", says(&output));
+    let ledger = git(work, &["log", "--format=%s", "refs/heads/release-ledger"]);
+    assert!(ledger.contains("cut 3.0.0"), "the cut is recorded: {ledger}");
+
+    // A forged release on top.
+    commit(work, "docs: typo\n\nRelease-Tool: release\nRelease-Tag: v9.9.9 9.9.9 (repository)\n");
+    git(work, &["push", "--quiet", "origin", "main"]);
+    assert_eq!(row(&status(work, &deployments), "staging"), "3.0.0 verified last-verified=3.0.0 next=- waiting=-");
+    let output = run(work, &deployments, "ci", &["promote", "staging", "--version", "9.9.9"], &[]);
+    assert_eq!(code(&output), 1, "{}", says(&output));
+    assert!(
+        says(&output).contains("version `9.9.9` was never cut (hint: the releases are: 3.0.0)"),
+        "{}",
+        says(&output)
+    );
+    assert_eq!(deployments.deployed().len(), 1);
+
+    // A newer release, cut but never verified anywhere: rollback is no way in.
+    std::fs::write(work.join("apps/express-api/src/fix.ts"), "export const fix = 1;\n").unwrap();
+    commit(work, "fix(api): the fix");
+    let output = run(work, &deployments, "Release Bot", &["cut", "--no-forge"], &[]);
+    assert_eq!(code(&output), 0, "{}", says(&output));
+    let output = run(work, &deployments, "ci", &["rollback", "staging", "--to", "3.0.1"], &[]);
+    assert_eq!(code(&output), 1, "{}", says(&output));
+    assert!(says(&output).contains("3.0.1 is not older than 3.0.0"), "{}", says(&output));
+    let output = run(work, &deployments, "ci", &["rollback", "prod", "--to", "3.0.0"], &[]);
+    assert_eq!(code(&output), 1, "{}", says(&output));
+    assert!(says(&output).contains("nothing to roll back to in `prod`: it runs nothing yet"), "{}", says(&output));
+    assert_eq!(deployments.deployed().len(), 1, "nothing was deployed");
+}
+
+/// A deploy command that is not found left a `started` event with no outcome ("interrupted").
+#[test]
+fn a_deploy_command_that_is_not_found_is_recorded_as_a_failure() {
+    let (setup, deployments, _state) = promotion_setup("", "{ required = 1, approvers = [\"alice\"] }");
+    let work = &setup.work;
+    let output = run(work, &deployments, "Release Bot", &["cut", "--no-forge"], &[]);
+    assert_eq!(code(&output), 0, "{}", says(&output));
+    let text = fs_err::read_to_string(work.join("release.toml")).unwrap();
+    fs_err::write(work.join("release.toml"), text.replacen("./deploy.sh", "./no-such-deploy.sh", 1)).unwrap();
+    commit(work, "ci: a wrong deploy path");
+    git(work, &["push", "--quiet", "origin", "main"]);
+
+    let output = run(work, &deployments, "ci", &["promote", "staging"], &[]);
+    assert_eq!(code(&output), 1, "{}", says(&output));
+    assert!(says(&output).contains("the deploy command for `staging` is not found: `./no-such-deploy.sh`"));
+    let history = run(work, &deployments, "ci", &["history", "staging", "--format", "json"], &[]);
+    let events: serde_json::Value = serde_json::from_slice(&history.stdout).unwrap();
+    let kinds: Vec<&str> = events.as_array().unwrap().iter().map(|event| event["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["started", "failed", "held"]);
+    assert!(!row(&status(work, &deployments), "staging").contains("interrupted"));
+}
+
+/// One ledger event dated 2^64-1 locked the environment for good; one that did not parse stopped
+/// every promotion command with no way out.
+#[test]
+fn a_ledger_entry_that_cannot_be_true_is_named_and_can_be_voided() {
+    let (setup, deployments, _state) = promotion_setup("", "{ required = 1, approvers = [\"alice\"] }");
+    let work = &setup.work;
+    let output = run(work, &deployments, "Release Bot", &["cut", "--no-forge"], &[]);
+    assert_eq!(code(&output), 0, "{}", says(&output));
+    let release = git(work, &["rev-parse", "HEAD"]).trim().to_string();
+
+    for bad in [
+        format!(
+            "{{\"kind\":\"started\",\"environment\":\"staging\",\"version\":\"3.0.0\",\"commit\":\"{release}\",\"actor\":\"x\",\"at\":18446744073709551615,\"run\":\"h:1:1\"}}"
+        ),
+        "{\"kind\": \"started\", \"environment\": ".to_string(),
+    ] {
+        // Appended to the ledger as a runner would: one commit holding event.json, pushed.
+        let scratch = tempfile::tempdir().unwrap();
+        let clone = scratch.path().join("ledger");
+        git(
+            scratch.path(),
+            &[
+                "clone",
+                "--quiet",
+                "--branch",
+                "release-ledger",
+                setup.remote.to_str().unwrap(),
+                clone.to_str().unwrap(),
+            ],
+        );
+        fs_err::write(clone.join("event.json"), &bad).unwrap();
+        commit(&clone, "started staging 3.0.0");
+        git(&clone, &["push", "--quiet", "origin", "release-ledger"]);
+        let entry = git(&clone, &["rev-parse", "HEAD"]).trim().to_string();
+
+        let output = run(work, &deployments, "ci", &["promote", "staging"], &[]);
+        assert_eq!(code(&output), 1, "{}", says(&output));
+        assert!(says(&output).contains(&format!("entry {entry} of `refs/heads/release-ledger`")), "{}", says(&output));
+        assert!(says(&output).contains("release ledger void"), "{}", says(&output));
+        let status = run(work, &deployments, "ci", &["status"], &[]);
+        assert_eq!(code(&status), 1, "status does not say ready over a ledger it cannot read");
+
+        let output = run(work, &deployments, "ops", &["ledger", "void", &entry, "--reason", "written by hand"], &[]);
+        assert_eq!(code(&output), 0, "{}", says(&output));
+        let output = run(work, &deployments, "ci", &["ledger", "void", &entry, "--reason", ""], &[]);
+        assert_eq!(code(&output), 1, "a reason is required: {}", says(&output));
+    }
+    let output = run(work, &deployments, "ci", &["promote", "staging"], &[]);
+    assert_eq!(code(&output), 0, "{}", says(&output));
+    assert_eq!(row(&status(work, &deployments), "staging"), "3.0.0 verified last-verified=3.0.0 next=- waiting=-");
+}
