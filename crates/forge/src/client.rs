@@ -81,8 +81,9 @@ impl GitHub {
         format!("/repos/{}/{}{rest}", self.config.owner, self.config.repo)
     }
 
-    /// Sends a request, retrying 5xx and network errors with backoff, waiting out a short rate
-    /// limit, and turning 401/403 into errors that name the token variable.
+    /// Sends a request, retrying 5xx and network errors with backoff (never a POST: see
+    /// [`GitHub::create`]), waiting out a short rate limit, and turning 401/403 into errors that
+    /// name the token variable.
     fn send(
         &self,
         operation: &str,
@@ -93,6 +94,9 @@ impl GitHub {
     ) -> Result<Response, ForgeError> {
         let mut delay = self.backoff;
         let mut rate_limit_waited = false;
+        // GitHub sometimes answers 502, or drops the connection, after a POST succeeded: sent
+        // again, it would make a second release, comment or deployment.
+        let retry = method != Method::POST;
         for attempt in 1..=ATTEMPTS {
             let request = Request::builder()
                 .method(method.clone())
@@ -110,8 +114,7 @@ impl GitHub {
             });
             let response = match result {
                 Ok(response) => response,
-                Err(error) if attempt < ATTEMPTS => {
-                    let _ = error;
+                Err(_) if retry && attempt < ATTEMPTS => {
                     std::thread::sleep(delay);
                     delay *= 2;
                     continue;
@@ -141,7 +144,7 @@ impl GitHub {
                     message: message(&response.body),
                 });
             }
-            if status.is_server_error() && attempt < ATTEMPTS {
+            if status.is_server_error() && retry && attempt < ATTEMPTS {
                 std::thread::sleep(delay);
                 delay *= 2;
                 continue;
@@ -151,6 +154,30 @@ impl GitHub {
                 status: status.as_u16(),
                 message: message(&response.body),
             });
+        }
+        unreachable!("the last attempt returns")
+    }
+
+    /// Creates something with `post`, which is not retried blindly: after an answer that leaves
+    /// open whether it was created (5xx, a dropped connection), `find` looks it up, and only what
+    /// is not there is posted again.
+    fn create<T>(
+        &self,
+        post: impl Fn() -> Result<T, ForgeError>,
+        find: impl Fn() -> Result<Option<T>, ForgeError>,
+    ) -> Result<T, ForgeError> {
+        let mut delay = self.backoff;
+        for attempt in 1..=ATTEMPTS {
+            match post() {
+                Err(error) if attempt < ATTEMPTS && error.may_have_happened() => {
+                    std::thread::sleep(delay);
+                    delay *= 2;
+                    if let Some(found) = find()? {
+                        return Ok(found);
+                    }
+                }
+                result => return result,
+            }
         }
         unreachable!("the last attempt returns")
     }
@@ -239,7 +266,10 @@ impl Forge for GitHub {
 
     fn create_release(&self, release: &NewRelease) -> Result<RemoteRelease, ForgeError> {
         let operation = format!("creating the release of `{}`", release.tag_name);
-        self.send_json(&operation, Method::POST, &self.repo_path("/releases"), Some(release))
+        self.create(
+            || self.send_json(&operation, Method::POST, &self.repo_path("/releases"), Some(release)),
+            || self.release_by_tag(&release.tag_name),
+        )
     }
 
     fn update_release(&self, id: u64, release: &NewRelease) -> Result<RemoteRelease, ForgeError> {
@@ -258,11 +288,24 @@ impl Forge for GitHub {
         // `upload_url` is an RFC 6570 template: `https://uploads.github.com/.../assets{?name,label}`.
         let base = release.upload_url.split('{').next().unwrap_or(&release.upload_url);
         let uri = format!("{base}?name={}", encode(name));
-        let response = self.send(&operation, Method::POST, &uri, Some(bytes.to_vec()), "application/octet-stream")?;
-        if response.status == StatusCode::NOT_FOUND {
-            return Err(ForgeError::Http { operation, status: 404, message: message(&response.body) });
-        }
-        self.json(&operation, response)
+        let post = || {
+            let response =
+                self.send(&operation, Method::POST, &uri, Some(bytes.to_vec()), "application/octet-stream")?;
+            if response.status == StatusCode::NOT_FOUND {
+                return Err(ForgeError::Http {
+                    operation: operation.clone(),
+                    status: 404,
+                    message: message(&response.body),
+                });
+            }
+            self.json(&operation, response)
+        };
+        // An asset of that name and size is the upload that was answered with an error.
+        let find = || {
+            let assets = self.release_assets(release)?;
+            Ok(assets.into_iter().find(|asset| asset.name == name && asset.size == bytes.len() as u64))
+        };
+        self.create(post, find)
     }
 
     fn delete_asset(&self, id: u64) -> Result<(), ForgeError> {
@@ -298,7 +341,10 @@ impl Forge for GitHub {
     fn create_comment(&self, issue: u64, body: &str) -> Result<Comment, ForgeError> {
         let operation = format!("commenting on #{issue}");
         let uri = self.repo_path(&format!("/issues/{issue}/comments"));
-        self.send_json(&operation, Method::POST, &uri, Some(&serde_json::json!({ "body": body })))
+        self.create(
+            || self.send_json(&operation, Method::POST, &uri, Some(&serde_json::json!({ "body": body }))),
+            || Ok(self.comments(issue)?.into_iter().rev().find(|comment| comment.body.as_deref() == Some(body))),
+        )
     }
 
     fn update_comment(&self, id: u64, body: &str) -> Result<Comment, ForgeError> {
@@ -315,7 +361,16 @@ impl Forge for GitHub {
 
     fn create_deployment(&self, deployment: &NewDeployment) -> Result<RemoteDeployment, ForgeError> {
         let operation = format!("creating a deployment to `{}`", deployment.environment);
-        self.send_json(&operation, Method::POST, &self.repo_path("/deployments"), Some(deployment))
+        // Deployments of one commit to one environment that existed before this one was asked for
+        // are not it.
+        let before = self.deployments(&deployment.environment, &deployment.git_ref)?;
+        self.create(
+            || self.send_json(&operation, Method::POST, &self.repo_path("/deployments"), Some(deployment)),
+            || {
+                let now = self.deployments(&deployment.environment, &deployment.git_ref)?;
+                Ok(now.into_iter().find(|found| !before.iter().any(|old| old.id == found.id)))
+            },
+        )
     }
 
     fn create_deployment_status(&self, id: u64, status: &NewDeploymentStatus) -> Result<(), ForgeError> {

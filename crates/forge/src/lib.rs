@@ -63,6 +63,15 @@ pub enum ForgeError {
     Transport { operation: String, detail: String },
 }
 
+impl ForgeError {
+    /// Whether the request may have been carried out all the same: GitHub answers 5xx, or the
+    /// connection drops, after some writes succeeded.
+    pub fn may_have_happened(&self) -> bool {
+        matches!(self, ForgeError::Transport { .. })
+            || matches!(self, ForgeError::Http { status, .. } if *status >= 500)
+    }
+}
+
 /// A release on the forge.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct RemoteRelease {

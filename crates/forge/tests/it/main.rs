@@ -150,3 +150,52 @@ fn deployments_and_their_statuses_and_a_runs_reviews() {
     assert!(github.run_reviews(78).unwrap().is_empty());
     assert!(fake.violations().is_empty(), "{:?}", fake.violations());
 }
+
+/// GitHub sometimes answers 502 after a POST succeeded; the client retried every POST, so one
+/// release, comment, asset or deployment could become two.
+#[test]
+fn a_create_answered_with_an_error_after_it_happened_is_not_made_twice() {
+    let fake = FakeGitHub::start("acme", "shop");
+    let github = client(&fake, Some("t"));
+    let posts = |fake: &FakeGitHub| fake.requests().iter().filter(|request| request.method == "POST").count();
+
+    fake.fail_after_handling(1, 502);
+    let created = github.create_release(&release("v1.0.0", "notes")).unwrap();
+    assert_eq!(created.tag_name, "v1.0.0");
+    assert_eq!(fake.releases().len(), 1, "one release, though the answer was 502");
+    assert_eq!(posts(&fake), 1, "the create was looked up, not sent again");
+
+    fake.fail_after_handling(1, 502);
+    let asset = github.upload_asset(&created, "tool.tar.gz", b"bytes").unwrap();
+    assert_eq!((asset.name.as_str(), asset.size), ("tool.tar.gz", 5));
+    assert_eq!(github.release_assets(&created).unwrap().len(), 1);
+
+    fake.fail_after_handling(1, 502);
+    let comment = github.create_comment(7, "the plan").unwrap();
+    assert_eq!(comment.body.as_deref(), Some("the plan"));
+    assert_eq!(fake.comments(7).len(), 1);
+
+    let sha = "b".repeat(40);
+    let deployment = release_forge::NewDeployment {
+        git_ref: sha.clone(),
+        environment: "prod".into(),
+        description: "1.0.0".into(),
+        payload: serde_json::json!({ "version": "1.0.0" }),
+        production_environment: true,
+        auto_merge: false,
+        required_contexts: Vec::new(),
+    };
+    let first = github.create_deployment(&deployment).unwrap();
+    // The next request is the listing before the create; the create itself is the second.
+    fake.fail_after_handling(2, 502);
+    let second = github.create_deployment(&deployment).unwrap();
+    assert_ne!(first.id, second.id, "a deployment of the same commit made before is not the one asked for");
+    assert_eq!(fake.deployments().len(), 2);
+
+    // A POST that did not happen (502 before anything was done) is sent again, once.
+    let before = posts(&fake);
+    fake.fail_next(1, 502);
+    github.create_release(&release("v1.0.1", "notes")).unwrap();
+    assert_eq!(fake.releases().len(), 2);
+    assert_eq!(posts(&fake) - before, 2);
+}

@@ -194,7 +194,11 @@ struct Inner {
 #[derive(Debug, Clone, Copy)]
 enum Fault {
     Status(u16),
-    RateLimit { reset: u64 },
+    RateLimit {
+        reset: u64,
+    },
+    /// The request is carried out, then answered with this status (GitHub's 502 after a write).
+    AfterHandling(u16),
 }
 
 /// What the server needs from a request, read before the state is locked.
@@ -274,6 +278,12 @@ impl FakeGitHub {
     /// The `nth` request from now (1 is the next one) answers `status`.
     pub fn fail_request(&self, nth: u64, status: u16) -> &Self {
         self.schedule(nth..=nth, Fault::Status(status))
+    }
+
+    /// The `nth` request from now is carried out, and then answered `status` as if it failed: what
+    /// GitHub sometimes does after a POST succeeded.
+    pub fn fail_after_handling(&self, nth: u64, status: u16) -> &Self {
+        self.schedule(nth..=nth, Fault::AfterHandling(status))
     }
 
     /// The next `count` requests hit GitHub's primary rate limit: 403, `x-ratelimit-remaining:
@@ -487,7 +497,12 @@ impl Inner {
 
         let docs_url = operation.map_or(DOCS, |operation| operation.docs_url.as_str());
         let mut check = true;
-        let mut reply = if let Some(fault) = self.faults.remove(&number) {
+        let fault = self.faults.remove(&number);
+        let lost_answer = match fault {
+            Some(Fault::AfterHandling(status)) => Some(status),
+            _ => None,
+        };
+        let mut reply = if let Some(fault) = fault.filter(|_| lost_answer.is_none()) {
             fault.reply(docs_url, number)
         } else if !problems.is_empty() {
             check = false;
@@ -517,6 +532,9 @@ impl Inner {
         };
         if let (true, Some(operation)) = (check, operation) {
             reply = self.check_response(description, operation, reply);
+        }
+        if let Some(status) = lost_answer {
+            reply = Fault::Status(status).reply(docs_url, number);
         }
         reply.add_standard_headers(number);
         if let Some(recorded) = self.requests.last_mut() {
@@ -566,7 +584,7 @@ impl Fault {
             Fault::Status(status) if status >= 400 => {
                 Reply::json(status, objects::error(reason(status), docs_url, status))
             }
-            Fault::Status(status) => Reply::empty(status),
+            Fault::Status(status) | Fault::AfterHandling(status) => Reply::empty(status),
             Fault::RateLimit { reset } => {
                 let message = format!(
                     "API rate limit exceeded for user ID 1. If you reach out to GitHub Support for help, please include \
