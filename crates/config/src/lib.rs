@@ -13,6 +13,7 @@
 //! assert_eq!(config.repo.unwrap().tag.render("", "1.2.3"), "v1.2.3");
 //! ```
 
+mod check;
 mod error;
 pub mod promotion;
 mod tag;
@@ -611,11 +612,25 @@ impl Resolver<'_> {
                         Some("e.g. \"chore(release): {summary}\"".into()),
                     ));
                 }
-                CutConfig {
-                    branches: cut.branches.unwrap_or(defaults.branches),
-                    remote: cut.remote.unwrap_or(defaults.remote),
-                    commit_message,
+                let branches = cut.branches.unwrap_or(defaults.branches);
+                if branches.is_empty() {
+                    return Err(self.invalid(
+                        &[Step::Key("cut"), Step::Key("branches")],
+                        "cut.branches",
+                        "no branch is listed, so no release could ever be cut".into(),
+                        Some("list the branches releases are cut from, e.g. branches = [\"main\"], or remove the key for the default".into()),
+                    ));
                 }
+                if let Some(index) = branches.iter().position(|branch| branch.trim().is_empty()) {
+                    return Err(self.invalid(
+                        &[Step::Key("cut"), Step::Key("branches"), Step::Index(index)],
+                        "cut.branches",
+                        "a branch name is empty".into(),
+                        Some("list the branches releases are cut from, e.g. branches = [\"main\"]".into()),
+                    ));
+                }
+                let remote = cut.remote.unwrap_or(defaults.remote);
+                CutConfig { branches, remote, commit_message }
             }
             None => CutConfig::default(),
         };
@@ -690,12 +705,32 @@ impl Resolver<'_> {
         for (name, environment) in wire {
             let at = |key: &'static str| [Step::Key("environments"), Step::Key(name.as_str()), Step::Key(key)];
             let key = |key: &str| format!("environments.{name}.{key}");
-            if environment.deploy.is_empty() || environment.deploy[0].trim().is_empty() {
+            if environment.deploy.first().is_none_or(|program| program.trim().is_empty()) {
                 return Err(self.invalid(
                     &at("deploy"),
                     &key("deploy"),
                     "the deploy command is empty".into(),
                     Some("write it as a list: deploy = [\"./scripts/deploy.sh\", \"staging\"]".into()),
+                ));
+            }
+            if let Some(rollback) = &environment.rollback
+                && rollback.first().is_none_or(|program| program.trim().is_empty())
+            {
+                return Err(self.invalid(
+                    &at("rollback"),
+                    &key("rollback"),
+                    "the rollback command is empty".into(),
+                    Some("write it as a list, rollback = [\"./scripts/rollback.sh\", \"staging\"], or remove the key to roll back with `deploy`".into()),
+                ));
+            }
+            if let Some(url) = &environment.url
+                && let Some(problem) = check::http_url_problem(url)
+            {
+                return Err(self.invalid(
+                    &at("url"),
+                    &key("url"),
+                    format!("`{}` {problem}", url.escape_debug()),
+                    Some("write the environment's address, e.g. url = \"https://staging.example.com\"".into()),
                 ));
             }
             if let Some(from) = &environment.from
@@ -713,23 +748,7 @@ impl Resolver<'_> {
                 None => std::time::Duration::ZERO,
             };
             let verify = match &environment.verify {
-                Some(verify) => {
-                    let duration = |text: &Option<String>, default: u64| match text {
-                        Some(text) => self.duration(&at("verify"), &key("verify"), text),
-                        None => Ok(std::time::Duration::from_millis(default)),
-                    };
-                    Some(promotion::Verify {
-                        http: verify.http.clone(),
-                        status: verify.status.unwrap_or(200),
-                        body_contains: verify.body_contains.clone(),
-                        interval: duration(&verify.interval, 2_000)?,
-                        count: verify.count.unwrap_or(5).max(1),
-                        failure_limit: verify.failure_limit.unwrap_or(0),
-                        error_limit: verify.error_limit.unwrap_or(verify.failure_limit.unwrap_or(0)),
-                        consecutive_successes: verify.consecutive_successes.unwrap_or(1).max(1),
-                        timeout: duration(&verify.timeout, 5_000)?,
-                    })
-                }
+                Some(verify) => Some(self.verify(&name, environment.url.as_deref(), verify)?),
                 None => None,
             };
             let approval = match &environment.approval {
