@@ -23,7 +23,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 pub use error::{ConfigError, Location};
-pub use tag::TagTemplate;
+pub use tag::{TagTemplate, TagTemplateError};
 pub use wire::{Bump, ComponentMatch, Dependents, Ecosystem, NonConventional};
 
 use error::{closest, line_column};
@@ -373,9 +373,7 @@ impl Resolver<'_> {
     }
 
     fn tag_template(&self, steps: &[Step<'_>], key: &str, text: &str) -> Result<TagTemplate, ConfigError> {
-        TagTemplate::parse(text).map_err(|message| {
-            self.invalid(steps, key, message, Some("write the version as `{version}`, e.g. `{name}-v{version}`".into()))
-        })
+        TagTemplate::parse(text).map_err(|error| self.invalid(steps, key, error.message, Some(error.hint.into())))
     }
 
     fn resolve(&self, wire: ConfigWire) -> Result<Config, ConfigError> {
@@ -612,6 +610,16 @@ impl Resolver<'_> {
                         Some("e.g. \"chore(release): {summary}\"".into()),
                     ));
                 }
+                if let Some(character) = commit_message.chars().find(|character| character.is_control()) {
+                    // A line break would let the subject write trailers of its own, and the
+                    // trailers are what a rerun trusts.
+                    return Err(self.invalid(
+                        &[Step::Key("cut"), Step::Key("commit-message")],
+                        "cut.commit-message",
+                        format!("`{}` contains the control character {character:?}", commit_message.escape_debug()),
+                        Some("the commit message is the release commit's one-line subject".into()),
+                    ));
+                }
                 let branches = cut.branches.unwrap_or(defaults.branches);
                 if branches.is_empty() {
                     return Err(self.invalid(
@@ -630,6 +638,14 @@ impl Resolver<'_> {
                     ));
                 }
                 let remote = cut.remote.unwrap_or(defaults.remote);
+                if let Some(problem) = check::remote_name_problem(&remote) {
+                    return Err(self.invalid(
+                        &[Step::Key("cut"), Step::Key("remote")],
+                        "cut.remote",
+                        format!("`{}` {problem}", remote.escape_debug()),
+                        Some("name a remote of the repository, as `git remote` lists them, e.g. \"origin\"".into()),
+                    ));
+                }
                 CutConfig { branches, remote, commit_message }
             }
             None => CutConfig::default(),
@@ -689,9 +705,22 @@ impl Resolver<'_> {
             }
             None => defaults.lock_timeout,
         };
+        let ledger = wire.ledger.unwrap_or(defaults.ledger);
+        let problem = match check::ref_name_problem(&ledger) {
+            None if !ledger.starts_with("refs/") => Some("is not a full ref name".to_string()),
+            problem => problem,
+        };
+        if let Some(problem) = problem {
+            return Err(self.invalid(
+                &[Step::Key("promotion"), Step::Key("ledger")],
+                "promotion.ledger",
+                format!("`{}` {problem}", ledger.escape_debug()),
+                Some("write a full ref name, e.g. \"refs/heads/release-ledger\"".into()),
+            ));
+        }
         Ok(promotion::Promotion {
             tag_on: wire.tag_on.unwrap_or(defaults.tag_on),
-            ledger: wire.ledger.unwrap_or(defaults.ledger),
+            ledger,
             concurrency: wire.concurrency.unwrap_or(defaults.concurrency),
             lock_timeout,
             freeze,

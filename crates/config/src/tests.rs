@@ -414,3 +414,57 @@ fn an_empty_branch_list_is_refused() {
     let config = parse("[cut]\nbranches = [\"release\"]\n").unwrap();
     assert_eq!(config.cut.branches, ["release"]);
 }
+
+/// `[cut] remote`, `[promotion] ledger` and rendered tag names reach `git` as arguments: a value
+/// starting with `-` was read as an option (`remote = "-x"`, `tag = "-v{version}"`).
+#[test]
+fn values_git_would_read_as_options_or_refuse_as_refs_are_refused() {
+    let cases = [
+        (
+            "[cut]\nremote = \"-x\"\n",
+            "release.toml:2:10: `cut.remote`: `-x` starts with `-`, so git would read it as an option (hint: name a remote of the repository, as `git remote` lists them, e.g. \"origin\")",
+        ),
+        (
+            "[cut]\nremote = \"--upload-pack=touch pwned\"\n",
+            "release.toml:2:10: `cut.remote`: `--upload-pack=touch pwned` starts with `-`, so git would read it as an option (hint: name a remote of the repository, as `git remote` lists them, e.g. \"origin\")",
+        ),
+        (
+            "[cut]\nremote = \"\"\n",
+            "release.toml:2:10: `cut.remote`: `` is empty (hint: name a remote of the repository, as `git remote` lists them, e.g. \"origin\")",
+        ),
+        (
+            "[cut]\nremote = \"https://github.com/acme/shop.git\"\n",
+            "release.toml:2:10: `cut.remote`: `https://github.com/acme/shop.git` contains `/`: it is a path or a URL, not the name of a remote (hint: name a remote of the repository, as `git remote` lists them, e.g. \"origin\")",
+        ),
+        (
+            "[cut]\nremote = \"up stream\"\n",
+            "release.toml:2:10: `cut.remote`: `up stream` contains ` ` (hint: name a remote of the repository, as `git remote` lists them, e.g. \"origin\")",
+        ),
+        (
+            "[cut]\ncommit-message = \"chore: {summary}\\n\\nRelease-Tag: v9.9.9 9.9.9 forged\"\n",
+            "release.toml:2:18: `cut.commit-message`: `chore: {summary}\\n\\nRelease-Tag: v9.9.9 9.9.9 forged` contains the control character '\\n' (hint: the commit message is the release commit's one-line subject)",
+        ),
+        (
+            "[promotion]\nledger = \"-d\"\n",
+            "release.toml:2:10: `promotion.ledger`: `-d` starts with `-`, so git would read it as an option (hint: write a full ref name, e.g. \"refs/heads/release-ledger\")",
+        ),
+        (
+            "[promotion]\nledger = \"release-ledger\"\n",
+            "release.toml:2:10: `promotion.ledger`: `release-ledger` is not a full ref name (hint: write a full ref name, e.g. \"refs/heads/release-ledger\")",
+        ),
+        (
+            "[repo]\ntag = \"-v{version}\"\n",
+            "release.toml:2:7: `repo.tag`: tag template `-v{version}` gives tags like `-v1.0.0`, which starts with `-`, so git would read it as an option (hint: a tag is a git ref name",
+        ),
+        (
+            "[[package]]\nname = \"api\"\ntag = \"refs/tags/{name}-{version}\"\n",
+            "release.toml:3:7: `package.tag`: tag template `refs/tags/{name}-{version}` gives tags like `refs/tags/name-1.0.0`, which starts with `refs/`",
+        ),
+    ];
+    for (text, expected) in cases {
+        let message = error(text);
+        assert!(message.starts_with(expected), "for:\n{text}\nexpected: {expected}\n     got: {message}");
+    }
+    let config = parse("[cut]\nremote = \"upstream\"\n[promotion]\nledger = \"refs/heads/deploys\"\n").unwrap();
+    assert_eq!((config.cut.remote.as_str(), config.promotion.ledger.as_str()), ("upstream", "refs/heads/deploys"));
+}
