@@ -228,11 +228,25 @@ impl Config {
     /// Reads `release.toml` at the repository root; a missing file is the default configuration.
     pub fn load(root: &Path) -> Result<Config, ConfigError> {
         let file = root.join(FILE_NAME);
-        match fs_err::read_to_string(&file) {
-            Ok(text) => Config::parse(&file, &text),
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Config::parse(&file, ""),
-            Err(error) => Err(ConfigError::Io(error)),
+        match fs_err::metadata(&file) {
+            // Not reading it: a directory cannot be read, and a FIFO would wait for a writer.
+            Ok(metadata) if !metadata.is_file() => {
+                let kind = if metadata.is_dir() { "a directory" } else { "a FIFO, socket or device" };
+                return Err(ConfigError::NotAFile { file, kind });
+            }
+            Ok(_) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Config::parse(&file, ""),
+            Err(error) => return Err(ConfigError::Io(error)),
         }
+        let bytes = fs_err::read(&file)?;
+        let text = String::from_utf8(bytes).map_err(|error| {
+            let valid = error.utf8_error().valid_up_to();
+            let prefix = std::str::from_utf8(&error.as_bytes()[..valid]).unwrap_or_default();
+            let (line, column) = line_column(prefix, valid);
+            let location = Location { file: file.clone(), line: Some(line), column: Some(column) };
+            ConfigError::NotUtf8 { location, byte: error.as_bytes()[valid] }
+        })?;
+        Config::parse(&file, &text)
     }
 
     /// Parses and validates the text of a `release.toml`; `file` is used in messages only.

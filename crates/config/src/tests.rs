@@ -468,3 +468,40 @@ fn values_git_would_read_as_options_or_refuse_as_refs_are_refused() {
     let config = parse("[cut]\nremote = \"upstream\"\n[promotion]\nledger = \"refs/heads/deploys\"\n").unwrap();
     assert_eq!((config.cut.remote.as_str(), config.promotion.ledger.as_str()), ("upstream", "refs/heads/deploys"));
 }
+
+/// A release.toml that is a directory, or not UTF-8, ended as an unexpected I/O error (exit 2)
+/// that said nothing about the file. Both are invalid input, named as such.
+#[test]
+fn a_release_toml_that_is_not_a_utf8_file_is_invalid_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(FILE_NAME);
+    fs_err::write(&file, b"[cut]\nremote = \"origin\"\n# caf\xe9\n").unwrap();
+    let error = Config::load(dir.path()).expect_err("not UTF-8");
+    assert!(matches!(error, ConfigError::NotUtf8 { .. }), "{error:?}");
+    assert_eq!(
+        error.to_string(),
+        format!("{}:3:6: not UTF-8 text: byte 0xe9 (hint: TOML is UTF-8; save the file as UTF-8)", file.display())
+    );
+
+    fs_err::remove_file(&file).unwrap();
+    fs_err::create_dir(&file).unwrap();
+    let error = Config::load(dir.path()).expect_err("a directory");
+    assert!(matches!(error, ConfigError::NotAFile { .. }), "{error:?}");
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "{}: is a directory, not a file (hint: release.toml at the repository root must be a TOML file)",
+            file.display()
+        )
+    );
+
+    // A FIFO would block the read until some writer came along: refused without opening it.
+    fs_err::remove_dir(&file).unwrap();
+    let status = std::process::Command::new("mkfifo").arg(&file).status().unwrap();
+    assert!(status.success());
+    let error = Config::load(dir.path()).expect_err("a FIFO");
+    assert!(error.to_string().contains("is a FIFO, socket or device, not a file"), "{error}");
+
+    fs_err::remove_file(&file).unwrap();
+    assert!(Config::load(dir.path()).is_ok(), "no release.toml is the default configuration");
+}
