@@ -1,0 +1,3 @@
+//! release.toml as users meet it: the examples in the documentation, and hostile input.
+
+mod docs_examples;
