@@ -28,6 +28,13 @@ pub enum ConfigError {
     #[error(transparent)]
     Io(#[from] std::io::Error),
 
+    /// release.toml exists but is not a file that can be read as text.
+    #[error("{}: is {kind}, not a file (hint: release.toml at the repository root must be a TOML file)", .file.display())]
+    NotAFile { file: PathBuf, kind: &'static str },
+
+    #[error("{location}: not UTF-8 text: byte 0x{byte:02x} (hint: TOML is UTF-8; save the file as UTF-8)")]
+    NotUtf8 { location: Location, byte: u8 },
+
     #[error("{location}: invalid TOML: {message}")]
     Syntax { location: Location, message: String },
 

@@ -13,6 +13,7 @@
 //! assert_eq!(config.repo.unwrap().tag.render("", "1.2.3"), "v1.2.3");
 //! ```
 
+mod check;
 mod error;
 pub mod promotion;
 mod tag;
@@ -22,7 +23,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 pub use error::{ConfigError, Location};
-pub use tag::TagTemplate;
+pub use tag::{TagTemplate, TagTemplateError};
 pub use wire::{Bump, ComponentMatch, Dependents, Ecosystem, NonConventional};
 
 use error::{closest, line_column};
@@ -227,11 +228,25 @@ impl Config {
     /// Reads `release.toml` at the repository root; a missing file is the default configuration.
     pub fn load(root: &Path) -> Result<Config, ConfigError> {
         let file = root.join(FILE_NAME);
-        match fs_err::read_to_string(&file) {
-            Ok(text) => Config::parse(&file, &text),
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Config::parse(&file, ""),
-            Err(error) => Err(ConfigError::Io(error)),
+        match fs_err::metadata(&file) {
+            // Not reading it: a directory cannot be read, and a FIFO would wait for a writer.
+            Ok(metadata) if !metadata.is_file() => {
+                let kind = if metadata.is_dir() { "a directory" } else { "a FIFO, socket or device" };
+                return Err(ConfigError::NotAFile { file, kind });
+            }
+            Ok(_) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Config::parse(&file, ""),
+            Err(error) => return Err(ConfigError::Io(error)),
         }
+        let bytes = fs_err::read(&file)?;
+        let text = String::from_utf8(bytes).map_err(|error| {
+            let valid = error.utf8_error().valid_up_to();
+            let prefix = std::str::from_utf8(&error.as_bytes()[..valid]).unwrap_or_default();
+            let (line, column) = line_column(prefix, valid);
+            let location = Location { file: file.clone(), line: Some(line), column: Some(column) };
+            ConfigError::NotUtf8 { location, byte: error.as_bytes()[valid] }
+        })?;
+        Config::parse(&file, &text)
     }
 
     /// Parses and validates the text of a `release.toml`; `file` is used in messages only.
@@ -372,9 +387,7 @@ impl Resolver<'_> {
     }
 
     fn tag_template(&self, steps: &[Step<'_>], key: &str, text: &str) -> Result<TagTemplate, ConfigError> {
-        TagTemplate::parse(text).map_err(|message| {
-            self.invalid(steps, key, message, Some("write the version as `{version}`, e.g. `{name}-v{version}`".into()))
-        })
+        TagTemplate::parse(text).map_err(|error| self.invalid(steps, key, error.message, Some(error.hint.into())))
     }
 
     fn resolve(&self, wire: ConfigWire) -> Result<Config, ConfigError> {
@@ -611,11 +624,43 @@ impl Resolver<'_> {
                         Some("e.g. \"chore(release): {summary}\"".into()),
                     ));
                 }
-                CutConfig {
-                    branches: cut.branches.unwrap_or(defaults.branches),
-                    remote: cut.remote.unwrap_or(defaults.remote),
-                    commit_message,
+                if let Some(character) = commit_message.chars().find(|character| character.is_control()) {
+                    // A line break would let the subject write trailers of its own, and the
+                    // trailers are what a rerun trusts.
+                    return Err(self.invalid(
+                        &[Step::Key("cut"), Step::Key("commit-message")],
+                        "cut.commit-message",
+                        format!("`{}` contains the control character {character:?}", commit_message.escape_debug()),
+                        Some("the commit message is the release commit's one-line subject".into()),
+                    ));
                 }
+                let branches = cut.branches.unwrap_or(defaults.branches);
+                if branches.is_empty() {
+                    return Err(self.invalid(
+                        &[Step::Key("cut"), Step::Key("branches")],
+                        "cut.branches",
+                        "no branch is listed, so no release could ever be cut".into(),
+                        Some("list the branches releases are cut from, e.g. branches = [\"main\"], or remove the key for the default".into()),
+                    ));
+                }
+                if let Some(index) = branches.iter().position(|branch| branch.trim().is_empty()) {
+                    return Err(self.invalid(
+                        &[Step::Key("cut"), Step::Key("branches"), Step::Index(index)],
+                        "cut.branches",
+                        "a branch name is empty".into(),
+                        Some("list the branches releases are cut from, e.g. branches = [\"main\"]".into()),
+                    ));
+                }
+                let remote = cut.remote.unwrap_or(defaults.remote);
+                if let Some(problem) = check::remote_name_problem(&remote) {
+                    return Err(self.invalid(
+                        &[Step::Key("cut"), Step::Key("remote")],
+                        "cut.remote",
+                        format!("`{}` {problem}", remote.escape_debug()),
+                        Some("name a remote of the repository, as `git remote` lists them, e.g. \"origin\"".into()),
+                    ));
+                }
+                CutConfig { branches, remote, commit_message }
             }
             None => CutConfig::default(),
         };
@@ -674,9 +719,22 @@ impl Resolver<'_> {
             }
             None => defaults.lock_timeout,
         };
+        let ledger = wire.ledger.unwrap_or(defaults.ledger);
+        let problem = match check::ref_name_problem(&ledger) {
+            None if !ledger.starts_with("refs/") => Some("is not a full ref name".to_string()),
+            problem => problem,
+        };
+        if let Some(problem) = problem {
+            return Err(self.invalid(
+                &[Step::Key("promotion"), Step::Key("ledger")],
+                "promotion.ledger",
+                format!("`{}` {problem}", ledger.escape_debug()),
+                Some("write a full ref name, e.g. \"refs/heads/release-ledger\"".into()),
+            ));
+        }
         Ok(promotion::Promotion {
             tag_on: wire.tag_on.unwrap_or(defaults.tag_on),
-            ledger: wire.ledger.unwrap_or(defaults.ledger),
+            ledger,
             concurrency: wire.concurrency.unwrap_or(defaults.concurrency),
             lock_timeout,
             freeze,
@@ -690,12 +748,32 @@ impl Resolver<'_> {
         for (name, environment) in wire {
             let at = |key: &'static str| [Step::Key("environments"), Step::Key(name.as_str()), Step::Key(key)];
             let key = |key: &str| format!("environments.{name}.{key}");
-            if environment.deploy.is_empty() || environment.deploy[0].trim().is_empty() {
+            if environment.deploy.first().is_none_or(|program| program.trim().is_empty()) {
                 return Err(self.invalid(
                     &at("deploy"),
                     &key("deploy"),
                     "the deploy command is empty".into(),
                     Some("write it as a list: deploy = [\"./scripts/deploy.sh\", \"staging\"]".into()),
+                ));
+            }
+            if let Some(rollback) = &environment.rollback
+                && rollback.first().is_none_or(|program| program.trim().is_empty())
+            {
+                return Err(self.invalid(
+                    &at("rollback"),
+                    &key("rollback"),
+                    "the rollback command is empty".into(),
+                    Some("write it as a list, rollback = [\"./scripts/rollback.sh\", \"staging\"], or remove the key to roll back with `deploy`".into()),
+                ));
+            }
+            if let Some(url) = &environment.url
+                && let Some(problem) = check::http_url_problem(url)
+            {
+                return Err(self.invalid(
+                    &at("url"),
+                    &key("url"),
+                    format!("`{}` {problem}", url.escape_debug()),
+                    Some("write the environment's address, e.g. url = \"https://staging.example.com\"".into()),
                 ));
             }
             if let Some(from) = &environment.from
@@ -713,23 +791,7 @@ impl Resolver<'_> {
                 None => std::time::Duration::ZERO,
             };
             let verify = match &environment.verify {
-                Some(verify) => {
-                    let duration = |text: &Option<String>, default: u64| match text {
-                        Some(text) => self.duration(&at("verify"), &key("verify"), text),
-                        None => Ok(std::time::Duration::from_millis(default)),
-                    };
-                    Some(promotion::Verify {
-                        http: verify.http.clone(),
-                        status: verify.status.unwrap_or(200),
-                        body_contains: verify.body_contains.clone(),
-                        interval: duration(&verify.interval, 2_000)?,
-                        count: verify.count.unwrap_or(5).max(1),
-                        failure_limit: verify.failure_limit.unwrap_or(0),
-                        error_limit: verify.error_limit.unwrap_or(verify.failure_limit.unwrap_or(0)),
-                        consecutive_successes: verify.consecutive_successes.unwrap_or(1).max(1),
-                        timeout: duration(&verify.timeout, 5_000)?,
-                    })
-                }
+                Some(verify) => Some(self.verify(&name, environment.url.as_deref(), verify)?),
                 None => None,
             };
             let approval = match &environment.approval {

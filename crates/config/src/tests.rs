@@ -262,3 +262,246 @@ fn json_schema_in_docs_is_up_to_date() {
         }
     }
 }
+
+/// `[environments.X.verify]` used to be checked only by the first verification, after the deploy
+/// had run: the environment was then held (exit 16) on a release nobody could verify. Each
+/// setting is now checked when the file loads, at its own line.
+#[test]
+fn verify_settings_are_checked_when_the_file_loads() {
+    let check = |verify: &str, expected: &str| {
+        let text = format!(
+            "[environments.staging]\ndeploy = [\"d\"]\nurl = \"http://127.0.0.1:8081\"\n\n[environments.staging.verify]\nhttp = \"{{url}}/health\"\n{verify}\n"
+        );
+        let message = error(&text);
+        assert_eq!(message, expected, "for:\n{text}");
+    };
+    check(
+        "status = 999",
+        "release.toml:7:10: `environments.staging.verify.status`: 999 is not an HTTP status (hint: the status a healthy service answers with, between 100 and 599, e.g. 200)",
+    );
+    check(
+        "status = 99",
+        "release.toml:7:10: `environments.staging.verify.status`: 99 is not an HTTP status (hint: the status a healthy service answers with, between 100 and 599, e.g. 200)",
+    );
+    check(
+        "timeout = \"0s\"",
+        "release.toml:7:11: `environments.staging.verify.timeout`: a timeout of 0s fails every check before it is sent (hint: the time one request may take, e.g. timeout = \"5s\")",
+    );
+    check(
+        "timeout = \"soon\"",
+        "release.toml:7:11: `environments.staging.verify.timeout`: invalid duration \"soon\" (hint: write a whole number and a unit, ms, s, m or h, such as 500ms, 2s, 5m or 72h, or a sum such as 1h30m)",
+    );
+    check(
+        "interval = \"0ms\"",
+        "release.toml:7:12: `environments.staging.verify.interval`: an interval of 0s runs the 5 checks back to back, giving the service no time to come up (hint: the time between two checks, e.g. interval = \"2s\" (or count = 1 for a single check))",
+    );
+    check(
+        "count = 0",
+        "release.toml:7:9: `environments.staging.verify.count`: 0 checks: the verification could never pass (hint: the most checks to run, e.g. count = 5)",
+    );
+    check(
+        "consecutive-successes = 0",
+        "release.toml:7:25: `environments.staging.verify.consecutive-successes`: 0 successes in a row would pass a service that never answered (hint: the successes in a row that pass the verification, at least 1)",
+    );
+    check(
+        "count = 3\nconsecutive-successes = 4",
+        "release.toml:8:25: `environments.staging.verify.consecutive-successes`: 4 successes in a row can never happen in 3 checks (hint: raise `count` to at least 4, or lower `consecutive-successes`)",
+    );
+    check(
+        "count = 3\nfailure-limit = 3",
+        "release.toml:8:17: `environments.staging.verify.failure-limit`: a limit of 3 can never be exceeded in 3 checks (hint: the verification fails once more than `failure-limit` checks went wrong: keep it below `count` (3), or raise `count`)",
+    );
+    check(
+        "error-limit = 7",
+        "release.toml:7:15: `environments.staging.verify.error-limit`: a limit of 7 can never be exceeded in 5 checks (hint: the verification fails once more than `error-limit` checks went wrong: keep it below `count` (5), or raise `count`)",
+    );
+
+    // One interval of 0s is fine when there is a single check; limits below count are fine.
+    let config = parse(
+        "[environments.staging]\ndeploy = [\"d\"]\nverify = { http = \"https://staging.example.com/health?v={version}\", interval = \"0s\", count = 1 }\n[environments.prod]\ndeploy = [\"d\"]\nverify = { http = \"http://[::1]:8080/\", count = 3, failure-limit = 2, error-limit = 2, consecutive-successes = 3, status = 204 }\n",
+    )
+    .unwrap();
+    let prod = config.environments.iter().find(|environment| environment.name == "prod").unwrap();
+    let verify = prod.verify.as_ref().unwrap();
+    assert_eq!((verify.count, verify.failure_limit, verify.error_limit, verify.status), (3, 2, 2, 204));
+}
+
+#[test]
+fn verify_and_environment_urls_must_be_http_urls() {
+    let check = |environment: &str, expected: &str| {
+        let text = format!("[environments.staging]\ndeploy = [\"d\"]\n{environment}\n");
+        let message = error(&text);
+        assert_eq!(message, expected, "for:\n{text}");
+    };
+    check(
+        "verify = { http = \"not a url\" }",
+        "release.toml:3:19: `environments.staging.verify.http`: `not a url` contains ' ' (hint: write an http:// or https:// URL, e.g. http = \"{url}/health\" or \"https://staging.example.com/health\")",
+    );
+    check(
+        "verify = { http = \"file:///etc/passwd\" }",
+        "release.toml:3:19: `environments.staging.verify.http`: `file:///etc/passwd` uses `file://`: only http:// and https:// can be checked (hint: write an http:// or https:// URL, e.g. http = \"{url}/health\" or \"https://staging.example.com/health\")",
+    );
+    check(
+        "verify = { http = \"{url}/health\" }",
+        "release.toml:3:19: `environments.staging.verify.http`: `{url}/health` uses `{url}` but the environment has no `url` (hint: add `url = \"https://...\"` to [environments.staging], or write the whole address)",
+    );
+    check(
+        "url = \"staging.example.com\"\nverify = { http = \"{url}/health\" }",
+        "release.toml:3:7: `environments.staging.url`: `staging.example.com` is not a URL: it has no `http://` or `https://` (hint: write the environment's address, e.g. url = \"https://staging.example.com\")",
+    );
+    check(
+        "url = \"ftp://example.com\"",
+        "release.toml:3:7: `environments.staging.url`: `ftp://example.com` uses `ftp://`: only http:// and https:// can be checked (hint: write the environment's address, e.g. url = \"https://staging.example.com\")",
+    );
+    check(
+        "verify = { http = \"http://example.com/{build}\" }",
+        "release.toml:3:19: `environments.staging.verify.http`: `http://example.com/{build}` has a placeholder other than `{url}` and `{version}` (hint: write an http:// or https:// URL, e.g. http = \"{url}/health\" or \"https://staging.example.com/health\")",
+    );
+    check(
+        "verify = { http = \"{version}/health\" }",
+        "release.toml:3:19: `environments.staging.verify.http`: `{version}/health` gives URLs like `1.0.0/health`, which is not a URL: it has no `http://` or `https://` (hint: write an http:// or https:// URL, e.g. http = \"{url}/health\" or \"https://staging.example.com/health\")",
+    );
+}
+
+/// `rollback = []` was accepted while `deploy = []` was refused, and every rollback then
+/// panicked indexing the empty argv. An argv whose program is empty is refused for both.
+#[test]
+fn empty_deploy_and_rollback_commands_are_refused() {
+    let check = |commands: &str, expected: &str| {
+        let text = format!("[environments.prod]\n{commands}\n");
+        let message = error(&text);
+        assert!(message.starts_with(expected), "for:\n{text}\nexpected: {expected}\n     got: {message}");
+    };
+    let deploy_hint = "(hint: write it as a list: deploy = [\"./scripts/deploy.sh\", \"staging\"])";
+    check(
+        "deploy = []",
+        &format!("release.toml:2:10: `environments.prod.deploy`: the deploy command is empty {deploy_hint}"),
+    );
+    check(
+        "deploy = [\"\", \"x\"]",
+        &format!("release.toml:2:10: `environments.prod.deploy`: the deploy command is empty {deploy_hint}"),
+    );
+    let rollback_hint = "(hint: write it as a list, rollback = [\"./scripts/rollback.sh\", \"staging\"], or remove the key to roll back with `deploy`)";
+    check(
+        "deploy = [\"d\"]\nrollback = []",
+        &format!("release.toml:3:12: `environments.prod.rollback`: the rollback command is empty {rollback_hint}"),
+    );
+    check(
+        "deploy = [\"d\"]\nrollback = [\" \", \"prod\"]",
+        &format!("release.toml:3:12: `environments.prod.rollback`: the rollback command is empty {rollback_hint}"),
+    );
+    let config = parse("[environments.prod]\ndeploy = [\"d\"]\nrollback = [\"r\", \"prod\"]\n").unwrap();
+    assert_eq!(config.environments[0].rollback.as_deref(), Some(&["r".to_string(), "prod".to_string()][..]));
+}
+
+/// `[cut] branches = []` was accepted; a detached head then indexed the empty list, and the
+/// branch error read "releases are cut from , not from main".
+#[test]
+fn an_empty_branch_list_is_refused() {
+    let cases = [
+        (
+            "[cut]\nbranches = []\n",
+            "release.toml:2:12: `cut.branches`: no branch is listed, so no release could ever be cut (hint: list the branches releases are cut from, e.g. branches = [\"main\"], or remove the key for the default)",
+        ),
+        (
+            "[cut]\nbranches = [\"main\", \"\"]\n",
+            "release.toml:2:21: `cut.branches`: a branch name is empty (hint: list the branches releases are cut from, e.g. branches = [\"main\"])",
+        ),
+    ];
+    for (text, expected) in cases {
+        assert_eq!(error(text), expected, "for:\n{text}");
+    }
+    let config = parse("[cut]\nbranches = [\"release\"]\n").unwrap();
+    assert_eq!(config.cut.branches, ["release"]);
+}
+
+/// `[cut] remote`, `[promotion] ledger` and rendered tag names reach `git` as arguments: a value
+/// starting with `-` was read as an option (`remote = "-x"`, `tag = "-v{version}"`).
+#[test]
+fn values_git_would_read_as_options_or_refuse_as_refs_are_refused() {
+    let cases = [
+        (
+            "[cut]\nremote = \"-x\"\n",
+            "release.toml:2:10: `cut.remote`: `-x` starts with `-`, so git would read it as an option (hint: name a remote of the repository, as `git remote` lists them, e.g. \"origin\")",
+        ),
+        (
+            "[cut]\nremote = \"--upload-pack=touch pwned\"\n",
+            "release.toml:2:10: `cut.remote`: `--upload-pack=touch pwned` starts with `-`, so git would read it as an option (hint: name a remote of the repository, as `git remote` lists them, e.g. \"origin\")",
+        ),
+        (
+            "[cut]\nremote = \"\"\n",
+            "release.toml:2:10: `cut.remote`: `` is empty (hint: name a remote of the repository, as `git remote` lists them, e.g. \"origin\")",
+        ),
+        (
+            "[cut]\nremote = \"https://github.com/acme/shop.git\"\n",
+            "release.toml:2:10: `cut.remote`: `https://github.com/acme/shop.git` contains `/`: it is a path or a URL, not the name of a remote (hint: name a remote of the repository, as `git remote` lists them, e.g. \"origin\")",
+        ),
+        (
+            "[cut]\nremote = \"up stream\"\n",
+            "release.toml:2:10: `cut.remote`: `up stream` contains ` ` (hint: name a remote of the repository, as `git remote` lists them, e.g. \"origin\")",
+        ),
+        (
+            "[cut]\ncommit-message = \"chore: {summary}\\n\\nRelease-Tag: v9.9.9 9.9.9 forged\"\n",
+            "release.toml:2:18: `cut.commit-message`: `chore: {summary}\\n\\nRelease-Tag: v9.9.9 9.9.9 forged` contains the control character '\\n' (hint: the commit message is the release commit's one-line subject)",
+        ),
+        (
+            "[promotion]\nledger = \"-d\"\n",
+            "release.toml:2:10: `promotion.ledger`: `-d` starts with `-`, so git would read it as an option (hint: write a full ref name, e.g. \"refs/heads/release-ledger\")",
+        ),
+        (
+            "[promotion]\nledger = \"release-ledger\"\n",
+            "release.toml:2:10: `promotion.ledger`: `release-ledger` is not a full ref name (hint: write a full ref name, e.g. \"refs/heads/release-ledger\")",
+        ),
+        (
+            "[repo]\ntag = \"-v{version}\"\n",
+            "release.toml:2:7: `repo.tag`: tag template `-v{version}` gives tags like `-v1.0.0`, which starts with `-`, so git would read it as an option (hint: a tag is a git ref name",
+        ),
+        (
+            "[[package]]\nname = \"api\"\ntag = \"refs/tags/{name}-{version}\"\n",
+            "release.toml:3:7: `package.tag`: tag template `refs/tags/{name}-{version}` gives tags like `refs/tags/name-1.0.0`, which starts with `refs/`",
+        ),
+    ];
+    for (text, expected) in cases {
+        let message = error(text);
+        assert!(message.starts_with(expected), "for:\n{text}\nexpected: {expected}\n     got: {message}");
+    }
+    let config = parse("[cut]\nremote = \"upstream\"\n[promotion]\nledger = \"refs/heads/deploys\"\n").unwrap();
+    assert_eq!((config.cut.remote.as_str(), config.promotion.ledger.as_str()), ("upstream", "refs/heads/deploys"));
+}
+
+/// A release.toml that is a directory, or not UTF-8, ended as an unexpected I/O error (exit 2)
+/// that said nothing about the file. Both are invalid input, named as such.
+#[test]
+fn a_release_toml_that_is_not_a_utf8_file_is_invalid_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(FILE_NAME);
+    fs_err::write(&file, b"[cut]\nremote = \"origin\"\n# caf\xe9\n").unwrap();
+    let error = Config::load(dir.path()).expect_err("not UTF-8");
+    assert!(matches!(error, ConfigError::NotUtf8 { .. }), "{error:?}");
+    assert_eq!(
+        error.to_string(),
+        format!("{}:3:6: not UTF-8 text: byte 0xe9 (hint: TOML is UTF-8; save the file as UTF-8)", file.display())
+    );
+
+    fs_err::remove_file(&file).unwrap();
+    fs_err::create_dir(&file).unwrap();
+    let error = Config::load(dir.path()).expect_err("a directory");
+    assert!(matches!(error, ConfigError::NotAFile { .. }), "{error:?}");
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "{}: is a directory, not a file (hint: release.toml at the repository root must be a TOML file)",
+            file.display()
+        )
+    );
+
+    // A FIFO would block the read until some writer came along: refused without opening it.
+    fs_err::remove_dir(&file).unwrap();
+    let status = std::process::Command::new("mkfifo").arg(&file).status().unwrap();
+    assert!(status.success());
+    let error = Config::load(dir.path()).expect_err("a FIFO");
+    assert!(error.to_string().contains("is a FIFO, socket or device, not a file"), "{error}");
+
+    fs_err::remove_file(&file).unwrap();
+    assert!(Config::load(dir.path()).is_ok(), "no release.toml is the default configuration");
+}
