@@ -52,7 +52,8 @@ pub fn plan(directory: &Path, options: &PlanOptions, progress: &Progress) -> Res
     let head_rev = options.head.as_deref().unwrap_or("HEAD");
     let head = repo.resolve(head_rev)?;
 
-    let mut warnings = Vec::new();
+    // What discovery skipped comes first: it is about the files the rest is computed from.
+    let mut warnings = workspace.warnings.clone();
     let tags = repo.tags()?;
     let mut reach = repo.reachability(head)?;
     let mut targets: Vec<(String, TagTemplate)> =

@@ -1,0 +1,97 @@
+//! Hostile input to `release plan`: broken workspace files, manifests that are not UTF-8,
+//! `Release-As:` going backwards, revisions that do not resolve, repositories without a work
+//! tree or a commit. Each one used to be ignored, misdescribed or an "unexpected" exit 2; each is
+//! now an error naming the file, line, value or ref (exit 1), or a warning in the plan.
+
+use release_test_support::RepoBuilder;
+
+use crate::{release, repo, transcript};
+
+const ROOT: (&str, &str) = ("package.json", "{\"name\": \"root\", \"private\": true}\n");
+const MEMBER: (&str, &str) = ("packages/ui/package.json", "{\"name\": \"ui\", \"version\": \"1.0.0\"}\n");
+
+fn plan(files: &[(&str, &str)], args: &[&str]) -> String {
+    let (dir, _builder) = repo(files);
+    transcript(dir.path(), &release(dir.path(), args))
+}
+
+#[test]
+fn pnpm_workspace_yaml_that_does_not_parse() {
+    insta::assert_snapshot!(plan(&[ROOT, MEMBER, ("pnpm-workspace.yaml", "packages:\n  - 'packages/*\n")], &["plan"]));
+}
+
+#[test]
+fn pnpm_packages_written_as_a_string() {
+    insta::assert_snapshot!(plan(&[ROOT, MEMBER, ("pnpm-workspace.yaml", "packages: packages/*\n")], &["plan"]));
+}
+
+#[test]
+fn npm_workspaces_written_as_a_string() {
+    insta::assert_snapshot!(plan(
+        &[("package.json", "{\n  \"private\": true,\n  \"workspaces\": \"packages/*\"\n}\n"), MEMBER],
+        &["plan"]
+    ));
+}
+
+#[test]
+fn package_json_name_that_is_a_number() {
+    insta::assert_snapshot!(plan(
+        &[("apps/web/package.json", "{\n  \"name\": 42,\n  \"version\": \"1.0.0\"\n}\n")],
+        &["plan"]
+    ));
+}
+
+#[test]
+fn cargo_member_outside_the_repository() {
+    insta::assert_snapshot!(plan(
+        &[
+            ("Cargo.toml", "[workspace]\nmembers = [\n  \"crates/*\",\n  \"../vendored/*\",\n]\n"),
+            ("crates/core/Cargo.toml", "[package]\nname = \"core\"\nversion = \"1.0.0\"\n"),
+        ],
+        &["plan"]
+    ));
+}
+
+/// npm links a member outside the workspace root, so this is a warning, not an error: in the
+/// text output and in the JSON.
+#[test]
+fn npm_member_outside_the_repository_is_a_warning_in_text_and_json() {
+    let files = [("package.json", "{\"private\": true, \"workspaces\": [\"packages/*\", \"../shared/*\"]}\n"), MEMBER];
+    let (dir, _builder) = repo(&files);
+    insta::assert_snapshot!(transcript(dir.path(), &release(dir.path(), &["plan"])));
+    let output = release(dir.path(), &["plan", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        json["warnings"],
+        serde_json::json!([
+            "package.json:1: workspace member `../shared/*` is outside the repository; skipped (release versions only packages tracked in this repository)"
+        ])
+    );
+    assert_eq!(json["packages"][0]["name"], "ui");
+}
+
+/// Regression: this was an I/O error, exit 2 ("unexpected"), for what is bad input.
+#[test]
+fn manifests_that_are_not_utf8() {
+    let mut transcripts = Vec::new();
+    for (file, content) in [
+        (
+            "crates/core/Cargo.toml",
+            &b"[package]\nname = \"core\"\nversion = \"1.0.0\"\ndescription = \"caf\xe9\"\n"[..],
+        ),
+        (
+            "apps/web/package.json",
+            &b"{\"name\": \"web\",\n \"version\": \"1.0.0\", \"description\": \"caf\xe9\"}\n"[..],
+        ),
+        ("services/api/pyproject.toml", &b"[project]\nname = \"api\"\nversion = \"1.0.0\"\n# caf\xe9\n"[..]),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut builder = RepoBuilder::init(dir.path()).unwrap();
+        builder.write(file, content);
+        builder.commit("chore: initial").unwrap();
+        builder.checkout().unwrap();
+        transcripts.push(transcript(dir.path(), &release(dir.path(), &["plan"])));
+    }
+    insta::assert_snapshot!(transcripts.join("\n"));
+}
