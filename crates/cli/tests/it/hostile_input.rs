@@ -95,3 +95,24 @@ fn manifests_that_are_not_utf8() {
     }
     insta::assert_snapshot!(transcripts.join("\n"));
 }
+
+/// Regression: `Release-As: 0.0.0` on a package at 1.0.0 planned `next 0.0.0, bump none`, which
+/// silently dropped the pending feature release.
+#[test]
+fn release_as_at_or_below_the_current_version_warns_and_keeps_the_commits_bump() {
+    let (dir, mut builder) = repo(&[("package.json", "{\"name\": \"api\", \"version\": \"1.0.0\"}\n")]);
+    builder.tag("v1.0.0").unwrap();
+    builder.write("index.js", "1").commit("feat: add a thing\n\nRelease-As: 0.0.0").unwrap();
+    builder.checkout().unwrap();
+    let output = release(dir.path(), &["plan", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["packages"][0]["next_version"], "1.1.0");
+    assert_eq!(json["packages"][0]["bump"], "minor");
+    let warning = json["warnings"][0].as_str().unwrap();
+    assert!(
+        warning.contains("`Release-As: 0.0.0` for api is not above its current version 1.0.0; ignored"),
+        "{warning}"
+    );
+    insta::assert_snapshot!(transcript(dir.path(), &release(dir.path(), &["plan"])));
+}
