@@ -222,6 +222,26 @@ fn releases_by_target<'t>(
     out
 }
 
+/// Checks that every revision given on the command line resolves, before any work: a typo in
+/// `--base` or `--head` is named with its flag, never ignored. The repository is checked first, so
+/// an unborn branch is described as such rather than as a revision that does not resolve.
+pub fn check_revisions(directory: &Path, revisions: &[(&str, Option<&str>)]) -> Result<()> {
+    if revisions.iter().all(|(_, revision)| revision.is_none()) {
+        return Ok(());
+    }
+    let repo = Repo::open(directory)?;
+    repo.check_history()?;
+    for (flag, revision) in revisions {
+        let Some(revision) = revision else { continue };
+        if repo.resolve(revision).is_err() {
+            bail!(UsageError(format!(
+                "`{flag} {revision}` does not resolve to a commit (hint: name a branch, a tag or a commit id, e.g. `{flag} origin/main`; in CI, fetch it first, e.g. `fetch-depth: 0` in actions/checkout)"
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn check_pre_label(label: &str) -> Result<()> {
     let valid = !label.is_empty()
         && label.chars().all(|character| character.is_ascii_alphanumeric() || character == '-')

@@ -116,3 +116,45 @@ fn release_as_at_or_below_the_current_version_warns_and_keeps_the_commits_bump()
     );
     insta::assert_snapshot!(transcript(dir.path(), &release(dir.path(), &["plan"])));
 }
+
+/// Regression: `--base` was only read by `--format markdown` and `--comment`; in text and JSON a
+/// ref that does not exist exited 0.
+#[test]
+fn revisions_that_do_not_resolve_are_named_with_their_flag() {
+    let (dir, _builder) = repo(&[MEMBER]);
+    let mut transcripts = Vec::new();
+    for args in [
+        &["plan", "--base", "does-not-exist"][..],
+        &["plan", "--base", "does-not-exist", "--format", "json"],
+        &["plan", "--base", "does-not-exist", "--format", "markdown"],
+        &["plan", "--head", "release/next", "--format", "json"],
+    ] {
+        let output = release(dir.path(), args);
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        assert!(output.stdout.is_empty(), "{args:?}: nothing is printed on stdout");
+        transcripts.push(format!("$ release {}\n{}", args.join(" "), transcript(dir.path(), &output)));
+    }
+    insta::assert_snapshot!(transcripts.join("\n"));
+}
+
+/// Flags that would be silently ignored are refused instead: `--base` where only one plan is
+/// shown, `--pr` without `--comment`, a pull request numbered 0.
+#[test]
+fn plan_flags_that_would_be_ignored_are_refused() {
+    let (dir, _builder) = repo(&[MEMBER]);
+    let mut transcripts = Vec::new();
+    for args in [
+        &["plan", "--base", "HEAD", "--format", "json"][..],
+        &["plan", "--base", "HEAD"],
+        &["plan", "--pr", "7"],
+        &["plan", "--comment", "--pr", "0"],
+    ] {
+        let output = release(dir.path(), args);
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        transcripts.push(format!("$ release {}\n{}", args.join(" "), transcript(dir.path(), &output)));
+    }
+    // `--base` with a revision that resolves still works where it means something.
+    let output = release(dir.path(), &["plan", "--base", "HEAD", "--format", "markdown"]);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    insta::assert_snapshot!(transcripts.join("\n"));
+}
