@@ -3,6 +3,8 @@
 //! tree or a commit. Each one used to be ignored, misdescribed or an "unexpected" exit 2; each is
 //! now an error naming the file, line, value or ref (exit 1), or a warning in the plan.
 
+use std::process::Command;
+
 use release_test_support::RepoBuilder;
 
 use crate::{release, repo, transcript};
@@ -157,4 +159,43 @@ fn plan_flags_that_would_be_ignored_are_refused() {
     let output = release(dir.path(), &["plan", "--base", "HEAD", "--format", "markdown"]);
     assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
     insta::assert_snapshot!(transcripts.join("\n"));
+}
+
+#[test]
+fn empty_repository_names_its_unborn_branch() {
+    let dir = tempfile::tempdir().unwrap();
+    RepoBuilder::init(dir.path()).unwrap();
+    insta::assert_snapshot!(transcript(dir.path(), &release(dir.path(), &["plan", "--head", "main"])));
+}
+
+/// Regression: an orphan branch in a repository with history was described as "the repository
+/// has no commits yet".
+#[test]
+fn unborn_branch_in_a_repository_with_commits() {
+    let (dir, _builder) = repo(&[MEMBER]);
+    let status = Command::new("git")
+        .args(["symbolic-ref", "HEAD", "refs/heads/fresh"])
+        .current_dir(dir.path())
+        .env("LC_ALL", "C")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    insta::assert_snapshot!(transcript(dir.path(), &release(dir.path(), &["plan"])));
+}
+
+/// Regression: a bare repository was "not a git repository".
+#[test]
+fn bare_repository() {
+    let (source, _builder) = repo(&[MEMBER]);
+    let dir = tempfile::tempdir().unwrap();
+    let bare = dir.path().join("bare.git");
+    let status = Command::new("git")
+        .args(["clone", "--quiet", "--bare"])
+        .arg(source.path())
+        .arg(&bare)
+        .env("LC_ALL", "C")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    insta::assert_snapshot!(transcript(dir.path(), &release(&bare, &["plan"])));
 }
