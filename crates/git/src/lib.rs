@@ -135,10 +135,13 @@ impl Repo {
             Err(error) if error.code() == git2::ErrorCode::UnbornBranch => {
                 let path = display_path(&self.root);
                 let branch = self.unborn_branch();
-                return Err(if self.repository.is_empty().unwrap_or(true) {
-                    GitError::Empty { path, branch }
-                } else {
+                // Not `is_empty`: libgit2 answers it only for the default branch's name. Any
+                // other ref (a branch, a tag) means the repository has commits elsewhere.
+                let other_refs = self.repository.references().is_ok_and(|mut references| references.next().is_some());
+                return Err(if other_refs {
                     GitError::UnbornBranch { path, branch }
+                } else {
+                    GitError::Empty { path, branch }
                 });
             }
             Err(source) => return Err(GitError::Git { operation: "reading HEAD".into(), source }),
@@ -252,5 +255,48 @@ impl Repo {
         F: Fn(CommitData<'_>) -> T + Sync,
     {
         walk::walk(&self.repository, head, bases, map)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{GitError, Repo};
+
+    /// Regression: a bare repository was "not a git repository", and an orphan branch in a
+    /// repository with history was "the repository has no commits yet".
+    #[test]
+    fn repository_states_a_plan_cannot_start_from_are_named_for_what_they_are() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let check = |result: Result<(), GitError>, expected: &str| {
+            let message = result.unwrap_err().to_string().replace(&root.display().to_string(), "[DIR]");
+            assert_eq!(message, expected);
+        };
+
+        let bare = root.join("bare.git");
+        git2::Repository::init_bare(&bare).unwrap();
+        check(
+            Repo::open(&bare).map(drop),
+            "`[DIR]/bare.git` is a bare repository: it has no work tree to read manifests from (hint: run `release` inside a work tree, a clone or a `git worktree add` of it)",
+        );
+
+        let work = root.join("work");
+        let repository =
+            git2::Repository::init_opts(&work, git2::RepositoryInitOptions::new().initial_head("trunk")).unwrap();
+        let repo = Repo::open(&work).unwrap();
+        check(
+            repo.check_history(),
+            "the repository at `[DIR]/work` has no commits yet: branch `trunk` is unborn (hint: `git commit` first; versions are planned from the history)",
+        );
+
+        let signature = git2::Signature::new("a", "a@example.com", &git2::Time::new(1_735_689_600, 0)).unwrap();
+        let tree = repository.find_tree(repository.index().unwrap().write_tree().unwrap()).unwrap();
+        repository.commit(Some("HEAD"), &signature, &signature, "chore: initial\n", &tree, &[]).unwrap();
+        assert!(Repo::open(&work).unwrap().check_history().is_ok());
+        repository.set_head("refs/heads/orphan").unwrap();
+        check(
+            Repo::open(&work).unwrap().check_history(),
+            "branch `orphan` has no commits yet, though the repository at `[DIR]/work` has commits on other branches (hint: `git commit` on it first, or `git switch` to a branch with commits)",
+        );
     }
 }
