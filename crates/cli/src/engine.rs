@@ -52,7 +52,8 @@ pub fn plan(directory: &Path, options: &PlanOptions, progress: &Progress) -> Res
     let head_rev = options.head.as_deref().unwrap_or("HEAD");
     let head = repo.resolve(head_rev)?;
 
-    let mut warnings = Vec::new();
+    // What discovery skipped comes first: it is about the files the rest is computed from.
+    let mut warnings = workspace.warnings.clone();
     let tags = repo.tags()?;
     let mut reach = repo.reachability(head)?;
     let mut targets: Vec<(String, TagTemplate)> =
@@ -219,6 +220,26 @@ fn releases_by_target<'t>(
         releases.sort_by(|a, b| b.1.cmp(&a.1));
     }
     out
+}
+
+/// Checks that every revision given on the command line resolves, before any work: a typo in
+/// `--base` or `--head` is named with its flag, never ignored. The repository is checked first, so
+/// an unborn branch is described as such rather than as a revision that does not resolve.
+pub fn check_revisions(directory: &Path, revisions: &[(&str, Option<&str>)]) -> Result<()> {
+    if revisions.iter().all(|(_, revision)| revision.is_none()) {
+        return Ok(());
+    }
+    let repo = Repo::open(directory)?;
+    repo.check_history()?;
+    for (flag, revision) in revisions {
+        let Some(revision) = revision else { continue };
+        if repo.resolve(revision).is_err() {
+            bail!(UsageError(format!(
+                "`{flag} {revision}` does not resolve to a commit (hint: name a branch, a tag or a commit id, e.g. `{flag} origin/main`; in CI, fetch it first, e.g. `fetch-depth: 0` in actions/checkout)"
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn check_pre_label(label: &str) -> Result<()> {

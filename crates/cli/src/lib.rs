@@ -96,7 +96,7 @@ enum Command {
         #[arg(long)]
         comment: bool,
         /// The pull request to comment on (default: from GITHUB_EVENT_PATH).
-        #[arg(long, value_name = "NUMBER")]
+        #[arg(long, value_name = "NUMBER", requires = "comment", value_parser = clap::value_parser!(u64).range(1..))]
         pr: Option<u64>,
         /// Compare with the plan at this revision, to show what the change itself releases
         /// (default for `--comment`: the pull request's base).
@@ -294,6 +294,15 @@ fn run(cli: Cli) -> Result<()> {
     let progress = Progress::new(cli.quiet);
     match cli.command {
         Command::Plan { head, packages, pre, format, comment, pr, base } => {
+            engine::check_revisions(&directory, &[("--head", head.as_deref()), ("--base", base.as_deref())])?;
+            // Text and JSON show one plan: a `--base` there would be silently ignored.
+            if base.is_some() && !comment && format != Format::Markdown {
+                return Err(UsageError(
+                    "`--base` compares the plan with the plan at another revision, which only `--format markdown` and `--comment` show (hint: add `--format markdown`, or drop `--base`)"
+                        .into(),
+                )
+                .into());
+            }
             let options = engine::PlanOptions { head, packages, pre };
             if comment {
                 let report = comment::post(&directory, &options, pr, base, &progress)?;

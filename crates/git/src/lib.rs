@@ -40,8 +40,20 @@ pub enum GitError {
     #[error("not a git repository: `{path}` (hint: run `release` inside a clone, or pass `-C PATH`)")]
     NotARepository { path: PathBuf },
 
-    #[error("the repository at `{path}` has no commits yet (hint: commit something first)")]
-    Empty { path: PathBuf },
+    #[error(
+        "`{path}` is a bare repository: it has no work tree to read manifests from (hint: run `release` inside a work tree, a clone or a `git worktree add` of it)"
+    )]
+    Bare { path: PathBuf },
+
+    #[error(
+        "the repository at `{path}` has no commits yet: branch `{branch}` is unborn (hint: `git commit` first; versions are planned from the history)"
+    )]
+    Empty { path: PathBuf, branch: String },
+
+    #[error(
+        "branch `{branch}` has no commits yet, though the repository at `{path}` has commits on other branches (hint: `git commit` on it first, or `git switch` to a branch with commits)"
+    )]
+    UnbornBranch { path: PathBuf, branch: String },
 
     #[error(
         "shallow clone: the history of `{path}` is incomplete, so versions cannot be computed (hint: `git fetch --unshallow`, or `fetch-depth: 0` in actions/checkout)"
@@ -62,6 +74,13 @@ pub enum GitError {
         #[source]
         source: git2::Error,
     },
+}
+
+/// A folder for a message: without the trailing `/` git2 gives folders.
+fn display_path(path: &Path) -> PathBuf {
+    let text = path.to_string_lossy();
+    let trimmed = text.trim_end_matches('/');
+    PathBuf::from(if trimmed.is_empty() { "/" } else { trimmed })
 }
 
 pub(crate) trait Context<T> {
@@ -100,10 +119,12 @@ impl Repo {
         let repository =
             git2::Repository::open_ext(path, git2::RepositoryOpenFlags::empty(), std::iter::empty::<&str>())
                 .map_err(|_| GitError::NotARepository { path: path.to_path_buf() })?;
-        let root = repository
-            .workdir()
-            .map(Path::to_path_buf)
-            .ok_or_else(|| GitError::NotARepository { path: path.to_path_buf() })?;
+        let Some(workdir) = repository.workdir() else {
+            // A bare repository, or its `.git` directory entered with `-C`: a repository, but one
+            // without the files a plan reads.
+            return Err(GitError::Bare { path: display_path(repository.path()) });
+        };
+        let root = workdir.to_path_buf();
         Ok(Repo { repository, root })
     }
 
@@ -117,15 +138,43 @@ impl Repo {
         &self.root
     }
 
-    /// Fails on an empty repository or a shallow clone, the two states a plan cannot be made in.
+    /// Fails on an unborn branch (in an empty repository or not) or a shallow clone, the states
+    /// a plan cannot be made in.
     pub fn check_history(&self) -> Result<(), GitError> {
-        if self.repository.is_empty().unwrap_or(false) || self.repository.head().is_err() {
-            return Err(GitError::Empty { path: self.root.clone() });
+        match self.repository.head() {
+            Ok(_) => {}
+            Err(error) if error.code() == git2::ErrorCode::UnbornBranch => {
+                let path = display_path(&self.root);
+                let branch = self.unborn_branch();
+                // Not `is_empty`: libgit2 answers it only for the default branch's name. Any
+                // other ref (a branch, a tag) means the repository has commits elsewhere.
+                let other_refs = self.repository.references().is_ok_and(|mut references| references.next().is_some());
+                return Err(if other_refs {
+                    GitError::UnbornBranch { path, branch }
+                } else {
+                    GitError::Empty { path, branch }
+                });
+            }
+            Err(source) => return Err(GitError::Git { operation: "reading HEAD".into(), source }),
         }
         if self.repository.is_shallow() {
             return Err(GitError::Shallow { path: self.root.clone() });
         }
         Ok(())
+    }
+
+    /// The branch HEAD names when it has no commit yet (`main` in a fresh `git init`).
+    fn unborn_branch(&self) -> String {
+        let Ok(head) = self.repository.find_reference("HEAD") else {
+            return "HEAD".into();
+        };
+        match head.symbolic_target_bytes() {
+            Some(target) => {
+                let target = String::from_utf8_lossy(target);
+                target.strip_prefix("refs/heads/").unwrap_or(&target).to_string()
+            }
+            None => "HEAD".into(),
+        }
     }
 
     /// Resolves a revision to a commit.
@@ -217,5 +266,48 @@ impl Repo {
         F: Fn(CommitData<'_>) -> T + Sync,
     {
         walk::walk(&self.repository, head, bases, map)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{GitError, Repo};
+
+    /// Regression: a bare repository was "not a git repository", and an orphan branch in a
+    /// repository with history was "the repository has no commits yet".
+    #[test]
+    fn repository_states_a_plan_cannot_start_from_are_named_for_what_they_are() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let check = |result: Result<(), GitError>, expected: &str| {
+            let message = result.unwrap_err().to_string().replace(&root.display().to_string(), "[DIR]");
+            assert_eq!(message, expected);
+        };
+
+        let bare = root.join("bare.git");
+        git2::Repository::init_bare(&bare).unwrap();
+        check(
+            Repo::open(&bare).map(drop),
+            "`[DIR]/bare.git` is a bare repository: it has no work tree to read manifests from (hint: run `release` inside a work tree, a clone or a `git worktree add` of it)",
+        );
+
+        let work = root.join("work");
+        let repository =
+            git2::Repository::init_opts(&work, git2::RepositoryInitOptions::new().initial_head("trunk")).unwrap();
+        let repo = Repo::open(&work).unwrap();
+        check(
+            repo.check_history(),
+            "the repository at `[DIR]/work` has no commits yet: branch `trunk` is unborn (hint: `git commit` first; versions are planned from the history)",
+        );
+
+        let signature = git2::Signature::new("a", "a@example.com", &git2::Time::new(1_735_689_600, 0)).unwrap();
+        let tree = repository.find_tree(repository.index().unwrap().write_tree().unwrap()).unwrap();
+        repository.commit(Some("HEAD"), &signature, &signature, "chore: initial\n", &tree, &[]).unwrap();
+        assert!(Repo::open(&work).unwrap().check_history().is_ok());
+        repository.set_head("refs/heads/orphan").unwrap();
+        check(
+            Repo::open(&work).unwrap().check_history(),
+            "branch `orphan` has no commits yet, though the repository at `[DIR]/work` has commits on other branches (hint: `git commit` on it first, or `git switch` to a branch with commits)",
+        );
     }
 }

@@ -101,6 +101,8 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, PlanError> {
         }
     }
 
+    let currents: Vec<semver::Version> =
+        input.packages.iter().map(|package| current_version(config, package)).collect();
     let cancelled = cancelled_by_reverts(&input.commits);
     let mut warnings = Vec::new();
     let mut packages: Vec<Target> = input.packages.iter().map(|_| Target::default()).collect();
@@ -161,7 +163,7 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, PlanError> {
             if bump > Bump::None {
                 target.reasons.push(commit_reason.clone());
             }
-            record_override(target, commit, &input.packages[index].name, &mut warnings);
+            record_override(target, commit, &input.packages[index].name, &currents[index], &mut warnings);
         }
         if commit.in_repo_range {
             repo_components.extend(touched_components.iter().copied());
@@ -269,12 +271,7 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, PlanError> {
     propagate(config, input, &package_index, &mut packages);
 
     let mut package_plans = Vec::new();
-    for (package, mut target) in input.packages.iter().zip(packages) {
-        let current = match (&package.previous, &package.manifest_version) {
-            (Some(release), _) => release.version.clone(),
-            (None, Some(version)) => version.clone(),
-            (None, None) => config.versioning.initial.clone(),
-        };
+    for ((package, mut target), current) in input.packages.iter().zip(packages).zip(currents) {
         if let Some((_, version)) = &target.override_version {
             for reason in &mut target.reasons {
                 if let Reason::Override { bump, .. } = reason {
@@ -502,7 +499,22 @@ fn next_version(
     (next, bump)
 }
 
-fn record_override(target: &mut Target, commit: &CommitInput, package: &str, warnings: &mut Vec<String>) {
+/// The version a package is at: its last release, else its manifest, else the initial version.
+fn current_version(config: &Config, package: &PackageInput) -> semver::Version {
+    match (&package.previous, &package.manifest_version) {
+        (Some(release), _) => release.version.clone(),
+        (None, Some(version)) => version.clone(),
+        (None, None) => config.versioning.initial.clone(),
+    }
+}
+
+fn record_override(
+    target: &mut Target,
+    commit: &CommitInput,
+    package: &str,
+    current: &semver::Version,
+    warnings: &mut Vec<String>,
+) {
     let Some(text) = &commit.parsed.release_as else {
         return;
     };
@@ -510,6 +522,13 @@ fn record_override(target: &mut Target, commit: &CommitInput, package: &str, war
         return; // the newest Release-As wins; commits come newest first
     }
     match semver::Version::parse(text.trim_start_matches('v')) {
+        // Versions only move forward: going back (or staying) would re-release or shadow an
+        // existing version. Ignored like a malformed one, so the commits' own bump (or an older
+        // `Release-As:` in the range) still applies.
+        Ok(version) if &version <= current => warnings.push(format!(
+            "commit {}: `Release-As: {text}` for {package} is not above its current version {current}; ignored, the commits' bump applies (hint: a `Release-As:` version must be higher than the current one)",
+            short(&commit.sha)
+        )),
         Ok(version) => {
             // The bump is filled in once the current version is known.
             target.reasons.push(Reason::Override {

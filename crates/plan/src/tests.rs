@@ -365,3 +365,43 @@ applies-to = "packages"
         "{error}"
     );
 }
+
+/// Regression: a `Release-As:` at or below the current version used to replace the next version
+/// with it (`1.4.0 -> 0.0.0`, bump none), silently dropping the pending release.
+#[test]
+fn release_as_at_or_below_the_current_version_is_ignored_with_a_warning() {
+    let check = |release_as: &str, expected: &[&str], warning: Option<&str>| {
+        let s = scenario("", &[("api", "api", Some("1.4.0"), &[])]).commit("c2", "fix: y\n", &["api/b"]).commit(
+            "c1abcdef99",
+            &format!("feat: x\n\nRelease-As: {release_as}\n"),
+            &["api/a"],
+        );
+        assert_eq!(s.summary(), expected, "Release-As: {release_as}");
+        let plan = s.plan().unwrap();
+        assert_eq!(plan.warnings.first().map(String::as_str), warning, "Release-As: {release_as}");
+        let overridden = plan.packages[0].reasons.iter().any(|reason| matches!(reason, Reason::Override { .. }));
+        assert_eq!(overridden, warning.is_none(), "Release-As: {release_as}");
+    };
+    let ignored = |value: &str| {
+        format!(
+            "commit c1abcde: `Release-As: {value}` for api is not above its current version 1.4.0; ignored, the commits' bump applies (hint: a `Release-As:` version must be higher than the current one)"
+        )
+    };
+    check("0.0.0", &["api 1.4.0 -> 1.5.0 (minor)"], Some(&ignored("0.0.0")));
+    check("1.4.0", &["api 1.4.0 -> 1.5.0 (minor)"], Some(&ignored("1.4.0")));
+    check("v1.3.9", &["api 1.4.0 -> 1.5.0 (minor)"], Some(&ignored("v1.3.9")));
+    check("1.4.0-rc.1", &["api 1.4.0 -> 1.5.0 (minor)"], Some(&ignored("1.4.0-rc.1")));
+    check("1.4.1", &["api 1.4.0 -> 1.4.1 (patch)"], None);
+    check("2.0.0", &["api 1.4.0 -> 2.0.0 (major)"], None);
+
+    // The newest valid `Release-As:` wins over an ignored newer one.
+    let s = scenario("", &[("api", "api", Some("1.4.0"), &[])])
+        .commit("c2", "fix: y\n\nRelease-As: 1.0.0\n", &["api/b"])
+        .commit("c1", "chore: x\n\nRelease-As: 3.0.0\n", &["api/a"]);
+    assert_eq!(s.summary(), ["api 1.4.0 -> 3.0.0 (major)"]);
+
+    // Without a previous release the manifest's version is the current one.
+    let mut s = scenario("", &[("api", "api", None, &[])]).commit("c1", "fix: x\n\nRelease-As: 0.9.0\n", &["api/a"]);
+    s.packages[0].manifest_version = Some("1.0.0".parse().unwrap());
+    assert_eq!(s.summary(), ["api 1.0.0 -> 1.0.1 (patch)"]);
+}

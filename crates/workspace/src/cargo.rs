@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use release_config::Ecosystem;
 use toml_edit::{DocumentMut, Item};
 
-use crate::{DependencyKind, Found, WorkspaceError, members, parent, read_toml, version};
+use crate::{
+    DependencyKind, Found, Step, WorkspaceError, describe_toml, members, parent, read_toml, toml_line, version,
+};
 
 struct Root {
     folder: String,
@@ -25,8 +27,11 @@ fn is_manifest(file: &str) -> bool {
 pub(crate) fn discover(root: &Path, files: &[&str]) -> Result<Vec<Found>, WorkspaceError> {
     let manifests: Vec<&str> = files.iter().copied().filter(|file| is_manifest(file)).collect();
     let mut documents = BTreeMap::new();
+    let mut texts = BTreeMap::new();
     for manifest in &manifests {
-        documents.insert(manifest.to_string(), read_toml(root, manifest)?);
+        let (document, text) = read_toml(root, manifest)?;
+        documents.insert(manifest.to_string(), document);
+        texts.insert(manifest.to_string(), text);
     }
 
     let mut roots = Vec::new();
@@ -35,16 +40,50 @@ pub(crate) fn discover(root: &Path, files: &[&str]) -> Result<Vec<Found>, Worksp
             continue;
         };
         let folder = parent(manifest).to_string();
-        let strings = |key: &str| -> Vec<String> {
-            workspace
-                .get(key)
-                .and_then(Item::as_array)
-                .map(|array| array.iter().filter_map(|value| value.as_str().map(str::to_string)).collect())
-                .unwrap_or_default()
+        let path = PathBuf::from(manifest);
+        let text = &texts[manifest];
+        // Cargo refuses a `members` that is not a list of strings; so do we, rather than plan
+        // without the members.
+        let strings = |key: &str| -> Result<Vec<String>, WorkspaceError> {
+            let Some(item) = workspace.get(key) else {
+                return Ok(Vec::new());
+            };
+            let wrong = |found: &Item, steps: &[Step<'_>], expected: &str| WorkspaceError::WrongType {
+                path: path.clone(),
+                line: toml_line(text, steps),
+                key: format!("workspace.{key}"),
+                expected: expected.into(),
+                found: describe_toml(found),
+                hint: format!("cargo reads a list of paths or globs, e.g. `{key} = [\"crates/*\"]`"),
+            };
+            let Some(array) = item.as_array() else {
+                return Err(wrong(item, &[Step::Key("workspace"), Step::Key(key)], "a list"));
+            };
+            let mut out = Vec::new();
+            for (index, value) in array.iter().enumerate() {
+                match value.as_str() {
+                    Some(text) => out.push(text.to_string()),
+                    None => {
+                        let steps = [Step::Key("workspace"), Step::Key(key), Step::Index(index)];
+                        return Err(wrong(&Item::Value(value.clone()), &steps, "a list of strings"));
+                    }
+                }
+            }
+            Ok(out)
         };
-        let (patterns, excludes) = (strings("members"), strings("exclude"));
-        let mut member_folders =
-            members(&folder, &patterns, &excludes, &manifests, "Cargo.toml", &PathBuf::from(manifest))?;
+        let (patterns, excludes) = (strings("members")?, strings("exclude")?);
+        let found = members(&folder, &patterns, &excludes, &manifests, "Cargo.toml", &path)?;
+        // Cargo refuses members that are not below the workspace root; one outside the
+        // repository cannot be released from it either.
+        if let Some(&index) = found.outside.first() {
+            return Err(WorkspaceError::OutsideRepository {
+                line: toml_line(text, &[Step::Key("workspace"), Step::Key("members"), Step::Index(index)]),
+                path,
+                pattern: patterns[index].clone(),
+                hint: "cargo requires members below the workspace root; move the crate into the repository, or remove the entry".into(),
+            });
+        }
+        let mut member_folders = found.folders;
         if document.get("package").is_some() && !member_folders.contains(&folder) {
             member_folders.push(folder.clone());
         }
@@ -77,12 +116,25 @@ pub(crate) fn discover(root: &Path, files: &[&str]) -> Result<Vec<Found>, Worksp
             continue;
         }
         let path = PathBuf::from(manifest);
-        let Some(name) = package.get("name").and_then(Item::as_str) else {
-            return Err(WorkspaceError::Missing {
-                path,
-                key: "package.name".into(),
-                hint: "a [package] needs a name".into(),
-            });
+        let name = match package.get("name") {
+            Some(item) if item.as_str().is_some_and(|name| !name.trim().is_empty()) => item.as_str().expect("checked"),
+            Some(item) => {
+                return Err(WorkspaceError::WrongType {
+                    line: toml_line(&texts[manifest], &[Step::Key("package"), Step::Key("name")]),
+                    path,
+                    key: "package.name".into(),
+                    expected: "a non-empty string".into(),
+                    found: describe_toml(item),
+                    hint: "write the crate's name, e.g. `name = \"my-crate\"`".into(),
+                });
+            }
+            None => {
+                return Err(WorkspaceError::Missing {
+                    path,
+                    key: "package.name".into(),
+                    hint: "a [package] needs a name".into(),
+                });
+            }
         };
         let (version_text, inherited) = match package.get("version") {
             Some(item) if item.get("workspace").and_then(Item::as_bool) == Some(true) => {

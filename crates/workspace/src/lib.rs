@@ -75,6 +75,9 @@ impl DependencyKind {
 #[derive(Debug, Clone, Default)]
 pub struct Workspace {
     pub packages: Vec<Package>,
+    /// What discovery skipped and the user should hear about (each names its file and line);
+    /// the plan shows them with its own warnings.
+    pub warnings: Vec<String>,
 }
 
 /// Errors from reading manifests and merging them with `release.toml`.
@@ -85,6 +88,17 @@ pub enum WorkspaceError {
 
     #[error("{}:{line}:{column}: cannot parse manifest: {message}", path.display())]
     Parse { path: PathBuf, line: usize, column: usize, message: String },
+
+    #[error("{}:{line}:{column}: the file is not valid UTF-8 (hint: save it as UTF-8, as cargo, npm and pip require)", path.display())]
+    NotUtf8 { path: PathBuf, line: usize, column: usize },
+
+    #[error("{}:{line}: `{key}` must be {expected}, not {found} (hint: {hint})", path.display())]
+    WrongType { path: PathBuf, line: usize, key: String, expected: String, found: String, hint: String },
+
+    #[error(
+        "{}:{line}: workspace member `{pattern}` is outside the repository (hint: {hint})", path.display()
+    )]
+    OutsideRepository { path: PathBuf, line: usize, pattern: String, hint: String },
 
     #[error("{}: `{key}` is `{value}`, which is not a semantic version (hint: write a full version such as \"1.2.3\")", path.display())]
     Version { path: PathBuf, key: String, value: String },
@@ -140,10 +154,11 @@ pub fn discover(root: &Path, config: &Config, files: &[String]) -> Result<Worksp
         .collect();
 
     let mut found = Vec::new();
+    let mut warnings = Vec::new();
     for ecosystem in &config.workspace.discover {
         match ecosystem {
             Ecosystem::Cargo => found.extend(cargo::discover(root, &files)?),
-            Ecosystem::Npm => found.extend(npm::discover(root, &files)?),
+            Ecosystem::Npm => found.extend(npm::discover(root, &files, &mut warnings)?),
             Ecosystem::Python => found.extend(python::discover(root, &files)?),
         }
     }
@@ -234,7 +249,7 @@ pub fn discover(root: &Path, config: &Config, files: &[String]) -> Result<Worksp
             package.tag = tag.clone();
         }
     }
-    Ok(Workspace { packages })
+    Ok(Workspace { packages, warnings })
 }
 
 fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
@@ -253,19 +268,23 @@ pub(crate) fn parent(path: &str) -> &str {
     path.rfind('/').map_or(".", |index| &path[..index])
 }
 
-/// `base` joined with a relative `/`-separated path, normalised.
-pub(crate) fn join(base: &str, relative: &str) -> String {
+/// `base` joined with a relative `/`-separated path, normalised; `None` when the path is absolute
+/// or climbs above the repository root (nothing there is tracked here).
+pub(crate) fn join(base: &str, relative: &str) -> Option<String> {
+    if relative.starts_with('/') || relative.starts_with('\\') {
+        return None;
+    }
     let mut parts: Vec<&str> = if base == "." { Vec::new() } else { base.split('/').collect() };
     for part in relative.split('/') {
         match part {
             "" | "." => {}
             ".." => {
-                parts.pop();
+                parts.pop()?;
             }
             other => parts.push(other),
         }
     }
-    if parts.is_empty() { ".".into() } else { parts.join("/") }
+    Some(if parts.is_empty() { ".".into() } else { parts.join("/") })
 }
 
 pub(crate) fn globs(patterns: &[String], file: &Path) -> Result<globset::GlobSet, WorkspaceError> {
@@ -292,14 +311,131 @@ pub(crate) fn version(path: &Path, key: &str, value: &str) -> Result<semver::Ver
     })
 }
 
-/// Reads and parses a TOML manifest, with line and column on error.
-pub(crate) fn read_toml(root: &Path, manifest: &str) -> Result<toml_edit::DocumentMut, WorkspaceError> {
-    let path = root.join(manifest);
-    let text = fs_err::read_to_string(&path)?;
-    text.parse::<toml_edit::DocumentMut>().map_err(|error| {
-        let (line, column) = error.span().map(|span| line_column(&text, span.start)).unwrap_or((1, 1));
-        WorkspaceError::Parse { path: PathBuf::from(manifest), line, column, message: first_line(error.message()) }
+/// Reads a manifest as text. A file that is not UTF-8 is bad input (named, with the line of the
+/// first bad byte), not an I/O failure.
+pub(crate) fn read_text(root: &Path, manifest: &str) -> Result<String, WorkspaceError> {
+    let bytes = fs_err::read(root.join(manifest))?;
+    String::from_utf8(bytes).map_err(|error| {
+        let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
+        let (line, column) = line_column(std::str::from_utf8(valid).unwrap_or_default(), valid.len());
+        WorkspaceError::NotUtf8 { path: PathBuf::from(manifest), line, column }
     })
+}
+
+/// Reads and parses a TOML manifest, with line and column on error. The text comes back too, for
+/// the line of a later complaint.
+pub(crate) fn read_toml(root: &Path, manifest: &str) -> Result<(toml_edit::DocumentMut, String), WorkspaceError> {
+    let text = read_text(root, manifest)?;
+    match text.parse::<toml_edit::DocumentMut>() {
+        Ok(document) => Ok((document, text)),
+        Err(error) => {
+            let (line, column) = error.span().map(|span| line_column(&text, span.start)).unwrap_or((1, 1));
+            Err(WorkspaceError::Parse {
+                path: PathBuf::from(manifest),
+                line,
+                column,
+                message: first_line(error.message()),
+            })
+        }
+    }
+}
+
+/// One step of a key path inside a manifest, to find the line of a value.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// The line of the value at `steps` in a TOML text (of the deepest step found; 1 when none is).
+/// Only called on the way to an error, so the text is parsed again, this time keeping spans.
+pub(crate) fn toml_line(text: &str, steps: &[Step<'_>]) -> usize {
+    let Ok(document) = toml_edit::Document::parse(text) else {
+        return 1;
+    };
+    // Tables are items; what is inside an array or an inline table is a value.
+    let mut item = Some(document.as_item());
+    let mut value: Option<&toml_edit::Value> = None;
+    let mut span = None;
+    for step in steps {
+        let current = match item {
+            Some(item) => item.as_value(),
+            None => value,
+        };
+        match (step, item, current) {
+            (Step::Key(key), Some(table), _) if table.is_table_like() => {
+                item = table.get(key);
+                value = None;
+                span = item.and_then(toml_edit::Item::span).or(span);
+            }
+            (Step::Key(key), _, Some(toml_edit::Value::InlineTable(table))) => {
+                value = table.get(key);
+                item = None;
+                span = value.and_then(toml_edit::Value::span).or(span);
+            }
+            (Step::Index(index), _, Some(toml_edit::Value::Array(array))) => {
+                value = array.get(*index);
+                item = None;
+                span = value.and_then(toml_edit::Value::span).or(span);
+            }
+            _ => break,
+        }
+        if item.is_none() && value.is_none() {
+            break;
+        }
+    }
+    span.map_or(1, |span| line_column(text, span.start).0)
+}
+
+/// The line of the value at `steps` in a JSON text (of the deepest step found; 1 when none is).
+pub(crate) fn json_line(text: &str, steps: &[Step<'_>]) -> usize {
+    use jsonc_parser::ast::Value;
+    use jsonc_parser::common::Ranged;
+    let Ok(parsed) = jsonc_parser::parse_to_ast(text, &Default::default(), &Default::default()) else {
+        return 1;
+    };
+    let mut value = parsed.value;
+    let mut start = value.as_ref().map(|value| value.range().start);
+    for step in steps {
+        let next = match (step, value) {
+            (Step::Key(key), Some(Value::Object(mut object))) => object.take(key).map(|property| property.value),
+            (Step::Index(index), Some(Value::Array(array))) => array.elements.into_iter().nth(*index),
+            _ => None,
+        };
+        let Some(next) = next else { break };
+        start = Some(next.range().start);
+        value = Some(next);
+    }
+    start.map_or(1, |start| line_column(text, start).0)
+}
+
+/// What a JSON value is, for a message: `the number 5`, `a list`.
+pub(crate) fn describe_json(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Null => "null".into(),
+        serde_json::Value::Bool(value) => format!("the boolean {value}"),
+        serde_json::Value::Number(value) => format!("the number {value}"),
+        serde_json::Value::String(value) if value.is_empty() => "an empty string".into(),
+        serde_json::Value::String(value) => format!("the string {value:?}"),
+        serde_json::Value::Array(_) => "a list".into(),
+        serde_json::Value::Object(_) => "an object".into(),
+    }
+}
+
+/// What a TOML item is, for a message.
+pub(crate) fn describe_toml(item: &toml_edit::Item) -> String {
+    use toml_edit::Value;
+    match item {
+        toml_edit::Item::Value(Value::String(value)) if value.value().is_empty() => "an empty string".into(),
+        toml_edit::Item::Value(Value::String(value)) => format!("the string {:?}", value.value()),
+        toml_edit::Item::Value(Value::Integer(value)) => format!("the integer {}", value.value()),
+        toml_edit::Item::Value(Value::Float(value)) => format!("the number {}", value.value()),
+        toml_edit::Item::Value(Value::Boolean(value)) => format!("the boolean {}", value.value()),
+        toml_edit::Item::Value(Value::Datetime(value)) => format!("the date {}", value.value()),
+        toml_edit::Item::Value(Value::Array(_)) | toml_edit::Item::ArrayOfTables(_) => "a list".into(),
+        toml_edit::Item::Value(Value::InlineTable(_)) | toml_edit::Item::Table(_) => "a table".into(),
+        toml_edit::Item::None => "nothing".into(),
+    }
 }
 
 pub(crate) fn first_line(message: &str) -> String {
@@ -313,8 +449,14 @@ pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
     (line, before[start..].chars().count() + 1)
 }
 
-/// Folders (relative to `base`) matched by workspace member globs, among the folders that hold
-/// `manifest_name`.
+/// The folders (relative to `base`) matched by workspace member globs, among the folders that
+/// hold `manifest_name`, and the indexes of the patterns that point outside the repository (the
+/// caller decides, as its ecosystem's tool would, whether that is an error or a warning).
+pub(crate) struct Members {
+    pub folders: Vec<String>,
+    pub outside: Vec<usize>,
+}
+
 pub(crate) fn members(
     base: &str,
     patterns: &[String],
@@ -322,13 +464,19 @@ pub(crate) fn members(
     manifests: &[&str],
     manifest_name: &str,
     file: &Path,
-) -> Result<Vec<String>, WorkspaceError> {
-    let relative = |pattern: &String| {
-        let pattern = pattern.trim_start_matches("./").trim_end_matches('/');
-        join(base, pattern)
-    };
-    let include = globs(&patterns.iter().map(relative).collect::<Vec<_>>(), file)?;
-    let exclude = globs(&excludes.iter().map(relative).collect::<Vec<_>>(), file)?;
+) -> Result<Members, WorkspaceError> {
+    let relative = |pattern: &String| join(base, pattern.trim_start_matches("./").trim_end_matches('/'));
+    let mut outside = Vec::new();
+    let mut inside = Vec::new();
+    for (index, pattern) in patterns.iter().enumerate() {
+        match relative(pattern) {
+            Some(pattern) => inside.push(pattern),
+            None => outside.push(index),
+        }
+    }
+    let include = globs(&inside, file)?;
+    // An exclusion outside the repository excludes nothing here.
+    let exclude = globs(&excludes.iter().filter_map(relative).collect::<Vec<_>>(), file)?;
     let mut out = Vec::new();
     for manifest in manifests {
         if !manifest.ends_with(manifest_name) {
@@ -340,7 +488,7 @@ pub(crate) fn members(
         }
     }
     out.sort();
-    Ok(out)
+    Ok(Members { folders: out, outside })
 }
 
 #[cfg(test)]

@@ -7,81 +7,236 @@ use std::path::{Path, PathBuf};
 use release_config::Ecosystem;
 use serde_json::Value;
 
-use crate::{DependencyKind, Found, WorkspaceError, members, parent, version};
+use crate::{
+    DependencyKind, Found, Step, WorkspaceError, describe_json, first_line, json_line, members, parent, read_text,
+    version,
+};
 
 fn is_named(file: &str, name: &str) -> bool {
     file == name || file.ends_with(&format!("/{name}"))
 }
 
-fn read_json(root: &Path, manifest: &str) -> Result<Value, WorkspaceError> {
-    let text = fs_err::read_to_string(root.join(manifest))?;
-    serde_json::from_str(&text).map_err(|error| WorkspaceError::Parse {
-        path: PathBuf::from(manifest),
-        line: error.line(),
-        column: error.column(),
-        message: error.to_string().split(" at line ").next().unwrap_or("").to_string(),
-    })
+fn read_json(root: &Path, manifest: &str) -> Result<(Value, String), WorkspaceError> {
+    let text = read_text(root, manifest)?;
+    match serde_json::from_str(&text) {
+        Ok(value) => Ok((value, text)),
+        Err(error) => Err(WorkspaceError::Parse {
+            path: PathBuf::from(manifest),
+            line: error.line(),
+            column: error.column(),
+            message: error.to_string().split(" at line ").next().unwrap_or("").to_string(),
+        }),
+    }
 }
 
-/// The `packages:` list of a pnpm-workspace.yaml (the only key we need; a list of strings).
-fn pnpm_packages(text: &str) -> Vec<String> {
+/// A workspace member pattern and the line it is on.
+struct Pattern {
+    text: String,
+    line: usize,
+}
+
+/// The `workspaces` of a package.json: a list (npm, yarn, bun) or `{ "packages": [...] }` (yarn
+/// classic). Anything else npm refuses ("workspaces config expects an Array"), and so do we.
+fn npm_workspaces(manifest: &str, text: &str, document: &Value) -> Result<Vec<Pattern>, WorkspaceError> {
+    let (items, key, steps): (&Value, &str, Vec<Step<'_>>) = match document.get("workspaces") {
+        None => return Ok(Vec::new()),
+        Some(Value::Object(object)) => match object.get("packages") {
+            None => return Ok(Vec::new()),
+            Some(items) => (items, "workspaces.packages", vec![Step::Key("workspaces"), Step::Key("packages")]),
+        },
+        Some(items) => (items, "workspaces", vec![Step::Key("workspaces")]),
+    };
+    let wrong = |found: &Value, steps: &[Step<'_>], expected: &str| WorkspaceError::WrongType {
+        path: PathBuf::from(manifest),
+        line: json_line(text, steps),
+        key: key.to_string(),
+        expected: expected.into(),
+        found: describe_json(found),
+        hint: "npm reads a list of folders or globs, e.g. `\"workspaces\": [\"packages/*\"]`".into(),
+    };
+    let Value::Array(items) = items else {
+        return Err(wrong(items, &steps, "a list"));
+    };
     let mut out = Vec::new();
-    let mut inside = false;
-    for line in text.lines() {
-        let trimmed = line.trim();
-        if trimmed.is_empty() || trimmed.starts_with('#') {
-            continue;
+    for (index, item) in items.iter().enumerate() {
+        let mut steps = steps.clone();
+        steps.push(Step::Index(index));
+        match item {
+            Value::String(pattern) if !pattern.trim().is_empty() => {
+                out.push(Pattern { text: pattern.clone(), line: json_line(text, &steps) });
+            }
+            other => return Err(wrong(other, &steps, "a list of non-empty strings")),
         }
-        if !line.starts_with([' ', '\t', '-']) {
-            inside = trimmed.starts_with("packages:");
-            continue;
+    }
+    Ok(out)
+}
+
+/// The `packages:` list of a pnpm-workspace.yaml. pnpm refuses a file that is not YAML, and a
+/// `packages` that is not a list of non-empty strings; so do we (with the line). A file without
+/// `packages` (settings or catalogs only) has no members.
+fn pnpm_packages(file: &str, text: &str) -> Result<Vec<Pattern>, WorkspaceError> {
+    use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+    use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+    /// What a YAML node is, for a message.
+    fn describe(event: &Event) -> String {
+        match event {
+            Event::Scalar(value, TScalarStyle::Plain, ..) => match yaml_rust2::Yaml::from_str(value) {
+                yaml_rust2::Yaml::Null => "null".into(),
+                yaml_rust2::Yaml::Boolean(value) => format!("the boolean {value}"),
+                yaml_rust2::Yaml::Integer(value) => format!("the number {value}"),
+                yaml_rust2::Yaml::Real(value) => format!("the number {value}"),
+                _ => format!("the string {value:?}"),
+            },
+            Event::Scalar(value, ..) if value.is_empty() => "an empty string".into(),
+            Event::Scalar(value, ..) => format!("the string {value:?}"),
+            Event::MappingStart(..) => "a mapping".into(),
+            Event::SequenceStart(..) => "a list".into(),
+            _ => "an alias".into(),
         }
-        if inside && let Some(item) = trimmed.strip_prefix('-') {
-            let item = item.split(" #").next().unwrap_or("").trim().trim_matches(|c| c == '\'' || c == '"');
-            if !item.is_empty() {
-                out.push(item.to_string());
+    }
+
+    /// Follows the events of the first document: depth 1 is the top-level mapping, where keys
+    /// and values alternate.
+    #[derive(Default)]
+    struct Receiver {
+        depth: usize,
+        expecting_key: bool,
+        /// The top-level value now being read is `packages`.
+        in_packages: bool,
+        seen_key: bool,
+        patterns: Vec<Pattern>,
+        /// The first problem: what was found instead, on which line, and what was expected.
+        problem: Option<(String, usize, &'static str)>,
+    }
+
+    impl MarkedEventReceiver for Receiver {
+        fn on_event(&mut self, event: Event, mark: Marker) {
+            if self.problem.is_some() {
+                return;
+            }
+            let line = mark.line();
+            match (&event, self.depth) {
+                (Event::StreamStart | Event::StreamEnd | Event::DocumentStart | Event::DocumentEnd, _) => {}
+                (Event::MappingStart(..), 0) => {
+                    self.depth = 1;
+                    self.expecting_key = true;
+                }
+                (Event::MappingEnd, 1) => self.depth = 0,
+                (Event::Scalar(value, ..), 0) if value.is_empty() => {} // an empty file
+                (_, 0) => self.problem = Some((describe(&event), line, "a mapping of settings")),
+                // A top-level key.
+                (Event::Scalar(value, ..), 1) if self.expecting_key => {
+                    self.in_packages = value == "packages";
+                    self.seen_key = true;
+                    self.expecting_key = false;
+                }
+                // A top-level value.
+                (Event::Scalar(value, TScalarStyle::Plain, ..), 1)
+                    if self.in_packages && matches!(yaml_rust2::Yaml::from_str(value), yaml_rust2::Yaml::Null) =>
+                {
+                    self.expecting_key = true;
+                }
+                (Event::SequenceStart(..), 1) if self.in_packages => self.depth = 2,
+                (_, 1) if self.in_packages => self.problem = Some((describe(&event), line, "a list")),
+                (Event::Scalar(..) | Event::Alias(..), 1) => self.expecting_key = true,
+                (Event::MappingStart(..) | Event::SequenceStart(..), 1) => self.depth = 3,
+                // The items of `packages`.
+                (Event::SequenceEnd, 2) => {
+                    self.depth = 1;
+                    self.expecting_key = true;
+                }
+                (Event::Scalar(value, style, ..), 2)
+                    if !value.trim().is_empty()
+                        && (*style != TScalarStyle::Plain
+                            || matches!(yaml_rust2::Yaml::from_str(value), yaml_rust2::Yaml::String(_))) =>
+                {
+                    self.patterns.push(Pattern { text: value.clone(), line });
+                }
+                (_, 2) => self.problem = Some((describe(&event), line, "a list of non-empty strings")),
+                // Inside another top-level value: only its end matters.
+                (Event::MappingStart(..) | Event::SequenceStart(..), depth) => self.depth = depth + 1,
+                (Event::MappingEnd | Event::SequenceEnd, 3) => {
+                    self.depth = 1;
+                    self.expecting_key = true;
+                }
+                (Event::MappingEnd | Event::SequenceEnd, depth) => self.depth = depth - 1,
+                _ => {}
             }
         }
     }
-    out
+
+    let mut receiver = Receiver::default();
+    Parser::new_from_str(text).load(&mut receiver, false).map_err(|error| WorkspaceError::Parse {
+        path: PathBuf::from(file),
+        line: error.marker().line(),
+        column: error.marker().col() + 1,
+        message: first_line(error.info()),
+    })?;
+    match receiver.problem {
+        Some((found, line, _)) if !receiver.seen_key => Err(WorkspaceError::Parse {
+            path: PathBuf::from(file),
+            line,
+            column: 1,
+            message: format!("expected a mapping of settings such as `packages:`, found {found}"),
+        }),
+        Some((found, line, expected)) => Err(WorkspaceError::WrongType {
+            path: PathBuf::from(file),
+            line,
+            key: "packages".into(),
+            expected: expected.into(),
+            found,
+            hint: "pnpm reads a list of globs, one per line: `  - \"packages/*\"`".into(),
+        }),
+        None => Ok(receiver.patterns),
+    }
 }
 
-pub(crate) fn discover(root: &Path, files: &[&str]) -> Result<Vec<Found>, WorkspaceError> {
+pub(crate) fn discover(root: &Path, files: &[&str], warnings: &mut Vec<String>) -> Result<Vec<Found>, WorkspaceError> {
     let manifests: Vec<&str> = files.iter().copied().filter(|file| is_named(file, "package.json")).collect();
     let pnpm_files: std::collections::HashSet<&str> =
         files.iter().copied().filter(|file| is_named(file, "pnpm-workspace.yaml")).collect();
     let mut documents = BTreeMap::new();
+    let mut texts = BTreeMap::new();
     for manifest in &manifests {
-        documents.insert(manifest.to_string(), read_json(root, manifest)?);
+        let (document, text) = read_json(root, manifest)?;
+        documents.insert(manifest.to_string(), document);
+        texts.insert(manifest.to_string(), text);
     }
 
     // Workspace roots and their members.
     let mut roots: Vec<(String, Vec<String>)> = Vec::new();
     for (manifest, document) in &documents {
         let folder = parent(manifest).to_string();
-        let mut patterns: Vec<String> = match document.get("workspaces") {
-            Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(str::to_string).collect(),
-            Some(Value::Object(object)) => object
-                .get("packages")
-                .and_then(Value::as_array)
-                .map(|items| items.iter().filter_map(Value::as_str).map(str::to_string).collect())
-                .unwrap_or_default(),
-            _ => Vec::new(),
-        };
+        // Each pattern with the file and line it comes from.
+        let mut patterns: Vec<(String, Pattern)> = npm_workspaces(manifest, &texts[manifest], document)?
+            .into_iter()
+            .map(|pattern| (manifest.clone(), pattern))
+            .collect();
         let pnpm =
             if folder == "." { "pnpm-workspace.yaml".to_string() } else { format!("{folder}/pnpm-workspace.yaml") };
         if pnpm_files.contains(pnpm.as_str()) {
-            patterns.extend(pnpm_packages(&fs_err::read_to_string(root.join(&pnpm))?));
+            let text = read_text(root, &pnpm)?;
+            patterns.extend(pnpm_packages(&pnpm, &text)?.into_iter().map(|pattern| (pnpm.clone(), pattern)));
         }
         if patterns.is_empty() {
             continue;
         }
-        let (excludes, includes): (Vec<String>, Vec<String>) =
-            patterns.into_iter().partition(|pattern| pattern.starts_with('!'));
-        let excludes: Vec<String> = excludes.iter().map(|pattern| pattern[1..].to_string()).collect();
-        let member_folders =
-            members(&folder, &includes, &excludes, &manifests, "package.json", &PathBuf::from(manifest))?;
-        roots.push((folder, member_folders));
+        let (excludes, includes): (Vec<_>, Vec<_>) =
+            patterns.into_iter().partition(|(_, pattern)| pattern.text.starts_with('!'));
+        let excludes: Vec<String> = excludes.iter().map(|(_, pattern)| pattern.text[1..].to_string()).collect();
+        let include_texts: Vec<String> = includes.iter().map(|(_, pattern)| pattern.text.clone()).collect();
+        let found = members(&folder, &include_texts, &excludes, &manifests, "package.json", &PathBuf::from(manifest))?;
+        // npm and pnpm link a member outside the workspace root; one outside the repository is
+        // not tracked here, so it cannot be released from here: said, then skipped.
+        for index in found.outside {
+            let (file, pattern) = &includes[index];
+            warnings.push(format!(
+                "{file}:{}: workspace member `{}` is outside the repository; skipped (release versions only packages tracked in this repository)",
+                pattern.line, pattern.text
+            ));
+        }
+        roots.push((folder, found.folders));
     }
 
     let mut found = Vec::new();
@@ -91,8 +246,21 @@ pub(crate) fn discover(root: &Path, files: &[&str]) -> Result<Vec<Found>, Worksp
         let is_member = roots.iter().any(|(_, members)| members.contains(&folder));
         let inside_root = roots.iter().any(|(root, _)| root == "." || folder.starts_with(&format!("{root}/")));
         let private = document.get("private").and_then(Value::as_bool) == Some(true);
-        let Some(name) = document.get("name").and_then(Value::as_str) else {
-            continue;
+        let name = match document.get("name") {
+            // A package.json without a name (a workspace root, a folder of scripts) is no package.
+            None => continue,
+            Some(Value::String(name)) if !name.trim().is_empty() => name,
+            // npm refuses it ("name field must be a string").
+            Some(other) => {
+                return Err(WorkspaceError::WrongType {
+                    path: PathBuf::from(manifest),
+                    line: json_line(&texts[manifest], &[Step::Key("name")]),
+                    key: "name".into(),
+                    expected: "a non-empty string".into(),
+                    found: describe_json(other),
+                    hint: "write the package's name, e.g. `\"name\": \"@scope/my-package\"`".into(),
+                });
+            }
         };
         // A workspace root is a package only when it is published; a package.json under a
         // workspace that is not a member (a template, a test fixture) is not a package.
@@ -134,9 +302,50 @@ pub(crate) fn discover(root: &Path, files: &[&str]) -> Result<Vec<Found>, Worksp
 
 #[cfg(test)]
 mod tests {
+    fn packages(yaml: &str) -> Result<Vec<String>, String> {
+        super::pnpm_packages("pnpm-workspace.yaml", yaml)
+            .map(|patterns| patterns.into_iter().map(|pattern| format!("{}@{}", pattern.text, pattern.line)).collect())
+            .map_err(|error| error.to_string())
+    }
+
     #[test]
     fn pnpm_workspace_packages() {
         let yaml = "packages:\n  - 'apps/*'\n  - \"packages/**\" # all\n  - '!**/test/**'\ncatalog:\n  react: ^18\n";
-        assert_eq!(super::pnpm_packages(yaml), ["apps/*", "packages/**", "!**/test/**"]);
+        assert_eq!(packages(yaml).unwrap(), ["apps/*@2", "packages/**@3", "!**/test/**@4"]);
+        // Settings before `packages`, nested values, a flow list: all YAML, all read.
+        let yaml = "catalogs:\n  react18:\n    react: [18, 19]\npackages: ['apps/*', \"libs/*\"]\nonlyBuiltDependencies:\n  - esbuild\n";
+        assert_eq!(packages(yaml).unwrap(), ["apps/*@4", "libs/*@4"]);
+        assert_eq!(packages("").unwrap(), Vec::<String>::new());
+        assert_eq!(packages("catalog:\n  react: ^18\n").unwrap(), Vec::<String>::new());
+        assert_eq!(packages("packages:\n").unwrap(), Vec::<String>::new());
+    }
+
+    /// Regression: a pnpm-workspace.yaml that pnpm refuses used to be read as best it could (or
+    /// as nothing), so the plan silently lost the workspace's packages.
+    #[test]
+    fn pnpm_workspace_files_pnpm_refuses_are_errors_with_their_line() {
+        let check = |yaml: &str, expected: &str| {
+            let error = packages(yaml).unwrap_err();
+            assert!(error.starts_with(expected), "expected: {expected}\n     got: {error}");
+        };
+        check("packages: [\n  - \"a", "pnpm-workspace.yaml:2:");
+        check("packages:\n  - 'a\n", "pnpm-workspace.yaml:2:5: cannot parse manifest: while scanning a quoted scalar");
+        check(
+            "packages: \"packages/*\"\n",
+            "pnpm-workspace.yaml:1: `packages` must be a list, not the string \"packages/*\" (hint: pnpm reads",
+        );
+        check(
+            "catalog: {}\npackages:\n  apps: '*'\n",
+            "pnpm-workspace.yaml:3: `packages` must be a list, not a mapping",
+        );
+        check(
+            "packages:\n  - apps/*\n  - 42\n",
+            "pnpm-workspace.yaml:3: `packages` must be a list of non-empty strings, not the number 42",
+        );
+        check(
+            "packages:\n  - ''\n",
+            "pnpm-workspace.yaml:2: `packages` must be a list of non-empty strings, not an empty string",
+        );
+        check("- apps/*\n", "pnpm-workspace.yaml:1:1: cannot parse manifest: expected a mapping of settings");
     }
 }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use release_config::Ecosystem;
 use toml_edit::Item;
 
-use crate::{DependencyKind, Found, WorkspaceError, parent, read_toml, version};
+use crate::{DependencyKind, Found, Step, WorkspaceError, describe_toml, parent, read_toml, toml_line, version};
 
 pub(crate) fn discover(root: &Path, files: &[&str]) -> Result<Vec<Found>, WorkspaceError> {
     let mut found = Vec::new();
@@ -13,7 +13,7 @@ pub(crate) fn discover(root: &Path, files: &[&str]) -> Result<Vec<Found>, Worksp
         files.iter().copied().filter(|file| *file == "pyproject.toml" || file.ends_with("/pyproject.toml")).collect();
     manifests.sort_unstable();
     for manifest in manifests {
-        let document = read_toml(root, manifest)?;
+        let (document, text) = read_toml(root, manifest)?;
         let path = PathBuf::from(manifest);
         let project = document.get("project").and_then(Item::as_table_like);
         let poetry = document.get("tool").and_then(|tool| tool.get("poetry")).and_then(Item::as_table_like);
@@ -22,8 +22,21 @@ pub(crate) fn discover(root: &Path, files: &[&str]) -> Result<Vec<Found>, Worksp
             (_, Some(poetry)) => (poetry, "tool.poetry"),
             _ => continue, // a pyproject.toml that only configures tools
         };
-        let Some(name) = table.get("name").and_then(Item::as_str) else {
-            continue;
+        let name = match table.get("name") {
+            None => continue,
+            Some(item) if item.as_str().is_some_and(|name| !name.trim().is_empty()) => item.as_str().expect("checked"),
+            // pip and poetry refuse a project whose name is not a string.
+            Some(item) => {
+                let steps: Vec<Step<'_>> = prefix.split('.').map(Step::Key).chain([Step::Key("name")]).collect();
+                return Err(WorkspaceError::WrongType {
+                    line: toml_line(&text, &steps),
+                    path,
+                    key: format!("{prefix}.name"),
+                    expected: "a non-empty string".into(),
+                    found: describe_toml(item),
+                    hint: "write the distribution's name, e.g. `name = \"my-package\"`".into(),
+                });
+            }
         };
         let dynamic = table
             .get("dynamic")

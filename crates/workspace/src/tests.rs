@@ -163,3 +163,120 @@ fn bad_manifests_and_entries_are_named() {
     );
     check(&[], "[[package]]\nname = \"infra\"\n", "release.toml:1:1: package `infra` has no `path`");
 }
+
+/// Regression: each of these used to be skipped without a word, so the plan silently lost
+/// packages (or, for `../` members, matched a folder of the same name inside the repository).
+/// Each ecosystem's own tool refuses them, so they are errors naming the file and line.
+#[test]
+fn manifests_their_tools_refuse_are_errors_with_file_and_line() {
+    let check = |files: &[(&str, &str)], expected: &str| {
+        let error = discover_files(files, "").unwrap_err();
+        assert!(!matches!(error, WorkspaceError::Io(_)), "{error:?} is not bad input");
+        let error = error.to_string();
+        assert!(error.starts_with(expected), "expected: {expected}\n     got: {error}");
+    };
+    let member = ("packages/a/package.json", "{\"name\": \"a\", \"version\": \"1.0.0\"}");
+    let root = ("package.json", "{\"name\": \"root\", \"private\": true}");
+    check(
+        &[root, ("pnpm-workspace.yaml", "packages:\n  - 'packages/*\n"), member],
+        "pnpm-workspace.yaml:2:5: cannot parse",
+    );
+    check(
+        &[root, ("pnpm-workspace.yaml", "packages: packages/*\n"), member],
+        "pnpm-workspace.yaml:1: `packages` must be a list, not the string \"packages/*\"",
+    );
+    check(
+        &[("package.json", "{\"private\": true,\n \"workspaces\": \"packages/*\"}"), member],
+        "package.json:2: `workspaces` must be a list, not the string \"packages/*\" (hint: npm reads",
+    );
+    check(
+        &[("package.json", "{\"workspaces\": {\"packages\": [\"a\",\n 7]}}"), member],
+        "package.json:2: `workspaces.packages` must be a list of non-empty strings, not the number 7",
+    );
+    check(
+        &[("apps/web/package.json", "{\n  \"version\": \"1.0.0\",\n  \"name\": 5\n}")],
+        "apps/web/package.json:3: `name` must be a non-empty string, not the number 5 (hint:",
+    );
+    check(
+        &[("a/package.json", "{\"name\": [\"a\"]}")],
+        "a/package.json:1: `name` must be a non-empty string, not a list",
+    );
+    check(
+        &[("a/package.json", "{\"name\": \"\"}")],
+        "a/package.json:1: `name` must be a non-empty string, not an empty string",
+    );
+    check(
+        &[("a/Cargo.toml", "[package]\nversion = \"1.0.0\"\nname = 5\n")],
+        "a/Cargo.toml:3: `package.name` must be a non-empty string, not the integer 5",
+    );
+    check(
+        &[("a/pyproject.toml", "[project]\nname = true\n")],
+        "a/pyproject.toml:2: `project.name` must be a non-empty string, not the boolean true",
+    );
+    check(
+        &[("Cargo.toml", "[workspace]\nmembers = \"crates/*\"\n")],
+        "Cargo.toml:2: `workspace.members` must be a list, not the string \"crates/*\" (hint: cargo reads",
+    );
+    check(
+        &[("Cargo.toml", "[workspace]\nmembers = [\n  \"crates/*\",\n  \"../outside\",\n]\n")],
+        "Cargo.toml:4: workspace member `../outside` is outside the repository (hint: cargo requires",
+    );
+    check(
+        &[("rust/Cargo.toml", "[workspace]\nmembers = [\"../../x\"]\n")],
+        "rust/Cargo.toml:2: workspace member `../../x` is outside the repository",
+    );
+    check(
+        &[("Cargo.toml", "[workspace]\nmembers = [\"/opt/x\"]\n")],
+        "Cargo.toml:2: workspace member `/opt/x` is outside",
+    );
+}
+
+/// Regression: a manifest that is not UTF-8 was an I/O error (exit 2, "unexpected") instead of
+/// bad input naming the file.
+#[test]
+fn a_manifest_that_is_not_utf8_is_bad_input_with_its_line() {
+    for (file, content) in [
+        ("a/package.json", &b"{\"name\": \"a\",\n \"description\": \"caf\xe9\"}"[..]),
+        ("a/Cargo.toml", &b"[package]\nname = \"caf\xe9\"\n"[..]),
+        ("a/pyproject.toml", &b"[project]\nname = \"caf\xe9\"\n"[..]),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        fs_err::create_dir_all(dir.path().join("a")).unwrap();
+        fs_err::write(dir.path().join(file), content).unwrap();
+        let config = Config::parse(Path::new("release.toml"), "").unwrap();
+        let error = discover(dir.path(), &config, &[file.to_string()]).unwrap_err();
+        assert!(matches!(error, WorkspaceError::NotUtf8 { line: 2, .. }), "{file}: {error:?}");
+        assert!(error.to_string().starts_with(&format!("{file}:2:")), "{error}");
+    }
+}
+
+/// npm and pnpm link a member outside the workspace root, so one outside the repository is
+/// not an error; it cannot be released from here, so it is a warning naming file and line.
+#[test]
+fn npm_and_pnpm_members_outside_the_repository_are_warnings() {
+    let files = [
+        ("package.json", "{\"private\": true,\n \"workspaces\": [\"apps/*\",\n  \"../shared/*\"]}"),
+        ("pnpm-workspace.yaml", "packages:\n  - 'packages/*'\n  - '../../vendor/*'\n"),
+        ("apps/web/package.json", "{\"name\": \"web\", \"version\": \"1.0.0\"}"),
+        // `../shared/*` used to lose its `..` at the root and match this folder.
+        ("shared/lib/package.json", "{\"name\": \"lib\", \"version\": \"1.0.0\"}"),
+    ];
+    let workspace = discover_files(&files, "").unwrap();
+    assert_eq!(summary(&workspace), ["web apps/web 1.0.0 [] v{version}"]);
+    assert_eq!(
+        workspace.warnings,
+        [
+            "package.json:3: workspace member `../shared/*` is outside the repository; skipped (release versions only packages tracked in this repository)",
+            "pnpm-workspace.yaml:3: workspace member `../../vendor/*` is outside the repository; skipped (release versions only packages tracked in this repository)",
+        ]
+    );
+    // Inside the repository `..` is fine.
+    let files = [
+        ("web/pnpm-workspace.yaml", "packages:\n  - '../libs/*'\n"),
+        ("web/package.json", "{\"name\": \"root\", \"private\": true}"),
+        ("libs/ui/package.json", "{\"name\": \"ui\", \"version\": \"1.0.0\"}"),
+    ];
+    let workspace = discover_files(&files, "").unwrap();
+    assert_eq!(summary(&workspace), ["ui libs/ui 1.0.0 [] v{version}"]);
+    assert!(workspace.warnings.is_empty());
+}

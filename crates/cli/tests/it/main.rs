@@ -5,6 +5,7 @@ mod errors;
 mod fixtures;
 mod github;
 mod hostile_config;
+mod hostile_input;
 mod output;
 mod promote;
 mod release_cut;
