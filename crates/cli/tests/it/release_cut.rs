@@ -44,7 +44,12 @@ pub fn setup(fixture: &str) -> Setup {
 
 /// Runs `release` with pinned dates (so commit and tag ids are comparable between runs).
 pub fn release_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = assert_cmd::Command::cargo_bin("release").unwrap();
+    assert_cmd::Command::from_std(release_process(dir, args, env)).output().unwrap()
+}
+
+/// The process [`release_with`] runs, to start and stop by hand.
+pub fn release_process(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(assert_cmd::cargo::cargo_bin("release"));
     command
         .current_dir(dir)
         .args(args)
@@ -67,7 +72,7 @@ pub fn release_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     for (key, value) in env {
         command.env(key, value);
     }
-    command.output().unwrap()
+    command
 }
 
 /// Everything a release leaves behind, in comparable form: local and remote refs (with ids),
