@@ -235,10 +235,7 @@ pub fn publish_after_promotion(
         return Ok(None);
     }
     let head = repo.resolve("HEAD")?;
-    let release = release_promote::releases(&repo, head)?
-        .into_iter()
-        .rev()
-        .find(|release| release.version == version)
+    let release = release_promote::cut_release(&repo, &config, head, version, crate::promote::now())?
         .context("the promoted release is not in the history of HEAD")?;
     let commit = release_git::Oid::from_str(&release.commit).context("a release commit id")?;
     let records = release_cut::parse_commit_message(&repo.commit_message(commit)?).context("a release commit")?;

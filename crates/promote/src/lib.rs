@@ -293,10 +293,7 @@ impl<'a> Context<'a> {
     /// the ledger names (its `cut` event, or any promotion of it). A commit that only says it is a
     /// release (a forged `Release-Tag:` trailer, a squash-merge body) is not one.
     pub fn cut_releases(&self, events: &[Event]) -> Vec<&Release> {
-        self.releases
-            .iter()
-            .filter(|release| release.tagged || events.iter().any(|event| event.commit == release.commit))
-            .collect()
+        self.releases.iter().filter(|release| evident(release, events)).collect()
     }
 
     fn release(&self, version: &str, events: &[Event]) -> Result<&Release, PromoteError> {
@@ -1015,6 +1012,27 @@ pub fn history(context: &Context<'_>, name: &str) -> Result<Vec<Event>, PromoteE
 
 fn recorded_cut(events: &[Event], commit: &str) -> bool {
     events.iter().any(|event| event.kind == EventKind::Cut && event.commit == commit)
+}
+
+/// The release `version` that `release cut` made, as [`Context::cut_releases`] knows releases:
+/// tagged, or named by the ledger; never one that only claims to be it.
+pub fn cut_release(
+    repo: &Repo,
+    config: &Config,
+    head: Oid,
+    version: &str,
+    now: u64,
+) -> Result<Option<Release>, PromoteError> {
+    let ledger = Ledger::load(repo, &config.promotion.ledger, &config.cut.remote, now)?;
+    Ok(releases(repo, head)?
+        .into_iter()
+        .rev()
+        .find(|release| release.version == version && evident(release, &ledger.events)))
+}
+
+/// Whether something `release cut` wrote vouches for a release commit: its tag, or the ledger.
+fn evident(release: &Release, events: &[Event]) -> bool {
+    release.tagged || events.iter().any(|event| event.commit == release.commit)
 }
 
 /// Whether the ledger records that `release cut` made the release at `commit`.

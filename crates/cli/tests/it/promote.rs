@@ -670,7 +670,7 @@ fn the_deployment_mirror_never_fails_a_promotion_and_can_be_turned_off() {
         run(&setup.work, &deployments, "Release Bot", &["cut", "--no-forge", "--promote", "staging"], &unreachable);
     assert_eq!(code(&output), 0, "{}", says(&output));
     assert!(
-        says(&output).contains("warning: GitHub Deployments: GitHub: creating a deployment to `staging`"),
+        says(&output).contains("warning: GitHub Deployments: GitHub: listing the deployments to `staging`"),
         "{}",
         says(&output)
     );
