@@ -116,7 +116,9 @@ fn dependency_updates_get_a_section() {
 
 #[test]
 fn template_errors_name_the_template_and_line() {
-    let error = Renderer::new("## {{ version }}\n{{ nope }}\n", RELEASE_NOTES_TEMPLATE, Groups::default())
+    let notes = || Template::builtin("release-notes.md.j2", RELEASE_NOTES_TEMPLATE);
+    let configured = |source: &str| Template::configured("release/changelog.md.j2", source.to_string());
+    let error = Renderer::new(configured("## {{ version }}\n{{ nope }}\n"), notes(), Groups::default())
         .unwrap()
         .section(&Release {
             version: "1.0.0",
@@ -130,9 +132,9 @@ fn template_errors_name_the_template_and_line() {
         .err()
         .unwrap()
         .to_string();
-    assert!(error.starts_with("template `changelog.md.j2` line 2: undefined value"), "{error}");
-    let error = Renderer::new("{% for x in %}", RELEASE_NOTES_TEMPLATE, Groups::default()).err().unwrap().to_string();
-    assert!(error.starts_with("template `changelog.md.j2` line 1: syntax error"), "{error}");
+    assert!(error.starts_with("template `release/changelog.md.j2` line 2: undefined value"), "{error}");
+    let error = Renderer::new(configured("{% for x in %}"), notes(), Groups::default()).err().unwrap().to_string();
+    assert!(error.starts_with("template `release/changelog.md.j2` line 1: syntax error"), "{error}");
 }
 
 const SECTION_2: &str = "## 2.0.0 - 2025-03-01\n\n### Features\n\n- new (aaaaaaa)\n";
@@ -185,4 +187,114 @@ fn a_changelog_may_start_with_a_section_and_use_crlf() {
     assert_eq!(text, format!("{}\r\n## 1.0.0\r\n\r\n- first\r\n", SECTION_2.replace('\n', "\r\n")));
     let error = upsert(Some("## 1.2\r\n"), "CHANGELOG.md", &Version::new(2, 0, 0), SECTION_2).unwrap_err();
     assert!(error.to_string().starts_with("CHANGELOG.md:1: malformed changelog section header `## 1.2`"), "{error}");
+}
+
+#[test]
+fn markdown_and_controls_are_neutralised() {
+    let text = "a\u{1b}[2K\u{1b}[1Ab\u{1b}]0;title\u{7}\u{9b}c\u{202e}d\u{2066}e\tf\r\ng\rh\0";
+    assert_eq!(
+        neutralize_controls(text),
+        "a\\u{1b}[2K\\u{1b}[1Ab\\u{1b}]0;title\\u{7}\\u{9b}c\\u{202e}d\\u{2066}e\tf\ng\\u{d}h\\u{0}"
+    );
+    let escaped = escape_markdown(text);
+    assert!(!escaped.chars().any(is_control), "{escaped:?}");
+    assert!(escaped.starts_with("a\\\\u{1b}\\[2K"), "{escaped}");
+    assert_eq!(neutralize_controls("ünïcode → fine\n"), "ünïcode → fine\n");
+}
+
+#[test]
+fn commit_text_with_terminal_controls_is_escaped_in_sections_and_notes() {
+    let commits = vec![commit(
+        "a",
+        "feat",
+        Some("x\u{1b}[31m"),
+        "title\u{1b}]0;pwned\u{7} \u{202e}txt.exe",
+        Some("gone\u{1b}[2K"),
+        None,
+    )];
+    let release = Release {
+        version: "1.0.0",
+        date: "2025-02-03",
+        previous_tag: None,
+        tag: "v1.0.0",
+        commits: &commits,
+        dependencies: &[],
+        links: None,
+    };
+    let renderer = Renderer::default_templates();
+    for text in [renderer.section(&release).unwrap(), renderer.release_notes(&release).unwrap()] {
+        assert!(!text.chars().any(is_control), "{text:?}");
+        assert!(text.contains("title\\\\u{1b}\\]0;pwned\\\\u{7} \\\\u{202e}txt.exe"), "{text}");
+    }
+    // A template that prints a value raw is caught too.
+    let raw = Renderer::new(
+        Template::configured("raw.j2", "{{ version }}\u{1b}[2K\n".into()),
+        Template::builtin("release-notes.md.j2", RELEASE_NOTES_TEMPLATE),
+        Groups::default(),
+    )
+    .unwrap();
+    assert_eq!(raw.section(&release).unwrap(), "1.0.0\\u{1b}[2K\n");
+}
+
+fn many_commits(count: usize) -> Vec<CommitEntry> {
+    (0..count)
+        .map(|index| {
+            let kind = ["feat", "fix", "perf", "chore"][index % 4];
+            let mut entry =
+                commit("a", kind, Some("api"), &format!("change number {index} with `code`"), None, Some(index as u64));
+            entry.sha = format!("{index:040x}");
+            entry
+        })
+        .collect()
+}
+
+/// Regression: a template from the repository with nested loops hung `release cut` and
+/// `release plan --format markdown`; every rendering now has a bounded amount of fuel.
+#[test]
+fn a_template_that_loops_forever_runs_out_of_fuel_with_its_configured_name() {
+    let looping = "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}";
+    let renderer = Renderer::new(
+        Template::configured(".release/changelog.md.j2", looping.into()),
+        Template::builtin("release-notes.md.j2", RELEASE_NOTES_TEMPLATE),
+        Groups::default(),
+    )
+    .unwrap();
+    let release = Release {
+        version: "1.0.0",
+        date: "2025-02-03",
+        previous_tag: None,
+        tag: "v1.0.0",
+        commits: &[],
+        dependencies: &[],
+        links: None,
+    };
+    let error = renderer.section(&release).unwrap_err();
+    assert!(matches!(error, ChangelogError::OutOfFuel { .. }), "{error:?}");
+    assert!(
+        error.to_string().starts_with(
+            "the template `.release/changelog.md.j2` ran out of fuel: it ran more than 10000000 instructions"
+        ),
+        "{error}"
+    );
+}
+
+/// The fuel is generous: the built-in templates render 20,000 commits (four times a large real
+/// release) well within it.
+#[test]
+fn the_built_in_templates_render_twenty_thousand_commits() {
+    let links = Links::from_remote("git@github.com:acme/shop.git").unwrap();
+    let commits = many_commits(20_000);
+    let release = Release {
+        version: "2.0.0",
+        date: "2025-02-03",
+        previous_tag: Some("v1.0.0"),
+        tag: "v2.0.0",
+        commits: &commits,
+        dependencies: &[],
+        links: Some(&links),
+    };
+    let renderer = Renderer::default_templates();
+    let section = renderer.section(&release).unwrap();
+    assert_eq!(section.matches("\n- **api:** change number").count(), 15_000);
+    renderer.release_notes(&release).unwrap();
 }

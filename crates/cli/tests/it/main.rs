@@ -4,6 +4,7 @@ mod cut;
 mod errors;
 mod fixtures;
 mod github;
+mod hostile_text;
 mod output;
 mod promote;
 mod release_cut;
