@@ -22,7 +22,7 @@ use release_plan::CommitEntry;
 use serde::Serialize;
 
 pub use links::Links;
-pub use upsert::{HEADER, upsert};
+pub use upsert::{HEADER, MARKER, upsert};
 
 /// The default templates, from `templates/` at the top of the repository.
 pub const CHANGELOG_TEMPLATE: &str = include_str!("../../../templates/changelog.md.j2");

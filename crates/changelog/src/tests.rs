@@ -139,25 +139,33 @@ fn template_errors_name_the_template_and_line() {
 
 const SECTION_2: &str = "## 2.0.0 - 2025-03-01\n\n### Features\n\n- new (aaaaaaa)\n";
 const SECTION_2_AGAIN: &str = "## 2.0.0 - 2025-03-02\n\n### Features\n\n- new (aaaaaaa)\n- newer (bbbbbbb)\n";
+/// SECTION_2 as `upsert` writes it: marked as generated on the line after its heading.
+const MARKED_2: &str = "## 2.0.0 - 2025-03-01\n<!-- release: generated -->\n\n### Features\n\n- new (aaaaaaa)\n";
+
+fn write(existing: Option<&str>, section: &str) -> String {
+    upsert(existing, "CHANGELOG.md", &Version::new(2, 0, 0), section).unwrap()
+}
 
 #[test]
 fn new_changelogs_get_a_header() {
-    let text = upsert(None, "CHANGELOG.md", &Version::new(2, 0, 0), SECTION_2).unwrap();
-    assert_eq!(text, format!("{HEADER}\n{SECTION_2}"));
+    assert_eq!(write(None, SECTION_2), format!("{HEADER}\n{MARKED_2}"));
 }
 
 #[test]
 fn sections_go_before_the_newest_and_replace_their_own_version() {
     let existing = "# Changelog\n\nWritten by hand.\n\n## Notes\n\nKeep me.\n\n## [1.0.0] - 2025-01-01\n\n- first\n";
-    let once = upsert(Some(existing), "CHANGELOG.md", &Version::new(2, 0, 0), SECTION_2).unwrap();
+    let once = write(Some(existing), SECTION_2);
     assert_eq!(
         once,
-        "# Changelog\n\nWritten by hand.\n\n## Notes\n\nKeep me.\n\n## 2.0.0 - 2025-03-01\n\n### Features\n\n- new (aaaaaaa)\n\n## [1.0.0] - 2025-01-01\n\n- first\n"
+        format!(
+            "# Changelog\n\nWritten by hand.\n\n## Notes\n\nKeep me.\n\n{MARKED_2}\n## [1.0.0] - 2025-01-01\n\n- first\n"
+        )
     );
-    let twice = upsert(Some(&once), "CHANGELOG.md", &Version::new(2, 0, 0), SECTION_2).unwrap();
+    let twice = write(Some(&once), SECTION_2);
     assert_eq!(once, twice, "the same section again changes nothing");
-    let updated = upsert(Some(&once), "CHANGELOG.md", &Version::new(2, 0, 0), SECTION_2_AGAIN).unwrap();
+    let updated = write(Some(&once), SECTION_2_AGAIN);
     assert_eq!(updated.matches("## 2.0.0").count(), 1);
+    assert!(updated.contains("## 2.0.0 - 2025-03-02\n<!-- release: generated -->\n"), "{updated}");
     assert!(updated.contains("- newer (bbbbbbb)\n\n## [1.0.0]"), "{updated}");
     assert!(updated.starts_with("# Changelog\n\nWritten by hand.\n\n## Notes\n\nKeep me.\n\n"));
 }
@@ -165,9 +173,9 @@ fn sections_go_before_the_newest_and_replace_their_own_version() {
 #[test]
 fn crlf_files_stay_crlf_and_files_without_sections_get_one_at_the_end() {
     let existing = "# Changelog\r\n\r\nHand text.";
-    let text = upsert(Some(existing), "CHANGELOG.md", &Version::new(2, 0, 0), SECTION_2).unwrap();
-    assert_eq!(text, format!("# Changelog\r\n\r\nHand text.\r\n\r\n{}", SECTION_2.replace('\n', "\r\n")));
-    assert_eq!(upsert(Some(&text), "CHANGELOG.md", &Version::new(2, 0, 0), SECTION_2).unwrap(), text);
+    let text = write(Some(existing), SECTION_2);
+    assert_eq!(text, format!("# Changelog\r\n\r\nHand text.\r\n\r\n{}", MARKED_2.replace('\n', "\r\n")));
+    assert_eq!(write(Some(&text), SECTION_2), text);
 }
 
 #[test]
@@ -180,13 +188,71 @@ fn malformed_version_headers_stop_everything() {
     );
 }
 
+/// Regression: a section for the version being released that `release` did not write (notes
+/// prepared by hand, or by another tool) used to be replaced by the generated one, and lost.
+#[test]
+fn a_hand_written_section_of_the_same_version_is_merged_never_replaced() {
+    let existing = "# Changelog\n\n## 2.0.0 - The big one\n\nRead the **migration guide** first.  \n\n- hand entry\n\n## 1.0.0\n\n- first\n";
+    let once = write(Some(existing), SECTION_2);
+    assert_eq!(
+        once,
+        "# Changelog\n\n## 2.0.0 - The big one\n\nRead the **migration guide** first.  \n\n- hand entry\n\n<!-- release: generated -->\n\n### Features\n\n- new (aaaaaaa)\n\n## 1.0.0\n\n- first\n"
+    );
+    assert_eq!(write(Some(&once), SECTION_2), once, "idempotent");
+    // A later run with more commits replaces only what follows the marker.
+    let updated = write(Some(&once), SECTION_2_AGAIN);
+    assert!(updated.starts_with("# Changelog\n\n## 2.0.0 - The big one\n\nRead the **migration guide** first.  \n\n- hand entry\n\n<!-- release: generated -->\n\n### Features\n\n- new (aaaaaaa)\n- newer (bbbbbbb)\n\n## 1.0.0"), "{updated}");
+    assert_eq!(updated.matches(MARKER).count(), 1);
+}
+
 #[test]
 fn a_changelog_may_start_with_a_section_and_use_crlf() {
+    // A hand-written 2.0.0 section (no marker): merged, its bytes kept, CRLF kept.
     let existing = "## [2.0.0] - 2025-01-01\r\n\r\n- old\r\n\r\n## 1.0.0\r\n\r\n- first\r\n";
-    let text = upsert(Some(existing), "CHANGELOG.md", &Version::new(2, 0, 0), SECTION_2).unwrap();
-    assert_eq!(text, format!("{}\r\n## 1.0.0\r\n\r\n- first\r\n", SECTION_2.replace('\n', "\r\n")));
+    let text = write(Some(existing), SECTION_2);
+    assert_eq!(
+        text,
+        "## [2.0.0] - 2025-01-01\r\n\r\n- old\r\n\r\n<!-- release: generated -->\r\n\r\n### Features\r\n\r\n- new (aaaaaaa)\r\n\r\n## 1.0.0\r\n\r\n- first\r\n"
+    );
+    assert_eq!(write(Some(&text), SECTION_2), text);
     let error = upsert(Some("## 1.2\r\n"), "CHANGELOG.md", &Version::new(2, 0, 0), SECTION_2).unwrap_err();
     assert!(error.to_string().starts_with("CHANGELOG.md:1: malformed changelog section header `## 1.2`"), "{error}");
+}
+
+#[test]
+fn unreleased_notes_move_into_the_new_version_and_the_heading_stays() {
+    let check = |unreleased: &str| {
+        let existing = format!("# Changelog\n\n{unreleased}\n\n### Added\n\n- a hand note\n\n## 1.0.0\n\n- first\n");
+        let once = write(Some(&existing), SECTION_2);
+        assert_eq!(
+            once,
+            format!(
+                "# Changelog\n\n{unreleased}\n\n## 2.0.0 - 2025-03-01\n\n### Added\n\n- a hand note\n\n<!-- release: generated -->\n\n### Features\n\n- new (aaaaaaa)\n\n## 1.0.0\n\n- first\n"
+            ),
+            "{unreleased}"
+        );
+        assert_eq!(write(Some(&once), SECTION_2), once, "idempotent: {unreleased}");
+    };
+    for heading in
+        ["## [Unreleased]", "## Unreleased", "## unreleased", "## [UNRELEASED](https://x.test/compare/v1.0.0...HEAD)"]
+    {
+        check(heading);
+    }
+    // At the end of the file, with nothing released before.
+    let once = write(Some("# Changelog\n\n## [Unreleased]\n\n- soon\n"), SECTION_2);
+    assert_eq!(
+        once,
+        "# Changelog\n\n## [Unreleased]\n\n## 2.0.0 - 2025-03-01\n\n- soon\n\n<!-- release: generated -->\n\n### Features\n\n- new (aaaaaaa)\n"
+    );
+    assert_eq!(write(Some(&once), SECTION_2), once);
+    // An empty Unreleased section stays as it is, and notes join a hand-written section too.
+    let empty = "## [Unreleased]\n\n## 1.0.0\n";
+    assert_eq!(write(Some(empty), SECTION_2), format!("## [Unreleased]\n\n{MARKED_2}\n## 1.0.0\n"));
+    let both = write(Some("## [Unreleased]\n\n- late\n\n## 2.0.0\n\n- early\n"), SECTION_2);
+    assert_eq!(
+        both,
+        "## [Unreleased]\n\n## 2.0.0\n\n- early\n\n- late\n\n<!-- release: generated -->\n\n### Features\n\n- new (aaaaaaa)\n"
+    );
 }
 
 #[test]

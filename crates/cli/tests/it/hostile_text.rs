@@ -201,3 +201,31 @@ fn ledger_details_are_printed_without_terminal_controls() {
     let output = release_with(work, &["status"], &[]);
     no_controls("release status", &output.stdout);
 }
+
+/// Regression: a `## 1.1.0` section written by hand before the cut was replaced by the
+/// generated one, and the notes were lost.
+#[test]
+fn hand_written_notes_for_the_version_survive_a_cut_and_a_second_cut_changes_nothing() {
+    let changelog = "# Changelog\n\n## [Unreleased]\n\n- a note for whatever comes next\n\n## 1.1.0 - Spring cleaning\n\nThe **highlights**, by hand.\n\n## 1.0.0\n\n- first\n";
+    let dir = tempfile::tempdir().unwrap();
+    let mut builder = release_test_support::RepoBuilder::init(dir.path()).unwrap();
+    builder.write(API.0, API.1).write("apps/api/CHANGELOG.md", changelog).commit("feat(api): first").unwrap();
+    // Tagged, so the second cut plans the same version (an untagged manifest at 1.1.0 would plan 1.2.0).
+    builder.tag("v1.0.0").unwrap();
+    builder.write("apps/api/index.js", "1").commit("feat(api): a feature").unwrap();
+    builder.checkout().unwrap();
+    let output = release(dir.path(), &["cut", "--no-commit"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let once = fs_err::read_to_string(dir.path().join("apps/api/CHANGELOG.md")).unwrap();
+    let short = git(dir.path(), &["rev-parse", "--short=7", "HEAD"]);
+    assert_eq!(
+        once,
+        format!(
+            "# Changelog\n\n## [Unreleased]\n\n## 1.1.0 - Spring cleaning\n\nThe **highlights**, by hand.\n\n- a note for whatever comes next\n\n<!-- release: generated -->\n\n### Features\n\n- **api:** a feature ({})\n\n## 1.0.0\n\n- first\n",
+            short.trim()
+        )
+    );
+    let output = release(dir.path(), &["cut", "--no-commit", "--allow-dirty"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(fs_err::read_to_string(dir.path().join("apps/api/CHANGELOG.md")).unwrap(), once, "idempotent");
+}
