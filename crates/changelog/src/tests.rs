@@ -364,3 +364,56 @@ fn the_built_in_templates_render_twenty_thousand_commits() {
     assert_eq!(section.matches("\n- **api:** change number").count(), 15_000);
     renderer.release_notes(&release).unwrap();
 }
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        /// Whatever the loop bounds (up to `range()`'s own limit of 100,000, nested up to four
+        /// deep: 10^20 iterations), a rendering ends: with the text, or out of fuel. The fuel is
+        /// lowered here so each case takes milliseconds; the real limit is the same mechanism.
+        #[test]
+        fn templates_with_any_loop_bounds_always_end(
+            bounds in proptest::collection::vec(0i64..=100_000, 1..=4),
+            body in prop_oneof![Just(""), Just("{{ a0 }}"), Just("{{ version }}{% if a0 > 3 %}x{% endif %}")],
+        ) {
+            let mut template = String::new();
+            for (depth, bound) in bounds.iter().enumerate() {
+                template.push_str(&format!("{{% for a{depth} in range({bound}) %}}"));
+            }
+            template.push_str(body);
+            for _ in &bounds {
+                template.push_str("{% endfor %}");
+            }
+            let mut renderer = Renderer::new(
+                Template::configured("loop.j2", template.clone()),
+                Template::builtin("release-notes.md.j2", RELEASE_NOTES_TEMPLATE),
+                Groups::default(),
+            )
+            .unwrap();
+            renderer.environment.set_fuel(Some(100_000));
+            let release = Release {
+                version: "1.0.0",
+                date: "2025-02-03",
+                previous_tag: None,
+                tag: "v1.0.0",
+                commits: &[],
+                dependencies: &[],
+                links: None,
+            };
+            let iterations = bounds.iter().try_fold(1i64, |product, bound| product.checked_mul(*bound));
+            match renderer.section(&release) {
+                Ok(_) => prop_assert!(iterations.is_some_and(|count| count < 100_000), "{}", template),
+                Err(ChangelogError::OutOfFuel { name, .. }) => {
+                    prop_assert_eq!(name, "loop.j2");
+                    prop_assert!(iterations.is_none_or(|count| count > 1_000), "{}", template);
+                }
+                Err(other) => prop_assert!(false, "{template}: {other}"),
+            }
+        }
+    }
+}
