@@ -45,6 +45,11 @@ pub enum ApplyError {
     #[error("`{path}` leaves the repository{} (hint: every path release writes must be inside the repository)", via.as_ref().map(|via| format!(" through the symlink `{via}`")).unwrap_or_default())]
     Escape { path: String, via: Option<String> },
 
+    #[error(
+        "`{path}` is a directory, but release needs to read and write it as a file (hint: move the directory, or name another file in release.toml, e.g. `changelog = \"...\"`)"
+    )]
+    NotAFile { path: String },
+
     #[error("`{path}`: the plan's version {version} is not semantic versioning")]
     Version { path: String, version: String },
 }
@@ -89,6 +94,9 @@ impl Files<'_> {
         match fs_err::read_to_string(&full) {
             Ok(text) => Ok(Some(text)),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(error) if error.kind() == std::io::ErrorKind::IsADirectory => {
+                Err(ApplyError::NotAFile { path: path.to_string() })
+            }
             Err(error) => Err(error.into()),
         }
     }

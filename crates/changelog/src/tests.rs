@@ -116,7 +116,9 @@ fn dependency_updates_get_a_section() {
 
 #[test]
 fn template_errors_name_the_template_and_line() {
-    let error = Renderer::new("## {{ version }}\n{{ nope }}\n", RELEASE_NOTES_TEMPLATE, Groups::default())
+    let notes = || Template::builtin("release-notes.md.j2", RELEASE_NOTES_TEMPLATE);
+    let configured = |source: &str| Template::configured("release/changelog.md.j2", source.to_string());
+    let error = Renderer::new(configured("## {{ version }}\n{{ nope }}\n"), notes(), Groups::default())
         .unwrap()
         .section(&Release {
             version: "1.0.0",
@@ -130,32 +132,40 @@ fn template_errors_name_the_template_and_line() {
         .err()
         .unwrap()
         .to_string();
-    assert!(error.starts_with("template `changelog.md.j2` line 2: undefined value"), "{error}");
-    let error = Renderer::new("{% for x in %}", RELEASE_NOTES_TEMPLATE, Groups::default()).err().unwrap().to_string();
-    assert!(error.starts_with("template `changelog.md.j2` line 1: syntax error"), "{error}");
+    assert!(error.starts_with("template `release/changelog.md.j2` line 2: undefined value"), "{error}");
+    let error = Renderer::new(configured("{% for x in %}"), notes(), Groups::default()).err().unwrap().to_string();
+    assert!(error.starts_with("template `release/changelog.md.j2` line 1: syntax error"), "{error}");
 }
 
 const SECTION_2: &str = "## 2.0.0 - 2025-03-01\n\n### Features\n\n- new (aaaaaaa)\n";
 const SECTION_2_AGAIN: &str = "## 2.0.0 - 2025-03-02\n\n### Features\n\n- new (aaaaaaa)\n- newer (bbbbbbb)\n";
+/// SECTION_2 as `upsert` writes it: marked as generated on the line after its heading.
+const MARKED_2: &str = "## 2.0.0 - 2025-03-01\n<!-- release: generated -->\n\n### Features\n\n- new (aaaaaaa)\n";
+
+fn write(existing: Option<&str>, section: &str) -> String {
+    upsert(existing, "CHANGELOG.md", &Version::new(2, 0, 0), section).unwrap()
+}
 
 #[test]
 fn new_changelogs_get_a_header() {
-    let text = upsert(None, "CHANGELOG.md", &Version::new(2, 0, 0), SECTION_2).unwrap();
-    assert_eq!(text, format!("{HEADER}\n{SECTION_2}"));
+    assert_eq!(write(None, SECTION_2), format!("{HEADER}\n{MARKED_2}"));
 }
 
 #[test]
 fn sections_go_before_the_newest_and_replace_their_own_version() {
     let existing = "# Changelog\n\nWritten by hand.\n\n## Notes\n\nKeep me.\n\n## [1.0.0] - 2025-01-01\n\n- first\n";
-    let once = upsert(Some(existing), "CHANGELOG.md", &Version::new(2, 0, 0), SECTION_2).unwrap();
+    let once = write(Some(existing), SECTION_2);
     assert_eq!(
         once,
-        "# Changelog\n\nWritten by hand.\n\n## Notes\n\nKeep me.\n\n## 2.0.0 - 2025-03-01\n\n### Features\n\n- new (aaaaaaa)\n\n## [1.0.0] - 2025-01-01\n\n- first\n"
+        format!(
+            "# Changelog\n\nWritten by hand.\n\n## Notes\n\nKeep me.\n\n{MARKED_2}\n## [1.0.0] - 2025-01-01\n\n- first\n"
+        )
     );
-    let twice = upsert(Some(&once), "CHANGELOG.md", &Version::new(2, 0, 0), SECTION_2).unwrap();
+    let twice = write(Some(&once), SECTION_2);
     assert_eq!(once, twice, "the same section again changes nothing");
-    let updated = upsert(Some(&once), "CHANGELOG.md", &Version::new(2, 0, 0), SECTION_2_AGAIN).unwrap();
+    let updated = write(Some(&once), SECTION_2_AGAIN);
     assert_eq!(updated.matches("## 2.0.0").count(), 1);
+    assert!(updated.contains("## 2.0.0 - 2025-03-02\n<!-- release: generated -->\n"), "{updated}");
     assert!(updated.contains("- newer (bbbbbbb)\n\n## [1.0.0]"), "{updated}");
     assert!(updated.starts_with("# Changelog\n\nWritten by hand.\n\n## Notes\n\nKeep me.\n\n"));
 }
@@ -163,9 +173,9 @@ fn sections_go_before_the_newest_and_replace_their_own_version() {
 #[test]
 fn crlf_files_stay_crlf_and_files_without_sections_get_one_at_the_end() {
     let existing = "# Changelog\r\n\r\nHand text.";
-    let text = upsert(Some(existing), "CHANGELOG.md", &Version::new(2, 0, 0), SECTION_2).unwrap();
-    assert_eq!(text, format!("# Changelog\r\n\r\nHand text.\r\n\r\n{}", SECTION_2.replace('\n', "\r\n")));
-    assert_eq!(upsert(Some(&text), "CHANGELOG.md", &Version::new(2, 0, 0), SECTION_2).unwrap(), text);
+    let text = write(Some(existing), SECTION_2);
+    assert_eq!(text, format!("# Changelog\r\n\r\nHand text.\r\n\r\n{}", MARKED_2.replace('\n', "\r\n")));
+    assert_eq!(write(Some(&text), SECTION_2), text);
 }
 
 #[test]
@@ -178,11 +188,232 @@ fn malformed_version_headers_stop_everything() {
     );
 }
 
+/// Regression: a section for the version being released that `release` did not write (notes
+/// prepared by hand, or by another tool) used to be replaced by the generated one, and lost.
+#[test]
+fn a_hand_written_section_of_the_same_version_is_merged_never_replaced() {
+    let existing = "# Changelog\n\n## 2.0.0 - The big one\n\nRead the **migration guide** first.  \n\n- hand entry\n\n## 1.0.0\n\n- first\n";
+    let once = write(Some(existing), SECTION_2);
+    assert_eq!(
+        once,
+        "# Changelog\n\n## 2.0.0 - The big one\n\nRead the **migration guide** first.  \n\n- hand entry\n\n<!-- release: generated -->\n\n### Features\n\n- new (aaaaaaa)\n\n## 1.0.0\n\n- first\n"
+    );
+    assert_eq!(write(Some(&once), SECTION_2), once, "idempotent");
+    // A later run with more commits replaces only what follows the marker.
+    let updated = write(Some(&once), SECTION_2_AGAIN);
+    assert!(updated.starts_with("# Changelog\n\n## 2.0.0 - The big one\n\nRead the **migration guide** first.  \n\n- hand entry\n\n<!-- release: generated -->\n\n### Features\n\n- new (aaaaaaa)\n- newer (bbbbbbb)\n\n## 1.0.0"), "{updated}");
+    assert_eq!(updated.matches(MARKER).count(), 1);
+}
+
 #[test]
 fn a_changelog_may_start_with_a_section_and_use_crlf() {
+    // A hand-written 2.0.0 section (no marker): merged, its bytes kept, CRLF kept.
     let existing = "## [2.0.0] - 2025-01-01\r\n\r\n- old\r\n\r\n## 1.0.0\r\n\r\n- first\r\n";
-    let text = upsert(Some(existing), "CHANGELOG.md", &Version::new(2, 0, 0), SECTION_2).unwrap();
-    assert_eq!(text, format!("{}\r\n## 1.0.0\r\n\r\n- first\r\n", SECTION_2.replace('\n', "\r\n")));
+    let text = write(Some(existing), SECTION_2);
+    assert_eq!(
+        text,
+        "## [2.0.0] - 2025-01-01\r\n\r\n- old\r\n\r\n<!-- release: generated -->\r\n\r\n### Features\r\n\r\n- new (aaaaaaa)\r\n\r\n## 1.0.0\r\n\r\n- first\r\n"
+    );
+    assert_eq!(write(Some(&text), SECTION_2), text);
     let error = upsert(Some("## 1.2\r\n"), "CHANGELOG.md", &Version::new(2, 0, 0), SECTION_2).unwrap_err();
     assert!(error.to_string().starts_with("CHANGELOG.md:1: malformed changelog section header `## 1.2`"), "{error}");
+}
+
+#[test]
+fn unreleased_notes_move_into_the_new_version_and_the_heading_stays() {
+    let check = |unreleased: &str| {
+        let existing = format!("# Changelog\n\n{unreleased}\n\n### Added\n\n- a hand note\n\n## 1.0.0\n\n- first\n");
+        let once = write(Some(&existing), SECTION_2);
+        assert_eq!(
+            once,
+            format!(
+                "# Changelog\n\n{unreleased}\n\n## 2.0.0 - 2025-03-01\n\n### Added\n\n- a hand note\n\n<!-- release: generated -->\n\n### Features\n\n- new (aaaaaaa)\n\n## 1.0.0\n\n- first\n"
+            ),
+            "{unreleased}"
+        );
+        assert_eq!(write(Some(&once), SECTION_2), once, "idempotent: {unreleased}");
+    };
+    for heading in
+        ["## [Unreleased]", "## Unreleased", "## unreleased", "## [UNRELEASED](https://x.test/compare/v1.0.0...HEAD)"]
+    {
+        check(heading);
+    }
+    // At the end of the file, with nothing released before.
+    let once = write(Some("# Changelog\n\n## [Unreleased]\n\n- soon\n"), SECTION_2);
+    assert_eq!(
+        once,
+        "# Changelog\n\n## [Unreleased]\n\n## 2.0.0 - 2025-03-01\n\n- soon\n\n<!-- release: generated -->\n\n### Features\n\n- new (aaaaaaa)\n"
+    );
+    assert_eq!(write(Some(&once), SECTION_2), once);
+    // An empty Unreleased section stays as it is, and notes join a hand-written section too.
+    let empty = "## [Unreleased]\n\n## 1.0.0\n";
+    assert_eq!(write(Some(empty), SECTION_2), format!("## [Unreleased]\n\n{MARKED_2}\n## 1.0.0\n"));
+    let both = write(Some("## [Unreleased]\n\n- late\n\n## 2.0.0\n\n- early\n"), SECTION_2);
+    assert_eq!(
+        both,
+        "## [Unreleased]\n\n## 2.0.0\n\n- early\n\n- late\n\n<!-- release: generated -->\n\n### Features\n\n- new (aaaaaaa)\n"
+    );
+}
+
+#[test]
+fn markdown_and_controls_are_neutralised() {
+    let text = "a\u{1b}[2K\u{1b}[1Ab\u{1b}]0;title\u{7}\u{9b}c\u{202e}d\u{2066}e\tf\r\ng\rh\0";
+    assert_eq!(
+        neutralize_controls(text),
+        "a\\u{1b}[2K\\u{1b}[1Ab\\u{1b}]0;title\\u{7}\\u{9b}c\\u{202e}d\\u{2066}e\tf\ng\\u{d}h\\u{0}"
+    );
+    let escaped = escape_markdown(text);
+    assert!(!escaped.chars().any(is_control), "{escaped:?}");
+    assert!(escaped.starts_with("a\\\\u{1b}\\[2K"), "{escaped}");
+    assert_eq!(neutralize_controls("ünïcode → fine\n"), "ünïcode → fine\n");
+}
+
+#[test]
+fn commit_text_with_terminal_controls_is_escaped_in_sections_and_notes() {
+    let commits = vec![commit(
+        "a",
+        "feat",
+        Some("x\u{1b}[31m"),
+        "title\u{1b}]0;pwned\u{7} \u{202e}txt.exe",
+        Some("gone\u{1b}[2K"),
+        None,
+    )];
+    let release = Release {
+        version: "1.0.0",
+        date: "2025-02-03",
+        previous_tag: None,
+        tag: "v1.0.0",
+        commits: &commits,
+        dependencies: &[],
+        links: None,
+    };
+    let renderer = Renderer::default_templates();
+    for text in [renderer.section(&release).unwrap(), renderer.release_notes(&release).unwrap()] {
+        assert!(!text.chars().any(is_control), "{text:?}");
+        assert!(text.contains("title\\\\u{1b}\\]0;pwned\\\\u{7} \\\\u{202e}txt.exe"), "{text}");
+    }
+    // A template that prints a value raw is caught too.
+    let raw = Renderer::new(
+        Template::configured("raw.j2", "{{ version }}\u{1b}[2K\n".into()),
+        Template::builtin("release-notes.md.j2", RELEASE_NOTES_TEMPLATE),
+        Groups::default(),
+    )
+    .unwrap();
+    assert_eq!(raw.section(&release).unwrap(), "1.0.0\\u{1b}[2K\n");
+}
+
+fn many_commits(count: usize) -> Vec<CommitEntry> {
+    (0..count)
+        .map(|index| {
+            let kind = ["feat", "fix", "perf", "chore"][index % 4];
+            let mut entry =
+                commit("a", kind, Some("api"), &format!("change number {index} with `code`"), None, Some(index as u64));
+            entry.sha = format!("{index:040x}");
+            entry
+        })
+        .collect()
+}
+
+/// Regression: a template from the repository with nested loops hung `release cut` and
+/// `release plan --format markdown`; every rendering now has a bounded amount of fuel.
+#[test]
+fn a_template_that_loops_forever_runs_out_of_fuel_with_its_configured_name() {
+    let looping = "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}";
+    let renderer = Renderer::new(
+        Template::configured(".release/changelog.md.j2", looping.into()),
+        Template::builtin("release-notes.md.j2", RELEASE_NOTES_TEMPLATE),
+        Groups::default(),
+    )
+    .unwrap();
+    let release = Release {
+        version: "1.0.0",
+        date: "2025-02-03",
+        previous_tag: None,
+        tag: "v1.0.0",
+        commits: &[],
+        dependencies: &[],
+        links: None,
+    };
+    let error = renderer.section(&release).unwrap_err();
+    assert!(matches!(error, ChangelogError::OutOfFuel { .. }), "{error:?}");
+    assert!(
+        error.to_string().starts_with(
+            "the template `.release/changelog.md.j2` ran out of fuel: it ran more than 10000000 instructions"
+        ),
+        "{error}"
+    );
+}
+
+/// The fuel is generous: the built-in templates render 20,000 commits (four times a large real
+/// release) well within it.
+#[test]
+fn the_built_in_templates_render_twenty_thousand_commits() {
+    let links = Links::from_remote("git@github.com:acme/shop.git").unwrap();
+    let commits = many_commits(20_000);
+    let release = Release {
+        version: "2.0.0",
+        date: "2025-02-03",
+        previous_tag: Some("v1.0.0"),
+        tag: "v2.0.0",
+        commits: &commits,
+        dependencies: &[],
+        links: Some(&links),
+    };
+    let renderer = Renderer::default_templates();
+    let section = renderer.section(&release).unwrap();
+    assert_eq!(section.matches("\n- **api:** change number").count(), 15_000);
+    renderer.release_notes(&release).unwrap();
+}
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        /// Whatever the loop bounds (up to `range()`'s own limit of 100,000, nested up to four
+        /// deep: 10^20 iterations), a rendering ends: with the text, or out of fuel. The fuel is
+        /// lowered here so each case takes milliseconds; the real limit is the same mechanism.
+        #[test]
+        fn templates_with_any_loop_bounds_always_end(
+            bounds in proptest::collection::vec(0i64..=100_000, 1..=4),
+            body in prop_oneof![Just(""), Just("{{ a0 }}"), Just("{{ version }}{% if a0 > 3 %}x{% endif %}")],
+        ) {
+            let mut template = String::new();
+            for (depth, bound) in bounds.iter().enumerate() {
+                template.push_str(&format!("{{% for a{depth} in range({bound}) %}}"));
+            }
+            template.push_str(body);
+            for _ in &bounds {
+                template.push_str("{% endfor %}");
+            }
+            let mut renderer = Renderer::new(
+                Template::configured("loop.j2", template.clone()),
+                Template::builtin("release-notes.md.j2", RELEASE_NOTES_TEMPLATE),
+                Groups::default(),
+            )
+            .unwrap();
+            renderer.environment.set_fuel(Some(100_000));
+            let release = Release {
+                version: "1.0.0",
+                date: "2025-02-03",
+                previous_tag: None,
+                tag: "v1.0.0",
+                commits: &[],
+                dependencies: &[],
+                links: None,
+            };
+            let iterations = bounds.iter().try_fold(1i64, |product, bound| product.checked_mul(*bound));
+            match renderer.section(&release) {
+                Ok(_) => prop_assert!(iterations.is_some_and(|count| count < 100_000), "{}", template),
+                Err(ChangelogError::OutOfFuel { name, .. }) => {
+                    prop_assert_eq!(name, "loop.j2");
+                    prop_assert!(iterations.is_none_or(|count| count > 1_000), "{}", template);
+                }
+                Err(other) => prop_assert!(false, "{template}: {other}"),
+            }
+        }
+    }
 }

@@ -70,7 +70,7 @@ pub fn body(
     head: &Planned,
     base: Option<&Planned>,
     base_name: &str,
-    template: &str,
+    template: &release_changelog::Template,
     links: Option<&Links>,
 ) -> Result<String> {
     let renderer = crate::cut::renderer(&crate::repo_root(directory)?, &head.config)?;
@@ -103,7 +103,7 @@ pub fn body(
             },
             template,
         )
-        .context("rendering the plan comment template")
+        .map_err(anyhow::Error::from)
     };
     let full = render_with((!preview.is_empty()).then(|| (preview.clone(), false)))?;
     if full.len() <= MAX_BODY {

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use release_apply::{ApplyInput, FileChange};
-use release_changelog::{Groups, Renderer};
+use release_changelog::{Groups, Renderer, Template};
 use release_config::Config;
 use release_git::Repo;
 use serde::Serialize;
@@ -305,18 +305,18 @@ fn rendering(root: &Path, config: &Config, repo: &Repo) -> Result<Rendering> {
 
 /// The templates, with the overrides of `[templates]` read from the repository.
 pub fn renderer(root: &Path, config: &Config) -> Result<Renderer> {
-    let read = |path: &Option<String>, default: &'static str| -> Result<String> {
-        match path {
-            Some(path) => {
-                let full = release_apply::inside(root, path)?;
-                fs_err::read_to_string(full)
-                    .with_context(|| format!("reading the template `{path}` named in release.toml"))
-            }
-            None => Ok(default.to_string()),
-        }
-    };
-    let changelog = read(&config.templates.changelog, release_changelog::CHANGELOG_TEMPLATE)?;
-    let notes = read(&config.templates.release_notes, release_changelog::RELEASE_NOTES_TEMPLATE)?;
+    let changelog = template(
+        root,
+        "changelog",
+        config.templates.changelog.as_deref(),
+        Template::builtin("changelog.md.j2", release_changelog::CHANGELOG_TEMPLATE),
+    )?;
+    let notes = template(
+        root,
+        "release-notes",
+        config.templates.release_notes.as_deref(),
+        Template::builtin("release-notes.md.j2", release_changelog::RELEASE_NOTES_TEMPLATE),
+    )?;
     let mut groups = Groups::default();
     for (kind, title) in &config.changelog.types {
         match groups.types.iter_mut().find(|(existing, _)| existing == kind) {
@@ -324,7 +324,26 @@ pub fn renderer(root: &Path, config: &Config) -> Result<Renderer> {
             None => groups.types.push((kind.clone(), title.clone())),
         }
     }
-    Ok(Renderer::new(&changelog, &notes, groups)?)
+    Ok(Renderer::new(changelog, notes, groups)?)
+}
+
+/// The template that release.toml `[templates] <key>` names, or the built-in one. Its errors
+/// carry the configured path, so they point at the file the user wrote.
+pub(crate) fn template(root: &Path, key: &str, path: Option<&str>, builtin: Template) -> Result<Template> {
+    let Some(path) = path else { return Ok(builtin) };
+    let full = release_apply::inside(root, path)?;
+    let problem = match fs_err::read_to_string(&full) {
+        Ok(source) => return Ok(Template::configured(path, source)),
+        Err(error) => match error.kind() {
+            std::io::ErrorKind::NotFound => {
+                "does not exist (hint: add the file, or remove the key to use the built-in template)"
+            }
+            std::io::ErrorKind::IsADirectory => "is a directory, not a file (hint: name the template file itself)",
+            std::io::ErrorKind::InvalidData => "is not UTF-8 text (hint: save it as UTF-8)",
+            _ => return Err(error).with_context(|| format!("reading the template `{path}` named in release.toml")),
+        },
+    };
+    bail!(UsageError(format!("the template `{path}` named in release.toml `[templates] {key}` {problem}")))
 }
 
 /// Today (UTC) as `YYYY-MM-DD`, or the day of `SOURCE_DATE_EPOCH` for reproducible output.

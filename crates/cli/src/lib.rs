@@ -221,12 +221,14 @@ where
     match run(cli) {
         Ok(()) => ExitCode::from(Exit::Success as u8),
         Err(error) => {
-            let mut stderr = std::io::stderr().lock();
-            let _ = write!(stderr, "error: {error}");
+            // Errors quote commit messages and file contents: no control character reaches the
+            // terminal raw.
+            let mut text = format!("error: {error}");
             for cause in error.chain().skip(1) {
-                let _ = write!(stderr, "\n  caused by: {cause}");
+                text.push_str(&format!("\n  caused by: {cause}"));
             }
-            let _ = writeln!(stderr);
+            let mut stderr = std::io::stderr().lock();
+            let _ = writeln!(stderr, "{}", release_changelog::neutralize_controls(&text));
             ExitCode::from(exit_code(&error))
         }
     }
@@ -432,20 +434,7 @@ fn run(cli: Cli) -> Result<()> {
             })?;
             match format {
                 Format::Json => print(&(serde_json::to_string_pretty(&events).expect("events serialize") + "\n")),
-                _ => {
-                    let mut text = String::new();
-                    for event in &events {
-                        text.push_str(&format!(
-                            "{} {:<11} {:<12} by {}{}\n",
-                            release_config::promotion::format_utc(event.at as i64),
-                            event.kind.name(),
-                            event.version,
-                            event.actor,
-                            event.detail.as_ref().map(|detail| format!(": {detail}")).unwrap_or_default()
-                        ));
-                    }
-                    print(&text)
-                }
+                _ => print(&promote::history_text(&events)),
             }
         }
     }
@@ -519,14 +508,12 @@ pub(crate) fn repo_root(directory: &std::path::Path) -> Result<PathBuf> {
 }
 
 /// The pull-request comment template: `[templates] plan-comment`, or the default.
-pub(crate) fn plan_comment_template(root: &std::path::Path, config: &release_config::Config) -> Result<String> {
-    match &config.templates.plan_comment {
-        Some(path) => {
-            let full = release_apply::inside(root, path)?;
-            fs_err::read_to_string(full).with_context(|| format!("reading the template `{path}` named in release.toml"))
-        }
-        None => Ok(render::PLAN_COMMENT_TEMPLATE.to_string()),
-    }
+pub(crate) fn plan_comment_template(
+    root: &std::path::Path,
+    config: &release_config::Config,
+) -> Result<release_changelog::Template> {
+    let builtin = release_changelog::Template::builtin("plan-comment.md.j2", render::PLAN_COMMENT_TEMPLATE);
+    cut::template(root, "plan-comment", config.templates.plan_comment.as_deref(), builtin)
 }
 
 fn print(text: &str) -> Result<()> {

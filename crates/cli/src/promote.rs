@@ -262,6 +262,28 @@ fn truncate(text: &str, limit: usize) -> String {
     out
 }
 
+/// `release history` as text, one event a line. Details, actors and versions come from the
+/// ledger, which anyone who can push may write: they are neutralised for the terminal.
+pub fn history_text(events: &[release_promote::Event]) -> String {
+    let mut text = String::new();
+    for event in events {
+        let detail = event.detail.as_deref().map(|detail| format!(": {}", plain(detail))).unwrap_or_default();
+        text.push_str(&format!(
+            "{} {:<11} {:<12} by {}{detail}\n",
+            release_config::promotion::format_utc(event.at as i64),
+            event.kind.name(),
+            plain(&event.version),
+            plain(&event.actor),
+        ));
+    }
+    text
+}
+
+/// One line of terminal-safe text (see [`release_changelog::neutralize_controls`]).
+fn plain(text: &str) -> String {
+    release_changelog::neutralize_controls(text).replace(['\n', '\t'], " ")
+}
+
 /// `release status` as a table.
 pub fn status_table(rows: &[StatusRow]) -> String {
     let now = now();
@@ -292,6 +314,7 @@ pub fn status_table(rows: &[StatusRow]) -> String {
                     (None, _) => "-".into(),
                 },
             ]
+            .map(|cell| plain(&cell))
         })
         .collect();
     let titles = ["ENV", "VERSION", "STATE", "SINCE", "LAST VERIFIED", "NEXT"];

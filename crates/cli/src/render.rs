@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use release_changelog::escape_markdown;
+use release_changelog::{ChangelogError, Template, escape_markdown, neutralize_controls};
 use release_config::Config;
 use release_config::promotion::{ApprovalSource, TagOn};
 use release_plan::{Bump, PackagePlan, Plan, Reason, bump_name, short};
@@ -55,17 +55,25 @@ struct Row {
     why: String,
 }
 
+/// Text from commits and manifests, safe for a terminal: no escape sequences, no bidi reordering
+/// (see [`neutralize_controls`]), on one line.
+fn plain(text: &str) -> String {
+    neutralize_controls(text).replace(['\n', '\t'], " ")
+}
+
+/// The plan as a table for a terminal. Every piece of text from the repository goes through
+/// [`plain`]: a commit message must not move the cursor, erase lines or retitle the window.
 pub fn text(plan: &Plan, style: Style) -> String {
     let released: Vec<&PackagePlan> = plan.packages.iter().filter(|package| package.bump != Bump::None).collect();
     let unchanged: Vec<&PackagePlan> = plan.packages.iter().filter(|package| package.bump == Bump::None).collect();
     let mut rows: Vec<Row> = released
         .iter()
         .map(|package| Row {
-            name: package.name.clone(),
+            name: plain(&package.name),
             current: package.current_version.clone(),
             next: package.next_version.clone(),
             bump: package.bump,
-            why: why(&package.reasons),
+            why: plain(&why(&package.reasons)),
         })
         .collect();
     if let Some(repo) = plan.repo.as_ref().filter(|repo| repo.bump != Bump::None) {
@@ -74,7 +82,7 @@ pub fn text(plan: &Plan, style: Style) -> String {
             current: repo.current_version.clone(),
             next: repo.next_version.clone(),
             bump: repo.bump,
-            why: why(&repo.reasons),
+            why: plain(&why(&repo.reasons)),
         });
     }
 
@@ -119,14 +127,17 @@ pub fn text(plan: &Plan, style: Style) -> String {
     }
     if !unchanged.is_empty() {
         let list: Vec<String> =
-            unchanged.iter().map(|package| format!("{} {}", package.name, package.current_version)).collect();
+            unchanged.iter().map(|package| format!("{} {}", plain(&package.name), package.current_version)).collect();
         let _ = writeln!(out, "\n{}", style.dim(&format!("unchanged: {}", list.join(", "))));
     }
 
     let detailed: Vec<(String, &Vec<Reason>)> = released
         .iter()
         .map(|package| {
-            (format!("{} {} -> {}", package.name, package.current_version, package.next_version), &package.reasons)
+            (
+                format!("{} {} -> {}", plain(&package.name), package.current_version, package.next_version),
+                &package.reasons,
+            )
         })
         .chain(
             plan.repo
@@ -141,14 +152,14 @@ pub fn text(plan: &Plan, style: Style) -> String {
         for (title, reasons) in detailed {
             let _ = writeln!(out, "  {title}");
             for reason in reasons {
-                let _ = writeln!(out, "    {}  {}", style.bump(reason.bump(), 5), reason.describe());
+                let _ = writeln!(out, "    {}  {}", style.bump(reason.bump(), 5), plain(&reason.describe()));
             }
         }
     }
     if !plan.warnings.is_empty() {
         let _ = writeln!(out, "\n{}", style.paint("33", "warnings:"));
         for warning in &plan.warnings {
-            let _ = writeln!(out, "  {warning}");
+            let _ = writeln!(out, "  {}", plain(warning));
         }
     }
     out
@@ -314,13 +325,16 @@ pub fn released_by<'a>(plan: &'a Plan, base: Option<&Plan>) -> Vec<&'a PackagePl
         .collect()
 }
 
-/// Renders the pull-request comment with a template (the default one unless overridden).
-pub fn markdown(comment: &Comment<'_>, template: &str) -> Result<String, minijinja::Error> {
+/// The variables of the plan-comment template, for error hints.
+const COMMENT_VARIABLES: &str = "plan, released, merged, unchanged (name, current_version, next_version, bump, reasons: bump, text), repo, compared, base_name, preview, preview_truncated, promotion (version, steps: name, from, soak, approval, tags, text)";
+
+/// Renders the pull-request comment with a template (the default one unless overridden), in
+/// the environment every template of `release` gets (strict, fuel-limited).
+pub fn markdown(comment: &Comment<'_>, template: &Template) -> Result<String, ChangelogError> {
+    let error = |error: minijinja::Error| ChangelogError::from_template(&error, COMMENT_VARIABLES);
     let plan = comment.plan;
-    let mut environment = minijinja::Environment::new();
-    environment.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-    environment.add_filter("md", |text: String| escape_markdown(&text));
-    environment.add_template("plan-comment.md.j2", template)?;
+    let mut environment = release_changelog::environment();
+    environment.add_template_owned(template.name.clone(), template.source.clone()).map_err(error)?;
     let target = |package: &PackagePlan| {
         markdown_target(&package.name, &package.current_version, &package.next_version, package.bump, &package.reasons)
     };
@@ -362,5 +376,8 @@ pub fn markdown(comment: &Comment<'_>, template: &str) -> Result<String, minijin
         preview => preview,
         preview_truncated => preview_truncated,
     };
-    environment.get_template("plan-comment.md.j2")?.render(context)
+    let rendered = environment.get_template(&template.name).map_err(error)?.render(context).map_err(error)?;
+    // Reasons are escaped one by one; this catches whatever a template prints raw (a package
+    // name, a warning without `| md`).
+    Ok(neutralize_controls(&rendered).into_owned())
 }

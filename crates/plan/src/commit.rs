@@ -188,4 +188,73 @@ mod tests {
         assert_eq!(parsed.kind.as_deref(), Some("revert"));
         assert_eq!(parsed.reverts.as_deref(), Some("abcdef1234567"));
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        /// Messages shaped like conventional commits (type, scope, `!`, summary, body, footers),
+        /// so the parser's deeper paths run, not only the "not conventional" exit.
+        fn conventional() -> impl Strategy<Value = String> {
+            (
+                "(feat|fix|Feat|chore|revert|[a-z]{1,6})",
+                proptest::option::of("[a-z/ ()!:-]{0,8}"),
+                any::<bool>(),
+                "[ ]{0,2}",
+                "\\PC{0,30}",
+                proptest::option::of("[\\PC\n]{0,60}"),
+                proptest::collection::vec(
+                    prop_oneof![
+                        "BREAKING CHANGE: \\PC{0,20}",
+                        "BREAKING-CHANGE: \\PC{0,20}",
+                        "Release-As: [0-9.a-z-]{0,10}",
+                        "This reverts commit [0-9a-f]{0,40}\\.",
+                        "[A-Za-z-]{1,10}: \\PC{0,20}",
+                        "[A-Za-z-]{1,10} #\\PC{0,10}",
+                    ],
+                    0..4,
+                ),
+            )
+                .prop_map(|(kind, scope, bang, space, summary, body, footers)| {
+                    let mut message = kind;
+                    if let Some(scope) = scope {
+                        message.push_str(&format!("({scope})"));
+                    }
+                    if bang {
+                        message.push('!');
+                    }
+                    message.push_str(&format!(":{space}{summary}"));
+                    if let Some(body) = body {
+                        message.push_str(&format!("\n\n{body}"));
+                    }
+                    if !footers.is_empty() {
+                        message.push_str(&format!("\n\n{}", footers.join("\n")));
+                    }
+                    message
+                })
+        }
+
+        fn message() -> impl Strategy<Value = String> {
+            prop_oneof![any::<String>(), "[\\PC\n\r\t]{0,80}", conventional()]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+            /// Any message parses (no panic), and git's trailing newline and CRLF line endings
+            /// change nothing.
+            #[test]
+            fn any_message_parses_the_same_with_a_trailing_newline_and_with_crlf(message in message()) {
+                let parsed = parse_message(&message);
+                prop_assert_eq!(&parse_message(&format!("{message}\n")), &parsed);
+                // CRLF is how a message written with LF line endings may be stored; a lone CR
+                // is a character of its own, not a line ending, so it is left out here.
+                let lf = message.replace('\r', "");
+                let parsed = parse_message(&lf);
+                prop_assert_eq!(&parse_message(&lf.replace('\n', "\r\n")), &parsed);
+                prop_assert_eq!(&parse_message(&format!("{}\r\n", lf.replace('\n', "\r\n"))), &parsed);
+            }
+        }
+    }
 }

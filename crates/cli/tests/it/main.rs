@@ -6,6 +6,7 @@ mod fixtures;
 mod github;
 mod hostile_config;
 mod hostile_input;
+mod hostile_text;
 mod kill;
 mod output;
 mod promote;

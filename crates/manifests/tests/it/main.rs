@@ -5,6 +5,7 @@ mod cargo;
 mod errors;
 mod golden;
 mod npm;
+mod properties;
 mod python;
 mod requirement;
 mod version_file;
