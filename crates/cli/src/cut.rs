@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use release_apply::{ApplyInput, FileChange};
 use release_changelog::{Groups, Renderer, Template};
 use release_config::Config;
