@@ -52,11 +52,25 @@ pub fn cut(directory: &Path, options: &CutOptions, progress: &Progress) -> Resul
     }
     let repo = Repo::open(directory)?;
     let _lock = if options.dry_run { None } else { Some(release_cut::lock(repo.git_dir())?.0) };
+    // Files an earlier `--no-commit` wrote at this HEAD: the same release, not a second bump of
+    // the versions it already wrote (a package without tags is versioned by its manifest).
+    let journal = match release_cut::resume_state(&repo)? {
+        release_cut::Resume::Journal(journal) => {
+            // Thrown away since (`git checkout .`): a new release, planned afresh.
+            let dirty = repo.dirty_files()?;
+            journal.files.iter().any(|file| dirty.contains(file)).then_some(journal)
+        }
+        _ => None,
+    };
     if !options.allow_dirty && !options.dry_run {
-        release_cut::check_clean(&repo, &release_cut::Resume::Fresh)?;
+        let resume = journal.clone().map_or(release_cut::Resume::Fresh, release_cut::Resume::Journal);
+        release_cut::check_clean(&repo, &resume)?;
     }
-    let Planned { plan, config, workspace } =
+    let Planned { mut plan, config, workspace } =
         engine::plan(directory, &PlanOptions { head: None, packages: Vec::new(), pre: options.pre.clone() }, progress)?;
+    if let Some(journal) = &journal {
+        release_cut::pin(&mut plan, &journal.records);
+    }
     let root = repo.root().to_path_buf();
     let Rendering { renderer, links, date } = rendering(&root, &config, &repo)?;
     let changes = release_apply::changes(&ApplyInput {
@@ -69,7 +83,14 @@ pub fn cut(directory: &Path, options: &CutOptions, progress: &Progress) -> Resul
         renderer: &renderer,
     })?;
     let diff = release_apply::unified_diff(&changes);
-    if !options.dry_run {
+    if !options.dry_run && (journal.is_some() || !changes.is_empty()) {
+        let mut files: Vec<String> = changes.iter().map(|change| change.path.clone()).collect();
+        files.extend(journal.iter().flat_map(|journal| journal.files.iter().cloned()));
+        files.sort();
+        files.dedup();
+        let records = journal.map_or_else(|| release_cut::records(&plan), |journal| journal.records);
+        let head = repo.resolve("HEAD")?.to_string();
+        release_cut::Journal { head, files, records, commit: None }.write(repo.git_dir())?;
         release_apply::write_all(&root, &changes)?;
     }
     Ok(CutReport { plan, files: changes.iter().map(report).collect(), written: !options.dry_run, diff, steps: None })

@@ -255,3 +255,34 @@ fn a_ledger_entry_that_cannot_be_true_is_named_and_can_be_voided() {
     assert_eq!(code(&output), 0, "{}", says(&output));
     assert_eq!(row(&status(work, &deployments), "staging"), "3.0.0 verified last-verified=3.0.0 next=- waiting=-");
 }
+
+/// A package versioned by its manifest alone (no tags yet): `release cut --no-commit` run twice
+/// bumped twice (1.1.0, then 1.2.0). The second run is the same release, and writes nothing.
+#[test]
+fn cut_no_commit_twice_writes_the_same_files_as_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path();
+    let mut builder = release_test_support::RepoBuilder::init(work).unwrap();
+    builder.write("package.json", "{\"name\": \"tool\", \"version\": \"1.0.0\"}\n");
+    builder.commit("chore: initial").unwrap();
+    builder.write("index.js", "export const a = 1;\n");
+    builder.commit("feat: a").unwrap();
+    builder.checkout().unwrap();
+
+    let first = release_with(work, &["cut", "--no-commit"], &[]);
+    assert_eq!(first.status.code(), Some(0), "{}", says(&first));
+    let manifest = fs_err::read_to_string(work.join("package.json")).unwrap();
+    assert!(manifest.contains("\"1.1.0\""), "{manifest}");
+    let changelog = fs_err::read_to_string(work.join("CHANGELOG.md")).unwrap();
+    let second = release_with(work, &["cut", "--no-commit"], &[]);
+    assert_eq!(second.status.code(), Some(0), "{}", says(&second));
+    assert_eq!(fs_err::read_to_string(work.join("package.json")).unwrap(), manifest);
+    assert_eq!(fs_err::read_to_string(work.join("CHANGELOG.md")).unwrap(), changelog);
+
+    // Thrown away, then cut again: a release planned afresh, the same one.
+    git(work, &["checkout", "--", "package.json"]);
+    std::fs::remove_file(work.join("CHANGELOG.md")).unwrap();
+    let third = release_with(work, &["cut", "--no-commit"], &[]);
+    assert_eq!(third.status.code(), Some(0), "{}", says(&third));
+    assert_eq!(fs_err::read_to_string(work.join("package.json")).unwrap(), manifest);
+}
