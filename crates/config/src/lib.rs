@@ -481,11 +481,25 @@ impl Resolver<'_> {
                     self.check_globs(&[Step::Key("repo"), Step::Key("assets")], "repo.assets", &repo.assets)?;
                     repo.assets.clone()
                 },
-                tag: self.tag_template(
-                    &[Step::Key("repo"), Step::Key("tag")],
-                    "repo.tag",
-                    repo.tag.as_deref().unwrap_or("v{version}"),
-                )?,
+                tag: {
+                    let steps = [Step::Key("repo"), Step::Key("tag")];
+                    let text = repo.tag.as_deref().unwrap_or("v{version}");
+                    // The repository has no package name: `{name}/v{version}` would tag `/v1.0.0`.
+                    if text.contains("{name}") {
+                        return Err(self.invalid(
+                            &steps,
+                            "repo.tag",
+                            format!(
+                                "tag template `{text}` has `{{name}}`, but the repository-level version has no name"
+                            ),
+                            Some(
+                                "write the repository's tags without it, e.g. `v{version}` or `release-{version}`"
+                                    .into(),
+                            ),
+                        ));
+                    }
+                    self.tag_template(&steps, "repo.tag", text)?
+                },
                 commits: repo.commits.unwrap_or(true),
                 packages: repo.packages.unwrap_or(true),
             }),

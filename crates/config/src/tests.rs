@@ -505,3 +505,14 @@ fn a_release_toml_that_is_not_a_utf8_file_is_invalid_input() {
     fs_err::remove_file(&file).unwrap();
     assert!(Config::load(dir.path()).is_ok(), "no release.toml is the default configuration");
 }
+
+/// `[repo] tag = "{name}/v{version}"` rendered `/v1.0.0`: the repository-level version has no name.
+#[test]
+fn a_repository_tag_template_cannot_name_a_package() {
+    let message = error("[repo]\ntag = \"{name}/v{version}\"\n");
+    assert!(
+        message.starts_with("release.toml:2:7: `repo.tag`: tag template `{name}/v{version}` has `{name}`"),
+        "{message}"
+    );
+    assert!(parse("[repo]\ntag = \"release-{version}\"\n").is_ok());
+}
