@@ -116,8 +116,9 @@ fn the_promote_workflow_hands_its_inputs_to_release_as_arguments_verbatim() {
     let hostile = "hotfix $(touch pwned); `touch pwned` \"quoted\"";
     // (inputs set, arguments release gets)
     type Case<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str]);
-    let cases: [Case<'_>; 4] = [
+    let cases: [Case<'_>; 5] = [
         (&[("TARGET", "prod")], &["promote", "prod"]),
+        (&[("TARGET", "prod"), ("SKIP", "none"), ("REASON", "ignored")], &["promote", "prod"]),
         (&[("TARGET", "prod"), ("VERSION", "3.0.1")], &["promote", "prod", "--version", "3.0.1"]),
         (
             &[("TARGET", "prod"), ("VERSION", "3.0.1"), ("SKIP", "upstream"), ("REASON", hostile)],
