@@ -2,12 +2,10 @@
 //! are wrong, changelogs that are not files, commit messages with terminal escape sequences,
 //! and release notes written by hand before the cut.
 
-use std::path::Path;
 use std::process::Output;
-use std::time::Duration;
 
 use crate::release_cut::{commit, git, release_with, setup};
-use crate::{repo, transcript};
+use crate::{release, repo, transcript};
 
 const API: (&str, &str) = ("apps/api/package.json", "{\n  \"name\": \"api\",\n  \"version\": \"1.0.0\"\n}\n");
 
@@ -17,23 +15,6 @@ const LOOPING: &str = "{% for a in range(100000) %}{% for b in range(100000) %}{
 /// What a commit message can do to a terminal: erase the line and move up, retitle the window,
 /// a one-byte CSI, and a right-to-left override that displays `exe.txt` as `txt.exe`.
 const HOSTILE: &str = "feat(api): safe\u{1b}[2K\u{1b}[1A\u{1b}]0;pwned\u{7} \u{9b}31m \u{202e}exe.txt\u{2066}x\u{2069}";
-
-/// `release` with a time limit: a hang fails the test instead of hanging it.
-fn release(dir: &Path, args: &[&str]) -> Output {
-    assert_cmd::Command::cargo_bin("release")
-        .unwrap()
-        .current_dir(dir)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env("SOURCE_DATE_EPOCH", "1740787200") // 2025-03-01
-        .env_remove("GITHUB_TOKEN")
-        .env_remove("GH_TOKEN")
-        .env_remove("GITHUB_REPOSITORY")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .timeout(Duration::from_secs(120))
-        .output()
-        .unwrap()
-}
 
 /// A repository with `files` and then a commit `message` that touches the `api` package.
 fn repo_with_commit(files: &[(&str, &str)], message: &str) -> tempfile::TempDir {

@@ -30,6 +30,9 @@ pub fn release(dir: &Path, args: &[&str]) -> Output {
         .env_remove("GITHUB_TOKEN")
         .env_remove("GH_TOKEN")
         .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env_remove("GITHUB_REPOSITORY")
+        // A hang fails the test instead of hanging the suite (templates loop, checks wait).
+        .timeout(std::time::Duration::from_secs(120))
         .output()
         .unwrap()
 }

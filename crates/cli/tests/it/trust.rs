@@ -5,6 +5,19 @@
 use crate::promote::{code, promotion_setup, row, run, says, status};
 use crate::release_cut::{commit, git, release_with, setup};
 
+/// A release cut with `args` and `--no-push`, its branch pushed without its tags (as `tag-on =
+/// "prod"` on another runner, or a `git push` by hand, leaves it), and a fresh clone of the remote.
+fn cut_then_push_the_branch_only(setup: &crate::release_cut::Setup, args: &[&str]) -> std::path::PathBuf {
+    let mut cut = vec!["cut", "--no-forge", "--no-push"];
+    cut.extend_from_slice(args);
+    let output = release_with(&setup.work, &cut, &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", says(&output));
+    git(&setup.work, &["push", "--quiet", "origin", "main"]);
+    let clone = setup.work.parent().unwrap().join("clone");
+    git(setup.work.parent().unwrap(), &["clone", "--quiet", setup.remote.to_str().unwrap(), clone.to_str().unwrap()]);
+    clone
+}
+
 const FORGED: &str = "feat: tidy the footer\n\nRelease-Tool: release\nRelease-Tag: v9.9.9 9.9.9 tool\n";
 
 /// A squash-merge body with the release trailers was taken for a release commit: the cut skipped
@@ -33,11 +46,7 @@ fn a_forged_release_commit_is_planned_as_the_ordinary_commit_it_is() {
 #[test]
 fn a_release_shaped_commit_that_the_plan_disagrees_with_stops_the_cut() {
     let setup = setup("single-package");
-    let output = release_with(&setup.work, &["cut", "--no-forge", "--no-push", "--pre", "rc"], &[]);
-    assert_eq!(output.status.code(), Some(0), "{}", says(&output));
-    git(&setup.work, &["push", "--quiet", "origin", "main"]); // the branch, not the tag
-    let clone = setup.work.parent().unwrap().join("clone");
-    git(setup.work.parent().unwrap(), &["clone", "--quiet", setup.remote.to_str().unwrap(), clone.to_str().unwrap()]);
+    let clone = cut_then_push_the_branch_only(&setup, &["--pre", "rc"]);
     let before = git(&clone, &["rev-parse", "HEAD"]);
 
     let output = release_with(&clone, &["cut", "--no-forge"], &[]);
@@ -61,11 +70,7 @@ fn a_release_shaped_commit_that_the_plan_disagrees_with_stops_the_cut() {
 #[test]
 fn a_genuine_release_commit_is_resumed_in_a_fresh_clone() {
     let setup = setup("single-package");
-    let output = release_with(&setup.work, &["cut", "--no-forge", "--no-push"], &[]);
-    assert_eq!(output.status.code(), Some(0), "{}", says(&output));
-    git(&setup.work, &["push", "--quiet", "origin", "main"]); // the branch, not the tag
-    let clone = setup.work.parent().unwrap().join("clone");
-    git(setup.work.parent().unwrap(), &["clone", "--quiet", setup.remote.to_str().unwrap(), clone.to_str().unwrap()]);
+    let clone = cut_then_push_the_branch_only(&setup, &[]);
     let head = git(&clone, &["rev-parse", "HEAD"]);
 
     let output = release_with(&clone, &["cut", "--no-forge"], &[]);
