@@ -39,7 +39,7 @@ pub fn plan(directory: &Path, options: &PlanOptions, progress: &Progress) -> Res
     let root = repo.root().to_path_buf();
     let config = Config::load(&root)?;
     let files = repo.tracked_files_named(release_workspace::MANIFEST_NAMES)?;
-    let workspace = release_workspace::discover(&root, &config, &files)?;
+    let mut workspace = release_workspace::discover(&root, &config, &files)?;
     for name in &options.packages {
         if !workspace.packages.iter().any(|package| &package.name == name) {
             let known: Vec<&str> = workspace.packages.iter().map(|package| package.name.as_str()).collect();
@@ -61,7 +61,16 @@ pub fn plan(directory: &Path, options: &PlanOptions, progress: &Progress) -> Res
     if let Some(repo_config) = &config.repo {
         targets.push((String::new(), repo_config.tag.clone()));
     }
-    let mut releases = releases_by_target(&targets, &tags, &mut warnings);
+    // The other tag conventions of packages whose template release.toml does not set: one pass
+    // over the tags matches them all.
+    let conventions = other_conventions(&config, &workspace);
+    let configured = targets.len();
+    targets.extend(
+        conventions.iter().map(|(package, template)| (workspace.packages[*package].name.clone(), template.clone())),
+    );
+    let mut releases = releases_by_target(&targets, &tags, configured, &mut warnings);
+    let inferred = releases.split_off(configured);
+    infer_tags(&mut workspace, &mut releases, &conventions, inferred, &mut warnings);
     let mut previous = Vec::with_capacity(releases.len());
     for candidates in &mut releases {
         let mut found = None;
@@ -161,13 +170,114 @@ pub fn plan(directory: &Path, options: &PlanOptions, progress: &Progress) -> Res
     Ok(Planned { plan, config, workspace })
 }
 
+/// The tags of one target that parse under its template: (name, version, tag), newest first.
+type Tagged<'t> = Vec<(String, semver::Version, &'t Tag)>;
+
+/// The tag conventions repositories already use, besides the one a package has, for every
+/// package whose tag template release.toml does not set: `{name}-v{version}`, `{name}@{version}`,
+/// `{name}@v{version}`, the same with the npm scope removed, and for a single package
+/// `v{version}` and `{version}`. `(package index, template)`.
+fn other_conventions(config: &Config, workspace: &Workspace) -> Vec<(usize, TagTemplate)> {
+    let single = workspace.packages.len() == 1 && config.repo.is_none();
+    let mut out = Vec::new();
+    for (index, package) in workspace.packages.iter().enumerate() {
+        let explicit = config.packages.iter().any(|entry| entry.name == package.name && entry.tag.is_some());
+        if explicit {
+            continue;
+        }
+        let mut texts: Vec<String> =
+            ["{name}-v{version}", "{name}@{version}", "{name}@v{version}"].map(String::from).to_vec();
+        if let Some((_, unscoped)) = package.name.split_once('/').filter(|_| package.name.starts_with('@')) {
+            texts.extend([
+                format!("{unscoped}-v{{version}}"),
+                format!("{unscoped}@{{version}}"),
+                format!("{unscoped}@v{{version}}"),
+            ]);
+        }
+        if single {
+            texts.extend(["v{version}".to_string(), "{version}".to_string()]);
+        }
+        for text in texts {
+            let Ok(template) = TagTemplate::parse(&text) else { continue };
+            let same = template.affixes(&package.name) == package.tag.affixes(&package.name);
+            if !same
+                && !out.iter().any(|(other, existing): &(usize, TagTemplate)| {
+                    *other == index && existing.affixes(&package.name) == template.affixes(&package.name)
+                })
+            {
+                out.push((index, template));
+            }
+        }
+    }
+    out
+}
+
+/// Chooses each unconfigured package's convention from the tags it already has: its default when
+/// only that matches (or none does), the one that matches otherwise, and when several do, the
+/// one with the newest release, with a warning that names them. Each choice that is not the
+/// default is said in the warnings with the line that pins it in release.toml.
+fn infer_tags<'t>(
+    workspace: &mut Workspace,
+    releases: &mut [Tagged<'t>],
+    conventions: &[(usize, TagTemplate)],
+    mut inferred: Vec<Tagged<'t>>,
+    warnings: &mut Vec<String>,
+) {
+    for (index, package) in workspace.packages.iter_mut().enumerate() {
+        // (template, its tags), the package's own first.
+        let mut matching: Vec<(TagTemplate, Tagged<'t>)> = Vec::new();
+        if !releases[index].is_empty() {
+            matching.push((package.tag.clone(), std::mem::take(&mut releases[index])));
+        }
+        for (found, (_, template)) in inferred.iter_mut().zip(conventions).filter(|(_, (owner, _))| *owner == index) {
+            if !found.is_empty() {
+                matching.push((template.clone(), std::mem::take(found)));
+            }
+        }
+        let newest = |tags: &[(String, semver::Version, &Tag)]| tags.first().map(|(_, version, _)| version.clone());
+        let Some(best) =
+            (0..matching.len()).max_by(|&a, &b| newest(&matching[a].1).cmp(&newest(&matching[b].1)).then(b.cmp(&a)))
+        else {
+            continue;
+        };
+        let pin = |template: &TagTemplate| {
+            format!("a `[[package]]` entry with name = \"{}\" and tag = \"{}\"", package.name, template.as_str())
+        };
+        if matching.len() > 1 {
+            let examples: Vec<String> = matching.iter().map(|(_, tags)| format!("`{}`", tags[0].0)).collect();
+            warnings.push(format!(
+                "package `{}` has tags of {} conventions ({}); the newest, `{}`, is used (hint: choose one in release.toml: {})",
+                package.name,
+                matching.len(),
+                examples.join(", "),
+                matching[best].0.as_str(),
+                pin(&matching[best].0)
+            ));
+        } else if matching[best].0.as_str() != package.tag.as_str() {
+            warnings.push(format!(
+                "package `{}` has no tags like `{}`; its tags look like `{}`, so `{}` is used (hint: pin it in release.toml: {})",
+                package.name,
+                package.tag.render(&package.name, "1.0.0"),
+                matching[best].1[0].0,
+                matching[best].0.as_str(),
+                pin(&matching[best].0)
+            ));
+        }
+        let (template, tags) = matching.swap_remove(best);
+        package.tag = template;
+        releases[index] = tags;
+    }
+}
+
 /// Per target (a package, or the repository as the last target), every tag of its template
-/// that parses as semver, highest version first.
+/// that parses as semver, highest version first. Only the first `warn_for` targets (the
+/// configured ones, not conventions being tried) warn about tags they cannot read.
 fn releases_by_target<'t>(
     targets: &[(String, TagTemplate)],
     tags: &'t [Tag],
+    warn_for: usize,
     warnings: &mut Vec<String>,
-) -> Vec<Vec<(String, semver::Version, &'t Tag)>> {
+) -> Vec<Tagged<'t>> {
     let affixes: Vec<(String, String)> = targets.iter().map(|(name, template)| template.affixes(name)).collect();
     // Targets by their exact prefix: a tag is looked up once per distinct prefix length, so
     // thousands of tags against hundreds of templates stay linear in the tags.
@@ -205,7 +315,7 @@ fn releases_by_target<'t>(
                             .is_some_and(|middle| semver::Version::parse(middle).is_ok())
                     });
                     let looks_versioned = middle.starts_with(|character: char| character.is_ascii_digit());
-                    if !claimed && looks_versioned && warned.insert(tag.name.clone()) {
+                    if index < warn_for && !claimed && looks_versioned && warned.insert(tag.name.clone()) {
                         warnings.push(format!(
                             "tag `{}` matches the template `{}` but `{middle}` is not a semantic version; skipped",
                             tag.name,

@@ -11,6 +11,7 @@ mod kill;
 mod output;
 mod promote;
 mod release_cut;
+mod tags;
 mod trust;
 
 use std::path::Path;
