@@ -18,7 +18,8 @@ fn is_named(file: &str, name: &str) -> bool {
 
 fn read_json(root: &Path, manifest: &str) -> Result<(Value, String), WorkspaceError> {
     let text = read_text(root, manifest)?;
-    match serde_json::from_str(&text) {
+    // npm accepts a UTF-8 byte order mark (editors on Windows write one); apply keeps it on write.
+    match serde_json::from_str(text.strip_prefix('\u{feff}').unwrap_or(&text)) {
         Ok(value) => Ok((value, text)),
         Err(error) => Err(WorkspaceError::Parse {
             path: PathBuf::from(manifest),

@@ -280,3 +280,18 @@ fn npm_and_pnpm_members_outside_the_repository_are_warnings() {
     assert_eq!(summary(&workspace), ["ui libs/ui 1.0.0 [] v{version}"]);
     assert!(workspace.warnings.is_empty());
 }
+
+/// A test fixture's package.json that starts with a UTF-8 BOM failed the whole plan
+/// (`cannot parse manifest: expected value`); npm reads it.
+#[test]
+fn a_package_json_with_a_byte_order_mark_is_read() {
+    let workspace = discover_files(
+        &[
+            ("package.json", "{\"private\": true, \"workspaces\": [\"packages/*\"]}\n"),
+            ("packages/ui/package.json", "\u{feff}{\"name\": \"ui\", \"version\": \"1.2.0\"}\n"),
+        ],
+        "",
+    )
+    .unwrap();
+    assert_eq!(summary(&workspace), ["ui packages/ui 1.2.0 [] v{version}"]);
+}
