@@ -19,6 +19,8 @@ mod releases;
 mod review;
 mod state;
 mod status;
+#[cfg(test)]
+mod tests;
 
 use release_config::Config;
 use release_config::promotion::{Environment, Verify};
