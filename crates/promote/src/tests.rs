@@ -475,3 +475,74 @@ fn each_waiting_becomes_its_gates_error_and_exit_code() {
     );
     check(Waiting::Held { reason: "1.0.0 failed".into() }, 18, "automatic promotion to `prod` is held: 1.0.0 failed");
 }
+
+/// No hooks: the ledger alone.
+struct NoHooks;
+impl crate::Hooks for NoHooks {}
+
+fn fixed_now() -> u64 {
+    1_735_700_000
+}
+
+/// A Context on a real repository with a fake clock, `true` as the deploy command and a
+/// verifier closure that fails 1.1.0: a failed verification is recorded, rolled back to the
+/// last verified release, and holds automatic promotion.
+#[test]
+fn a_failed_verification_is_recorded_rolled_back_and_held() {
+    let directory = tempfile::tempdir().unwrap();
+    let mut builder = release_test_support::RepoBuilder::init(directory.path()).unwrap();
+    let toml = "[environments.staging]\ndeploy = [\"true\"]\nurl = \"http://127.0.0.1:9\"\nverify = { http = \"{url}/health\" }\non-verify-failure = \"rollback\"\n";
+    builder.write("release.toml", toml).commit("chore: start").unwrap();
+    builder.checkout().unwrap();
+    let repo = release_git::Repo::open(directory.path()).unwrap();
+    let config = release_config::Config::load(repo.root()).unwrap();
+    let verifier = |_: &release_config::promotion::Verify, _: &str, version: &str| {
+        (version != "1.1.0", if version == "1.1.0" { "1.1.0 answered 500".to_string() } else { "ok".to_string() })
+    };
+    let context = crate::Context {
+        repo: &repo,
+        config: &config,
+        releases: vec![release("1.0.0"), release("1.1.0")],
+        actor: "ci".into(),
+        now: fixed_now,
+        verifier: &verifier,
+        hooks: &NoHooks,
+        quiet_commands: true,
+    };
+
+    let promoted = crate::promote(&context, "staging", Some("1.0.0"), &crate::Bypass::default()).unwrap();
+    assert_eq!((promoted.action, promoted.version.as_str()), (crate::Action::Promoted, "1.0.0"));
+    let error = crate::promote(&context, "staging", Some("1.1.0"), &crate::Bypass::default()).unwrap_err();
+    assert_eq!(error.exit_code(), 16);
+    assert_eq!(
+        error.to_string(),
+        "1.1.0 failed verification in `staging`: 1.1.0 answered 500; rolled back to 1.0.0, and automatic promotion is held"
+    );
+
+    let events = crate::history(&context, "staging").unwrap();
+    let kinds: Vec<String> = events
+        .iter()
+        .map(|event| {
+            format!("{} {}{}", event.kind.name(), event.version, if event.rollback { " (rollback)" } else { "" })
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "started 1.0.0",
+            "deployed 1.0.0",
+            "verified 1.0.0",
+            "started 1.1.0",
+            "failed 1.1.0",
+            "deployed 1.0.0 (rollback)",
+            "verified 1.0.0 (rollback)",
+            "rolled_back 1.0.0",
+            "held 1.1.0",
+        ]
+    );
+    let row = &crate::status(&context).unwrap()[0];
+    assert_eq!((row.version.as_deref(), row.state.as_str()), (Some("1.0.0"), "rolled back, held"));
+    // Automatic promotion is held (exit 18) until a release is promoted by name.
+    let held = crate::promote(&context, "staging", None, &crate::Bypass::default()).unwrap_err();
+    assert_eq!(held.exit_code(), 18, "{held}");
+}
