@@ -9,6 +9,19 @@
 //! Deploy commands are argv lists; the release reaches them only through environment variables,
 //! never spliced into a command line. Verification is injected (the CLI passes HTTP checks), so
 //! this crate does no network I/O except through `git`.
+//!
+//! The modules follow a promotion: `releases` (what may be deployed, and the evidence that
+//! `release cut` made it), `ledger` (the history and its events) and `state` (`fold`: what each
+//! environment runs), `gates` (pure functions of that data, each answering with a [`Waiting`]),
+//! `promote` (lock, choose, gates, take the environment), `deploy` (deploy, verify, record,
+//! roll back), `review` (approvals) and `status`.
+//!
+//! ```no_run
+//! # fn show(context: &release_promote::Context<'_>) -> Result<(), release_promote::PromoteError> {
+//! let outcome = release_promote::promote(context, "staging", None, &release_promote::Bypass::default())?;
+//! assert_eq!(outcome.action, release_promote::Action::Promoted);
+//! # Ok(()) }
+//! ```
 
 mod deploy;
 mod error;
@@ -24,6 +37,7 @@ mod tests;
 
 use release_config::Config;
 use release_config::promotion::{Environment, Verify};
+use release_git::Repo;
 use serde::Serialize;
 
 pub use deploy::rollback;
@@ -35,8 +49,6 @@ pub use releases::{Release, cut_release, record_cut, releases, was_cut};
 pub use review::review;
 pub use state::{Current, EnvironmentState, State, Verified, fold};
 pub use status::{StatusRow, history, status};
-
-use release_git::Repo;
 
 use crate::releases::evident;
 
