@@ -469,7 +469,7 @@ fn publish(
     progress: &Progress,
 ) -> Result<()> {
     // "already running" too: a rerun finishes a publication that stopped half-way.
-    if outcome.action != "promoted" && outcome.action != "already running" {
+    if !matches!(outcome.action, release_promote::Action::Promoted | release_promote::Action::AlreadyRunning) {
         return Ok(());
     }
     match cut::publish_after_promotion(directory, &outcome.environment, &outcome.version, progress)? {

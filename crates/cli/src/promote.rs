@@ -9,7 +9,7 @@ use release_config::Config;
 use release_config::promotion::{Environment, Verify};
 use release_forge::{Forge, GitHub, GitHubConfig, NewDeployment, NewDeploymentStatus};
 use release_git::Repo;
-use release_promote::{Change, Context, Hooks, Review, StatusRow};
+use release_promote::{Change, Context, Hooks, Review, ReviewsError, StatusRow};
 
 /// Who is acting: RELEASE_ACTOR, GITHUB_ACTOR (in GitHub Actions), git's user.name, $USER.
 pub fn actor(repo: &Repo) -> String {
@@ -172,15 +172,15 @@ impl<'c> GitHubHooks<'c> {
 }
 
 impl Hooks for GitHubHooks<'_> {
-    fn reviews(&self, environment: &Environment) -> Result<Option<Vec<Review>>, String> {
+    fn reviews(&self, environment: &Environment) -> Result<Option<Vec<Review>>, ReviewsError> {
         let Some(github_environment) =
             environment.approval.as_ref().and_then(|policy| policy.github_environment.as_ref())
         else {
             return Ok(None);
         };
         let Some(run) = self.run_id else { return Ok(None) };
-        let github = self.github().map_err(str::to_string)?;
-        let reviews = github.run_reviews(run).map_err(|error| error.to_string())?;
+        let github = self.github().map_err(|why| ReviewsError::from(why.to_string()))?;
+        let reviews = github.run_reviews(run)?;
         Ok(Some(
             reviews
                 .into_iter()

@@ -1,12 +1,12 @@
 //! The promotion history: an append-only chain of commits on its own ref, one event per commit,
 //! pushed with a compare-and-swap so two runners cannot both win.
 
-use std::collections::BTreeMap;
-
 use release_git::{Oid, Repo};
 use serde::{Deserialize, Serialize};
 
-use crate::PromoteError;
+use release_config::Config;
+
+use crate::{PromoteError, run_id};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -48,8 +48,15 @@ impl EventKind {
     }
 }
 
+/// The shape of the events this version writes. Events written before the field existed read as
+/// 0: [`Event::upgrade`] turns what they said in text into the typed fields.
+pub const SCHEMA: u32 = 1;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
+    /// [`SCHEMA`] when written by this version; 0 when absent (an older event).
+    #[serde(default)]
+    pub schema: u32,
     pub kind: EventKind,
     pub environment: String,
     pub version: String,
@@ -64,6 +71,57 @@ pub struct Event {
     /// For a rollback: the version rolled back from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_version: Option<String>,
+    /// A "deployed" or "verified" event of a rollback: the environment went back to this
+    /// release, which does not lift a hold.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub rollback: bool,
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
+}
+
+/// What events before [`SCHEMA`] 1 wrote in `detail` to mark a rollback's deploy and verify.
+/// This version still writes it beside `rollback`, so older readers of a shared ledger agree.
+pub(crate) const ROLLBACK_DETAIL: &str = "rollback";
+
+impl Event {
+    /// An event as this version writes it.
+    pub fn new(
+        kind: EventKind,
+        environment: &str,
+        version: &str,
+        commit: &str,
+        actor: &str,
+        at: u64,
+        run: &str,
+    ) -> Event {
+        Event {
+            schema: SCHEMA,
+            kind,
+            environment: environment.to_string(),
+            version: version.to_string(),
+            commit: commit.to_string(),
+            actor: actor.to_string(),
+            at,
+            run: run.to_string(),
+            detail: None,
+            from_version: None,
+            rollback: false,
+        }
+    }
+
+    /// An event as read, in the shape of [`SCHEMA`]: before it, a rollback's "deployed" and
+    /// "verified" said so only by `detail = "rollback"`.
+    pub fn upgrade(mut self) -> Event {
+        if self.schema == 0
+            && matches!(self.kind, EventKind::Deployed | EventKind::Verified)
+            && self.detail.as_deref() == Some(ROLLBACK_DETAIL)
+        {
+            self.rollback = true;
+        }
+        self
+    }
 }
 
 const FILE: &str = "event.json";
@@ -84,6 +142,12 @@ const CLOCK_SKEW: u64 = 24 * 60 * 60;
 /// Why an entry of the ledger cannot be used, or `None`.
 fn invalid(event: &Event, now: u64) -> Option<String> {
     let global = matches!(event.kind, EventKind::Cut | EventKind::Voided);
+    if event.schema > SCHEMA {
+        return Some(format!(
+            "it is written by a newer release (schema {}, this one reads up to {SCHEMA}; hint: upgrade release)",
+            event.schema
+        ));
+    }
     if event.at > now.saturating_add(CLOCK_SKEW) {
         return Some(format!("it is dated in the future (`at` = {})", event.at));
     }
@@ -138,6 +202,7 @@ impl<'r> Ledger<'r> {
         for commit in self.repo.first_parent_chain(tip)? {
             if let Some(bytes) = self.repo.file_at(commit, FILE)? {
                 let event = serde_json::from_slice::<Event>(&bytes)
+                    .map(Event::upgrade)
                     .map_err(|error| format!("it does not parse: {error}"))
                     .and_then(|event| match invalid(&event, self.now) {
                         Some(why) => Err(why),
@@ -230,78 +295,32 @@ impl<'r> Ledger<'r> {
     }
 }
 
-/// What an environment runs, folded from the events.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct EnvironmentState {
-    pub name: String,
-    pub current: Option<Current>,
-    /// Versions verified here, oldest first, with when.
-    pub verified: Vec<(String, String, u64)>,
-    pub in_progress: Option<Event>,
-    pub held: Option<String>,
-    pub failed: Vec<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Current {
-    pub version: String,
-    pub commit: String,
-    /// `verified`, `failed`, `rolled back`.
-    pub state: String,
-    pub since: u64,
-}
-
-impl EnvironmentState {
-    pub fn last_verified(&self) -> Option<&(String, String, u64)> {
-        self.verified.last()
+/// `release ledger void ENTRY --reason ...`: sets an unreadable or impossible entry of the ledger
+/// aside, so the commands that stopped on it work again. The entry stays in the history, and so
+/// does who voided it and why.
+pub fn void(
+    repo: &Repo,
+    config: &Config,
+    entry: &str,
+    reason: &str,
+    actor: &str,
+    now: u64,
+) -> Result<(), PromoteError> {
+    if reason.trim().is_empty() {
+        return Err(PromoteError::Ledger {
+            detail: "voiding an entry needs a reason (hint: add --reason \"...\"; it is recorded with your name)"
+                .into(),
+        });
     }
-
-    pub fn verified_at(&self, version: &str) -> Option<u64> {
-        self.verified.iter().rev().find(|(found, _, _)| found == version).map(|(_, _, at)| *at)
-    }
-}
-
-/// Every environment's state.
-pub fn fold(events: &[Event]) -> BTreeMap<String, EnvironmentState> {
-    let mut states: BTreeMap<String, EnvironmentState> = BTreeMap::new();
-    for event in events.iter().filter(|event| !matches!(event.kind, EventKind::Cut | EventKind::Voided)) {
-        let state = states
-            .entry(event.environment.clone())
-            .or_insert_with(|| EnvironmentState { name: event.environment.clone(), ..EnvironmentState::default() });
-        match event.kind {
-            EventKind::Started => state.in_progress = Some(event.clone()),
-            EventKind::Deployed | EventKind::Approved | EventKind::Rejected => {}
-            EventKind::Verified => {
-                let rollback = event.detail.as_deref() == Some("rollback");
-                state.current = Some(Current {
-                    version: event.version.clone(),
-                    commit: event.commit.clone(),
-                    state: if rollback { "rolled back".into() } else { "verified".into() },
-                    since: event.at,
-                });
-                state.verified.push((event.version.clone(), event.commit.clone(), event.at));
-                state.in_progress = None;
-                if !rollback {
-                    state.held = None;
-                }
-            }
-            EventKind::Failed => {
-                state.current = Some(Current {
-                    version: event.version.clone(),
-                    commit: event.commit.clone(),
-                    state: "failed".into(),
-                    since: event.at,
-                });
-                state.failed.push(event.version.clone());
-                state.in_progress = None;
-            }
-            EventKind::RolledBack => {}
-            EventKind::Held => state.held = event.detail.clone().or_else(|| Some("held".into())),
-            EventKind::Abandoned => state.in_progress = None,
-            EventKind::Cut | EventKind::Voided => {}
-        }
-    }
-    states
+    let commit = Oid::from_str(entry).ok().filter(|_| entry.len() == 40).ok_or_else(|| PromoteError::Ledger {
+        detail: format!(
+            "`{entry}` is not an entry's full commit id (hint: the error that stopped the command names it; `git log {}` lists them)",
+            config.promotion.ledger
+        ),
+    })?;
+    let mut event = Event::new(EventKind::Voided, "", "", &commit.to_string(), actor, now, &run_id(now));
+    event.detail = Some(format!("{commit} {}", reason.trim()));
+    Ledger::append_unread(repo, &config.promotion.ledger, &config.cut.remote, &[event])
 }
 
 #[cfg(test)]

@@ -1,0 +1,115 @@
+//! The releases promotion may deploy: release commits found by their trailers, trusted only with
+//! evidence that `release cut` made them (their tag, or the ledger), and the `cut` event that
+//! records it.
+
+use release_config::Config;
+use release_git::{Oid, Repo};
+use serde::Serialize;
+
+use crate::ledger::{Event, EventKind, Ledger};
+use crate::{PromoteError, run_id};
+
+/// A cut release, as its release commit records it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Release {
+    pub version: String,
+    pub commit: String,
+    /// The tag of the release version (the repository's, or the single package's).
+    pub tag: String,
+    /// (package, version, tag) of every tag the release made.
+    pub packages: Vec<(String, String, String)>,
+    /// Who cut it: the release commit's `Release-Actor:` trailer, or its git author.
+    pub author: String,
+    /// Its tag exists and names this commit: evidence, besides the ledger, that `release cut`
+    /// made it (see [`Context::cut_releases`]).
+    #[serde(skip)]
+    pub tagged: bool,
+}
+
+/// Every commit in the history of `head` whose trailers say it is a release, oldest first. The
+/// trailers are text anyone can write: commands trust only those with evidence
+/// ([`Context::cut_releases`]).
+pub fn releases(repo: &Repo, head: Oid) -> Result<Vec<Release>, PromoteError> {
+    let mut out = Vec::new();
+    for commit in repo.first_parent_chain(head)? {
+        let message = repo.commit_message(commit)?;
+        let Some(records) = release_cut::parse_commit_message(&message) else { continue };
+        let main = match records.iter().find(|record| record.is_repository()) {
+            Some(record) => record.clone(),
+            None if records.len() == 1 => records[0].clone(),
+            None => return Err(PromoteError::NoReleaseVersion { count: records.len() }),
+        };
+        let tagged = repo.tag_commit(&main.tag) == Some(commit);
+        out.push(Release {
+            version: main.version,
+            commit: commit.to_string(),
+            tag: main.tag,
+            packages: records.into_iter().map(|record| (record.name, record.version, record.tag)).collect(),
+            author: match release_cut::parse_commit_actor(&message) {
+                Some(actor) => actor,
+                None => repo.author(commit)?,
+            },
+            tagged,
+        });
+    }
+    Ok(out)
+}
+
+/// Whether the ledger's `cut` events name the release commit `commit`.
+fn recorded_cut(events: &[Event], commit: &str) -> bool {
+    events.iter().any(|event| event.kind == EventKind::Cut && event.commit == commit)
+}
+
+/// The release `version` that `release cut` made, as [`Context::cut_releases`] knows releases:
+/// tagged, or named by the ledger; never one that only claims to be it.
+pub fn cut_release(
+    repo: &Repo,
+    config: &Config,
+    head: Oid,
+    version: &str,
+    now: u64,
+) -> Result<Option<Release>, PromoteError> {
+    let ledger = Ledger::load(repo, &config.promotion.ledger, &config.cut.remote, now)?;
+    Ok(releases(repo, head)?
+        .into_iter()
+        .rev()
+        .find(|release| release.version == version && evident(release, &ledger.events)))
+}
+
+/// Whether something `release cut` wrote vouches for a release commit: its tag, or the ledger.
+pub(crate) fn evident(release: &Release, events: &[Event]) -> bool {
+    release.tagged || events.iter().any(|event| event.commit == release.commit)
+}
+
+/// Whether the ledger records that `release cut` made the release at `commit`.
+pub fn was_cut(repo: &Repo, config: &Config, commit: Oid, now: u64) -> Result<bool, PromoteError> {
+    let ledger = Ledger::load(repo, &config.promotion.ledger, &config.cut.remote, now)?;
+    Ok(recorded_cut(&ledger.events, &commit.to_string()))
+}
+
+/// Records in the ledger that `release cut` made the release at `commit`: the evidence that
+/// promotion trusts. `Ok(false)` when it already was.
+pub fn record_cut(
+    repo: &Repo,
+    config: &Config,
+    commit: Oid,
+    records: &[release_cut::ReleaseRecord],
+    actor: &str,
+    now: u64,
+) -> Result<bool, PromoteError> {
+    let mut ledger = Ledger::load(repo, &config.promotion.ledger, &config.cut.remote, now)?;
+    let id = commit.to_string();
+    if recorded_cut(&ledger.events, &id) {
+        return Ok(false);
+    }
+    let main = records.iter().find(|record| record.is_repository()).or(match records {
+        [single] => Some(single),
+        _ => None,
+    });
+    let tags: Vec<&str> = records.iter().map(|record| record.tag.as_str()).collect();
+    let version = main.map(|record| record.version.as_str()).unwrap_or_default();
+    let mut event = Event::new(EventKind::Cut, "", version, &id, actor, now, &run_id(now));
+    event.detail = Some(tags.join(", "));
+    ledger.append_retrying(&[event])?;
+    Ok(true)
+}

@@ -1,0 +1,121 @@
+//! What each environment runs, folded from the ledger's events.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::ledger::{Event, EventKind};
+
+/// What an environment runs, folded from the events.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct EnvironmentState {
+    pub name: String,
+    pub current: Option<Current>,
+    /// Releases verified here, oldest first, with when.
+    pub verified: Vec<Verified>,
+    pub in_progress: Option<Event>,
+    pub held: Option<String>,
+    pub failed: Vec<String>,
+}
+
+/// A release verified in an environment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verified {
+    pub version: String,
+    pub commit: String,
+    /// Unix seconds.
+    pub at: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Current {
+    pub version: String,
+    pub commit: String,
+    pub state: State,
+    pub since: u64,
+}
+
+/// How the release an environment runs got there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum State {
+    #[serde(rename = "verified")]
+    Verified,
+    #[serde(rename = "failed")]
+    Failed,
+    #[serde(rename = "rolled back")]
+    RolledBack,
+}
+
+impl State {
+    /// As `release status` shows it: `rolled back`.
+    pub fn name(self) -> &'static str {
+        match self {
+            State::Verified => "verified",
+            State::Failed => "failed",
+            State::RolledBack => "rolled back",
+        }
+    }
+}
+
+impl std::fmt::Display for State {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(self.name())
+    }
+}
+
+impl EnvironmentState {
+    pub fn last_verified(&self) -> Option<&Verified> {
+        self.verified.last()
+    }
+
+    pub fn verified_at(&self, version: &str) -> Option<u64> {
+        self.verified.iter().rev().find(|verified| verified.version == version).map(|verified| verified.at)
+    }
+}
+
+/// Every environment's state. `cut` and `voided` events belong to no environment and are skipped.
+pub fn fold(events: &[Event]) -> BTreeMap<String, EnvironmentState> {
+    let mut states: BTreeMap<String, EnvironmentState> = BTreeMap::new();
+    for event in events.iter().filter(|event| !matches!(event.kind, EventKind::Cut | EventKind::Voided)) {
+        let state = states
+            .entry(event.environment.clone())
+            .or_insert_with(|| EnvironmentState { name: event.environment.clone(), ..EnvironmentState::default() });
+        apply(state, event);
+    }
+    states
+}
+
+/// One event's effect on its environment.
+fn apply(state: &mut EnvironmentState, event: &Event) {
+    let current =
+        |state: State| Current { version: event.version.clone(), commit: event.commit.clone(), state, since: event.at };
+    match event.kind {
+        EventKind::Started => state.in_progress = Some(event.clone()),
+        EventKind::Verified => {
+            state.current = Some(current(if event.rollback { State::RolledBack } else { State::Verified }));
+            state.verified.push(Verified {
+                version: event.version.clone(),
+                commit: event.commit.clone(),
+                at: event.at,
+            });
+            state.in_progress = None;
+            // Going back does not lift a hold: the release that failed is still waiting for a fix.
+            if !event.rollback {
+                state.held = None;
+            }
+        }
+        EventKind::Failed => {
+            state.current = Some(current(State::Failed));
+            state.failed.push(event.version.clone());
+            state.in_progress = None;
+        }
+        EventKind::Held => state.held = event.detail.clone().or_else(|| Some("held".into())),
+        EventKind::Abandoned => state.in_progress = None,
+        EventKind::Deployed
+        | EventKind::Approved
+        | EventKind::Rejected
+        | EventKind::RolledBack
+        | EventKind::Cut
+        | EventKind::Voided => {}
+    }
+}

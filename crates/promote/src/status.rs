@@ -1,0 +1,93 @@
+//! `release status` and `release history`: what each environment runs, and what waits and why.
+
+use serde::Serialize;
+
+use crate::gates::{self, Waiting, compare};
+use crate::ledger::Event;
+use crate::releases::Release;
+use crate::state::{EnvironmentState, fold};
+use crate::{Context, PromoteError};
+use release_config::promotion::Environment;
+use std::collections::BTreeMap;
+
+/// One row of `release status`.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusRow {
+    pub environment: String,
+    pub version: Option<String>,
+    pub state: String,
+    pub since: Option<u64>,
+    pub last_verified: Option<String>,
+    pub next: Option<String>,
+    pub waiting: Option<String>,
+}
+
+/// `release status`: per environment, what runs, since when, what waits and why.
+pub fn status(context: &Context<'_>) -> Result<Vec<StatusRow>, PromoteError> {
+    let ledger = context.load()?;
+    let states = fold(&ledger.events);
+    let mut rows = Vec::new();
+    for environment in &context.config.environments {
+        let state = states.get(&environment.name).cloned().unwrap_or_default();
+        let next = context.candidate(&ledger.events, environment).filter(|release| {
+            state.current.as_ref().is_none_or(|current| compare(&release.version, &current.version).is_gt())
+        });
+        let waiting = next.map(|release| match waiting(context, &states, &ledger.events, environment, release) {
+            Some(waiting) => waiting.to_string(),
+            None => "ready".to_string(),
+        });
+        rows.push(StatusRow {
+            environment: environment.name.clone(),
+            version: state.current.as_ref().map(|current| current.version.clone()),
+            state: label(context, &state),
+            since: state.current.as_ref().map(|current| current.since),
+            last_verified: state.last_verified().map(|verified| verified.version.clone()),
+            next: next.map(|release| release.version.clone()),
+            waiting,
+        });
+    }
+    Ok(rows)
+}
+
+/// The STATE column: `verified`, `promoting 3.0.1`, `interrupted (3.0.1)`, `failed, held`.
+fn label(context: &Context<'_>, state: &EnvironmentState) -> String {
+    let mut label = match &state.current {
+        Some(current) => current.state.to_string(),
+        None => "empty".to_string(),
+    };
+    if let Some(started) = &state.in_progress {
+        label = if context.is_stale(started) {
+            format!("interrupted ({})", started.version)
+        } else {
+            format!("promoting {}", started.version)
+        };
+    }
+    if state.held.is_some() {
+        label = format!("{label}, held");
+    }
+    label
+}
+
+/// The first gate `release promote ENV` would stop `release` at, in the order it checks them
+/// (the lock aside).
+fn waiting(
+    context: &Context<'_>,
+    states: &BTreeMap<String, EnvironmentState>,
+    events: &[Event],
+    environment: &Environment,
+    release: &Release,
+) -> Option<Waiting> {
+    let now = (context.now)();
+    let held = states.get(&environment.name).and_then(|state| state.held.clone());
+    gates::frozen(&context.config.promotion.freeze, now)
+        .or_else(|| held.map(|reason| Waiting::Held { reason }))
+        .or_else(|| gates::upstream(states, environment, &release.version, now))
+        .or_else(|| gates::approval(events, environment, release, now, false))
+}
+
+/// `release history ENV`: the events of one environment, oldest first.
+pub fn history(context: &Context<'_>, name: &str) -> Result<Vec<Event>, PromoteError> {
+    context.environment(name)?;
+    let ledger = context.load()?;
+    Ok(ledger.events.into_iter().filter(|event| event.environment == name).collect())
+}
