@@ -29,7 +29,7 @@ use release_workspace::{Package, Workspace};
 use semver::Version;
 
 pub use paths::inside;
-pub use write::{is_staging_leftover, write_all};
+pub use write::{staging_target, write_all};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApplyError {
@@ -148,6 +148,18 @@ fn ancestors(folder: &str) -> Vec<String> {
 
 /// Computes every file change the plan implies; reads files, writes nothing.
 pub fn changes(input: &ApplyInput<'_>) -> Result<Vec<FileChange>, ApplyError> {
+    Ok(edits(input)?.into_changes())
+}
+
+/// Every file the plan writes, whether or not its content changes (sorted): what a release
+/// commit may touch.
+pub fn targets(input: &ApplyInput<'_>) -> Result<Vec<String>, ApplyError> {
+    let files = edits(input)?;
+    Ok(files.contents.into_iter().filter(|(_, (_, after))| after.is_some()).map(|(path, _)| path).collect())
+}
+
+/// Every edit the plan implies, in memory.
+fn edits<'a>(input: &ApplyInput<'a>) -> Result<Files<'a>, ApplyError> {
     let mut files = Files { root: input.root, contents: BTreeMap::new() };
     let released: BTreeMap<&str, (&Package, Version, Version)> = input
         .plan
@@ -361,7 +373,7 @@ pub fn changes(input: &ApplyInput<'_>) -> Result<Vec<FileChange>, ApplyError> {
         };
         upsert_changelog(&mut files, input.renderer, path, &next, &release)?;
     }
-    Ok(files.into_changes())
+    Ok(files)
 }
 
 /// A package changelog to upsert: the package's plan, the file, the new version, and the

@@ -91,13 +91,23 @@ fn staging_name(name: &str) -> String {
     format!(".{name}.release-{}.tmp", std::process::id())
 }
 
-/// Whether `path` (relative, `/`-separated) is a temporary file [`write_all`] stages
-/// (`.NAME.release-PID.tmp`): what a run killed before its renames leaves behind, whatever its pid.
-pub fn is_staging_leftover(path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    let Some(middle) = name.strip_prefix('.').and_then(|rest| rest.strip_suffix(".tmp")) else { return false };
-    let Some((target, pid)) = middle.rsplit_once(".release-") else { return false };
-    !target.is_empty() && !pid.is_empty() && pid.bytes().all(|byte| byte.is_ascii_digit())
+/// The file a temporary file of [`write_all`] (`.NAME.release-PID.tmp`, whatever its pid) was
+/// staged for, or `None` when `path` (relative, `/`-separated) is not one: what a run killed
+/// before its renames leaves behind.
+pub fn staging_target(path: &str) -> Option<String> {
+    let (folder, name) = match path.rsplit_once('/') {
+        Some((folder, name)) => (Some(folder), name),
+        None => (None, path),
+    };
+    let middle = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let (target, pid) = middle.rsplit_once(".release-")?;
+    if target.is_empty() || pid.is_empty() || !pid.bytes().all(|byte| byte.is_ascii_digit()) {
+        return None;
+    }
+    Some(match folder {
+        Some(folder) => format!("{folder}/{target}"),
+        None => target.to_string(),
+    })
 }
 
 /// Writes one change to a temporary file beside its target; on failure, the temporary file
@@ -123,9 +133,12 @@ fn stage(root: &Path, change: &FileChange) -> Result<Staged, (Option<PathBuf>, A
 mod tests {
     #[test]
     fn staging_leftovers_are_recognised_whatever_the_pid() {
-        assert!(super::is_staging_leftover(".CHANGELOG.md.release-19215.tmp"));
-        assert!(super::is_staging_leftover("apps/api/.package.json.release-7.tmp"));
-        assert!(super::is_staging_leftover(&super::staging_name("Cargo.toml")));
+        assert_eq!(super::staging_target(".CHANGELOG.md.release-19215.tmp").as_deref(), Some("CHANGELOG.md"));
+        assert_eq!(
+            super::staging_target("apps/api/.package.json.release-7.tmp").as_deref(),
+            Some("apps/api/package.json")
+        );
+        assert_eq!(super::staging_target(&super::staging_name("Cargo.toml")).as_deref(), Some("Cargo.toml"));
         for other in [
             ".CHANGELOG.md.release-.tmp",
             ".release-12.tmp",
@@ -133,7 +146,7 @@ mod tests {
             ".x.release-1a.tmp",
             "notes.tmp",
         ] {
-            assert!(!super::is_staging_leftover(other), "{other}");
+            assert_eq!(super::staging_target(other), None, "{other}");
         }
     }
 }

@@ -90,7 +90,7 @@ pub fn cut(directory: &Path, options: &CutOptions, progress: &Progress) -> Resul
         files.dedup();
         let records = journal.map_or_else(|| release_cut::records(&plan), |journal| journal.records);
         let head = repo.resolve("HEAD")?.to_string();
-        release_cut::Journal { head, files, records, commit: None }.write(repo.git_dir())?;
+        release_cut::Journal { head, files, records, commit: None, message: None }.write(repo.git_dir())?;
         release_apply::write_all(&root, &changes)?;
     }
     Ok(CutReport { plan, files: changes.iter().map(report).collect(), written: !options.dry_run, diff, steps: None })
@@ -146,7 +146,7 @@ fn full_cut(directory: &Path, options: &CutOptions, progress: &Progress) -> Resu
         let cut =
             cut_of(&repo, &config, &planned.workspace, &renderer, links.as_ref(), &date, &branch, None, options, None);
         let commit_day = commit_day(&repo, *commit)?;
-        match release_cut::claim_holds(&cut, &planned.plan, records, &commit_day)? {
+        match release_cut::claim_holds(&cut, &planned.plan, *commit, records, &commit_day)? {
             release_cut::Claim::Holds => {
                 resume = release_cut::Resume::Committed { commit: *commit, records: records.clone() };
                 plan = Some(planned);

@@ -134,12 +134,19 @@ pub enum Resume {
 pub fn resume_state(repo: &Repo) -> Result<Resume, CutError> {
     let head = repo.resolve("HEAD")?;
     let journal = Journal::read(repo.git_dir());
-    if let Some(records) = parse_commit_message(&repo.commit_message(head)?) {
+    let message = repo.commit_message(head)?;
+    if let Some(records) = parse_commit_message(&message) {
+        // This clone's journal names the commit, or was written for exactly this commit just
+        // before it was made (a run killed between the commit and the journal's update).
         let journaled = journal.as_ref().is_some_and(|journal| {
-            journal.commit.as_deref() == Some(head.to_string().as_str()) && journal.records == records
+            journal.records == records
+                && (journal.commit.as_deref() == Some(head.to_string().as_str())
+                    || (journal.commit.is_none()
+                        && journal.message.as_deref() == Some(message.as_str())
+                        && repo.parent(head).map(|parent| parent.to_string()).as_deref()
+                            == Some(journal.head.as_str())))
         });
-        let tagged = records.iter().all(|record| repo.tag_commit(&record.tag) == Some(head));
-        return Ok(if journaled || tagged {
+        return Ok(if journaled {
             Resume::Committed { commit: head, records }
         } else {
             Resume::Claimed { commit: head, records }
@@ -171,7 +178,13 @@ pub enum Claim {
 
 /// Decides a [`Resume::Claimed`] commit with `plan` planned at its parent. A forged trailer can
 /// then neither skip the release's files nor choose its tags.
-pub fn claim_holds(cut: &Cut<'_>, plan: &Plan, claimed: &[ReleaseRecord], commit_day: &str) -> Result<Claim, CutError> {
+pub fn claim_holds(
+    cut: &Cut<'_>,
+    plan: &Plan,
+    commit: Oid,
+    claimed: &[ReleaseRecord],
+    commit_day: &str,
+) -> Result<Claim, CutError> {
     let sorted = |mut records: Vec<ReleaseRecord>| {
         records.sort_by(|a, b| a.tag.cmp(&b.tag));
         records
@@ -191,24 +204,28 @@ pub fn claim_holds(cut: &Cut<'_>, plan: &Plan, claimed: &[ReleaseRecord], commit
             list(&claimed)
         )));
     }
-    let current = |name: &str| -> Option<&str> {
+    // Newer than the last release. (The working tree's manifests already hold the claimed
+    // versions, so only a tag tells what came before.)
+    let previous = |name: &str| -> Option<&str> {
         if name == REPOSITORY {
-            plan.repo.as_ref().map(|repo| repo.current_version.as_str())
+            plan.repo.as_ref().filter(|repo| repo.previous_tag.is_some()).map(|repo| repo.current_version.as_str())
         } else {
-            plan.packages.iter().find(|package| package.name == name).map(|package| package.current_version.as_str())
+            plan.packages
+                .iter()
+                .find(|package| package.name == name && package.previous_tag.is_some())
+                .map(|package| package.current_version.as_str())
         }
     };
     for record in &claimed {
-        let newer = match (semver::Version::parse(&record.version), current(&record.name).map(semver::Version::parse)) {
-            (Ok(version), Some(Ok(current))) => version > current,
+        let Some(before) = previous(&record.name) else { continue };
+        let newer = match (semver::Version::parse(&record.version), semver::Version::parse(before)) {
+            (Ok(version), Ok(before)) => version > before,
             _ => false,
         };
         if !newer {
             return Ok(Claim::NotARelease(format!(
-                "its trailers name {} {}, not newer than {}",
-                record.name,
-                record.version,
-                current(&record.name).unwrap_or("the current version")
+                "its trailers name {} {}, not newer than the last release, {before}",
+                record.name, record.version
             )));
         }
     }
@@ -236,6 +253,29 @@ pub fn claim_holds(cut: &Cut<'_>, plan: &Plan, claimed: &[ReleaseRecord], commit
             "its files do not hold the release its trailers name ({} would change)",
             differing.join(", ")
         )));
+    }
+    // Nothing but the release: a file the release does not write (a script slipped in beside the
+    // bump) makes it an ordinary commit.
+    let targets = release_apply::targets(&ApplyInput {
+        root: cut.repo.root(),
+        config: cut.config,
+        workspace: cut.workspace,
+        plan: &pinned,
+        date: cut.date,
+        links: cut.links,
+        renderer: cut.renderer,
+    })?;
+    let foreign: Vec<String> =
+        cut.repo.changed_paths(commit)?.into_iter().filter(|path| !targets.contains(path)).take(5).collect();
+    if !foreign.is_empty() {
+        return Ok(Claim::NotARelease(format!("it changes files the release does not write ({})", foreign.join(", "))));
+    }
+    // Its annotated tags (as `release cut` makes them) already name it: a release that is done.
+    if claimed
+        .iter()
+        .all(|record| cut.repo.tag_commit(&record.tag) == Some(commit) && cut.repo.is_annotated_tag(&record.tag))
+    {
+        return Ok(Claim::Holds);
     }
     let expected = sorted(records(plan));
     if expected != claimed {
@@ -291,13 +331,18 @@ pub fn check_upstream(repo: &Repo, branch: &str) -> Result<(), CutError> {
 /// is held, so no other run is writing them.
 pub fn check_clean(repo: &Repo, resume: &Resume) -> Result<(), CutError> {
     let mut dirty = repo.dirty_files()?;
-    for leftover in dirty.iter().filter(|file| release_apply::is_staging_leftover(file)) {
-        match fs_err::remove_file(repo.root().join(leftover)) {
+    // Staging happens after the journal is written: a leftover is one beside a file the journal
+    // names (never a file of the user's that only looks like one).
+    let journaled: Vec<String> = Journal::read(repo.git_dir()).map(|journal| journal.files).unwrap_or_default();
+    let leftover =
+        |file: &String| release_apply::staging_target(file).is_some_and(|target| journaled.contains(&target));
+    for file in dirty.iter().filter(|file| leftover(file)) {
+        match fs_err::remove_file(repo.root().join(file)) {
             Err(error) if error.kind() != std::io::ErrorKind::NotFound => return Err(error.into()),
             _ => {}
         }
     }
-    dirty.retain(|file| !release_apply::is_staging_leftover(file));
+    dirty.retain(|file| !leftover(file));
     let own: &[String] = match resume {
         Resume::Journal(journal) => &journal.files,
         _ => &[],
@@ -397,8 +442,13 @@ pub fn execute(cut: &Cut<'_>, plan: &Plan, resume: &Resume) -> Result<Report, Cu
             }
             files.sort();
             let head = repo.resolve("HEAD")?;
-            let mut journal =
-                Journal { head: head.to_string(), files: files.clone(), records: records.clone(), commit: None };
+            let mut journal = Journal {
+                head: head.to_string(),
+                files: files.clone(),
+                records: records.clone(),
+                commit: None,
+                message: None,
+            };
             journal.write(repo.git_dir())?;
             release_apply::write_all(repo.root(), &changes)?;
             let outcome = if changes.is_empty() && matches!(resume, Resume::Journal(_)) {
@@ -409,7 +459,11 @@ pub fn execute(cut: &Cut<'_>, plan: &Plan, resume: &Resume) -> Result<Report, Cu
             step("apply", outcome, describe_files(&changes, files.len()));
             fault("apply");
             let message = commit_message(&cut.config.cut.commit_message, &records, cut.actor);
+            // The message too, before the commit: a run killed right after it knows its own commit.
+            journal.message = Some(message.clone());
+            journal.write(repo.git_dir())?;
             let commit = repo.commit_paths(&files, &message)?;
+            fault("commit-made");
             journal.commit = Some(commit.to_string());
             journal.write(repo.git_dir())?;
             step("commit", Outcome::DoneNow, format!("release commit {}", short(commit)));

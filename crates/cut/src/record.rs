@@ -167,6 +167,9 @@ pub struct Journal {
     /// The release commit, once made: what is left is tags, push, the ledger and the forge.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commit: Option<String>,
+    /// The release commit's message, written just before the commit is made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
 }
 
 impl Journal {

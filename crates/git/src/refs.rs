@@ -80,6 +80,27 @@ impl Repo {
         Ok(found.author().name().unwrap_or("").to_string())
     }
 
+    /// The paths a commit changed against its first parent (all of its paths for a root commit).
+    pub fn changed_paths(&self, commit: Oid) -> Result<Vec<String>, GitError> {
+        let found = self.repository.find_commit(commit).context(|| format!("reading commit {commit}"))?;
+        let parent = found.parent(0).ok().map(|parent| parent.tree_id());
+        let mut out = Vec::new();
+        crate::diff::Trees::new(&self.repository)
+            .changed_paths(parent, Some(found.tree_id()), &mut out)
+            .context(|| format!("comparing commit {commit} with its parent"))?;
+        Ok(out)
+    }
+
+    /// Whether the tag `name` is an annotated tag (a tag object, as `release cut` makes), not a
+    /// lightweight one that any ref push can make.
+    pub fn is_annotated_tag(&self, name: &str) -> bool {
+        self.repository
+            .find_reference(&format!("refs/tags/{name}"))
+            .ok()
+            .and_then(|reference| reference.target())
+            .is_some_and(|target| self.repository.find_tag(target).is_ok())
+    }
+
     /// When a commit was made: its committer time, in unix seconds.
     pub fn commit_time(&self, commit: Oid) -> Result<i64, GitError> {
         let found = self.repository.find_commit(commit).context(|| format!("reading commit {commit}"))?;

