@@ -251,9 +251,17 @@ pub fn rollback(context: &Context<'_>, name: &str, to: Option<&str>) -> Result<O
         let version = match to {
             Some(version) => {
                 rollback_target_allowed(name, &state, &context.release(version, &ledger.events)?.version)?;
+                if let Some(rejected) = rejected_in(&ledger.events, name, version) {
+                    return Err(PromoteError::Rejected {
+                        environment: name.to_string(),
+                        version: version.to_string(),
+                        actor: rejected.actor.clone(),
+                        reason: rejected.detail.clone().unwrap_or_default(),
+                    });
+                }
                 version.to_string()
             }
-            None => last_good(name, &state)?,
+            None => last_good(name, &state, &ledger.events)?,
         };
         let release = context.release(&version, &ledger.events)?.clone();
         events.push(context.event(EventKind::Started, name, &release, &run));
@@ -267,15 +275,27 @@ pub fn rollback(context: &Context<'_>, name: &str, to: Option<&str>) -> Result<O
     }
 }
 
-/// The newest release verified in the environment that is not what it runs and never failed there.
-fn last_good(name: &str, state: &EnvironmentState) -> Result<String, PromoteError> {
+/// A rejection of `version` for `environment`: final there, for a rollback too.
+fn rejected_in<'e>(events: &'e [crate::Event], environment: &str, version: &str) -> Option<&'e crate::Event> {
+    events
+        .iter()
+        .find(|event| event.kind == EventKind::Rejected && event.environment == environment && event.version == version)
+}
+
+/// The newest release verified in the environment that is not what it runs, never failed there
+/// and was not rejected there since.
+fn last_good(name: &str, state: &EnvironmentState, events: &[crate::Event]) -> Result<String, PromoteError> {
     let current = state.current.as_ref().map(|current| current.version.as_str());
     state
         .verified
         .iter()
         .rev()
         .map(|verified| &verified.version)
-        .find(|version| Some(version.as_str()) != current && !state.failed.contains(version))
+        .find(|version| {
+            Some(version.as_str()) != current
+                && !state.failed.contains(version)
+                && rejected_in(events, name, version).is_none()
+        })
         .cloned()
         .ok_or_else(|| PromoteError::NoRollbackTarget {
             environment: name.to_string(),

@@ -15,6 +15,8 @@ pub enum PromoteError {
     Push(#[from] release_git::PushError),
     #[error("the promotion history is unreadable: {detail}")]
     Ledger { detail: String },
+    #[error("cannot void a ledger entry: {detail}")]
+    Void { detail: String },
 
     #[error("no environment is named `{name}` (hint: the environments are: {known})")]
     UnknownEnvironment { name: String, known: String },

@@ -121,7 +121,7 @@ pub(crate) fn approvals(
                 // a listed `approvers` narrows it further.
                 let allowed = policy.approvers.contains(&event.actor)
                     || (policy.source == ApprovalSource::GithubEnvironment && policy.approvers.is_empty());
-                let self_approved = event.actor == release.author && !policy.allow_self;
+                let self_approved = event.actor == crate::releases::author_of(release, events) && !policy.allow_self;
                 if !expired && allowed && !self_approved && !approvers.contains(&event.actor) {
                     approvers.push(event.actor.clone());
                 }

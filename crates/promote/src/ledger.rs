@@ -137,7 +137,17 @@ pub struct Ledger<'r> {
 }
 
 /// How far ahead of this machine's clock another runner's clock may be.
-const CLOCK_SKEW: u64 = 24 * 60 * 60;
+const CLOCK_SKEW: u64 = 10 * 60;
+
+/// The entries that `voided` events set aside.
+fn voided(entries: &[(Oid, Result<Event, String>)]) -> Vec<String> {
+    entries
+        .iter()
+        .filter_map(|(_, event)| event.as_ref().ok())
+        .filter(|event| event.kind == EventKind::Voided)
+        .filter_map(|event| event.detail.as_deref()?.split_whitespace().next().map(str::to_string))
+        .collect()
+}
 
 /// Why an entry of the ledger cannot be used, or `None`.
 fn invalid(event: &Event, now: u64) -> Option<String> {
@@ -194,33 +204,42 @@ impl<'r> Ledger<'r> {
         Ok(tip)
     }
 
+    /// Every entry with what reading it gave, oldest first. A commit without an `event.json` is
+    /// no ledger entry: the ref is not a promotion history (`[promotion] ledger` naming a branch
+    /// of the project would otherwise be appended to, and its files dropped at the tip).
+    fn entries(&self, tip: Oid) -> Result<Vec<(Oid, Result<Event, String>)>, PromoteError> {
+        let mut entries = Vec::new();
+        for commit in self.repo.first_parent_chain(tip)? {
+            let Some(bytes) = self.repo.file_at(commit, FILE)? else {
+                return Err(PromoteError::Ledger {
+                    detail: format!(
+                        "`{}` is not a promotion history: its commit {commit} holds no `{FILE}` (hint: `[promotion] ledger` must name a ref that only release writes, such as the default `refs/heads/release-ledger`)",
+                        self.reference
+                    ),
+                });
+            };
+            let event = serde_json::from_slice::<Event>(&bytes)
+                .map(Event::upgrade)
+                .map_err(|error| format!("it does not parse: {error}"))
+                .and_then(|event| match invalid(&event, self.now) {
+                    Some(why) => Err(why),
+                    None => Ok(event),
+                });
+            entries.push((commit, event));
+        }
+        Ok(entries)
+    }
+
     /// Every entry, oldest first. An entry that does not parse or cannot be true (dated in the
     /// future, no environment, no version) stops every command, naming it, until an operator
     /// voids it; a voided entry is skipped.
     fn read(&self, tip: Oid) -> Result<Vec<Event>, PromoteError> {
-        let mut entries: Vec<(Oid, Result<Event, String>)> = Vec::new();
-        for commit in self.repo.first_parent_chain(tip)? {
-            if let Some(bytes) = self.repo.file_at(commit, FILE)? {
-                let event = serde_json::from_slice::<Event>(&bytes)
-                    .map(Event::upgrade)
-                    .map_err(|error| format!("it does not parse: {error}"))
-                    .and_then(|event| match invalid(&event, self.now) {
-                        Some(why) => Err(why),
-                        None => Ok(event),
-                    });
-                entries.push((commit, event));
-            }
-        }
-        let voided: Vec<String> = entries
-            .iter()
-            .filter_map(|(_, event)| event.as_ref().ok())
-            .filter(|event| event.kind == EventKind::Voided)
-            .filter_map(|event| event.detail.clone())
-            .collect();
+        let entries = self.entries(tip)?;
+        let voided = voided(&entries);
         let mut events = Vec::with_capacity(entries.len());
         for (commit, event) in entries {
             let id = commit.to_string();
-            if voided.iter().any(|entry| entry.split_whitespace().next() == Some(id.as_str())) {
+            if voided.contains(&id) {
                 continue;
             }
             match event {
@@ -236,21 +255,6 @@ impl<'r> Ledger<'r> {
             }
         }
         Ok(events)
-    }
-
-    /// Appends events without reading the entries first: `release ledger void`, for a history
-    /// that does not read. Retries when another runner appended in between.
-    pub fn append_unread(repo: &'r Repo, reference: &str, remote: &str, events: &[Event]) -> Result<(), PromoteError> {
-        let remote = repo.has_remote(remote).then(|| remote.to_string());
-        let mut ledger =
-            Ledger { repo, reference: reference.to_string(), remote, tip: None, now: 0, events: Vec::new() };
-        for _ in 0..20 {
-            ledger.tip = ledger.fetch_tip()?;
-            if ledger.append(events)? {
-                return Ok(());
-            }
-        }
-        Err(PromoteError::Ledger { detail: format!("could not append to `{reference}` after 20 tries") })
     }
 
     /// Appends events on top of the history as it was read. `Ok(false)`: someone appended first;
@@ -307,12 +311,12 @@ pub fn void(
     now: u64,
 ) -> Result<(), PromoteError> {
     if reason.trim().is_empty() {
-        return Err(PromoteError::Ledger {
+        return Err(PromoteError::Void {
             detail: "voiding an entry needs a reason (hint: add --reason \"...\"; it is recorded with your name)"
                 .into(),
         });
     }
-    let commit = Oid::from_str(entry).ok().filter(|_| entry.len() == 40).ok_or_else(|| PromoteError::Ledger {
+    let commit = Oid::from_str(entry).ok().filter(|_| entry.len() == 40).ok_or_else(|| PromoteError::Void {
         detail: format!(
             "`{entry}` is not an entry's full commit id (hint: the error that stopped the command names it; `git log {}` lists them)",
             config.promotion.ledger
@@ -320,7 +324,40 @@ pub fn void(
     })?;
     let mut event = Event::new(EventKind::Voided, "", "", &commit.to_string(), actor, now, &run_id(now));
     event.detail = Some(format!("{commit} {}", reason.trim()));
-    Ledger::append_unread(repo, &config.promotion.ledger, &config.cut.remote, &[event])
+    let reference = &config.promotion.ledger;
+    let remote = repo.has_remote(&config.cut.remote).then(|| config.cut.remote.clone());
+    let mut ledger = Ledger { repo, reference: reference.clone(), remote, tip: None, now, events: Vec::new() };
+    for _ in 0..20 {
+        ledger.tip = ledger.fetch_tip()?;
+        let entries = match ledger.tip {
+            Some(tip) => ledger.entries(tip)?,
+            None => Vec::new(),
+        };
+        // Only an entry that stops the commands: a healthy one (an approval, a rejection) is
+        // history, and the way to answer it is another event, never its removal.
+        match entries.iter().find(|(id, _)| *id == commit) {
+            None => {
+                return Err(PromoteError::Void {
+                    detail: format!(
+                        "`{entry}` is not an entry of `{reference}` (hint: void only the entry an error names)"
+                    ),
+                });
+            }
+            Some((_, Ok(_))) => {
+                return Err(PromoteError::Void {
+                    detail: format!(
+                        "entry {entry} of `{reference}` reads as it should; only an entry that does not read or cannot be true is voided (hint: answer an approval with `release reject`, a bad release with `release rollback`)"
+                    ),
+                });
+            }
+            Some(_) if voided(&entries).contains(&commit.to_string()) => return Ok(()),
+            Some(_) => {}
+        }
+        if ledger.append(std::slice::from_ref(&event))? {
+            return Ok(());
+        }
+    }
+    Err(PromoteError::Ledger { detail: format!("could not append to `{reference}` after 20 tries") })
 }
 
 #[cfg(test)]

@@ -206,9 +206,10 @@ impl<'a> Context<'a> {
         environment(self.config, name)
     }
 
-    /// The releases `release cut` made, oldest first: a release commit whose tag names it, or that
-    /// the ledger names (its `cut` event, or any promotion of it). A commit that only says it is a
-    /// release (a forged `Release-Tag:` trailer, a squash-merge body) is not one.
+    /// The releases `release cut` made, oldest first: a release commit the ledger names (its `cut`
+    /// event, or any promotion of it; a `voided` event names a ledger entry, never a release). A
+    /// commit that only says it is a release (a forged `Release-Tag:` trailer, a squash-merge
+    /// body), even with a tag someone pushed, is not one.
     pub fn cut_releases(&self, events: &[Event]) -> Vec<&Release> {
         self.releases.iter().filter(|release| evident(release, events)).collect()
     }
@@ -254,8 +255,12 @@ impl<'a> Context<'a> {
     fn is_stale(&self, started: &Event) -> bool {
         let mut parts = started.run.split(':');
         let (host, pid) = (parts.next().unwrap_or(""), parts.next().and_then(|pid| pid.parse::<u32>().ok()));
-        if host == release_cut::host() && pid.is_some_and(|pid| !release_cut::process_alive(pid)) {
-            return true;
+        // On this host the process answers for itself: a live run is never taken over, however
+        // long its deploy takes; elsewhere only the lock timeout can tell.
+        if host == release_cut::host()
+            && let Some(pid) = pid
+        {
+            return !release_cut::process_alive(pid);
         }
         (self.now)().saturating_sub(started.at) > self.config.promotion.lock_timeout.as_secs()
     }

@@ -18,12 +18,9 @@ pub struct Release {
     pub tag: String,
     /// (package, version, tag) of every tag the release made.
     pub packages: Vec<(String, String, String)>,
-    /// Who cut it: the release commit's `Release-Actor:` trailer, or its git author.
+    /// Who cut it: the release commit's `Release-Actor:` trailer, or its git author; the
+    /// ledger's `cut` event overrides both (see `author_of`).
     pub author: String,
-    /// Its tag exists and names this commit: evidence, besides the ledger, that `release cut`
-    /// made it (see [`Context::cut_releases`]).
-    #[serde(skip)]
-    pub tagged: bool,
 }
 
 /// Every commit in the history of `head` whose trailers say it is a release, oldest first. The
@@ -39,7 +36,6 @@ pub fn releases(repo: &Repo, head: Oid) -> Result<Vec<Release>, PromoteError> {
             None if records.len() == 1 => records[0].clone(),
             None => return Err(PromoteError::NoReleaseVersion { count: records.len() }),
         };
-        let tagged = repo.tag_commit(&main.tag) == Some(commit);
         out.push(Release {
             version: main.version,
             commit: commit.to_string(),
@@ -49,7 +45,6 @@ pub fn releases(repo: &Repo, head: Oid) -> Result<Vec<Release>, PromoteError> {
                 Some(actor) => actor,
                 None => repo.author(commit)?,
             },
-            tagged,
         });
     }
     Ok(out)
@@ -61,7 +56,7 @@ fn recorded_cut(events: &[Event], commit: &str) -> bool {
 }
 
 /// The release `version` that `release cut` made, as [`Context::cut_releases`] knows releases:
-/// tagged, or named by the ledger; never one that only claims to be it.
+/// named by the ledger; never one that only claims to be it.
 pub fn cut_release(
     repo: &Repo,
     config: &Config,
@@ -78,7 +73,16 @@ pub fn cut_release(
 
 /// Whether something `release cut` wrote vouches for a release commit: its tag, or the ledger.
 pub(crate) fn evident(release: &Release, events: &[Event]) -> bool {
-    release.tagged || events.iter().any(|event| event.commit == release.commit)
+    events.iter().any(|event| event.kind != EventKind::Voided && event.commit == release.commit)
+}
+
+/// Who cut `release`: the actor of its ledger `cut` event (the run that made or verified the
+/// commit), else its `Release-Actor:` trailer. Approvals may not come from them.
+pub(crate) fn author_of<'a>(release: &'a Release, events: &'a [Event]) -> &'a str {
+    events
+        .iter()
+        .find(|event| event.kind == EventKind::Cut && event.commit == release.commit)
+        .map_or(release.author.as_str(), |event| event.actor.as_str())
 }
 
 /// Whether the ledger records that `release cut` made the release at `commit`.

@@ -22,7 +22,7 @@ pub fn review(
             PromoteError::NothingToPromote { environment: name.to_string(), why: "no release waits to enter it".into() }
         })?,
     };
-    may_review(context, environment, &release, reject.is_some())?;
+    may_review(context, environment, &release, &ledger.events, reject.is_some())?;
     let kind = if reject.is_some() { EventKind::Rejected } else { EventKind::Approved };
     let mut event = context.event(kind, name, &release, &run);
     event.detail = reject.map(str::to_string);
@@ -40,6 +40,7 @@ fn may_review(
     context: &Context<'_>,
     environment: &Environment,
     release: &Release,
+    events: &[crate::ledger::Event],
     reject: bool,
 ) -> Result<(), PromoteError> {
     let name = &environment.name;
@@ -58,7 +59,10 @@ fn may_review(
             approvers: if approvers.is_empty() { "none configured".into() } else { approvers.join(", ") },
         });
     }
-    if !reject && release.author == context.actor && !policy.is_some_and(|policy| policy.allow_self) {
+    if !reject
+        && crate::releases::author_of(release, events) == context.actor
+        && !policy.is_some_and(|policy| policy.allow_self)
+    {
         return Err(PromoteError::SelfApproval { actor: context.actor.clone(), version: release.version.clone() });
     }
     Ok(())

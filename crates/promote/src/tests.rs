@@ -37,7 +37,6 @@ fn release(version: &str) -> Release {
         tag: format!("v{version}"),
         packages: Vec::new(),
         author: "bob".into(),
-        tagged: true,
     }
 }
 

@@ -493,7 +493,9 @@ fn bad_input_names_what_exists() {
     text = text.replace("deploy = [\"./deploy.sh\", \"staging\"]", "deploy = [\"./scripts/missing.sh\", \"staging\"]");
     fs_err::write(work.join("release.toml"), text).unwrap();
     commit(work, "ci: typo");
-    assert_eq!(code(&run(work, &deployments, "Release Bot", &["cut", "--no-forge", "--no-push"], &[])), 0);
+    // Pushed, so the ledger records the cut: a release cut with --no-push is not promotable until
+    // it is pushed and recorded.
+    assert_eq!(code(&run(work, &deployments, "Release Bot", &["cut", "--no-forge"], &[])), 0);
     let not_found = run(work, &deployments, "alice", &["promote", "staging"], &[]);
     insta::assert_snapshot!(format!(
         "{}\n{}\n{}",

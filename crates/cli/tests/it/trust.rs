@@ -330,3 +330,51 @@ fn a_release_commit_with_files_the_release_does_not_write_is_not_resumed() {
     let message = git(&setup.work, &["log", "-1", "--format=%B"]);
     assert!(!message.contains("Release-Actor: alice"), "{message}");
 }
+
+/// The second round: `release ledger void` took any id (a release commit, a healthy rejection)
+/// and its event then counted as evidence that a forged commit was a release; a lightweight tag
+/// anyone could push did too; `release rollback` went back to a release rejected there.
+#[test]
+fn voids_tags_and_rollbacks_open_no_way_around_the_gates() {
+    let (setup, deployments, _state) = promotion_setup("", "{ required = 1, approvers = [\"alice\"] }");
+    let work = &setup.work;
+    let ok = |output: std::process::Output| assert_eq!(code(&output), 0, "{}", says(&output));
+    ok(run(work, &deployments, "Release Bot", &["cut", "--no-forge", "--promote", "staging"], &[]));
+    ok(run(work, &deployments, "alice", &["approve", "prod"], &[]));
+    ok(run(work, &deployments, "ci", &["promote", "prod"], &[]));
+    std::fs::write(work.join("apps/express-api/src/fix.ts"), "export const fix = 1;\n").unwrap();
+    commit(work, "fix(api): the fix");
+    ok(run(work, &deployments, "Release Bot", &["cut", "--no-forge", "--promote", "staging"], &[]));
+    ok(run(work, &deployments, "alice", &["approve", "prod"], &[]));
+    ok(run(work, &deployments, "ci", &["promote", "prod"], &[]));
+
+    // A forged release with a lightweight tag, then a void naming it.
+    commit(work, "docs: typo\n\nRelease-Tool: release\nRelease-Tag: v9.9.9 9.9.9 (repository)\n");
+    git(work, &["tag", "v9.9.9"]);
+    git(work, &["push", "--quiet", "origin", "main", "v9.9.9"]);
+    let forged = git(work, &["rev-parse", "HEAD"]).trim().to_string();
+    let output = run(work, &deployments, "mallory", &["ledger", "void", &forged, "--reason", "x"], &[]);
+    assert_eq!(code(&output), 1, "{}", says(&output));
+    assert!(
+        says(&output).contains(&format!("cannot void a ledger entry: `{forged}` is not an entry")),
+        "{}",
+        says(&output)
+    );
+    let output = run(work, &deployments, "ci", &["promote", "staging", "--version", "9.9.9"], &[]);
+    assert_eq!(code(&output), 1, "{}", says(&output));
+    assert!(says(&output).contains("version `9.9.9` was never cut"), "{}", says(&output));
+
+    // A rejection is history: voiding it is refused, and a rollback does not go back to it.
+    ok(run(work, &deployments, "alice", &["reject", "prod", "--version", "3.0.0", "--reason", "CVE-2026-1"], &[]));
+    let tip = git(&setup.remote, &["rev-parse", "refs/heads/release-ledger"]).trim().to_string();
+    let output = run(work, &deployments, "mallory", &["ledger", "void", &tip, "--reason", "x"], &[]);
+    assert_eq!(code(&output), 1, "{}", says(&output));
+    assert!(says(&output).contains("reads as it should"), "{}", says(&output));
+    let output = run(work, &deployments, "ci", &["rollback", "prod"], &[]);
+    assert_eq!(code(&output), 1, "{}", says(&output));
+    assert!(says(&output).contains("nothing to roll back to in `prod`"), "{}", says(&output));
+    let output = run(work, &deployments, "ci", &["rollback", "prod", "--to", "3.0.0"], &[]);
+    assert_eq!(code(&output), 17, "{}", says(&output));
+    assert!(says(&output).contains("3.0.0 was rejected for `prod` by alice: CVE-2026-1"), "{}", says(&output));
+    assert_eq!(row(&status(work, &deployments), "prod"), "3.0.1 verified last-verified=3.0.1 next=- waiting=-");
+}
