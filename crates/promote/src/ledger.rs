@@ -139,8 +139,11 @@ pub struct Ledger<'r> {
 /// How far ahead of this machine's clock another runner's clock may be.
 const CLOCK_SKEW: u64 = 10 * 60;
 
+/// One commit of the ledger, and its event or why it cannot be used.
+type Entry = (Oid, Result<Event, String>);
+
 /// The entries that `voided` events set aside.
-fn voided(entries: &[(Oid, Result<Event, String>)]) -> Vec<String> {
+fn voided(entries: &[Entry]) -> Vec<String> {
     entries
         .iter()
         .filter_map(|(_, event)| event.as_ref().ok())
@@ -207,7 +210,7 @@ impl<'r> Ledger<'r> {
     /// Every entry with what reading it gave, oldest first. A commit without an `event.json` is
     /// no ledger entry: the ref is not a promotion history (`[promotion] ledger` naming a branch
     /// of the project would otherwise be appended to, and its files dropped at the tip).
-    fn entries(&self, tip: Oid) -> Result<Vec<(Oid, Result<Event, String>)>, PromoteError> {
+    fn entries(&self, tip: Oid) -> Result<Vec<Entry>, PromoteError> {
         let mut entries = Vec::new();
         for commit in self.repo.first_parent_chain(tip)? {
             let Some(bytes) = self.repo.file_at(commit, FILE)? else {
