@@ -46,6 +46,11 @@ pub enum ApplyError {
     Escape { path: String, via: Option<String> },
 
     #[error(
+        "`{path}` is inside `.git`, git's own files (hint: every path release reads or writes is a file of the repository, outside `.git`)"
+    )]
+    GitDir { path: String },
+
+    #[error(
         "`{path}` is a directory, but release needs to read and write it as a file (hint: move the directory, or name another file in release.toml, e.g. `changelog = \"...\"`)"
     )]
     NotAFile { path: String },

@@ -12,6 +12,11 @@ pub fn inside(root: &Path, relative: &str) -> Result<PathBuf, ApplyError> {
     if path.components().any(|component| !matches!(component, Component::Normal(_) | Component::CurDir)) {
         return Err(escape(None));
     }
+    // Git's own files are not the repository's: `.git/config` can hold a CI token, and a file
+    // written there is no part of a release.
+    if path.components().any(|component| component.as_os_str().eq_ignore_ascii_case(".git")) {
+        return Err(ApplyError::GitDir { path: relative.to_string() });
+    }
     let root = fs_err::canonicalize(root)?;
     let full = root.join(path);
     // The deepest part of the path that exists decides where it really goes.

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use release_changelog::{Links, Release};
 use release_forge::Forge;
 use release_git::Repo;
@@ -38,9 +38,22 @@ pub struct Target {
 pub fn target(pr: Option<u64>, base: Option<String>) -> Result<Target> {
     let event = std::env::var_os("GITHUB_EVENT_PATH")
         .map(|path| -> Result<serde_json::Value> {
-            let text = fs_err::read_to_string(&path)?;
-            serde_json::from_str(&text)
-                .with_context(|| format!("reading the GitHub event `{}`", Path::new(&path).display()))
+            // Bounded: a GitHub event is kilobytes; `/dev/zero` must not hang the job.
+            const LIMIT: u64 = 25 << 20;
+            let unreadable = |why: String| {
+                UsageError(format!(
+                    "GITHUB_EVENT_PATH names `{}`, which {why} (hint: GitHub Actions sets it to the event's JSON file; unset it and pass `--pr NUMBER`)",
+                    Path::new(&path).display()
+                ))
+            };
+            let file = std::fs::File::open(&path).map_err(|error| unreadable(format!("cannot be read: {error}")))?;
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::Read::take(file, LIMIT + 1), &mut text)
+                .map_err(|error| unreadable(format!("cannot be read as text: {error}")))?;
+            if text.len() as u64 > LIMIT {
+                return Err(unreadable("is larger than 25 MB".into()).into());
+            }
+            serde_json::from_str(&text).map_err(|error| unreadable(format!("is not JSON: {error}")).into())
         })
         .transpose()?;
     let pull = event.as_ref().and_then(|event| event.get("pull_request"));

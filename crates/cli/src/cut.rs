@@ -83,6 +83,11 @@ pub fn cut(directory: &Path, options: &CutOptions, progress: &Progress) -> Resul
         renderer: &renderer,
     })?;
     let diff = release_apply::unified_diff(&changes);
+    if !options.dry_run {
+        let paths: Vec<String> = changes.iter().map(|change| change.path.clone()).collect();
+        let own = journal.as_ref().map(|journal| journal.files.as_slice()).unwrap_or_default();
+        release_cut::check_release_files_clean(&repo, &paths, own)?;
+    }
     if !options.dry_run && (journal.is_some() || !changes.is_empty()) {
         let mut files: Vec<String> = changes.iter().map(|change| change.path.clone()).collect();
         files.extend(journal.iter().flat_map(|journal| journal.files.iter().cloned()));
@@ -115,7 +120,8 @@ fn full_cut(directory: &Path, options: &CutOptions, progress: &Progress) -> Resu
         release_cut::check_clean(&repo, &resume)?;
     }
     // A forge that cannot work is found out before anything is written.
-    let github = if options.no_forge {
+    // --no-push creates no forge releases (the tags are not on the remote), so needs no token.
+    let github = if options.no_forge || options.no_push {
         None
     } else {
         let origin = repo.remote_url(&config.cut.remote);
@@ -369,13 +375,15 @@ pub(crate) fn template(root: &Path, key: &str, path: Option<&str>, builtin: Temp
 
 /// Today (UTC) as `YYYY-MM-DD`, or the day of `SOURCE_DATE_EPOCH` for reproducible output.
 pub fn release_date() -> Result<String> {
-    let seconds = match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(value) => value.trim().parse::<i64>().map_err(|_| {
+    // Empty is unset, as the reproducible-builds specification says; a date past 9999 or before
+    // 1970 is no release date.
+    let seconds = match std::env::var("SOURCE_DATE_EPOCH").ok().filter(|value| !value.trim().is_empty()) {
+        Some(value) => value.trim().parse::<i64>().ok().filter(|seconds| (0..253_402_300_800).contains(seconds)).ok_or_else(|| {
             UsageError(format!(
-                "SOURCE_DATE_EPOCH is `{value}`, not a number of seconds (hint: unset it, or use `date +%s`)"
+                "SOURCE_DATE_EPOCH is `{value}`, not a number of seconds between 1970 and 9999 (hint: unset it, or use `date +%s`)"
             ))
         })?,
-        Err(_) => std::time::SystemTime::now()
+        None => std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|duration| duration.as_secs() as i64)
             .unwrap_or(0),

@@ -79,6 +79,11 @@ pub enum CutError {
     Dirty { files: String },
 
     #[error(
+        "the release writes files that have uncommitted changes: {files} (hint: commit or stash them; `--allow-dirty` allows changes to other files only, so the release commit never carries unreviewed edits)"
+    )]
+    DirtyReleaseFiles { files: String },
+
+    #[error(
         "`{name}` {version} would be tagged `{tag}`, which is not a valid git tag name (hint: set a tag template without spaces or `~^:?*[\\` for it in release.toml, e.g. `[[package]] name = \"{name}\"` with `tag = \"...-v{{version}}\"`)"
     )]
     InvalidTag { name: String, version: String, tag: String },
@@ -357,6 +362,16 @@ pub fn check_clean(repo: &Repo, resume: &Resume) -> Result<(), CutError> {
     Err(CutError::Dirty { files: format!("{}{more}", shown.join(", ")) })
 }
 
+/// Refuses to write over uncommitted changes to the files the release writes (`--allow-dirty`
+/// allows other dirty files, never these: the release commit would carry unreviewed edits). The
+/// files of a run that stopped half-way (`own`) are the release's own.
+pub fn check_release_files_clean(repo: &Repo, files: &[String], own: &[String]) -> Result<(), CutError> {
+    let dirty = repo.dirty_files()?;
+    let touched: Vec<&str> =
+        files.iter().filter(|file| dirty.contains(file) && !own.contains(file)).map(String::as_str).take(20).collect();
+    if touched.is_empty() { Ok(()) } else { Err(CutError::DirtyReleaseFiles { files: touched.join(", ") }) }
+}
+
 /// Records a cut release where the promotion stage looks for releases (the ledger), once the
 /// release commit is where promotion will read it. `Ok(true)` when recorded now, `Ok(false)` when
 /// it already was.
@@ -432,6 +447,11 @@ pub fn execute(cut: &Cut<'_>, plan: &Plan, resume: &Resume) -> Result<Report, Cu
                 renderer: cut.renderer,
             })?;
             let mut files: Vec<String> = changes.iter().map(|change| change.path.clone()).collect();
+            let own: &[String] = match resume {
+                Resume::Journal(journal) => &journal.files,
+                _ => &[],
+            };
+            check_release_files_clean(repo, &files, own)?;
             if let Resume::Journal(journal) = resume {
                 // Files written by the run that stopped are already new: they still belong in the commit.
                 for file in &journal.files {

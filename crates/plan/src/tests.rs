@@ -405,3 +405,12 @@ fn release_as_at_or_below_the_current_version_is_ignored_with_a_warning() {
     s.packages[0].manifest_version = Some("1.0.0".parse().unwrap());
     assert_eq!(s.summary(), ["api 1.0.0 -> 1.0.1 (patch)"]);
 }
+
+/// `1.2.18446744073709551615` and a fix panicked (attempt to add with overflow).
+#[test]
+fn a_version_at_the_largest_number_does_not_overflow() {
+    let max = u64::MAX;
+    let current = semver::Version::new(1, 2, max);
+    assert_eq!(crate::bump_version(&current, release_config::Bump::Patch), current);
+    assert_eq!(crate::bump_version(&semver::Version::new(max, 0, 0), release_config::Bump::Major).major, max);
+}

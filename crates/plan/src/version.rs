@@ -3,18 +3,19 @@
 use release_config::{Bump, Versioning};
 use semver::{Prerelease, Version};
 
-/// Applies a bump the way npm's `semver.inc` does: a pre-release of the target graduates.
+/// Applies a bump the way npm's `semver.inc` does: a pre-release of the target graduates. A
+/// number already at `u64::MAX` stays there (no version follows it; never a panic or a wrap).
 pub fn bump_version(current: &Version, bump: Bump) -> Version {
     let pre = !current.pre.is_empty();
     let (major, minor, patch) = (current.major, current.minor, current.patch);
     match bump {
         Bump::None => current.clone(),
         Bump::Patch if pre => Version::new(major, minor, patch),
-        Bump::Patch => Version::new(major, minor, patch + 1),
+        Bump::Patch => Version::new(major, minor, patch.saturating_add(1)),
         Bump::Minor if pre && patch == 0 => Version::new(major, minor, 0),
-        Bump::Minor => Version::new(major, minor + 1, 0),
+        Bump::Minor => Version::new(major, minor.saturating_add(1), 0),
         Bump::Major if pre && minor == 0 && patch == 0 => Version::new(major, 0, 0),
-        Bump::Major => Version::new(major + 1, 0, 0),
+        Bump::Major => Version::new(major.saturating_add(1), 0, 0),
     }
 }
 
@@ -55,7 +56,7 @@ pub fn next_pre_release(stable: &Version, label: &str, tagged: &[Version]) -> Ve
         .max()
         .unwrap_or(0);
     let mut next = stable.clone();
-    next.pre = Prerelease::new(&format!("{label}.{}", highest + 1)).expect("label checked by the caller");
+    next.pre = Prerelease::new(&format!("{label}.{}", highest.saturating_add(1))).expect("label checked by the caller");
     next
 }
 

@@ -378,3 +378,55 @@ fn voids_tags_and_rollbacks_open_no_way_around_the_gates() {
     assert!(says(&output).contains("3.0.0 was rejected for `prod` by alice: CVE-2026-1"), "{}", says(&output));
     assert_eq!(row(&status(work, &deployments), "prod"), "3.0.1 verified last-verified=3.0.1 next=- waiting=-");
 }
+
+/// Smaller findings of the second round, each as it was found.
+#[test]
+fn second_round_paths_dirty_release_files_events_and_dates() {
+    // `[templates] plan-comment = ".git/config"` printed git's config (a CI token lives there).
+    let setup = setup("single-package");
+    let work = &setup.work;
+    fs_err::write(work.join("release.toml"), "[templates]\nplan-comment = \".git/config\"\n").unwrap();
+    commit(work, "ci: template");
+    let output = release_with(work, &["plan", "--format", "markdown"], &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", says(&output));
+    assert!(says(&output).contains("`.git/config` is inside `.git`"), "{}", says(&output));
+    assert!(!says(&output).contains("[core]"), "{}", says(&output));
+    fs_err::remove_file(work.join("release.toml")).unwrap();
+    commit(work, "ci: no template");
+
+    // `--allow-dirty` committed an unreviewed edit of a file the release writes.
+    let manifest = fs_err::read_to_string(work.join("Cargo.toml")).unwrap();
+    fs_err::write(work.join("Cargo.toml"), format!("{manifest}\n[build-dependencies]\nevil = \"1\"\n")).unwrap();
+    let before = git(work, &["rev-parse", "HEAD"]);
+    let output = release_with(work, &["cut", "--no-forge", "--no-push", "--allow-dirty"], &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", says(&output));
+    assert!(
+        says(&output).contains("the release writes files that have uncommitted changes: Cargo.toml"),
+        "{}",
+        says(&output)
+    );
+    assert_eq!(git(work, &["rev-parse", "HEAD"]), before);
+    fs_err::write(work.join("Cargo.toml"), &manifest).unwrap();
+
+    // SOURCE_DATE_EPOCH out of range wrote `## 1.1.0 - 10000-01-0`; empty means unset.
+    let output = release_with(work, &["cut", "--dry-run"], &[("SOURCE_DATE_EPOCH", "253402300800")]);
+    assert_eq!(output.status.code(), Some(1), "{}", says(&output));
+    assert!(says(&output).contains("between 1970 and 9999"), "{}", says(&output));
+    let output = release_with(work, &["cut", "--dry-run"], &[("SOURCE_DATE_EPOCH", "")]);
+    assert_eq!(output.status.code(), Some(0), "{}", says(&output));
+
+    // `--no-push` makes no GitHub release, so it needs no token.
+    let output = release_with(work, &["cut", "--no-push"], &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", says(&output));
+
+    // A junk GITHUB_EVENT_PATH exited 2; /dev/zero hung.
+    for (path, why) in [("/nonexistent/event.json", "cannot be read"), ("/dev/zero", "is larger than 25 MB")] {
+        let output = release_with(
+            work,
+            &["plan", "--comment"],
+            &[("GITHUB_EVENT_PATH", path), ("GITHUB_TOKEN", "t"), ("GITHUB_REPOSITORY", "acme/shop")],
+        );
+        assert_eq!(output.status.code(), Some(1), "{path}: {}", says(&output));
+        assert!(says(&output).contains(why), "{path}: {}", says(&output));
+    }
+}
