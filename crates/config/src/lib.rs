@@ -680,6 +680,16 @@ impl Resolver<'_> {
         };
 
         let promotion = self.promotion(wire.promotion.unwrap_or_default())?;
+        // The ledger is a history of its own: on a release branch its commits would replace the
+        // project's files at the tip.
+        if let Some(branch) = cut.branches.iter().find(|branch| promotion.ledger == format!("refs/heads/{branch}")) {
+            return Err(self.invalid(
+                &[Step::Key("promotion"), Step::Key("ledger")],
+                "promotion.ledger",
+                format!("`{}` is the release branch `{branch}`", promotion.ledger),
+                Some("the ledger needs a ref of its own, e.g. the default \"refs/heads/release-ledger\"".into()),
+            ));
+        }
         let environments = self.environments(wire.environments)?;
 
         Ok(Config {
@@ -736,6 +746,8 @@ impl Resolver<'_> {
         let ledger = wire.ledger.unwrap_or(defaults.ledger);
         let problem = match check::ref_name_problem(&ledger) {
             None if !ledger.starts_with("refs/") => Some("is not a full ref name".to_string()),
+            // A tag does not move; a remote-tracking ref is git's, not ours to push.
+            None if !ledger.starts_with("refs/heads/") => Some("is not a branch (`refs/heads/...`)".to_string()),
             problem => problem,
         };
         if let Some(problem) = problem {

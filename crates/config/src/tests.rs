@@ -516,3 +516,14 @@ fn a_repository_tag_template_cannot_name_a_package() {
     );
     assert!(parse("[repo]\ntag = \"release-{version}\"\n").is_ok());
 }
+
+/// `[promotion] ledger = "refs/heads/main"` was accepted, and promotion replaced main's files
+/// with its event.json at the tip.
+#[test]
+fn the_ledger_is_a_branch_of_its_own() {
+    let message = error("[promotion]\nledger = \"refs/heads/main\"\n");
+    assert!(message.contains("`promotion.ledger`: `refs/heads/main` is the release branch `main`"), "{message}");
+    let message = error("[promotion]\nledger = \"refs/tags/x\"\n");
+    assert!(message.contains("is not a branch (`refs/heads/...`)"), "{message}");
+    assert!(parse("[promotion]\nledger = \"refs/heads/deployments\"\n").is_ok());
+}
