@@ -207,9 +207,9 @@ impl<'a> Context<'a> {
     }
 
     /// The releases `release cut` made, oldest first: a release commit the ledger names (its `cut`
-    /// event, or any promotion of it; a `voided` event names a ledger entry, never a release). A
-    /// commit that only says it is a release (a forged `Release-Tag:` trailer, a squash-merge
-    /// body), even with a tag someone pushed, is not one.
+    /// event, or any promotion of it; a `voided` event names a ledger entry, never a release), or
+    /// whose annotated tag names it. A commit that only says it is a release (a forged
+    /// `Release-Tag:` trailer, a squash-merge body), even with a lightweight tag, is not one.
     pub fn cut_releases(&self, events: &[Event]) -> Vec<&Release> {
         self.releases.iter().filter(|release| evident(release, events)).collect()
     }

@@ -21,6 +21,10 @@ pub struct Release {
     /// Who cut it: the release commit's `Release-Actor:` trailer, or its git author; the
     /// ledger's `cut` event overrides both (see `author_of`).
     pub author: String,
+    /// Its annotated tag (as `release cut` makes it) names this commit: evidence besides the
+    /// ledger, for releases cut before environments were configured. A lightweight tag is not.
+    #[serde(skip)]
+    pub tagged: bool,
 }
 
 /// Every commit in the history of `head` whose trailers say it is a release, oldest first. The
@@ -36,6 +40,7 @@ pub fn releases(repo: &Repo, head: Oid) -> Result<Vec<Release>, PromoteError> {
             None if records.len() == 1 => records[0].clone(),
             None => return Err(PromoteError::NoReleaseVersion { count: records.len() }),
         };
+        let tagged = repo.tag_commit(&main.tag) == Some(commit) && repo.is_annotated_tag(&main.tag);
         out.push(Release {
             version: main.version,
             commit: commit.to_string(),
@@ -45,6 +50,7 @@ pub fn releases(repo: &Repo, head: Oid) -> Result<Vec<Release>, PromoteError> {
                 Some(actor) => actor,
                 None => repo.author(commit)?,
             },
+            tagged,
         });
     }
     Ok(out)
@@ -73,7 +79,7 @@ pub fn cut_release(
 
 /// Whether something `release cut` wrote vouches for a release commit: its tag, or the ledger.
 pub(crate) fn evident(release: &Release, events: &[Event]) -> bool {
-    events.iter().any(|event| event.kind != EventKind::Voided && event.commit == release.commit)
+    release.tagged || events.iter().any(|event| event.kind != EventKind::Voided && event.commit == release.commit)
 }
 
 /// Who cut `release`: the actor of its ledger `cut` event (the run that made or verified the

@@ -37,6 +37,7 @@ fn release(version: &str) -> Release {
         tag: format!("v{version}"),
         packages: Vec::new(),
         author: "bob".into(),
+        tagged: true,
     }
 }
 
