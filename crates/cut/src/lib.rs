@@ -89,7 +89,32 @@ pub enum CutError {
     Unverified { commit: String, why: String },
 
     #[error("recording the release in the promotion history failed: {0}")]
-    Record(#[source] Box<dyn std::error::Error + Send + Sync>),
+    Record(#[source] release_exit::Classified),
+}
+
+impl release_exit::Classify for CutError {
+    fn exit_class(&self) -> release_exit::ExitClass {
+        use release_exit::ExitClass;
+        match self {
+            CutError::Io(_) => ExitClass::Unexpected,
+            CutError::Git(error) => error.exit_class(),
+            CutError::Record(error) => error.exit_class(),
+            // A failed apply, even its I/O, is reported as a failed check during a cut: the
+            // exit codes the tests pin.
+            CutError::Push(_)
+            | CutError::Forge(_)
+            | CutError::Apply(_)
+            | CutError::Changelog(_)
+            | CutError::Locked { .. }
+            | CutError::Branch { .. }
+            | CutError::Detached
+            | CutError::Behind { .. }
+            | CutError::TagElsewhere { .. }
+            | CutError::Dirty { .. }
+            | CutError::InvalidTag { .. }
+            | CutError::Unverified { .. } => ExitClass::InvalidInput,
+        }
+    }
 }
 
 /// What one step did.
@@ -314,8 +339,8 @@ pub fn check_clean(repo: &Repo, resume: &Resume) -> Result<(), CutError> {
 
 /// Records a cut release where the promotion stage looks for releases (the ledger), once the
 /// release commit is where promotion will read it. `Ok(true)` when recorded now, `Ok(false)` when
-/// it already was.
-pub type Recorder<'a> = dyn Fn(Oid, &[ReleaseRecord]) -> Result<bool, Box<dyn std::error::Error + Send + Sync>> + 'a;
+/// it already was. The error carries its own exit class (a promotion gate keeps its code).
+pub type Recorder<'a> = dyn Fn(Oid, &[ReleaseRecord]) -> Result<bool, release_exit::Classified> + 'a;
 
 /// Everything a cut needs besides the plan.
 pub struct Cut<'a> {

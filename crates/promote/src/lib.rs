@@ -10,6 +10,7 @@
 //! never spliced into a command line. Verification is injected (the CLI passes HTTP checks), so
 //! this crate does no network I/O except through `git`.
 
+mod exit;
 mod ledger;
 
 use std::collections::BTreeMap;
@@ -141,22 +142,7 @@ fn outcome(rolled_back: &Option<String>) -> String {
 impl PromoteError {
     /// The documented exit code of each gate (see docs/promotion.md); 1 for other bad input.
     pub fn exit_code(&self) -> u8 {
-        match self {
-            PromoteError::Frozen { .. } => 10,
-            PromoteError::NotVerifiedUpstream { .. } | PromoteError::Soaking { .. } => 11,
-            PromoteError::WaitingForApproval { .. } => 12,
-            PromoteError::Older { .. } => 13,
-            PromoteError::Locked { .. } => 14,
-            PromoteError::DeployFailed { .. } => 15,
-            PromoteError::VerifyFailed { .. } => 16,
-            PromoteError::Rejected { .. } => 17,
-            PromoteError::Held { .. } => 18,
-            PromoteError::NotAnApprover { .. }
-            | PromoteError::SelfApproval { .. }
-            | PromoteError::ApprovalsFromGitHub { .. } => 19,
-            PromoteError::Git(release_git::GitError::Git { .. }) => 2,
-            _ => 1,
-        }
+        release_exit::Classify::exit_class(self).code()
     }
 }
 
