@@ -142,5 +142,7 @@ mod tests {
         // A promotion error recorded during a cut keeps its own class (a gate keeps its code).
         let held = release_promote::PromoteError::Held { environment: "prod".into(), reason: "x".into() };
         check(anyhow::Error::new(release_cut::CutError::Record(release_exit::Classified::new(held))), 18);
+        let glob = release_cut::CutError::AssetGlob { glob: "[".into(), message: "unclosed".into() };
+        check(anyhow::Error::new(glob).context("uploading assets"), 1);
     }
 }

@@ -90,6 +90,9 @@ pub enum CutError {
 
     #[error("recording the release in the promotion history failed: {0}")]
     Record(#[source] release_exit::Classified),
+
+    #[error("asset glob `{glob}` is invalid: {message} (hint: fix it in `assets` in release.toml)")]
+    AssetGlob { glob: String, message: String },
 }
 
 impl release_exit::Classify for CutError {
@@ -112,7 +115,8 @@ impl release_exit::Classify for CutError {
             | CutError::TagElsewhere { .. }
             | CutError::Dirty { .. }
             | CutError::InvalidTag { .. }
-            | CutError::Unverified { .. } => ExitClass::InvalidInput,
+            | CutError::Unverified { .. }
+            | CutError::AssetGlob { .. } => ExitClass::InvalidInput,
         }
     }
 }
@@ -745,13 +749,22 @@ fn upload_assets(
 
 /// Files under `root` matching any glob, sorted, `.git` excluded.
 fn matching_files(root: &Path, globs: &[String]) -> Result<Vec<String>, CutError> {
+    // Config validates `assets` when it loads, so a glob failing here is a config that was not
+    // loaded through `Config`; it is still the user's value, so it is reported, never dropped.
+    let invalid = |glob: &str, error: globset::Error| CutError::AssetGlob {
+        glob: glob.to_string(),
+        message: error.kind().to_string(),
+    };
     let mut builder = globset::GlobSetBuilder::new();
     for glob in globs {
-        if let Ok(glob) = globset::GlobBuilder::new(glob).literal_separator(true).build() {
-            builder.add(glob);
-        }
+        builder.add(
+            globset::GlobBuilder::new(glob).literal_separator(true).build().map_err(|error| invalid(glob, error))?,
+        );
     }
-    let set = builder.build().map_err(|error| CutError::Io(std::io::Error::other(error.to_string())))?;
+    let set = builder.build().map_err(|error| {
+        let glob = error.glob().unwrap_or_default().to_string();
+        invalid(&glob, error)
+    })?;
     let mut out = Vec::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(folder) = stack.pop() {
@@ -772,4 +785,24 @@ fn matching_files(root: &Path, globs: &[String]) -> Result<Vec<String>, CutError
     }
     out.sort();
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use release_exit::{Classify, ExitClass};
+
+    use super::*;
+
+    /// An asset glob that does not build was reported as `CutError::Io` (exit 2, "unexpected")
+    /// although it is the user's value from release.toml; a glob that failed alone was dropped.
+    #[test]
+    fn an_invalid_asset_glob_is_the_user_s_mistake() {
+        let root = Path::new("/nonexistent/the glob fails before any folder is read");
+        let error = matching_files(root, &["dist/*.tar.gz".into(), "dist/[".into()]).unwrap_err();
+        assert!(matches!(&error, CutError::AssetGlob { glob, .. } if glob == "dist/["), "{error:?}");
+        assert_eq!(error.exit_class(), ExitClass::InvalidInput);
+        let message = error.to_string();
+        assert!(message.starts_with("asset glob `dist/[` is invalid: unclosed character class"), "{message}");
+        assert!(message.ends_with("(hint: fix it in `assets` in release.toml)"), "{message}");
+    }
 }
