@@ -19,6 +19,8 @@ macro_rules! classified_types {
         $then!(
             release_promote::PromoteError,
             release_config::ConfigError,
+            release_config::promotion::DurationError,
+            release_config::promotion::TimeError,
             release_workspace::WorkspaceError,
             release_git::GitError,
             release_git::PushError,
