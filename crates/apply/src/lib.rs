@@ -59,6 +59,21 @@ pub enum ApplyError {
     Version { path: String, version: String },
 }
 
+impl release_exit::Classify for ApplyError {
+    fn exit_class(&self) -> release_exit::ExitClass {
+        use release_exit::ExitClass;
+        match self {
+            ApplyError::Io(_) => ExitClass::Unexpected,
+            ApplyError::Manifest(_)
+            | ApplyError::Changelog(_)
+            | ApplyError::Escape { .. }
+            | ApplyError::GitDir { .. }
+            | ApplyError::NotAFile { .. }
+            | ApplyError::Version { .. } => ExitClass::InvalidInput,
+        }
+    }
+}
+
 /// A file's content before and after.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileChange {

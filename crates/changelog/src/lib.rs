@@ -71,6 +71,16 @@ pub enum ChangelogError {
     MalformedHeader { file: String, line: usize, header: String },
 }
 
+impl release_exit::Classify for ChangelogError {
+    fn exit_class(&self) -> release_exit::ExitClass {
+        match self {
+            ChangelogError::Template { .. }
+            | ChangelogError::OutOfFuel { .. }
+            | ChangelogError::MalformedHeader { .. } => release_exit::ExitClass::InvalidInput,
+        }
+    }
+}
+
 /// The variables of the changelog and release-notes templates, for error hints.
 const CHANGELOG_VARIABLES: &str = "version, date, previous_tag, tag, compare_url, sections (title, entries: scope, summary, short_sha, sha, commit_url, pr, pr_url, breaking_description), dependencies (name, version)";
 

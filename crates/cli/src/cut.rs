@@ -196,7 +196,7 @@ fn full_cut(directory: &Path, options: &CutOptions, progress: &Progress) -> Resu
     // With environments to promote to, the ledger records the cut: the evidence promotion trusts.
     let recorder = |commit: release_git::Oid, records: &[release_cut::ReleaseRecord]| {
         release_promote::record_cut(&repo, &config, commit, records, &actor, crate::promote::now())
-            .map_err(|error| Box::new(error) as Box<dyn std::error::Error + Send + Sync>)
+            .map_err(release_exit::Classified::new)
     };
     let record: Option<&release_cut::Recorder<'_>> = (!config.environments.is_empty()).then_some(&recorder as _);
     let forge = github.as_ref().map(|github| github as &dyn release_forge::Forge);

@@ -8,6 +8,7 @@
 pub mod comment;
 pub mod cut;
 pub mod engine;
+mod exit;
 mod progress;
 pub mod promote;
 pub mod render;
@@ -229,57 +230,9 @@ where
             }
             let mut stderr = std::io::stderr().lock();
             let _ = writeln!(stderr, "{}", release_changelog::neutralize_controls(&text));
-            ExitCode::from(exit_code(&error))
+            ExitCode::from(exit::exit_code(&error))
         }
     }
-}
-
-/// Invalid input and failed checks are 1; anything unexpected is 2.
-fn exit_code(error: &anyhow::Error) -> u8 {
-    for cause in error.chain() {
-        if let Some(error) = cause.downcast_ref::<release_promote::PromoteError>() {
-            return error.exit_code();
-        }
-    }
-    exit_class(error) as u8
-}
-
-/// Invalid input and failed checks are 1; anything unexpected is 2.
-fn exit_class(error: &anyhow::Error) -> Exit {
-    for cause in error.chain() {
-        if let Some(error) = cause.downcast_ref::<release_config::ConfigError>() {
-            return if matches!(error, release_config::ConfigError::Io(_)) { Exit::Error } else { Exit::Failure };
-        }
-        if let Some(error) = cause.downcast_ref::<release_workspace::WorkspaceError>() {
-            return if matches!(error, release_workspace::WorkspaceError::Io(_)) { Exit::Error } else { Exit::Failure };
-        }
-        if let Some(error) = cause.downcast_ref::<release_git::GitError>() {
-            return if matches!(error, release_git::GitError::Git { .. }) { Exit::Error } else { Exit::Failure };
-        }
-        if let Some(error) = cause.downcast_ref::<release_cut::CutError>() {
-            return match error {
-                release_cut::CutError::Io(_) | release_cut::CutError::Git(release_git::GitError::Git { .. }) => {
-                    Exit::Error
-                }
-                _ => Exit::Failure,
-            };
-        }
-        if cause.is::<release_forge::ForgeError>() || cause.is::<release_git::PushError>() {
-            return Exit::Failure;
-        }
-        if let Some(error) = cause.downcast_ref::<release_apply::ApplyError>() {
-            return if matches!(error, release_apply::ApplyError::Io(_)) { Exit::Error } else { Exit::Failure };
-        }
-        if cause.is::<release_plan::PlanError>()
-            || cause.is::<UsageError>()
-            || cause.is::<minijinja::Error>()
-            || cause.is::<release_changelog::ChangelogError>()
-            || cause.is::<release_manifests::ManifestError>()
-        {
-            return Exit::Failure;
-        }
-    }
-    Exit::Error
 }
 
 fn run(cli: Cli) -> Result<()> {

@@ -45,6 +45,20 @@ pub enum ConfigError {
     Invalid { location: Location, key: String, message: String, hint: Option<String> },
 }
 
+impl release_exit::Classify for ConfigError {
+    fn exit_class(&self) -> release_exit::ExitClass {
+        use release_exit::ExitClass;
+        match self {
+            ConfigError::Io(_) => ExitClass::Unexpected,
+            ConfigError::NotAFile { .. }
+            | ConfigError::NotUtf8 { .. }
+            | ConfigError::Syntax { .. }
+            | ConfigError::UnknownKey { .. }
+            | ConfigError::Invalid { .. } => ExitClass::InvalidInput,
+        }
+    }
+}
+
 fn hint_suffix(hint: &Option<String>) -> String {
     match hint {
         Some(hint) => format!(" (hint: {hint})"),

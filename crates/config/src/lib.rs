@@ -709,7 +709,7 @@ impl Resolver<'_> {
     }
 
     fn duration(&self, steps: &[Step<'_>], key: &str, text: &str) -> Result<std::time::Duration, ConfigError> {
-        promotion::parse_duration(text).map_err(|message| self.invalid(steps, key, message, None))
+        promotion::parse_duration(text).map_err(|error| self.invalid(steps, key, error.to_string(), None))
     }
 
     fn promotion(&self, wire: promotion::PromotionWire) -> Result<promotion::Promotion, ConfigError> {
@@ -718,8 +718,9 @@ impl Resolver<'_> {
         for (index, window) in wire.freeze.iter().enumerate() {
             let at = |key| [Step::Key("promotion"), Step::Key("freeze"), Step::Index(index), Step::Key(key)];
             let time = |key: &'static str, text: &str| {
-                promotion::parse_time(text)
-                    .map_err(|message| self.invalid(&at(key), &format!("promotion.freeze.{key}"), message, None))
+                promotion::parse_time(text).map_err(|error| {
+                    self.invalid(&at(key), &format!("promotion.freeze.{key}"), error.to_string(), None)
+                })
             };
             let (from, until) = (time("from", &window.from)?, time("until", &window.until)?);
             if until <= from {

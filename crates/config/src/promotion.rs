@@ -193,14 +193,42 @@ pub struct Approval {
     pub github_environment: Option<String>,
 }
 
+/// A duration that [`parse_duration`] does not read; the message says how to write one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "invalid duration {text:?} (hint: write a whole number and a unit, ms, s, m or h, such as 500ms, 2s, 5m or 72h, or a sum such as 1h30m)"
+)]
+pub struct DurationError {
+    /// The text as written.
+    pub text: String,
+}
+
+/// A time that [`parse_time`] does not read; the message says how to write one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "`{text}` is not a time like 2025-12-20T00:00:00Z (hint: a date, `T`, a time, then `Z` for UTC or an offset such as +01:00)"
+)]
+pub struct TimeError {
+    /// The text as written.
+    pub text: String,
+}
+
+impl release_exit::Classify for DurationError {
+    fn exit_class(&self) -> release_exit::ExitClass {
+        release_exit::ExitClass::InvalidInput
+    }
+}
+
+impl release_exit::Classify for TimeError {
+    fn exit_class(&self) -> release_exit::ExitClass {
+        release_exit::ExitClass::InvalidInput
+    }
+}
+
 /// Durations: `500ms`, `2s`, `5m`, `72h`, or a sum such as `1h30m`. Parses a whole number followed by a unit (`ms`, `s`, `m`, `h`), or several in a row, which
 /// add up (`1h30m`). No spaces, no fractions, no unit-less numbers: `0` is written `0s`.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let invalid = || {
-        format!(
-            "invalid duration {text:?} (hint: write a whole number and a unit, ms, s, m or h, such as 500ms, 2s, 5m or 72h, or a sum such as 1h30m)"
-        )
-    };
+pub fn parse_duration(text: &str) -> Result<Duration, DurationError> {
+    let invalid = || DurationError { text: text.to_string() };
     if text.is_empty() {
         return Err(invalid());
     }
@@ -232,12 +260,8 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 
 /// An RFC 3339 time, `2025-12-20T00:00:00Z` or with an offset (`2025-12-20T00:00:00+01:00`), to
 /// unix seconds. Named time zones are not read: write the offset that applies.
-pub fn parse_time(text: &str) -> Result<i64, String> {
-    let error = || {
-        format!(
-            "`{text}` is not a time like 2025-12-20T00:00:00Z (hint: a date, `T`, a time, then `Z` for UTC or an offset such as +01:00)"
-        )
-    };
+pub fn parse_time(text: &str) -> Result<i64, TimeError> {
+    let error = || TimeError { text: text.to_string() };
     let text = text.trim();
     let (local, offset) = match text.strip_suffix('Z').or_else(|| text.strip_suffix('z')) {
         Some(local) => (local, 0),
@@ -259,7 +283,7 @@ pub fn parse_time(text: &str) -> Result<i64, String> {
         }
     };
     let (date, time) = local.split_once(['T', 't']).ok_or_else(error)?;
-    let number = |part: &str| -> Result<i64, String> {
+    let number = |part: &str| -> Result<i64, TimeError> {
         if part.is_empty() || !part.bytes().all(|byte| byte.is_ascii_digit()) {
             return Err(error());
         }
@@ -364,7 +388,9 @@ impl crate::Resolver<'_> {
         }
 
         let duration = |field: &'static str, text: &Option<String>, default: Duration| match text {
-            Some(text) => parse_duration(text).map_err(|message| self.invalid(&at(field), &key(field), message, None)),
+            Some(text) => {
+                parse_duration(text).map_err(|error| self.invalid(&at(field), &key(field), error.to_string(), None))
+            }
             None => Ok(default),
         };
         let interval = duration("interval", &wire.interval, Duration::from_secs(2))?;
@@ -452,7 +478,7 @@ mod tests {
         assert_eq!(parse_duration("72h"), Ok(Duration::from_secs(72 * 3600)));
         assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
         for text in ["", "5", "s", "1.5s", "2 s", "2S", "3d", "-1s", "soon", "99999999999999999999h"] {
-            let error = parse_duration(text).expect_err(text);
+            let error = parse_duration(text).expect_err(text).to_string();
             assert!(error.starts_with(&format!("invalid duration {text:?} (hint: ")), "{text:?}: {error}");
         }
         assert_eq!(parse_time("1970-01-01T00:00:00Z"), Ok(0));
@@ -473,12 +499,15 @@ mod tests {
             "2025-01-+1T00:00:00Z",
             "",
         ] {
-            let error = parse_time(text).expect_err(text);
+            let error = parse_time(text).expect_err(text).to_string();
             assert!(error.contains("is not a time like 2025-12-20T00:00:00Z (hint: "), "{text:?}: {error}");
         }
         for text in ["1970-01-01T00:00:00Z", "2000-02-29T23:59:59Z", "2025-12-20T07:08:09Z", "2999-01-01T00:00:00Z"] {
             assert_eq!(format_utc(parse_time(text).unwrap()), text);
         }
         assert_eq!(format_utc(-1), "1969-12-31T23:59:59Z");
+        // Typed errors that keep the text as written (untrimmed), for callers that place it.
+        assert_eq!(parse_duration("3d"), Err(DurationError { text: "3d".into() }));
+        assert_eq!(parse_time(" soon "), Err(TimeError { text: " soon ".into() }));
     }
 }

@@ -94,7 +94,37 @@ pub enum CutError {
     Unverified { commit: String, why: String },
 
     #[error("recording the release in the promotion history failed: {0}")]
-    Record(#[source] Box<dyn std::error::Error + Send + Sync>),
+    Record(#[source] release_exit::Classified),
+
+    #[error("asset glob `{glob}` is invalid: {message} (hint: fix it in `assets` in release.toml)")]
+    AssetGlob { glob: String, message: String },
+}
+
+impl release_exit::Classify for CutError {
+    fn exit_class(&self) -> release_exit::ExitClass {
+        use release_exit::ExitClass;
+        match self {
+            CutError::Io(_) => ExitClass::Unexpected,
+            CutError::Git(error) => error.exit_class(),
+            CutError::Record(error) => error.exit_class(),
+            // A failed apply, even its I/O, is reported as a failed check during a cut: the
+            // exit codes the tests pin.
+            CutError::Push(_)
+            | CutError::Forge(_)
+            | CutError::Apply(_)
+            | CutError::Changelog(_)
+            | CutError::Locked { .. }
+            | CutError::Branch { .. }
+            | CutError::Detached
+            | CutError::Behind { .. }
+            | CutError::TagElsewhere { .. }
+            | CutError::Dirty { .. }
+            | CutError::DirtyReleaseFiles { .. }
+            | CutError::InvalidTag { .. }
+            | CutError::Unverified { .. }
+            | CutError::AssetGlob { .. } => ExitClass::InvalidInput,
+        }
+    }
 }
 
 /// What one step did.
@@ -374,8 +404,8 @@ pub fn check_release_files_clean(repo: &Repo, files: &[String], own: &[String]) 
 
 /// Records a cut release where the promotion stage looks for releases (the ledger), once the
 /// release commit is where promotion will read it. `Ok(true)` when recorded now, `Ok(false)` when
-/// it already was.
-pub type Recorder<'a> = dyn Fn(Oid, &[ReleaseRecord]) -> Result<bool, Box<dyn std::error::Error + Send + Sync>> + 'a;
+/// it already was. The error carries its own exit class (a promotion gate keeps its code).
+pub type Recorder<'a> = dyn Fn(Oid, &[ReleaseRecord]) -> Result<bool, release_exit::Classified> + 'a;
 
 /// Everything a cut needs besides the plan.
 pub struct Cut<'a> {
@@ -794,13 +824,22 @@ fn upload_assets(
 
 /// Files under `root` matching any glob, sorted, `.git` excluded.
 fn matching_files(root: &Path, globs: &[String]) -> Result<Vec<String>, CutError> {
+    // Config validates `assets` when it loads, so a glob failing here is a config that was not
+    // loaded through `Config`; it is still the user's value, so it is reported, never dropped.
+    let invalid = |glob: &str, error: globset::Error| CutError::AssetGlob {
+        glob: glob.to_string(),
+        message: error.kind().to_string(),
+    };
     let mut builder = globset::GlobSetBuilder::new();
     for glob in globs {
-        if let Ok(glob) = globset::GlobBuilder::new(glob).literal_separator(true).build() {
-            builder.add(glob);
-        }
+        builder.add(
+            globset::GlobBuilder::new(glob).literal_separator(true).build().map_err(|error| invalid(glob, error))?,
+        );
     }
-    let set = builder.build().map_err(|error| CutError::Io(std::io::Error::other(error.to_string())))?;
+    let set = builder.build().map_err(|error| {
+        let glob = error.glob().unwrap_or_default().to_string();
+        invalid(&glob, error)
+    })?;
     let mut out = Vec::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(folder) = stack.pop() {
@@ -821,4 +860,24 @@ fn matching_files(root: &Path, globs: &[String]) -> Result<Vec<String>, CutError
     }
     out.sort();
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use release_exit::{Classify, ExitClass};
+
+    use super::*;
+
+    /// An asset glob that does not build was reported as `CutError::Io` (exit 2, "unexpected")
+    /// although it is the user's value from release.toml; a glob that failed alone was dropped.
+    #[test]
+    fn an_invalid_asset_glob_is_the_user_s_mistake() {
+        let root = Path::new("/nonexistent/the glob fails before any folder is read");
+        let error = matching_files(root, &["dist/*.tar.gz".into(), "dist/[".into()]).unwrap_err();
+        assert!(matches!(&error, CutError::AssetGlob { glob, .. } if glob == "dist/["), "{error:?}");
+        assert_eq!(error.exit_class(), ExitClass::InvalidInput);
+        let message = error.to_string();
+        assert!(message.starts_with("asset glob `dist/[` is invalid: unclosed character class"), "{message}");
+        assert!(message.ends_with("(hint: fix it in `assets` in release.toml)"), "{message}");
+    }
 }

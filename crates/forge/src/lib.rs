@@ -63,6 +63,23 @@ pub enum ForgeError {
     Transport { operation: String, detail: String },
 }
 
+impl release_exit::Classify for ForgeError {
+    /// Every forge error is a check that failed or a setting to fix: a missing or rejected token,
+    /// a rate limit, a remote that is not GitHub, GitHub's answer; the network counts as input
+    /// too (the hint says to check it and run again).
+    fn exit_class(&self) -> release_exit::ExitClass {
+        match self {
+            ForgeError::NoToken
+            | ForgeError::Unauthorized { .. }
+            | ForgeError::RateLimited { .. }
+            | ForgeError::NotGitHub { .. }
+            | ForgeError::NoRepository
+            | ForgeError::Http { .. }
+            | ForgeError::Transport { .. } => release_exit::ExitClass::InvalidInput,
+        }
+    }
+}
+
 impl ForgeError {
     /// Whether the request may have been carried out all the same: GitHub answers 5xx, or the
     /// connection drops, after some writes succeeded.

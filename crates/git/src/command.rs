@@ -48,6 +48,19 @@ pub enum PushError {
     Git(#[from] GitError),
 }
 
+impl release_exit::Classify for PushError {
+    /// A push that fails is a state to fix (credentials, protection rules, a remote ahead),
+    /// whatever step failed; this includes `Git`, which is 1 here and not 2 as on its own.
+    fn exit_class(&self) -> release_exit::ExitClass {
+        match self {
+            PushError::NonFastForward { .. }
+            | PushError::Rejected { .. }
+            | PushError::Failed { .. }
+            | PushError::Git(_) => release_exit::ExitClass::InvalidInput,
+        }
+    }
+}
+
 pub(crate) fn git(root: &Path) -> Command {
     let mut command = Command::new("git");
     // Paths are paths, never pathspec magic: a file named `*` or `:(glob)x` means that file.

@@ -76,6 +76,23 @@ pub enum GitError {
     },
 }
 
+impl release_exit::Classify for GitError {
+    fn exit_class(&self) -> release_exit::ExitClass {
+        use release_exit::ExitClass;
+        match self {
+            // libgit2 failing to read what exists is not something the user asked wrongly.
+            GitError::Git { .. } => ExitClass::Unexpected,
+            GitError::NotARepository { .. }
+            | GitError::Bare { .. }
+            | GitError::Empty { .. }
+            | GitError::UnbornBranch { .. }
+            | GitError::Shallow { .. }
+            | GitError::UnknownRevision { .. }
+            | GitError::Command { .. } => ExitClass::InvalidInput,
+        }
+    }
+}
+
 /// A folder for a message: without the trailing `/` git2 gives folders.
 fn display_path(path: &Path) -> PathBuf {
     let text = path.to_string_lossy();

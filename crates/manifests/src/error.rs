@@ -43,6 +43,20 @@ pub enum ManifestError {
     UnsupportedLockfile { path: String, found: String },
 }
 
+impl release_exit::Classify for ManifestError {
+    fn exit_class(&self) -> release_exit::ExitClass {
+        match self {
+            ManifestError::Parse { .. }
+            | ManifestError::MissingVersion { .. }
+            | ManifestError::NotSemver { .. }
+            | ManifestError::UnexpectedVersion { .. }
+            | ManifestError::Marker { .. }
+            | ManifestError::VersionNotOnLine { .. }
+            | ManifestError::UnsupportedLockfile { .. } => release_exit::ExitClass::InvalidInput,
+        }
+    }
+}
+
 fn marker_message(marker: &str, lines: &[usize]) -> String {
     if lines.is_empty() {
         return format!(

@@ -45,6 +45,16 @@ pub enum PlanError {
     Glob(#[from] globset::Error),
 }
 
+impl release_exit::Classify for PlanError {
+    fn exit_class(&self) -> release_exit::ExitClass {
+        match self {
+            PlanError::NonConventional { .. } | PlanError::UnknownPackage { .. } | PlanError::Glob(_) => {
+                release_exit::ExitClass::InvalidInput
+            }
+        }
+    }
+}
+
 fn hint(suggestion: &Option<String>) -> String {
     suggestion.as_ref().map(|name| format!(" (hint: did you mean `{name}`?)")).unwrap_or_default()
 }

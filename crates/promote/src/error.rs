@@ -101,21 +101,6 @@ fn outcome(rolled_back: &Option<String>) -> String {
 impl PromoteError {
     /// The documented exit code of each gate (see docs/promotion.md); 1 for other bad input.
     pub fn exit_code(&self) -> u8 {
-        match self {
-            PromoteError::Frozen { .. } => 10,
-            PromoteError::NotVerifiedUpstream { .. } | PromoteError::Soaking { .. } => 11,
-            PromoteError::WaitingForApproval { .. } => 12,
-            PromoteError::Older { .. } => 13,
-            PromoteError::Locked { .. } => 14,
-            PromoteError::DeployFailed { .. } => 15,
-            PromoteError::VerifyFailed { .. } => 16,
-            PromoteError::Rejected { .. } => 17,
-            PromoteError::Held { .. } => 18,
-            PromoteError::NotAnApprover { .. }
-            | PromoteError::SelfApproval { .. }
-            | PromoteError::ApprovalsFromGitHub { .. } => 19,
-            PromoteError::Git(release_git::GitError::Git { .. }) => 2,
-            _ => 1,
-        }
+        release_exit::Classify::exit_class(self).code()
     }
 }

@@ -25,6 +25,7 @@
 
 mod deploy;
 mod error;
+mod exit;
 mod gates;
 mod ledger;
 mod promote;

@@ -126,6 +126,25 @@ pub enum WorkspaceError {
     Glob { path: PathBuf, glob: String, message: String },
 }
 
+impl release_exit::Classify for WorkspaceError {
+    fn exit_class(&self) -> release_exit::ExitClass {
+        use release_exit::ExitClass;
+        match self {
+            WorkspaceError::Io(_) => ExitClass::Unexpected,
+            WorkspaceError::Parse { .. }
+            | WorkspaceError::NotUtf8 { .. }
+            | WorkspaceError::WrongType { .. }
+            | WorkspaceError::OutsideRepository { .. }
+            | WorkspaceError::Version { .. }
+            | WorkspaceError::Missing { .. }
+            | WorkspaceError::PathMissing { .. }
+            | WorkspaceError::Unmatched { .. }
+            | WorkspaceError::Duplicate { .. }
+            | WorkspaceError::Glob { .. } => ExitClass::InvalidInput,
+        }
+    }
+}
+
 /// A package as one ecosystem's reader found it, before `release.toml` is applied.
 #[derive(Debug, Clone)]
 pub(crate) struct Found {

@@ -2,6 +2,7 @@
 
 mod cut;
 mod errors;
+mod exit_classes;
 mod fixtures;
 mod github;
 mod hostile_config;

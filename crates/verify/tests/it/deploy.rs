@@ -2,6 +2,7 @@
 //! with the deployed service checked by `verify`.
 
 use std::net::{Ipv4Addr, TcpListener};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use release_test_support::service::{Deployments, deploy_script};
@@ -9,8 +10,11 @@ use release_verify::Measurement;
 
 use crate::{check, run};
 
-fn deploy(deployments: &Deployments, environment: &str, version: &str, extra: &[(&str, &str)]) -> Output {
+/// Runs deploy.sh in `dir`: never the crate folder, where a version run as code once left the
+/// files `quoted`, `single` and ` *` (committed by mistake).
+fn deploy(deployments: &Deployments, dir: &Path, environment: &str, version: &str, extra: &[(&str, &str)]) -> Output {
     Command::new(deploy_script())
+        .current_dir(dir)
         .arg(environment)
         .envs(deployments.env())
         .env("RELEASE_ENV", environment)
@@ -20,8 +24,8 @@ fn deploy(deployments: &Deployments, environment: &str, version: &str, extra: &[
         .expect("running deploy.sh")
 }
 
-fn deployed(deployments: &Deployments, environment: &str, version: &str) {
-    let output = deploy(deployments, environment, version, &[]);
+fn deployed(deployments: &Deployments, dir: &Path, environment: &str, version: &str) {
+    let output = deploy(deployments, dir, environment, version, &[]);
     assert!(output.status.success(), "deploy.sh {environment} {version:?}: {}", describe(&output));
 }
 
@@ -46,9 +50,9 @@ fn a_second_deploy_replaces_the_running_version() {
     let state = tempfile::tempdir().unwrap();
     let deployments = Deployments::new(state.path(), &["staging"]);
 
-    deployed(&deployments, "staging", "1.0.0");
+    deployed(&deployments, state.path(), "staging", "1.0.0");
     assert_eq!(serving(&deployments, "staging"), "1.0.0");
-    deployed(&deployments, "staging", "1.1.0");
+    deployed(&deployments, state.path(), "staging", "1.1.0");
     assert_eq!(serving(&deployments, "staging"), "1.1.0");
 
     let mut check = check(&deployments.url("staging", "/health"));
@@ -66,16 +70,18 @@ fn a_second_deploy_replaces_the_running_version() {
 fn a_hostile_version_arrives_verbatim_and_runs_nothing() {
     let state = tempfile::tempdir().unwrap();
     let deployments = Deployments::new(state.path(), &["staging"]);
-    let trap = state.path().join("trap");
-    std::fs::create_dir(&trap).unwrap();
-    let trap = trap.display();
+    // The trap is the working directory too: a word of the version run as a command (`touch
+    // "quoted"`) would land there.
+    let trap_dir = state.path().join("trap");
+    std::fs::create_dir(&trap_dir).unwrap();
+    let trap = trap_dir.display();
     let version = format!(
         "1.0.0; touch {trap}/pwned-$$ $(touch {trap}/pwned-subst) `touch {trap}/pwned-tick` \"quoted\" 'single' \\ *"
     );
 
-    deployed(&deployments, "staging", &version);
+    deployed(&deployments, &trap_dir, "staging", &version);
 
-    let created: Vec<_> = std::fs::read_dir(state.path().join("trap")).unwrap().collect();
+    let created: Vec<_> = std::fs::read_dir(&trap_dir).unwrap().collect();
     assert!(created.is_empty(), "the version ran as a command: {created:?}");
     assert_eq!(deployments.deployed(), [("staging".to_string(), version.clone())]);
     assert_eq!(serving(&deployments, "staging"), version);
@@ -85,9 +91,9 @@ fn a_hostile_version_arrives_verbatim_and_runs_nothing() {
 fn a_deploy_asked_to_fail_fails_and_leaves_the_running_version() {
     let state = tempfile::tempdir().unwrap();
     let deployments = Deployments::new(state.path(), &["staging"]);
-    deployed(&deployments, "staging", "1.0.0");
+    deployed(&deployments, state.path(), "staging", "1.0.0");
 
-    let output = deploy(&deployments, "staging", "1.1.0", &[("SERVICE_DEPLOY_FAIL_STAGING", "1")]);
+    let output = deploy(&deployments, state.path(), "staging", "1.1.0", &[("SERVICE_DEPLOY_FAIL_STAGING", "1")]);
 
     assert!(!output.status.success(), "{}", describe(&output));
     assert!(String::from_utf8_lossy(&output.stderr).contains("SERVICE_DEPLOY_FAIL_STAGING"), "{}", describe(&output));
@@ -102,7 +108,7 @@ fn a_deploy_fails_when_the_service_does_not_come_up() {
     // Someone else holds the port: the service cannot listen on it.
     let _occupied = TcpListener::bind((Ipv4Addr::LOCALHOST, deployments.port("staging"))).unwrap();
 
-    let output = deploy(&deployments, "staging", "1.0.0", &[]);
+    let output = deploy(&deployments, state.path(), "staging", "1.0.0", &[]);
 
     assert!(!output.status.success(), "{}", describe(&output));
     assert!(String::from_utf8_lossy(&output.stderr).contains("exited before listening"), "{}", describe(&output));
@@ -116,9 +122,9 @@ fn a_version_can_be_deployed_unhealthy_and_verification_says_so() {
     let mode = Deployments::variable("SERVICE_MODE", "staging", Some("2.0.0-rc.1"));
     assert_eq!(mode, "SERVICE_MODE_STAGING_2_0_0_rc_1");
 
-    let output = deploy(&deployments, "staging", "2.0.0-rc.1", &[(mode.as_str(), "unhealthy")]);
+    let output = deploy(&deployments, state.path(), "staging", "2.0.0-rc.1", &[(mode.as_str(), "unhealthy")]);
     assert!(output.status.success(), "{}", describe(&output));
-    deployed(&deployments, "prod", "2.0.0-rc.1");
+    deployed(&deployments, state.path(), "prod", "2.0.0-rc.1");
 
     let mut check = check(&deployments.url("staging", "/health"));
     check.failure_limit = 1;
