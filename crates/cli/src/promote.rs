@@ -38,17 +38,7 @@ pub(crate) fn now() -> u64 {
 /// HTTP checks with `{url}` and `{version}` filled in.
 pub fn http_verifier(verify: &Verify, url: &str, version: &str) -> (bool, String) {
     let fill = |text: &str| text.replace("{url}", url.trim_end_matches('/')).replace("{version}", version);
-    let check = release_verify::HttpCheck {
-        url: fill(&verify.http),
-        status: verify.status,
-        body_contains: verify.body_contains.as_deref().map(fill),
-        interval: verify.interval,
-        count: verify.count,
-        failure_limit: verify.failure_limit,
-        error_limit: verify.error_limit,
-        consecutive_successes: verify.consecutive_successes,
-        timeout: verify.timeout,
-    };
+    let check = release_verify::HttpCheck::from_config(verify, fill);
     let verdict = release_verify::verify(&check, &mut std::thread::sleep);
     (verdict.passed, verdict.summary)
 }

@@ -17,9 +17,9 @@ use std::path::Path;
 use std::process::Command;
 
 use release_config::Config;
+use release_config::promotion::format_duration;
 use release_config::promotion::{ApprovalSource, Concurrency, Environment, OnVerifyFailure, Verify, format_utc};
 use release_git::{Oid, Repo};
-use release_verify::format_duration;
 use serde::Serialize;
 
 pub use ledger::{Current, EnvironmentState, Event, EventKind, Ledger, fold};
