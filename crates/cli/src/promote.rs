@@ -16,17 +16,7 @@ pub fn actor(repo: &Repo) -> String {
     let variable = |name: &str| std::env::var(name).ok().filter(|value| !value.trim().is_empty());
     variable("RELEASE_ACTOR")
         .or_else(|| variable("GITHUB_ACTOR"))
-        .or_else(|| {
-            std::process::Command::new("git")
-                .current_dir(repo.root())
-                .args(["config", "user.name"])
-                .env("LC_ALL", "C")
-                .output()
-                .ok()
-                .filter(|output| output.status.success())
-                .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_string())
-                .filter(|name| !name.is_empty())
-        })
+        .or_else(|| repo.user_name())
         .or_else(|| variable("USER"))
         .unwrap_or_else(|| "unknown".into())
 }

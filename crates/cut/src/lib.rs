@@ -32,7 +32,7 @@ use release_plan::{Bump, Plan};
 use release_workspace::Workspace;
 use serde::Serialize;
 
-pub use lock::{LockGuard, acquire as lock, host, process_alive};
+pub use lock::{LockGuard, acquire as lock};
 pub use record::{
     Journal, REPOSITORY, ReleaseRecord, commit_message, parse_commit_actor, parse_commit_message, pin, records,
 };

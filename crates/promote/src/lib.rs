@@ -281,7 +281,7 @@ pub struct Outcome {
 }
 
 fn run_id(now: u64) -> String {
-    format!("{}:{}:{now}", release_cut::host(), std::process::id())
+    format!("{}:{}:{now}", release_git::host(), std::process::id())
 }
 
 impl<'a> Context<'a> {
@@ -341,7 +341,7 @@ impl<'a> Context<'a> {
     fn is_stale(&self, started: &Event) -> bool {
         let mut parts = started.run.split(':');
         let (host, pid) = (parts.next().unwrap_or(""), parts.next().and_then(|pid| pid.parse::<u32>().ok()));
-        if host == release_cut::host() && pid.is_some_and(|pid| !release_cut::process_alive(pid)) {
+        if host == release_git::host() && pid.is_some_and(|pid| !release_git::process_alive(pid)) {
             return true;
         }
         (self.now)().saturating_sub(started.at) > self.config.promotion.lock_timeout.as_secs()
