@@ -16,6 +16,7 @@
 mod check;
 mod error;
 pub mod promotion;
+pub mod suggest;
 mod tag;
 pub mod wire;
 
@@ -26,7 +27,8 @@ pub use error::{ConfigError, Location};
 pub use tag::{TagTemplate, TagTemplateError};
 pub use wire::{Bump, ComponentMatch, Dependents, Ecosystem, NonConventional};
 
-use error::{closest, line_column};
+use error::line_column;
+use suggest::closest;
 use wire::{AppliesToWire, ConfigWire, ZeroMajorBreaking, ZeroMajorFeature};
 
 /// The file name `release` looks for at the repository root.

@@ -94,7 +94,11 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, PlanError> {
                         location: rule.location.clone(),
                         rule: rule.name.clone(),
                         name: name.clone(),
-                        suggestion: closest_name(name, input.packages.iter().map(|package| package.name.as_str())),
+                        suggestion: release_config::suggest::closest(
+                            name,
+                            input.packages.iter().map(|package| package.name.as_str()),
+                        )
+                        .map(str::to_string),
                     });
                 }
             }
@@ -570,30 +574,6 @@ fn cancelled_by_reverts(commits: &[CommitInput]) -> BTreeSet<usize> {
 fn package_in_component(path: &str, component: &release_config::Component) -> bool {
     let probe = if path == "." { "__release_probe__".to_string() } else { format!("{path}/__release_probe__") };
     component.globs.iter().filter_map(|pattern| glob(pattern).ok()).any(|glob| glob.compile_matcher().is_match(&probe))
-}
-
-fn closest_name<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
-    candidates
-        .into_iter()
-        .map(|candidate| (levenshtein(name, candidate), candidate))
-        .filter(|(distance, candidate)| *distance <= 2.max(candidate.len() / 3))
-        .min_by_key(|(distance, _)| *distance)
-        .map(|(_, candidate)| candidate.to_string())
-}
-
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut previous = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let current = row[j + 1];
-            row[j + 1] = (row[j] + 1).min(current + 1).min(previous + usize::from(ca != *cb));
-            previous = current;
-        }
-    }
-    row[b.len()]
 }
 
 #[cfg(test)]

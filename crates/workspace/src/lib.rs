@@ -214,7 +214,11 @@ pub fn discover(root: &Path, config: &Config, files: &[String]) -> Result<Worksp
                     return Err(WorkspaceError::Unmatched {
                         location: explicit.location.clone(),
                         name: explicit.name.clone(),
-                        suggestion: closest(&explicit.name, packages.iter().map(|package| package.name.as_str())),
+                        suggestion: release_config::suggest::closest(
+                            &explicit.name,
+                            packages.iter().map(|package| package.name.as_str()),
+                        )
+                        .map(str::to_string),
                     });
                 };
                 packages.push(Package {
@@ -250,17 +254,6 @@ pub fn discover(root: &Path, config: &Config, files: &[String]) -> Result<Worksp
         }
     }
     Ok(Workspace { packages, warnings })
-}
-
-fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
-    candidates
-        .into_iter()
-        .filter(|candidate| {
-            let (a, b) = (name.to_ascii_lowercase(), candidate.to_ascii_lowercase());
-            a.contains(&b) || b.contains(&a)
-        })
-        .map(str::to_string)
-        .next()
 }
 
 /// The folder of a `/`-separated path; `.` for a top-level file.
