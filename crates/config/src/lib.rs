@@ -15,6 +15,7 @@
 
 mod check;
 mod error;
+pub mod glob;
 pub mod promotion;
 pub mod suggest;
 mod tag;
@@ -351,7 +352,7 @@ impl Resolver<'_> {
 
     fn check_globs(&self, steps: &[Step<'_>], key: &str, globs: &[String]) -> Result<(), ConfigError> {
         for (index, glob) in globs.iter().enumerate() {
-            if let Err(error) = globset::GlobBuilder::new(glob).literal_separator(true).build() {
+            if let Err(error) = glob::Glob::new(glob) {
                 let mut at: Vec<Step<'_>> = steps.iter().map(Step::copy).collect();
                 at.push(Step::Index(index));
                 return Err(self.invalid(

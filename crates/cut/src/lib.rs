@@ -720,13 +720,9 @@ fn upload_assets(
 
 /// Files under `root` matching any glob, sorted, `.git` excluded.
 fn matching_files(root: &Path, globs: &[String]) -> Result<Vec<String>, CutError> {
-    let mut builder = globset::GlobSetBuilder::new();
-    for glob in globs {
-        if let Ok(glob) = globset::GlobBuilder::new(glob).literal_separator(true).build() {
-            builder.add(glob);
-        }
-    }
-    let set = builder.build().map_err(|error| CutError::Io(std::io::Error::other(error.to_string())))?;
+    // Config refuses a glob that does not parse, so this error is not reached from release.toml.
+    let set = release_config::glob::Globs::new(globs.iter().map(String::as_str))
+        .map_err(|error| CutError::Io(std::io::Error::other(error.to_string())))?;
     let mut out = Vec::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(folder) = stack.pop() {

@@ -26,7 +26,7 @@ pub use model::{
     SCHEMA_VERSION, bump_name, short,
 };
 pub use release_config::Bump;
-pub use route::{OwnedGlobs, RouteSpec, Router, glob};
+pub use route::{OwnedGlobs, RouteSpec, Router};
 pub use version::{bump_version, classify, next_pre_release, zero_major};
 
 /// Errors the planner finds in its input.
@@ -296,11 +296,9 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, PlanError> {
             &package.tagged_versions,
             input.pre.as_deref(),
         );
-        let component_names = config
-            .components
-            .iter()
-            .filter(|component| package_in_component(&package.path, component))
-            .map(|component| component.name.clone())
+        let component_names = package_components(&package.path, &components)
+            .into_iter()
+            .map(|index| config.components[index].name.clone())
             .collect();
         package_plans.push(PackagePlan {
             name: package.name.clone(),
@@ -570,10 +568,13 @@ fn cancelled_by_reverts(commits: &[CommitInput]) -> BTreeSet<usize> {
     cancelled
 }
 
-/// A package is in a component when a file directly in its folder matches the component's globs.
-fn package_in_component(path: &str, component: &release_config::Component) -> bool {
+/// The components a package is in, by index, in order: those with a glob matching a file
+/// directly in its folder.
+fn package_components(path: &str, components: &OwnedGlobs) -> Vec<usize> {
     let probe = if path == "." { "__release_probe__".to_string() } else { format!("{path}/__release_probe__") };
-    component.globs.iter().filter_map(|pattern| glob(pattern).ok()).any(|glob| glob.compile_matcher().is_match(&probe))
+    let mut indices = Vec::new();
+    components.owners(&probe, &mut indices);
+    indices
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ mod python;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use release_config::glob::Globs;
 use release_config::{Config, Ecosystem, TagTemplate};
 
 /// A package of the repository.
@@ -280,18 +281,15 @@ pub(crate) fn join(base: &str, relative: &str) -> Option<String> {
     Some(if parts.is_empty() { ".".into() } else { parts.join("/") })
 }
 
-pub(crate) fn globs(patterns: &[String], file: &Path) -> Result<globset::GlobSet, WorkspaceError> {
-    let mut builder = globset::GlobSetBuilder::new();
-    for pattern in patterns {
-        let glob = globset::GlobBuilder::new(pattern).literal_separator(true).build().map_err(|error| {
-            WorkspaceError::Glob { path: file.to_path_buf(), glob: pattern.clone(), message: error.kind().to_string() }
-        })?;
-        builder.add(glob);
-    }
-    builder.build().map_err(|error| WorkspaceError::Glob {
+/// `patterns` compiled the way every glob in release.toml is; an error names the file and glob.
+pub(crate) fn globs(patterns: &[String], file: &Path) -> Result<Globs, WorkspaceError> {
+    Globs::new(patterns.iter().map(String::as_str)).map_err(|error| WorkspaceError::Glob {
         path: file.to_path_buf(),
-        glob: patterns.join(", "),
-        message: error.to_string(),
+        glob: error.glob().map_or_else(|| patterns.join(", "), str::to_string),
+        message: match error.glob() {
+            Some(_) => error.kind().to_string(),
+            None => error.to_string(),
+        },
     })
 }
 
