@@ -16,17 +16,7 @@ pub fn actor(repo: &Repo) -> String {
     let variable = |name: &str| std::env::var(name).ok().filter(|value| !value.trim().is_empty());
     variable("RELEASE_ACTOR")
         .or_else(|| variable("GITHUB_ACTOR"))
-        .or_else(|| {
-            std::process::Command::new("git")
-                .current_dir(repo.root())
-                .args(["config", "user.name"])
-                .env("LC_ALL", "C")
-                .output()
-                .ok()
-                .filter(|output| output.status.success())
-                .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_string())
-                .filter(|name| !name.is_empty())
-        })
+        .or_else(|| repo.user_name())
         .or_else(|| variable("USER"))
         .unwrap_or_else(|| "unknown".into())
 }
@@ -38,17 +28,7 @@ pub(crate) fn now() -> u64 {
 /// HTTP checks with `{url}` and `{version}` filled in.
 pub fn http_verifier(verify: &Verify, url: &str, version: &str) -> (bool, String) {
     let fill = |text: &str| text.replace("{url}", url.trim_end_matches('/')).replace("{version}", version);
-    let check = release_verify::HttpCheck {
-        url: fill(&verify.http),
-        status: verify.status,
-        body_contains: verify.body_contains.as_deref().map(fill),
-        interval: verify.interval,
-        count: verify.count,
-        failure_limit: verify.failure_limit,
-        error_limit: verify.error_limit,
-        consecutive_successes: verify.consecutive_successes,
-        timeout: verify.timeout,
-    };
+    let check = release_verify::HttpCheck::from_config(verify, fill);
     let verdict = release_verify::verify(&check, &mut std::thread::sleep);
     (verdict.passed, verdict.summary)
 }

@@ -261,7 +261,7 @@ fn promotion_steps(config: &Config) -> Vec<PromotionStep> {
         .iter()
         .map(|environment| {
             let soak = (!environment.soak.is_zero() && environment.from.is_some())
-                .then(|| release_verify::format_duration(environment.soak));
+                .then(|| release_config::promotion::format_duration(environment.soak));
             let approval = environment.approval.as_ref().filter(|policy| policy.required > 0).map(|policy| {
                 let count = match policy.required {
                     1 => "1 approval".to_string(),

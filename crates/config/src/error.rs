@@ -76,16 +76,6 @@ pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
-/// The valid key closest to a misspelt one, if any is close enough to be a useful hint.
-pub(crate) fn closest<'a>(key: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    candidates
-        .into_iter()
-        .map(|candidate| (strsim::damerau_levenshtein(key, candidate), candidate))
-        .filter(|(distance, candidate)| *distance <= 2.max(candidate.len() / 3))
-        .min_by_key(|(distance, _)| *distance)
-        .map(|(_, candidate)| candidate)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,12 +86,5 @@ mod tests {
         assert_eq!(line_column(text, 0), (1, 1));
         assert_eq!(line_column(text, 6), (2, 1));
         assert_eq!(line_column(text, 8), (2, 3));
-    }
-
-    #[test]
-    fn closest_key_is_suggested_only_when_close() {
-        assert_eq!(closest("nmae", ["name", "path"]), Some("name"));
-        assert_eq!(closest("applies_to", ["applies-to", "bump"]), Some("applies-to"));
-        assert_eq!(closest("zzzzzz", ["name", "path"]), None);
     }
 }

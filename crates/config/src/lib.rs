@@ -15,7 +15,9 @@
 
 mod check;
 mod error;
+pub mod glob;
 pub mod promotion;
+pub mod suggest;
 mod tag;
 pub mod wire;
 
@@ -26,7 +28,8 @@ pub use error::{ConfigError, Location};
 pub use tag::{TagTemplate, TagTemplateError};
 pub use wire::{Bump, ComponentMatch, Dependents, Ecosystem, NonConventional};
 
-use error::{closest, line_column};
+use error::line_column;
+use suggest::closest;
 use wire::{AppliesToWire, ConfigWire, ZeroMajorBreaking, ZeroMajorFeature};
 
 /// The file name `release` looks for at the repository root.
@@ -349,7 +352,7 @@ impl Resolver<'_> {
 
     fn check_globs(&self, steps: &[Step<'_>], key: &str, globs: &[String]) -> Result<(), ConfigError> {
         for (index, glob) in globs.iter().enumerate() {
-            if let Err(error) = globset::GlobBuilder::new(glob).literal_separator(true).build() {
+            if let Err(error) = glob::Glob::new(glob) {
                 let mut at: Vec<Step<'_>> = steps.iter().map(Step::copy).collect();
                 at.push(Step::Index(index));
                 return Err(self.invalid(

@@ -258,6 +258,33 @@ pub fn parse_duration(text: &str) -> Result<Duration, DurationError> {
     Ok(total)
 }
 
+/// The inverse of [`parse_duration`], for messages and tables: `5s`, `1h30m`; with a part of a second, milliseconds
+/// (`1500ms`); with a fraction of a millisecond, as Rust writes it.
+pub fn format_duration(duration: Duration) -> String {
+    if duration.is_zero() {
+        return "0s".into();
+    }
+    if duration.subsec_nanos() % 1_000_000 != 0 {
+        return format!("{duration:?}");
+    }
+    if duration.subsec_millis() != 0 {
+        return format!("{}ms", duration.as_millis());
+    }
+    let seconds = duration.as_secs();
+    let (hours, minutes, seconds) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
+    let mut text = String::new();
+    if hours > 0 {
+        text.push_str(&format!("{hours}h"));
+    }
+    if minutes > 0 {
+        text.push_str(&format!("{minutes}m"));
+    }
+    if seconds > 0 {
+        text.push_str(&format!("{seconds}s"));
+    }
+    text
+}
+
 /// An RFC 3339 time, `2025-12-20T00:00:00Z` or with an offset (`2025-12-20T00:00:00+01:00`), to
 /// unix seconds. Named time zones are not read: write the offset that applies.
 pub fn parse_time(text: &str) -> Result<i64, TimeError> {
@@ -470,6 +497,21 @@ impl crate::Resolver<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn format_duration_writes_the_largest_units() {
+        let check = |duration: Duration, expected: &str| {
+            assert_eq!(format_duration(duration), expected);
+            assert_eq!(parse_duration(expected).ok(), Some(duration), "round trip");
+        };
+        check(Duration::from_millis(200), "200ms");
+        check(Duration::from_millis(1500), "1500ms");
+        check(Duration::from_secs(5), "5s");
+        check(Duration::from_secs(90), "1m30s");
+        check(Duration::from_secs(72 * 3600), "72h");
+        check(Duration::ZERO, "0s");
+        assert_eq!(format_duration(Duration::from_micros(1500)), "1.5ms", "a fraction of a millisecond");
+    }
 
     #[test]
     fn durations_and_times() {

@@ -32,7 +32,7 @@ use release_plan::{Bump, Plan};
 use release_workspace::Workspace;
 use serde::Serialize;
 
-pub use lock::{LockGuard, acquire as lock, host, process_alive};
+pub use lock::{LockGuard, acquire as lock};
 pub use record::{
     Journal, REPOSITORY, ReleaseRecord, commit_message, parse_commit_actor, parse_commit_message, pin, records,
 };
@@ -824,21 +824,10 @@ fn upload_assets(
 
 /// Files under `root` matching any glob, sorted, `.git` excluded.
 fn matching_files(root: &Path, globs: &[String]) -> Result<Vec<String>, CutError> {
-    // Config validates `assets` when it loads, so a glob failing here is a config that was not
-    // loaded through `Config`; it is still the user's value, so it is reported, never dropped.
-    let invalid = |glob: &str, error: globset::Error| CutError::AssetGlob {
-        glob: glob.to_string(),
-        message: error.kind().to_string(),
-    };
-    let mut builder = globset::GlobSetBuilder::new();
-    for glob in globs {
-        builder.add(
-            globset::GlobBuilder::new(glob).literal_separator(true).build().map_err(|error| invalid(glob, error))?,
-        );
-    }
-    let set = builder.build().map_err(|error| {
-        let glob = error.glob().unwrap_or_default().to_string();
-        invalid(&glob, error)
+    // Config refuses a glob that does not parse, so this is not reached from release.toml; it is
+    // still the user's value, so it is reported (exit 1), never dropped.
+    let set = release_config::glob::Globs::new(globs.iter().map(String::as_str)).map_err(|error| {
+        CutError::AssetGlob { glob: error.glob().unwrap_or_default().to_string(), message: error.kind().to_string() }
     })?;
     let mut out = Vec::new();
     let mut stack = vec![root.to_path_buf()];

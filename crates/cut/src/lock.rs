@@ -5,6 +5,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use release_git::{host, process_alive};
+
 use crate::CutError;
 
 #[derive(Debug)]
@@ -21,33 +23,6 @@ impl Drop for LockGuard {
 /// An I/O error that names the lock file.
 fn io(path: &Path, error: std::io::Error) -> CutError {
     CutError::Io(std::io::Error::new(error.kind(), format!("{}: {error}", path.display())))
-}
-
-/// This machine's name, to tell a lock or a promotion held here from one held elsewhere.
-pub fn host() -> String {
-    #[cfg(unix)]
-    let name = rustix::system::uname().nodename().to_string_lossy().into_owned();
-    #[cfg(not(unix))]
-    let name = std::env::var("COMPUTERNAME").unwrap_or_default();
-    name.trim().to_string()
-}
-
-/// Whether a process of this machine still runs. Where that cannot be asked, it is taken to
-/// run: a lock is never taken from a live process.
-pub fn process_alive(pid: u32) -> bool {
-    #[cfg(unix)]
-    {
-        let Some(pid) = i32::try_from(pid).ok().and_then(rustix::process::Pid::from_raw) else { return false };
-        match rustix::process::test_kill_process(pid) {
-            Ok(()) => true,
-            Err(error) => error == rustix::io::Errno::PERM, // it runs, as another user
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = pid;
-        true
-    }
 }
 
 /// Takes the lock, or says who holds it. Returns the guard and, when a stale lock was taken
@@ -85,22 +60,4 @@ pub fn acquire(git_dir: &Path) -> Result<(LockGuard, Option<String>), CutError> 
         }
     }
     Err(CutError::Locked { pid: 0, since: 0, path: path.display().to_string() })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    #[cfg(unix)]
-    fn a_process_is_alive_until_it_has_exited() {
-        assert!(process_alive(std::process::id()));
-        let mut child = std::process::Command::new("true").spawn().unwrap();
-        let pid = child.id();
-        child.wait().unwrap();
-        assert!(!process_alive(pid), "an exited, reaped process");
-        assert!(!process_alive(0) && !process_alive(u32::MAX), "not a process id");
-        assert!(process_alive(1), "init runs as root: EPERM or not, it is alive");
-        assert!(!host().is_empty());
-    }
 }

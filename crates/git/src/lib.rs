@@ -13,6 +13,7 @@
 
 mod command;
 mod diff;
+mod host;
 mod index;
 mod refs;
 mod walk;
@@ -21,6 +22,7 @@ use std::path::{Path, PathBuf};
 
 pub use command::{PushError, PushStatus, PushedRef};
 pub use git2::Oid;
+pub use host::{host, process_alive};
 pub use walk::{CommitData, RangeSet, Reachability, Walked};
 
 /// Whether `name` can be a tag: what `git check-ref-format` accepts under `refs/tags/`, not
@@ -153,6 +155,15 @@ impl Repo {
     /// The root of the work tree.
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// `user.name` as git reads it for this repository (its own config, then the user's and
+    /// the system's), or `None` when it is unset or blank.
+    pub fn user_name(&self) -> Option<String> {
+        let config = self.repository.config().ok()?;
+        let name = config.get_string("user.name").ok()?;
+        let name = name.trim();
+        (!name.is_empty()).then(|| name.to_string())
     }
 
     /// Fails on an unborn branch (in an empty repository or not) or a shallow clone, the states
@@ -289,6 +300,17 @@ impl Repo {
 #[cfg(test)]
 mod tests {
     use super::{GitError, Repo};
+
+    /// `user.name` is read through git2, so the CLI runs no `git config` of its own.
+    #[test]
+    fn user_name_is_read_from_the_repository_config_and_blank_is_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let repository = git2::Repository::init(dir.path()).unwrap();
+        repository.config().unwrap().set_str("user.name", "  Ada Lovelace ").unwrap();
+        assert_eq!(Repo::open(dir.path()).unwrap().user_name().as_deref(), Some("Ada Lovelace"));
+        repository.config().unwrap().set_str("user.name", "   ").unwrap();
+        assert_eq!(Repo::open(dir.path()).unwrap().user_name(), None);
+    }
 
     /// Regression: a bare repository was "not a git repository", and an orphan branch in a
     /// repository with history was "the repository has no commits yet".

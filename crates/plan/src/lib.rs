@@ -26,7 +26,7 @@ pub use model::{
     SCHEMA_VERSION, bump_name, short,
 };
 pub use release_config::Bump;
-pub use route::{OwnedGlobs, RouteSpec, Router, glob};
+pub use route::{OwnedGlobs, RouteSpec, Router};
 pub use version::{bump_version, classify, next_pre_release, zero_major};
 
 /// Errors the planner finds in its input.
@@ -104,7 +104,11 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, PlanError> {
                         location: rule.location.clone(),
                         rule: rule.name.clone(),
                         name: name.clone(),
-                        suggestion: closest_name(name, input.packages.iter().map(|package| package.name.as_str())),
+                        suggestion: release_config::suggest::closest(
+                            name,
+                            input.packages.iter().map(|package| package.name.as_str()),
+                        )
+                        .map(str::to_string),
                     });
                 }
             }
@@ -302,11 +306,9 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, PlanError> {
             &package.tagged_versions,
             input.pre.as_deref(),
         );
-        let component_names = config
-            .components
-            .iter()
-            .filter(|component| package_in_component(&package.path, component))
-            .map(|component| component.name.clone())
+        let component_names = package_components(&package.path, &components)
+            .into_iter()
+            .map(|index| config.components[index].name.clone())
             .collect();
         package_plans.push(PackagePlan {
             name: package.name.clone(),
@@ -576,34 +578,13 @@ fn cancelled_by_reverts(commits: &[CommitInput]) -> BTreeSet<usize> {
     cancelled
 }
 
-/// A package is in a component when a file directly in its folder matches the component's globs.
-fn package_in_component(path: &str, component: &release_config::Component) -> bool {
+/// The components a package is in, by index, in order: those with a glob matching a file
+/// directly in its folder.
+fn package_components(path: &str, components: &OwnedGlobs) -> Vec<usize> {
     let probe = if path == "." { "__release_probe__".to_string() } else { format!("{path}/__release_probe__") };
-    component.globs.iter().filter_map(|pattern| glob(pattern).ok()).any(|glob| glob.compile_matcher().is_match(&probe))
-}
-
-fn closest_name<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
-    candidates
-        .into_iter()
-        .map(|candidate| (levenshtein(name, candidate), candidate))
-        .filter(|(distance, candidate)| *distance <= 2.max(candidate.len() / 3))
-        .min_by_key(|(distance, _)| *distance)
-        .map(|(_, candidate)| candidate.to_string())
-}
-
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut previous = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let current = row[j + 1];
-            row[j + 1] = (row[j] + 1).min(current + 1).min(previous + usize::from(ca != *cb));
-            previous = current;
-        }
-    }
-    row[b.len()]
+    let mut indices = Vec::new();
+    components.owners(&probe, &mut indices);
+    indices
 }
 
 #[cfg(test)]

@@ -6,46 +6,33 @@
 
 use std::collections::HashMap;
 
-use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
-
-/// Builds a glob the way every glob in `release.toml` is read.
-pub fn glob(pattern: &str) -> Result<Glob, globset::Error> {
-    GlobBuilder::new(pattern).literal_separator(true).build()
-}
+use release_config::glob::{self, Globs};
 
 /// A glob set over patterns, with the index of the owner of each pattern.
 #[derive(Debug, Clone)]
 pub struct OwnedGlobs {
-    set: GlobSet,
+    globs: Globs,
     owners: Vec<usize>,
 }
 
 impl OwnedGlobs {
-    pub fn new<'a>(patterns: impl IntoIterator<Item = (usize, &'a str)>) -> Result<OwnedGlobs, globset::Error> {
-        let mut builder = GlobSetBuilder::new();
-        let mut owners = Vec::new();
-        for (owner, pattern) in patterns {
-            builder.add(glob(pattern)?);
-            owners.push(owner);
-        }
-        Ok(OwnedGlobs { set: builder.build()?, owners })
+    pub fn new<'a>(patterns: impl IntoIterator<Item = (usize, &'a str)>) -> Result<OwnedGlobs, glob::Error> {
+        let (owners, patterns): (Vec<usize>, Vec<&str>) = patterns.into_iter().unzip();
+        Ok(OwnedGlobs { globs: Globs::new(patterns)?, owners })
     }
 
     /// The owners of the patterns matching `path`, sorted and deduplicated.
     pub fn owners(&self, path: &str, into: &mut Vec<usize>) {
-        into.clear();
-        if self.owners.is_empty() {
-            return;
-        }
-        for index in self.set.matches(path) {
-            into.push(self.owners[index]);
+        self.globs.matches(path, into);
+        for index in into.iter_mut() {
+            *index = self.owners[*index];
         }
         into.sort_unstable();
         into.dedup();
     }
 
     pub fn is_match(&self, path: &str) -> bool {
-        !self.owners.is_empty() && self.set.is_match(path)
+        self.globs.is_match(path)
     }
 }
 
@@ -65,7 +52,7 @@ pub struct RouteSpec<'a> {
 }
 
 impl Router {
-    pub fn new<'a>(packages: impl IntoIterator<Item = RouteSpec<'a>>) -> Result<Router, globset::Error> {
+    pub fn new<'a>(packages: impl IntoIterator<Item = RouteSpec<'a>>) -> Result<Router, glob::Error> {
         let mut by_folder: HashMap<String, Vec<usize>> = HashMap::new();
         let mut include = Vec::new();
         let mut exclude = Vec::new();

@@ -1,7 +1,7 @@
 //! Every way a promotion command can stop, and the exit code each gate documents.
 
+use release_config::promotion::format_duration;
 use release_config::promotion::format_utc;
-use release_verify::format_duration;
 
 /// Why a [`crate::Hooks::reviews`] call failed: the hook's own error (a forge error, a missing
 /// token), kept as a value rather than flattened to a string.

@@ -199,7 +199,7 @@ impl std::fmt::Display for Action {
 }
 
 fn run_id(now: u64) -> String {
-    format!("{}:{}:{now}", release_cut::host(), std::process::id())
+    format!("{}:{}:{now}", release_git::host(), std::process::id())
 }
 
 impl<'a> Context<'a> {
@@ -258,10 +258,10 @@ impl<'a> Context<'a> {
         let (host, pid) = (parts.next().unwrap_or(""), parts.next().and_then(|pid| pid.parse::<u32>().ok()));
         // On this host the process answers for itself: a live run is never taken over, however
         // long its deploy takes; elsewhere only the lock timeout can tell.
-        if host == release_cut::host()
+        if host == release_git::host()
             && let Some(pid) = pid
         {
-            return !release_cut::process_alive(pid);
+            return !release_git::process_alive(pid);
         }
         (self.now)().saturating_sub(started.at) > self.config.promotion.lock_timeout.as_secs()
     }

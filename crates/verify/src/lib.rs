@@ -31,12 +31,10 @@
 //! println!("{}: {}", if verdict.passed { "healthy" } else { "unhealthy" }, verdict.summary);
 //! ```
 
-mod duration;
-
 use std::io::Read;
 use std::time::Duration;
 
-pub use duration::format_duration;
+use release_config::promotion::format_duration;
 
 /// How much of a response body is read to look for [`HttpCheck::body_contains`].
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -62,6 +60,25 @@ pub struct HttpCheck {
     pub consecutive_successes: u32,
     /// The time one request may take, from connecting to the end of the body.
     pub timeout: Duration,
+}
+
+impl HttpCheck {
+    /// The check `[environments.NAME.verify]` describes, with `render` applied to the URL and
+    /// the expected text (the caller fills in `{url}` and `{version}`). The one place the
+    /// settings pass from the configuration to the check.
+    pub fn from_config(verify: &release_config::promotion::Verify, render: impl Fn(&str) -> String) -> HttpCheck {
+        HttpCheck {
+            url: render(&verify.http),
+            status: verify.status,
+            body_contains: verify.body_contains.as_deref().map(&render),
+            interval: verify.interval,
+            count: verify.count,
+            failure_limit: verify.failure_limit,
+            error_limit: verify.error_limit,
+            consecutive_successes: verify.consecutive_successes,
+            timeout: verify.timeout,
+        }
+    }
 }
 
 /// The outcome of one request.
@@ -290,5 +307,36 @@ mod tests {
         assert!(contains(b"{\"status\":\"ok\"}", b"\"ok\""));
         assert!(contains(b"anything", b""));
         assert!(!contains(b"ok", b"okay"));
+    }
+
+    #[test]
+    fn a_check_from_the_configuration_keeps_every_setting_and_renders_url_and_text() {
+        let verify = release_config::promotion::Verify {
+            http: "{url}/health".into(),
+            status: 204,
+            body_contains: Some("{version}".into()),
+            interval: Duration::from_millis(250),
+            count: 7,
+            failure_limit: 1,
+            error_limit: 3,
+            consecutive_successes: 2,
+            timeout: Duration::from_secs(4),
+        };
+        let check =
+            HttpCheck::from_config(&verify, |text| text.replace("{url}", "http://x").replace("{version}", "1.2.3"));
+        assert_eq!(
+            check,
+            HttpCheck {
+                url: "http://x/health".into(),
+                status: 204,
+                body_contains: Some("1.2.3".into()),
+                interval: Duration::from_millis(250),
+                count: 7,
+                failure_limit: 1,
+                error_limit: 3,
+                consecutive_successes: 2,
+                timeout: Duration::from_secs(4),
+            }
+        );
     }
 }

@@ -23,6 +23,7 @@ mod python;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use release_config::glob::Globs;
 use release_config::{Config, Ecosystem, TagTemplate};
 
 /// A package of the repository.
@@ -233,7 +234,11 @@ pub fn discover(root: &Path, config: &Config, files: &[String]) -> Result<Worksp
                     return Err(WorkspaceError::Unmatched {
                         location: explicit.location.clone(),
                         name: explicit.name.clone(),
-                        suggestion: closest(&explicit.name, packages.iter().map(|package| package.name.as_str())),
+                        suggestion: release_config::suggest::closest(
+                            &explicit.name,
+                            packages.iter().map(|package| package.name.as_str()),
+                        )
+                        .map(str::to_string),
                     });
                 };
                 packages.push(Package {
@@ -271,17 +276,6 @@ pub fn discover(root: &Path, config: &Config, files: &[String]) -> Result<Worksp
     Ok(Workspace { packages, warnings })
 }
 
-fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
-    candidates
-        .into_iter()
-        .filter(|candidate| {
-            let (a, b) = (name.to_ascii_lowercase(), candidate.to_ascii_lowercase());
-            a.contains(&b) || b.contains(&a)
-        })
-        .map(str::to_string)
-        .next()
-}
-
 /// The folder of a `/`-separated path; `.` for a top-level file.
 pub(crate) fn parent(path: &str) -> &str {
     path.rfind('/').map_or(".", |index| &path[..index])
@@ -306,18 +300,15 @@ pub(crate) fn join(base: &str, relative: &str) -> Option<String> {
     Some(if parts.is_empty() { ".".into() } else { parts.join("/") })
 }
 
-pub(crate) fn globs(patterns: &[String], file: &Path) -> Result<globset::GlobSet, WorkspaceError> {
-    let mut builder = globset::GlobSetBuilder::new();
-    for pattern in patterns {
-        let glob = globset::GlobBuilder::new(pattern).literal_separator(true).build().map_err(|error| {
-            WorkspaceError::Glob { path: file.to_path_buf(), glob: pattern.clone(), message: error.kind().to_string() }
-        })?;
-        builder.add(glob);
-    }
-    builder.build().map_err(|error| WorkspaceError::Glob {
+/// `patterns` compiled the way every glob in release.toml is; an error names the file and glob.
+pub(crate) fn globs(patterns: &[String], file: &Path) -> Result<Globs, WorkspaceError> {
+    Globs::new(patterns.iter().map(String::as_str)).map_err(|error| WorkspaceError::Glob {
         path: file.to_path_buf(),
-        glob: patterns.join(", "),
-        message: error.to_string(),
+        glob: error.glob().map_or_else(|| patterns.join(", "), str::to_string),
+        message: match error.glob() {
+            Some(_) => error.kind().to_string(),
+            None => error.to_string(),
+        },
     })
 }
 

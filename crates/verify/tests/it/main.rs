@@ -4,7 +4,6 @@
 
 mod analysis;
 mod deploy;
-mod duration;
 mod server;
 
 use std::time::Duration;
