@@ -66,6 +66,11 @@ pub enum ChangelogError {
     OutOfFuel { name: String, fuel: u64 },
 
     #[error(
+        "the template `{name}` wrote more than {} MB (hint: a changelog section or a pull-request comment is kilobytes; look for a large repetition such as `\"x\" * 100000000` in it)", OUTPUT_LIMIT >> 20
+    )]
+    TooLarge { name: String },
+
+    #[error(
         "{file}:{line}: malformed changelog section header `{header}`: expected `## [x.y.z]` or `## x.y.z` followed by anything (hint: fix the header by hand; nothing was changed)"
     )]
     MalformedHeader { file: String, line: usize, header: String },
@@ -76,6 +81,7 @@ impl release_exit::Classify for ChangelogError {
         match self {
             ChangelogError::Template { .. }
             | ChangelogError::OutOfFuel { .. }
+            | ChangelogError::TooLarge { .. }
             | ChangelogError::MalformedHeader { .. } => release_exit::ExitClass::InvalidInput,
         }
     }
@@ -91,6 +97,9 @@ impl ChangelogError {
         if error.kind() == minijinja::ErrorKind::OutOfFuel {
             return ChangelogError::OutOfFuel { name, fuel: FUEL };
         }
+        if error.kind() == minijinja::ErrorKind::WriteFailure {
+            return ChangelogError::TooLarge { name };
+        }
         let hint = match error.kind() {
             minijinja::ErrorKind::UndefinedError => format!("the variables are: {variables}"),
             minijinja::ErrorKind::SyntaxError => {
@@ -103,9 +112,46 @@ impl ChangelogError {
         ChangelogError::Template { name, line: error.line(), message, hint }
     }
 
+    /// Names the template where minijinja could not (a write failure carries no name).
+    pub fn of(self, template: &str) -> ChangelogError {
+        match self {
+            ChangelogError::TooLarge { .. } => ChangelogError::TooLarge { name: template.to_string() },
+            other => other,
+        }
+    }
+
     fn template(error: &minijinja::Error) -> ChangelogError {
         ChangelogError::from_template(error, CHANGELOG_VARIABLES)
     }
+}
+
+/// The most a template may write: fuel bounds the instructions, not the size of what one
+/// instruction makes (`"x" * 100000000` is one).
+pub const OUTPUT_LIMIT: usize = 16 << 20;
+
+/// Renders `template` into a string of at most [`OUTPUT_LIMIT`] bytes; past it the rendering
+/// stops with a write failure (see [`ChangelogError::TooLarge`]).
+pub fn render_bounded(
+    template: &minijinja::Template<'_, '_>,
+    context: minijinja::Value,
+) -> Result<String, minijinja::Error> {
+    struct Bounded(Vec<u8>);
+    impl std::io::Write for Bounded {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            if self.0.len() + bytes.len() > OUTPUT_LIMIT {
+                return Err(std::io::Error::other("the template's output is too large"));
+            }
+            self.0.extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut out = Bounded(Vec::new());
+    template.render_captured_to(context, &mut out)?;
+    // minijinja writes what templates and values hold: valid UTF-8.
+    Ok(String::from_utf8_lossy(&out.0).into_owned())
 }
 
 /// The minijinja environment every template of `release` renders in: undefined variables are
@@ -230,7 +276,7 @@ impl Renderer {
                 .map(|(name, version)| minijinja::context! { name => escape_markdown(name), version => version })
                 .collect::<Vec<_>>(),
         };
-        let rendered = template.render(context).map_err(|error| ChangelogError::template(&error))?;
+        let rendered = render_bounded(&template, context).map_err(|error| ChangelogError::template(&error).of(name))?;
         // Commit text is escaped field by field; this catches whatever a template prints raw.
         let mut text = neutralize_controls(&rendered).into_owned();
         while text.ends_with("\n\n") {

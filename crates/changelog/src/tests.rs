@@ -417,3 +417,28 @@ mod properties {
         }
     }
 }
+
+/// Fuel bounds the instructions, not what one makes: 30 times `"x" * 100000000` aborted the
+/// process for want of 3.2 GB. Output past 16 MB stops the rendering with an error.
+#[test]
+fn a_template_that_writes_without_end_is_stopped_with_its_name() {
+    let huge = "{% for i in range(30) %}{{ \"x\" * 5000000 }}{% endfor %}";
+    let renderer = Renderer::new(
+        Template::configured(".release/notes.md.j2", huge.into()),
+        Template::builtin("release-notes.md.j2", RELEASE_NOTES_TEMPLATE),
+        Groups::default(),
+    )
+    .unwrap();
+    let release = Release {
+        version: "1.0.0",
+        date: "2025-02-03",
+        previous_tag: None,
+        tag: "v1.0.0",
+        commits: &[],
+        dependencies: &[],
+        links: None,
+    };
+    let error = renderer.section(&release).unwrap_err();
+    assert!(matches!(error, ChangelogError::TooLarge { .. }), "{error:?}");
+    assert!(error.to_string().starts_with("the template `.release/notes.md.j2` wrote more than 16 MB"), "{error}");
+}

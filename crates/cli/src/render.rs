@@ -376,7 +376,9 @@ pub fn markdown(comment: &Comment<'_>, template: &Template) -> Result<String, Ch
         preview => preview,
         preview_truncated => preview_truncated,
     };
-    let rendered = environment.get_template(&template.name).map_err(error)?.render(context).map_err(error)?;
+    let rendered =
+        release_changelog::render_bounded(&environment.get_template(&template.name).map_err(error)?, context)
+            .map_err(|failure| error(failure).of(&template.name))?;
     // Reasons are escaped one by one; this catches whatever a template prints raw (a package
     // name, a warning without `| md`).
     Ok(neutralize_controls(&rendered).into_owned())

@@ -111,7 +111,12 @@ pub fn commit_message(template: &str, records: &[ReleaseRecord], actor: Option<&
     for record in records {
         message.push_str(&format!("Release-Tag: {} {} {}\n", record.tag, record.version, record.name));
     }
-    if let Some(actor) = actor.and_then(|actor| actor.lines().next()).map(str::trim).filter(|actor| !actor.is_empty()) {
+    // One line, without control characters (an escape sequence in RELEASE_ACTOR would reach
+    // every terminal that shows the commit).
+    let actor = actor
+        .and_then(|actor| actor.lines().next())
+        .map(|actor| actor.chars().filter(|character| !character.is_control()).collect::<String>());
+    if let Some(actor) = actor.as_deref().map(str::trim).filter(|actor| !actor.is_empty()) {
         message.push_str(&format!("{ACTOR_TRAILER} {actor}\n"));
     }
     message
@@ -216,6 +221,8 @@ mod tests {
         assert_eq!(parse_commit_message("feat: x\n\nRelease-Tag: v1 1.0.0 x\n"), None, "no tool trailer, not ours");
         // Who cut it: one line of it only, so an actor cannot add a trailer of its own.
         assert_eq!(parse_commit_actor(&message).as_deref(), Some("alice"));
+        let escaped = commit_message("x", &records, Some("\u{1b}]0;pwned\u{7}bob"));
+        assert_eq!(parse_commit_actor(&escaped).as_deref(), Some("]0;pwnedbob"));
         assert_eq!(parse_commit_actor(&commit_message("x", &records, None)), None);
         assert_eq!(parse_commit_actor("feat: x\n\nRelease-Actor: mallory\n"), None, "not a release commit");
         // CRLF, as a commit written on Windows or pasted through a web form has.
