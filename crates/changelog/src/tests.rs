@@ -319,22 +319,7 @@ fn many_commits(count: usize) -> Vec<CommitEntry> {
 #[test]
 fn a_template_that_loops_forever_runs_out_of_fuel_with_its_configured_name() {
     let looping = "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}";
-    let renderer = Renderer::new(
-        Template::configured(".release/changelog.md.j2", looping.into()),
-        Template::builtin("release-notes.md.j2", RELEASE_NOTES_TEMPLATE),
-        Groups::default(),
-    )
-    .unwrap();
-    let release = Release {
-        version: "1.0.0",
-        date: "2025-02-03",
-        previous_tag: None,
-        tag: "v1.0.0",
-        commits: &[],
-        dependencies: &[],
-        links: None,
-    };
-    let error = renderer.section(&release).unwrap_err();
+    let error = configured_section(".release/changelog.md.j2", looping).unwrap_err();
     assert!(matches!(error, ChangelogError::OutOfFuel { .. }), "{error:?}");
     assert!(
         error.to_string().starts_with(
@@ -342,6 +327,25 @@ fn a_template_that_loops_forever_runs_out_of_fuel_with_its_configured_name() {
         ),
         "{error}"
     );
+}
+
+/// A changelog section of release 1.0.0, with no commits, from a configured template.
+fn configured_section(name: &str, source: &str) -> Result<String, ChangelogError> {
+    let renderer = Renderer::new(
+        Template::configured(name, source.into()),
+        Template::builtin("release-notes.md.j2", RELEASE_NOTES_TEMPLATE),
+        Groups::default(),
+    )
+    .unwrap();
+    renderer.section(&Release {
+        version: "1.0.0",
+        date: "2025-02-03",
+        previous_tag: None,
+        tag: "v1.0.0",
+        commits: &[],
+        dependencies: &[],
+        links: None,
+    })
 }
 
 /// The fuel is generous: the built-in templates render 20,000 commits (four times a large real
@@ -423,22 +427,7 @@ mod properties {
 #[test]
 fn a_template_that_writes_without_end_is_stopped_with_its_name() {
     let huge = "{% for i in range(30) %}{{ \"x\" * 5000000 }}{% endfor %}";
-    let renderer = Renderer::new(
-        Template::configured(".release/notes.md.j2", huge.into()),
-        Template::builtin("release-notes.md.j2", RELEASE_NOTES_TEMPLATE),
-        Groups::default(),
-    )
-    .unwrap();
-    let release = Release {
-        version: "1.0.0",
-        date: "2025-02-03",
-        previous_tag: None,
-        tag: "v1.0.0",
-        commits: &[],
-        dependencies: &[],
-        links: None,
-    };
-    let error = renderer.section(&release).unwrap_err();
+    let error = configured_section(".release/notes.md.j2", huge).unwrap_err();
     assert!(matches!(error, ChangelogError::TooLarge { .. }), "{error:?}");
     assert!(error.to_string().starts_with("the template `.release/notes.md.j2` wrote more than 16 MB"), "{error}");
 }
