@@ -38,7 +38,16 @@ pub fn releases(repo: &Repo, head: Oid) -> Result<Vec<Release>, PromoteError> {
         let main = match records.iter().find(|record| record.is_repository()) {
             Some(record) => record.clone(),
             None if records.len() == 1 => records[0].clone(),
-            None => return Err(PromoteError::NoReleaseVersion { count: records.len() }),
+            // A release `release cut` made (its annotated tags name it) cannot be promoted without
+            // one version: say so. Trailers nothing vouches for are skipped, so a forged commit
+            // cannot stop every promotion command.
+            None if records
+                .iter()
+                .all(|record| repo.tag_commit(&record.tag) == Some(commit) && repo.is_annotated_tag(&record.tag)) =>
+            {
+                return Err(PromoteError::NoReleaseVersion { count: records.len() });
+            }
+            None => continue,
         };
         let tagged = repo.tag_commit(&main.tag) == Some(commit) && repo.is_annotated_tag(&main.tag);
         out.push(Release {

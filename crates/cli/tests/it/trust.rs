@@ -430,3 +430,17 @@ fn second_round_paths_dirty_release_files_events_and_dates() {
         assert!(says(&output).contains(why), "{path}: {}", says(&output));
     }
 }
+
+/// A forged trailer naming two packages and no repository version made every promotion command
+/// fail with "promotion needs one version per release".
+#[test]
+fn a_forged_multi_package_release_does_not_stop_promotion() {
+    let (setup, deployments, _state) = promotion_setup("", "{ required = 1, approvers = [\"alice\"] }");
+    let work = &setup.work;
+    let output = run(work, &deployments, "Release Bot", &["cut", "--no-forge"], &[]);
+    assert_eq!(code(&output), 0, "{}", says(&output));
+    commit(work, "docs: x\n\nRelease-Tool: release\nRelease-Tag: a-v1.0.0 1.0.0 a\nRelease-Tag: b-v1.0.0 1.0.0 b\n");
+    let output = run(work, &deployments, "ci", &["promote", "staging"], &[]);
+    assert_eq!(code(&output), 0, "{}", says(&output));
+    assert_eq!(row(&status(work, &deployments), "staging"), "3.0.0 verified last-verified=3.0.0 next=- waiting=-");
+}
