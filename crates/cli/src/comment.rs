@@ -4,14 +4,13 @@
 use std::path::Path;
 
 use anyhow::{Result, bail};
-use release_changelog::{Links, Release};
+use release_changelog::Release;
+use release_engine::{PlanOptions, Session};
 use release_forge::Forge;
-use release_git::Repo;
+use release_plan::Plan;
 use serde::Serialize;
 
 use crate::UsageError;
-use crate::engine::{self, PlanOptions, Planned};
-use crate::progress::Progress;
 use crate::render;
 
 /// The hidden line the comment is recognised by.
@@ -78,18 +77,14 @@ pub fn target(pr: Option<u64>, base: Option<String>) -> Result<Target> {
 }
 
 /// The body: the plan, what the pull request adds over its base, a changelog preview cut to fit.
-pub fn body(
-    directory: &Path,
-    head: &Planned,
-    base: Option<&Planned>,
-    base_name: &str,
-    template: &release_changelog::Template,
-    links: Option<&Links>,
-) -> Result<String> {
-    let renderer = crate::cut::renderer(&crate::repo_root(directory)?, &head.config)?;
-    let date = crate::cut::release_date()?;
+pub fn body(session: &Session<'_>, head: &Plan, base: Option<&Plan>, base_name: &str) -> Result<String> {
+    let config = session.config()?;
+    let template = session.plan_comment_template()?;
+    let renderer = session.renderer()?;
+    let links = session.links()?;
+    let date = release_engine::release_date()?;
     let mut preview = String::new();
-    for package in render::released_by(&head.plan, base.map(|base| &base.plan)) {
+    for package in render::released_by(head, base) {
         let section = renderer.section(&Release {
             version: &package.next_version,
             date: &date,
@@ -97,7 +92,7 @@ pub fn body(
             tag: package.next_tag.as_deref().unwrap_or_default(),
             commits: &package.commits,
             dependencies: &[],
-            links,
+            links: links.as_ref(),
         })?;
         preview.push_str(&format!(
             "#### `{}`\n\n{}\n",
@@ -106,17 +101,8 @@ pub fn body(
         ));
     }
     let render_with = |preview: Option<(String, bool)>| {
-        render::markdown(
-            &render::Comment {
-                plan: &head.plan,
-                base: base.map(|base| &base.plan),
-                base_name,
-                preview,
-                config: &head.config,
-            },
-            template,
-        )
-        .map_err(anyhow::Error::from)
+        render::markdown(&render::Comment { plan: head, base, base_name, preview, config }, &template)
+            .map_err(anyhow::Error::from)
     };
     let full = render_with((!preview.is_empty()).then(|| (preview.clone(), false)))?;
     if full.len() <= MAX_BODY {
@@ -149,26 +135,19 @@ pub fn body(
 
 /// Plans head and base, renders, and creates or updates the one comment.
 pub fn post(
-    directory: &Path,
+    session: &Session<'_>,
     options: &PlanOptions,
     pr: Option<u64>,
     base: Option<String>,
-    progress: &Progress,
 ) -> Result<CommentReport> {
     let target = target(pr, base)?;
-    let repo = Repo::open(directory)?;
-    let head = engine::plan(directory, options, progress)?;
+    let head = session.plan(options)?;
     let base_plan = match &target.base {
-        Some(base) => {
-            Some(engine::plan(directory, &PlanOptions { head: Some(base.clone()), ..options.clone() }, progress)?)
-        }
+        Some(base) => Some(session.plan(&PlanOptions { head: Some(base.clone()), ..options.clone() })?),
         None => None,
     };
-    let origin = repo.remote_url(&head.config.cut.remote);
-    let github = release_forge::GitHub::new(release_forge::GitHubConfig::from_env(origin.as_deref(), true)?)?;
-    let links = crate::links(&head.config, &repo);
-    let template = crate::plan_comment_template(&crate::repo_root(directory)?, &head.config)?;
-    let body = body(directory, &head, base_plan.as_ref(), &target.base_name, &template, links.as_ref())?;
+    let github = session.github(true)?;
+    let body = body(session, &head.plan, base_plan.as_ref().map(|base| &base.plan), &target.base_name)?;
     let existing = github.comments(target.number)?.into_iter().find(|comment| {
         comment.body.as_deref().is_some_and(|text| text.lines().next().is_some_and(|line| line.trim() == MARKER))
     });

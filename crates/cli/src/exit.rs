@@ -30,6 +30,7 @@ macro_rules! classified_types {
             release_plan::PlanError,
             release_changelog::ChangelogError,
             release_manifests::ManifestError,
+            release_engine::EngineError,
             release_exit::Classified,
             UsageError
         )

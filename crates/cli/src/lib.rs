@@ -1,16 +1,17 @@
-//! The `release` command: a thin shell over the pipeline crates. Only this crate prints and
-//! chooses exit codes; `xtask` calls [`main`] so `cargo xtask release ...` is the same code path.
+//! The `release` command: argument parsing, rendering and exit codes over the engine
+//! (`release-engine`), one module per subcommand. Only this crate prints and chooses exit codes;
+//! `xtask` calls [`main`] so `cargo xtask release ...` is the same code path.
 //!
 //! ```no_run
 //! let code = release_cli::main(["release", "plan", "--format", "json"]);
 //! ```
 
-pub mod comment;
-pub mod cut;
-pub mod engine;
+mod comment;
+mod cut;
 mod exit;
+mod plan;
 mod progress;
-pub mod promote;
+mod promote;
 pub mod render;
 
 use std::ffi::OsString;
@@ -20,6 +21,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
+use release_engine::{CutOptions, PlanOptions, Session};
 
 pub use progress::Progress;
 
@@ -240,108 +242,27 @@ fn run(cli: Cli) -> Result<()> {
         Some(directory) => directory.clone(),
         None => std::env::current_dir().context("reading the current directory")?,
     };
-    let stdout_terminal = std::io::stdout().is_terminal();
     let color = match cli.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => stdout_terminal && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty()),
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
+        }
     };
     let progress = Progress::new(cli.quiet);
+    if let Command::Plan { pre: Some(label), .. } | Command::Cut { pre: Some(label), .. } = &cli.command {
+        // Before the repository: a bad label is the argument's fault wherever it runs.
+        release_engine::check_pre_label(label)?;
+    }
+    let session = Session::open(&directory, &progress)?;
     match cli.command {
         Command::Plan { head, packages, pre, format, comment, pr, base } => {
-            engine::check_revisions(&directory, &[("--head", head.as_deref()), ("--base", base.as_deref())])?;
-            // Text and JSON show one plan: a `--base` there would be silently ignored.
-            if base.is_some() && !comment && format != Format::Markdown {
-                return Err(UsageError(
-                    "`--base` compares the plan with the plan at another revision, which only `--format markdown` and `--comment` show (hint: add `--format markdown`, or drop `--base`)"
-                        .into(),
-                )
-                .into());
-            }
-            let options = engine::PlanOptions { head, packages, pre };
-            if comment {
-                let report = comment::post(&directory, &options, pr, base, &progress)?;
-                let output = match format {
-                    Format::Json => serde_json::to_string_pretty(&report).expect("a report serializes") + "\n",
-                    _ => format!("{} the plan comment on #{}: {}\n", report.action, report.pull_request, report.url),
-                };
-                return print(&output);
-            }
-            let planned = engine::plan(&directory, &options, &progress)?;
-            let output = match format {
-                Format::Json => render::json(&planned.plan),
-                Format::Text => render::text(&planned.plan, render::Style { color }),
-                Format::Markdown => {
-                    let base_plan = match &base {
-                        Some(base) => Some(engine::plan(
-                            &directory,
-                            &engine::PlanOptions { head: Some(base.clone()), ..options.clone() },
-                            &progress,
-                        )?),
-                        None => None,
-                    };
-                    let root = repo_root(&directory)?;
-                    let template = plan_comment_template(&root, &planned.config)?;
-                    let repo = release_git::Repo::open(&directory)?;
-                    let links = links(&planned.config, &repo);
-                    let base_name = base.as_deref().unwrap_or("the base branch");
-                    comment::body(&directory, &planned, base_plan.as_ref(), base_name, &template, links.as_ref())?
-                }
-            };
-            print(&output)
+            let options = PlanOptions { head, packages, pre };
+            plan::run(&session, options, plan::Output { format, color, comment, pr, base })
         }
-        Command::Cut { dry_run, no_commit, allow_dirty, no_push, no_forge, pre, format, promote: promote_to } => {
-            if let Some(environment) = &promote_to {
-                // Checked before anything is written, committed or tagged.
-                if dry_run || no_commit {
-                    let flag = if dry_run { "--dry-run" } else { "--no-commit" };
-                    return Err(UsageError(format!(
-                        "`--promote {environment}` promotes the release a full cut makes, and `{flag}` makes none (hint: drop `{flag}`, or `--promote`)"
-                    ))
-                    .into());
-                }
-                let repo = release_git::Repo::open(&directory)?;
-                let config = release_config::Config::load(repo.root())?;
-                release_promote::environment(&config, environment)?;
-            }
-            let options = cut::CutOptions { pre, dry_run, no_commit, allow_dirty, no_push, no_forge };
-            let report = cut::cut(&directory, &options, &progress)?;
-            let output = match format {
-                Format::Json => {
-                    let mut text = serde_json::to_string_pretty(&report).expect("a report serializes");
-                    text.push('\n');
-                    text
-                }
-                Format::Markdown => {
-                    return Err(UsageError("`release cut` prints `text` or `json`".into()).into());
-                }
-                Format::Text if report.steps.is_some() => cut::summary(report.steps.as_ref().expect("checked")),
-                Format::Text if !dry_run && !no_commit => "nothing to release\n".to_string(),
-                Format::Text if report.files.is_empty() => {
-                    "nothing to change: the files already match the plan\n".to_string()
-                }
-                Format::Text if dry_run => report.diff.clone(),
-                Format::Text => {
-                    let mut text = String::new();
-                    for file in &report.files {
-                        text.push_str(&format!("{} {}\n", file.status, file.path));
-                    }
-                    text
-                }
-            };
-            print(&output)?;
-            if let Some(environment) = promote_to
-                && !dry_run
-                && !no_commit
-            {
-                let json = format == Format::Json;
-                let outcome = promote::with_context(&directory, json, |context| {
-                    Ok(release_promote::promote(context, &environment, None, &release_promote::Bypass::default())?)
-                })?;
-                print(&outcome_text(&outcome, format))?;
-                publish(&directory, &outcome, format, &progress)?;
-            }
-            Ok(())
+        Command::Cut { dry_run, no_commit, allow_dirty, no_push, no_forge, pre, format, promote } => {
+            let options = CutOptions { pre, dry_run, no_commit, allow_dirty, no_push, no_forge };
+            cut::run(&session, &options, format, promote)
         }
         Command::Promote { environment, version, skip, reason, format } => {
             let bypass = release_promote::Bypass {
@@ -349,124 +270,28 @@ fn run(cli: Cli) -> Result<()> {
                 upstream: skip.contains(&Gate::Upstream),
                 reason: reason.unwrap_or_default(),
             };
-            let outcome = promote::with_context(&directory, format == Format::Json, |context| {
-                Ok(release_promote::promote(context, &environment, version.as_deref(), &bypass)?)
-            })?;
-            print(&outcome_text(&outcome, format))?;
-            publish(&directory, &outcome, format, &progress)
+            promote::promote(&session, &environment, version.as_deref(), &bypass, format)
         }
         Command::Approve { environment, version, format } => {
-            let outcome = promote::with_context(&directory, true, |context| {
-                Ok(release_promote::review(context, &environment, version.as_deref(), None)?)
-            })?;
-            print(&outcome_text(&outcome, format))
+            promote::review(&session, &environment, version.as_deref(), None, format)
         }
         Command::Reject { environment, version, reason, format } => {
-            let outcome = promote::with_context(&directory, true, |context| {
-                Ok(release_promote::review(context, &environment, version.as_deref(), Some(&reason))?)
-            })?;
-            print(&outcome_text(&outcome, format))
+            promote::review(&session, &environment, version.as_deref(), Some(&reason), format)
         }
         Command::Rollback { environment, to, format } => {
-            let outcome = promote::with_context(&directory, format == Format::Json, |context| {
-                Ok(release_promote::rollback(context, &environment, to.as_deref())?)
-            })?;
-            print(&outcome_text(&outcome, format))
+            promote::rollback(&session, &environment, to.as_deref(), format)
         }
-        Command::Status { format } => {
-            let rows = promote::with_context(&directory, true, |context| Ok(release_promote::status(context)?))?;
-            match format {
-                Format::Json => print(&(serde_json::to_string_pretty(&rows).expect("rows serialize") + "\n")),
-                _ => print(&promote::status_table(&rows)),
-            }
-        }
-        Command::Ledger { command } => ledger(&directory, command),
-        Command::History { environment, format } => {
-            let events = promote::with_context(&directory, true, |context| {
-                Ok(release_promote::history(context, &environment)?)
-            })?;
-            match format {
-                Format::Json => print(&(serde_json::to_string_pretty(&events).expect("events serialize") + "\n")),
-                _ => print(&promote::history_text(&events)),
-            }
+        Command::Status { format } => promote::status(&session, format),
+        Command::History { environment, format } => promote::history(&session, &environment, format),
+        Command::Ledger { command: LedgerCommand::Void { entry, reason, format } } => {
+            promote::void(&session, &entry, &reason, format)
         }
     }
 }
 
-fn ledger(directory: &std::path::Path, command: LedgerCommand) -> Result<()> {
-    match command {
-        LedgerCommand::Void { entry, reason, format } => {
-            let repo = release_git::Repo::open(directory)?;
-            let config = release_config::Config::load(repo.root())?;
-            let actor = promote::actor(&repo);
-            release_promote::void(&repo, &config, entry.trim(), &reason, &actor, promote::now())?;
-            match format {
-                Format::Json => print(
-                    &(serde_json::to_string_pretty(
-                        &serde_json::json!({ "voided": entry.trim(), "by": actor, "reason": reason.trim() }),
-                    )
-                    .expect("json serializes")
-                        + "\n"),
-                ),
-                _ => print(&format!("voided entry {} of `{}` (by {actor})\n", entry.trim(), config.promotion.ledger)),
-            }
-        }
-    }
-}
-
-/// With `tag-on = "prod"`, a verified promotion to the last environment tags and publishes.
-fn publish(
-    directory: &std::path::Path,
-    outcome: &release_promote::Outcome,
-    format: Format,
-    progress: &Progress,
-) -> Result<()> {
-    // "already running" too: a rerun finishes a publication that stopped half-way.
-    if !matches!(outcome.action, release_promote::Action::Promoted | release_promote::Action::AlreadyRunning) {
-        return Ok(());
-    }
-    match cut::publish_after_promotion(directory, &outcome.environment, &outcome.version, progress)? {
-        Some(report) if format == Format::Json => {
-            print(&(serde_json::to_string_pretty(&report).expect("a report serializes") + "\n"))
-        }
-        Some(report) => print(&cut::summary(&report)),
-        None => Ok(()),
-    }
-}
-
-fn outcome_text(outcome: &release_promote::Outcome, format: Format) -> String {
-    match format {
-        Format::Json => serde_json::to_string_pretty(outcome).expect("an outcome serializes") + "\n",
-        _ => format!("{}: {} {} ({})\n", outcome.environment, outcome.action, outcome.version, outcome.detail),
-    }
-}
-
-/// Where commit, pull-request and compare links point: `[changelog] repository-url`, else the
-/// repository GitHub Actions names (`GITHUB_SERVER_URL`/`GITHUB_REPOSITORY`), else the remote.
-pub(crate) fn links(config: &release_config::Config, repo: &release_git::Repo) -> Option<release_changelog::Links> {
-    if let Some(url) = &config.changelog.repository_url {
-        return Some(release_changelog::Links::new(url));
-    }
-    let variable = |name: &str| std::env::var(name).ok().filter(|value| !value.trim().is_empty());
-    if let Some(repository) = variable("GITHUB_REPOSITORY") {
-        let server = variable("GITHUB_SERVER_URL").unwrap_or_else(|| "https://github.com".into());
-        return Some(release_changelog::Links::new(&format!("{}/{repository}", server.trim_end_matches('/'))));
-    }
-    repo.remote_url(&config.cut.remote).and_then(|url| release_changelog::Links::from_remote(&url))
-}
-
-/// The root of the repository containing `directory`.
-pub(crate) fn repo_root(directory: &std::path::Path) -> Result<PathBuf> {
-    Ok(release_git::Repo::open(directory)?.root().to_path_buf())
-}
-
-/// The pull-request comment template: `[templates] plan-comment`, or the default.
-pub(crate) fn plan_comment_template(
-    root: &std::path::Path,
-    config: &release_config::Config,
-) -> Result<release_changelog::Template> {
-    let builtin = release_changelog::Template::builtin("plan-comment.md.j2", render::PLAN_COMMENT_TEMPLATE);
-    cut::template(root, "plan-comment", config.templates.plan_comment.as_deref(), builtin)
+/// Pretty JSON with a final newline, as every `--format json` prints.
+pub(crate) fn json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string_pretty(value).expect("reports serialize") + "\n"
 }
 
 fn print(text: &str) -> Result<()> {

@@ -1,29 +1,16 @@
-//! The promotion commands: promote, approve, reject, rollback, status, history.
-
-use std::cell::{Cell, OnceCell, RefCell};
-use std::collections::HashMap;
-use std::path::Path;
+//! The promotion commands: promote, approve, reject, rollback, status, history, ledger void.
 
 use anyhow::Result;
 use release_config::Config;
 use release_config::promotion::{Environment, Verify};
+use release_engine::Session;
 use release_forge::{Forge, GitHub, GitHubConfig, NewDeployment, NewDeploymentStatus};
 use release_git::Repo;
-use release_promote::{Change, Context, Hooks, Review, ReviewsError, StatusRow};
+use release_promote::{Action, Bypass, Change, Context, Hooks, Outcome, Review, ReviewsError, StatusRow};
+use std::cell::{Cell, OnceCell, RefCell};
+use std::collections::HashMap;
 
-/// Who is acting: RELEASE_ACTOR, GITHUB_ACTOR (in GitHub Actions), git's user.name, $USER.
-pub fn actor(repo: &Repo) -> String {
-    let variable = |name: &str| std::env::var(name).ok().filter(|value| !value.trim().is_empty());
-    variable("RELEASE_ACTOR")
-        .or_else(|| variable("GITHUB_ACTOR"))
-        .or_else(|| repo.user_name())
-        .or_else(|| variable("USER"))
-        .unwrap_or_else(|| "unknown".into())
-}
-
-pub(crate) fn now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|duration| duration.as_secs()).unwrap_or(0)
-}
+use crate::{Format, print};
 
 /// HTTP checks with `{url}` and `{version}` filled in.
 pub fn http_verifier(verify: &Verify, url: &str, version: &str) -> (bool, String) {
@@ -33,26 +20,111 @@ pub fn http_verifier(verify: &Verify, url: &str, version: &str) -> (bool, String
     (verdict.passed, verdict.summary)
 }
 
-/// Runs `work` with a promotion context for the repository at `directory`.
-pub fn with_context<T>(directory: &Path, quiet: bool, work: impl FnOnce(&Context<'_>) -> Result<T>) -> Result<T> {
-    let repo = Repo::open(directory)?;
-    repo.check_history()?;
-    let config = Config::load(repo.root())?;
+/// Runs `work` with a promotion context over the session's repository.
+fn with_context<T>(session: &Session<'_>, quiet: bool, work: impl FnOnce(&Context<'_>) -> Result<T>) -> Result<T> {
+    let repo = session.repo();
+    let config = session.config()?;
     let head = repo.resolve("HEAD")?;
-    let releases = release_promote::releases(&repo, head)?;
-    let actor = actor(&repo);
-    let hooks = GitHubHooks::new(&repo, &config);
+    let releases = release_promote::releases(repo, head)?;
+    let hooks = GitHubHooks::new(repo, config);
     let context = Context {
-        repo: &repo,
-        config: &config,
+        repo,
+        config,
         releases,
-        actor,
-        now,
+        actor: release_engine::actor(repo),
+        now: release_engine::now,
         verifier: &http_verifier,
         hooks: &hooks,
         quiet_commands: quiet,
     };
     work(&context)
+}
+
+pub(crate) fn promote(
+    session: &Session<'_>,
+    environment: &str,
+    version: Option<&str>,
+    bypass: &Bypass,
+    format: Format,
+) -> Result<()> {
+    let outcome = with_context(session, format == Format::Json, |context| {
+        Ok(release_promote::promote(context, environment, version, bypass)?)
+    })?;
+    print(&outcome_text(&outcome, format))?;
+    publish(session, &outcome, format)
+}
+
+/// `release cut --promote ENV`: the new release, promoted in the same session.
+pub(crate) fn after_cut(session: &Session<'_>, environment: &str, format: Format) -> Result<()> {
+    promote(session, environment, None, &Bypass::default(), format)
+}
+
+pub(crate) fn review(
+    session: &Session<'_>,
+    environment: &str,
+    version: Option<&str>,
+    rejection: Option<&str>,
+    format: Format,
+) -> Result<()> {
+    let outcome =
+        with_context(session, true, |context| Ok(release_promote::review(context, environment, version, rejection)?))?;
+    print(&outcome_text(&outcome, format))
+}
+
+pub(crate) fn rollback(session: &Session<'_>, environment: &str, to: Option<&str>, format: Format) -> Result<()> {
+    let outcome = with_context(session, format == Format::Json, |context| {
+        Ok(release_promote::rollback(context, environment, to)?)
+    })?;
+    print(&outcome_text(&outcome, format))
+}
+
+pub(crate) fn status(session: &Session<'_>, format: Format) -> Result<()> {
+    let rows = with_context(session, true, |context| Ok(release_promote::status(context)?))?;
+    print(&match format {
+        Format::Json => crate::json(&rows),
+        _ => status_table(&rows),
+    })
+}
+
+pub(crate) fn history(session: &Session<'_>, environment: &str, format: Format) -> Result<()> {
+    let events = with_context(session, true, |context| Ok(release_promote::history(context, environment)?))?;
+    print(&match format {
+        Format::Json => crate::json(&events),
+        _ => history_text(&events),
+    })
+}
+
+/// `release ledger void`: sets aside one entry an error named.
+pub(crate) fn void(session: &Session<'_>, entry: &str, reason: &str, format: Format) -> Result<()> {
+    let repo = session.repo();
+    let config = session.config()?;
+    let actor = release_engine::actor(repo);
+    let entry = entry.trim();
+    release_promote::void(repo, config, entry, reason, &actor, release_engine::now())?;
+    print(&match format {
+        Format::Json => crate::json(&serde_json::json!({ "voided": entry, "by": actor, "reason": reason.trim() })),
+        _ => format!("voided entry {entry} of `{}` (by {actor})\n", config.promotion.ledger),
+    })
+}
+
+/// With `tag-on = "prod"`, a verified promotion to the last environment tags and publishes.
+fn publish(session: &Session<'_>, outcome: &Outcome, format: Format) -> Result<()> {
+    // "already running" too: a rerun finishes a publication that stopped half-way.
+    if !matches!(outcome.action, Action::Promoted | Action::AlreadyRunning) {
+        return Ok(());
+    }
+    match session.publish_after_promotion(&outcome.environment, &outcome.version)? {
+        Some(report) if format == Format::Json => print(&crate::json(&report)),
+        Some(report) => print(&crate::cut::summary(&report)),
+        None => Ok(()),
+    }
+}
+
+fn outcome_text(outcome: &Outcome, format: Format) -> String {
+    match format {
+        Format::Json => crate::json(outcome),
+        _ => format!("{}: {} {} ({})\n", outcome.environment, outcome.action, outcome.version, outcome.detail),
+    }
 }
 
 /// GitHub beside the ledger: a protected environment's reviews of the running workflow job, and
@@ -266,7 +338,7 @@ fn plain(text: &str) -> String {
 
 /// `release status` as a table.
 pub fn status_table(rows: &[StatusRow]) -> String {
-    let now = now();
+    let now = release_engine::now();
     let age = |since: Option<u64>| match since {
         None => "-".to_string(),
         Some(since) => {

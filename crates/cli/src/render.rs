@@ -8,9 +8,6 @@ use release_config::promotion::{ApprovalSource, TagOn};
 use release_plan::{Bump, PackagePlan, Plan, Reason, bump_name, short};
 use serde::Serialize;
 
-/// The default Markdown template of the pull-request comment.
-pub const PLAN_COMMENT_TEMPLATE: &str = include_str!("../../../templates/plan-comment.md.j2");
-
 pub fn json(plan: &Plan) -> String {
     let mut text = serde_json::to_string_pretty(plan).expect("a plan serializes");
     text.push('\n');

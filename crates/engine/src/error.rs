@@ -1,0 +1,96 @@
+//! What can go wrong in a session: the stages' own errors, passed through unchanged, and the
+//! mistakes only the engine can see (a package or revision that does not exist, a template file
+//! release.toml names but the repository lacks).
+
+use release_exit::{Classify, ExitClass};
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Config(#[from] release_config::ConfigError),
+    #[error(transparent)]
+    Workspace(#[from] release_workspace::WorkspaceError),
+    #[error(transparent)]
+    Git(#[from] release_git::GitError),
+    #[error(transparent)]
+    Plan(#[from] release_plan::PlanError),
+    #[error(transparent)]
+    Apply(#[from] release_apply::ApplyError),
+    #[error(transparent)]
+    Changelog(#[from] release_changelog::ChangelogError),
+    #[error(transparent)]
+    Cut(#[from] release_cut::CutError),
+    #[error(transparent)]
+    Forge(#[from] release_forge::ForgeError),
+    #[error(transparent)]
+    Promote(#[from] release_promote::PromoteError),
+    /// Files the engine itself writes (the cut's journal); fs-err names the path.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+
+    #[error("no package is named `{name}` (hint: the packages are: {known})")]
+    UnknownPackage { name: String, known: String },
+
+    #[error(
+        "`{flag} {revision}` does not resolve to a commit (hint: name a branch, a tag or a commit id, e.g. `{flag} origin/main`; in CI, fetch it first, e.g. `fetch-depth: 0` in actions/checkout)"
+    )]
+    Revision { flag: String, revision: String },
+
+    #[error("`--pre {label}` is not a pre-release label (hint: use letters, digits and `-`, e.g. `rc`, `beta`)")]
+    PreLabel { label: String },
+
+    #[error("the template `{path}` named in release.toml `[templates] {key}` {problem}")]
+    Template { path: String, key: String, problem: &'static str },
+
+    #[error("reading the template `{path}` named in release.toml")]
+    TemplateRead {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error(
+        "SOURCE_DATE_EPOCH is `{value}`, not a number of seconds between 1970 and 9999 (hint: unset it, or use `date +%s`)"
+    )]
+    SourceDateEpoch { value: String },
+
+    #[error(
+        "the release commit {commit} has no parent (hint: a release commit is made on top of the history it releases)"
+    )]
+    NoParent { commit: String },
+
+    #[error(
+        "release {version} is not in the history of HEAD (hint: run from the branch the release was cut on, e.g. `git switch main`)"
+    )]
+    NotInHistory { version: String },
+
+    #[error(
+        "commit {commit} is recorded as release {version} but carries no release trailers (hint: `release history ENV` shows where the record came from)"
+    )]
+    NotAReleaseCommit { commit: String, version: String },
+}
+
+impl Classify for EngineError {
+    fn exit_class(&self) -> ExitClass {
+        match self {
+            EngineError::Config(error) => error.exit_class(),
+            EngineError::Workspace(error) => error.exit_class(),
+            EngineError::Git(error) => error.exit_class(),
+            EngineError::Plan(error) => error.exit_class(),
+            EngineError::Apply(error) => error.exit_class(),
+            EngineError::Changelog(error) => error.exit_class(),
+            EngineError::Cut(error) => error.exit_class(),
+            EngineError::Forge(error) => error.exit_class(),
+            EngineError::Promote(error) => error.exit_class(),
+            EngineError::UnknownPackage { .. }
+            | EngineError::Revision { .. }
+            | EngineError::PreLabel { .. }
+            | EngineError::Template { .. }
+            | EngineError::SourceDateEpoch { .. }
+            | EngineError::NoParent { .. }
+            | EngineError::NotInHistory { .. }
+            | EngineError::NotAReleaseCommit { .. } => ExitClass::InvalidInput,
+            EngineError::TemplateRead { .. } | EngineError::Io(_) => ExitClass::Unexpected,
+        }
+    }
+}

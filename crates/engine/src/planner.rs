@@ -1,0 +1,150 @@
+//! The plan at one head: previous releases reachable from it, the history since them, the
+//! planner's input, the plan, and what the manifests say beside it.
+
+use std::collections::BTreeSet;
+
+use release_config::Config;
+use release_git::{Oid, Repo, Tag};
+use release_plan::{CommitInput, PackageInput, PlanInput, Release, RepoInput};
+use release_workspace::Workspace;
+
+use crate::EngineError;
+use crate::session::{Planned, Session};
+use crate::tags::Catalog;
+
+/// A target's previous release and the commit it tags.
+type Previous = Option<(Release, Oid)>;
+
+pub(crate) fn plan(
+    session: &Session<'_>,
+    config: &Config,
+    catalog: &Catalog,
+    head: Oid,
+    pre: Option<String>,
+) -> Result<Planned, EngineError> {
+    let repo = session.repo();
+    let tags = session.tags()?;
+    let previous = previous_releases(repo, tags, catalog, head)?;
+    let commits = history(session, config, &catalog.workspace, head, &previous)?;
+    let input = PlanInput {
+        config,
+        head: head.to_string(),
+        packages: package_inputs(catalog, &previous),
+        repo: config.repo.as_ref().map(|_| repo_input(catalog, &previous)),
+        commits,
+        pre,
+    };
+    let mut plan = release_plan::plan(&input)?;
+    let mut warnings = catalog.warnings.clone();
+    warnings.extend(manifest_warnings(&catalog.workspace, &previous, &plan));
+    warnings.append(&mut plan.warnings);
+    plan.warnings = warnings;
+    Ok(Planned { plan, workspace: catalog.workspace.clone() })
+}
+
+/// Per target, the highest stable tagged version whose commit the head reaches.
+fn previous_releases(repo: &Repo, tags: &[Tag], catalog: &Catalog, head: Oid) -> Result<Vec<Previous>, EngineError> {
+    let mut reach = repo.reachability(head)?;
+    let mut previous = Vec::with_capacity(catalog.releases.len());
+    for candidates in &catalog.releases {
+        let mut found = None;
+        for (tag, version, position) in candidates.iter().filter(|(_, version, _)| version.pre.is_empty()) {
+            // Only the tags actually considered are peeled (usually one per package).
+            let Some(commit) = repo.peel_tag(&tags[*position]) else { continue };
+            if reach.reaches(commit)? {
+                found = Some((Release { tag: tag.clone(), version: version.clone() }, commit));
+                break;
+            }
+        }
+        previous.push(found);
+    }
+    Ok(previous)
+}
+
+/// The commits since each target's previous release, read in one walk.
+fn history(
+    session: &Session<'_>,
+    config: &Config,
+    workspace: &Workspace,
+    head: Oid,
+    previous: &[Previous],
+) -> Result<Vec<CommitInput>, EngineError> {
+    let bases: Vec<Option<Oid>> = previous.iter().map(|found| found.as_ref().map(|(_, commit)| *commit)).collect();
+    session.progress().start("reading history");
+    let walked = session.repo().walk(head, &bases, |commit| {
+        let parsed = release_plan::parse_message(commit.message);
+        (parsed, commit.paths, commit.parent_count > 1)
+    });
+    session.progress().finish();
+    let package_count = workspace.packages.len();
+    Ok(walked?
+        .into_iter()
+        .map(|walked| {
+            let in_package_range = (0..package_count).map(|index| walked.in_range(index)).collect();
+            let in_repo_range = config.repo.is_some() && walked.in_range(package_count);
+            let (parsed, paths, is_merge) = walked.data;
+            CommitInput { sha: walked.id.to_string(), parsed, paths, is_merge, in_package_range, in_repo_range }
+        })
+        .collect())
+}
+
+fn package_inputs(catalog: &Catalog, previous: &[Previous]) -> Vec<PackageInput> {
+    catalog
+        .workspace
+        .packages
+        .iter()
+        .zip(previous)
+        .zip(&catalog.releases)
+        .map(|((package, previous), candidates)| PackageInput {
+            name: package.name.clone(),
+            path: package.path.clone(),
+            include: package.include.clone(),
+            exclude: package.exclude.clone(),
+            manifest_version: package.version.clone(),
+            tag: package.tag.clone(),
+            previous: previous.as_ref().map(|(release, _)| release.clone()),
+            tagged_versions: candidates.iter().map(|(_, version, _)| version.clone()).collect(),
+            version_group: package.version_group.clone(),
+            dependencies: package
+                .dependencies
+                .iter()
+                .filter(|dependency| dependency.kind.propagates())
+                .map(|dependency| dependency.name.clone())
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect(),
+        })
+        .collect()
+}
+
+/// The repository-level version's input: the target after the packages.
+fn repo_input(catalog: &Catalog, previous: &[Previous]) -> RepoInput {
+    let index = catalog.workspace.packages.len();
+    RepoInput {
+        previous: previous[index].as_ref().map(|(release, _)| release.clone()),
+        tagged_versions: catalog.releases[index].iter().map(|(_, version, _)| version.clone()).collect(),
+    }
+}
+
+/// A manifest that disagrees with its last tag is news, unless it already says the version the
+/// plan gives (files written by `release cut --no-commit`), or is a pre-release between a
+/// pre-release and its stable release.
+fn manifest_warnings(workspace: &Workspace, previous: &[Previous], plan: &release_plan::Plan) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for ((package, previous), planned) in workspace.packages.iter().zip(previous).zip(&plan.packages) {
+        if let (Some(manifest_version), Some((release, _))) = (&package.version, previous)
+            && manifest_version != &release.version
+            && manifest_version.pre.is_empty()
+            && manifest_version.to_string() != planned.next_version
+        {
+            warnings.push(format!(
+                "{}: manifest `{}` says {manifest_version} but the last release tag is `{}` ({})",
+                package.name,
+                package.manifest.as_deref().unwrap_or("?"),
+                release.tag,
+                release.version
+            ));
+        }
+    }
+    warnings
+}

@@ -1,0 +1,182 @@
+//! One session per run: the repository opened once, release.toml read once, discovery and the
+//! tags read once, and every plan computed once per (head, pre-release label), whatever number
+//! of commands and steps ask for it.
+
+use std::cell::{OnceCell, RefCell};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use release_config::Config;
+use release_git::{Oid, Repo, Tag};
+use release_plan::Plan;
+use release_workspace::Workspace;
+
+use crate::EngineError;
+use crate::tags::{self, Catalog};
+
+/// What a plan was asked for.
+#[derive(Debug, Clone, Default)]
+pub struct PlanOptions {
+    /// Plan as if this revision were the head (default `HEAD`).
+    pub head: Option<String>,
+    /// Keep only these packages in the result (the plan still accounts for all of them).
+    pub packages: Vec<String>,
+    /// Plan pre-releases with this label.
+    pub pre: Option<String>,
+}
+
+/// A plan and the workspace it was computed from (tag templates as inferred).
+#[derive(Debug, Clone)]
+pub struct Planned {
+    pub plan: Plan,
+    pub workspace: Workspace,
+}
+
+/// Reports long work as it happens; the CLI draws it, a library never prints.
+pub trait Progress {
+    /// Work called `label` starts; [`Progress::finish`] ends it.
+    fn start(&self, label: &'static str);
+    fn finish(&self);
+    /// Something the user should know that does not stop the run.
+    fn warn(&self, message: &str);
+}
+
+/// Reports nothing (tests, benchmarks, JSON-only callers).
+pub struct Silent;
+
+impl Progress for Silent {
+    fn start(&self, _: &'static str) {}
+    fn finish(&self) {}
+    fn warn(&self, _: &str) {}
+}
+
+/// A plan is the same for the same head and pre-release label.
+type PlanKey = (Oid, Option<String>);
+
+/// The run's shared state. Everything is read on first use and kept.
+pub struct Session<'p> {
+    repo: Repo,
+    root: PathBuf,
+    progress: &'p dyn Progress,
+    config: OnceCell<Config>,
+    tags: OnceCell<Vec<Tag>>,
+    catalog: OnceCell<Catalog>,
+    plans: RefCell<HashMap<PlanKey, Rc<Planned>>>,
+}
+
+impl<'p> Session<'p> {
+    /// Opens the repository containing `directory` and checks that its history is whole.
+    pub fn open(directory: &Path, progress: &'p dyn Progress) -> Result<Session<'p>, EngineError> {
+        let repo = Repo::open(directory)?;
+        repo.check_history()?;
+        let root = repo.root().to_path_buf();
+        Ok(Session {
+            repo,
+            root,
+            progress,
+            config: OnceCell::new(),
+            tags: OnceCell::new(),
+            catalog: OnceCell::new(),
+            plans: RefCell::new(HashMap::new()),
+        })
+    }
+
+    pub fn repo(&self) -> &Repo {
+        &self.repo
+    }
+
+    /// The work tree's root.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn progress(&self) -> &dyn Progress {
+        self.progress
+    }
+
+    /// release.toml, read on first use: a command that fails on its arguments first says so
+    /// before any word about the configuration.
+    pub fn config(&self) -> Result<&Config, EngineError> {
+        if let Some(config) = self.config.get() {
+            return Ok(config);
+        }
+        let config = Config::load(&self.root)?;
+        Ok(self.config.get_or_init(|| config))
+    }
+
+    /// Every tag, read once.
+    pub fn tags(&self) -> Result<&[Tag], EngineError> {
+        if let Some(tags) = self.tags.get() {
+            return Ok(tags);
+        }
+        let tags = self.repo.tags()?;
+        Ok(self.tags.get_or_init(|| tags))
+    }
+
+    /// The packages with their tag conventions settled and their tagged versions: the same at
+    /// every head, so computed once.
+    pub(crate) fn catalog(&self) -> Result<&Catalog, EngineError> {
+        if let Some(catalog) = self.catalog.get() {
+            return Ok(catalog);
+        }
+        let config = self.config()?;
+        let files = self.repo.tracked_files_named(release_workspace::MANIFEST_NAMES)?;
+        let workspace = release_workspace::discover(&self.root, config, &files)?;
+        let catalog = tags::catalog(config, workspace, self.tags()?);
+        Ok(self.catalog.get_or_init(|| catalog))
+    }
+
+    /// Checks that every revision given on the command line resolves, before any work: a typo
+    /// in `--base` or `--head` is named with its flag, never ignored.
+    pub fn check_revisions(&self, revisions: &[(&str, Option<&str>)]) -> Result<(), EngineError> {
+        for (flag, revision) in revisions {
+            let Some(revision) = revision else { continue };
+            if self.repo.resolve(revision).is_err() {
+                return Err(EngineError::Revision { flag: flag.to_string(), revision: revision.to_string() });
+            }
+        }
+        Ok(())
+    }
+
+    /// The plan at `options.head`, computed once per head and label in this session.
+    pub fn plan(&self, options: &PlanOptions) -> Result<Rc<Planned>, EngineError> {
+        if let Some(label) = &options.pre {
+            check_pre_label(label)?;
+        }
+        let config = self.config()?;
+        let catalog = self.catalog()?;
+        for name in &options.packages {
+            if !catalog.workspace.packages.iter().any(|package| &package.name == name) {
+                let known: Vec<&str> = catalog.workspace.packages.iter().map(|package| package.name.as_str()).collect();
+                let known = if known.is_empty() { "none".to_string() } else { known.join(", ") };
+                return Err(EngineError::UnknownPackage { name: name.clone(), known });
+            }
+        }
+        let head = self.repo.resolve(options.head.as_deref().unwrap_or("HEAD"))?;
+        let key = (head, options.pre.clone());
+        let cached = self.plans.borrow().get(&key).cloned();
+        let planned = match cached {
+            Some(planned) => planned,
+            None => {
+                let planned = Rc::new(crate::planner::plan(self, config, catalog, head, options.pre.clone())?);
+                self.plans.borrow_mut().insert(key, planned.clone());
+                planned
+            }
+        };
+        if options.packages.is_empty() {
+            return Ok(planned);
+        }
+        let mut filtered = (*planned).clone();
+        filtered.plan.packages.retain(|package| options.packages.contains(&package.name));
+        Ok(Rc::new(filtered))
+    }
+}
+
+/// A pre-release label (`--pre`): letters, digits and `-`, not only digits.
+pub fn check_pre_label(label: &str) -> Result<(), EngineError> {
+    let valid = !label.is_empty()
+        && label.chars().all(|character| character.is_ascii_alphanumeric() || character == '-')
+        && !label.chars().all(|character| character.is_ascii_digit());
+    if valid { Ok(()) } else { Err(EngineError::PreLabel { label: label.to_string() }) }
+}

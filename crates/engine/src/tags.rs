@@ -1,0 +1,205 @@
+//! Which tags are whose: every package's tag convention (release.toml's template, or the one the
+//! repository's tags already follow) and every tagged version of every package, from one pass
+//! over the tags. None of it depends on the head, so a session computes it once.
+
+use std::collections::{BTreeSet, HashMap};
+
+use release_config::{Config, TagTemplate};
+use release_git::Tag;
+use release_workspace::Workspace;
+
+/// The packages with their conventions settled, and each target's tagged versions.
+#[derive(Debug)]
+pub(crate) struct Catalog {
+    pub workspace: Workspace,
+    /// Per target (each package, then the repository when release.toml has `[repo]`): the tags
+    /// that parse under its template, `(tag name, version, index into the session's tags)`,
+    /// highest version first.
+    pub releases: Vec<Vec<(String, semver::Version, usize)>>,
+    /// Discovery's warnings, then those about tags.
+    pub warnings: Vec<String>,
+}
+
+pub(crate) fn catalog(config: &Config, mut workspace: Workspace, tags: &[Tag]) -> Catalog {
+    // What discovery skipped comes first: it is about the files the rest is computed from.
+    let mut warnings = workspace.warnings.clone();
+    let mut targets: Vec<(String, TagTemplate)> =
+        workspace.packages.iter().map(|package| (package.name.clone(), package.tag.clone())).collect();
+    if let Some(repo_config) = &config.repo {
+        targets.push((String::new(), repo_config.tag.clone()));
+    }
+    // The other tag conventions of packages whose template release.toml does not set: one pass
+    // over the tags matches them all.
+    let conventions = other_conventions(config, &workspace);
+    let configured = targets.len();
+    targets.extend(
+        conventions.iter().map(|(package, template)| (workspace.packages[*package].name.clone(), template.clone())),
+    );
+    let mut releases = releases_by_target(&targets, tags, configured, &mut warnings);
+    let inferred = releases.split_off(configured);
+    infer_tags(&mut workspace, &mut releases, &conventions, inferred, &mut warnings);
+    Catalog { workspace, releases, warnings }
+}
+
+/// The tags of one target that parse under its template: (name, version, index of the tag),
+/// newest first.
+type Tagged = Vec<(String, semver::Version, usize)>;
+
+/// The tag conventions repositories already use, besides the one a package has, for every
+/// package whose tag template release.toml does not set: `{name}-v{version}`, `{name}@{version}`,
+/// `{name}@v{version}`, the same with the npm scope removed, and for a single package
+/// `v{version}` and `{version}`. `(package index, template)`.
+fn other_conventions(config: &Config, workspace: &Workspace) -> Vec<(usize, TagTemplate)> {
+    let single = workspace.packages.len() == 1 && config.repo.is_none();
+    let mut out = Vec::new();
+    for (index, package) in workspace.packages.iter().enumerate() {
+        let explicit = config.packages.iter().any(|entry| entry.name == package.name && entry.tag.is_some());
+        if explicit {
+            continue;
+        }
+        let mut texts: Vec<String> =
+            ["{name}-v{version}", "{name}@{version}", "{name}@v{version}"].map(String::from).to_vec();
+        if let Some((_, unscoped)) = package.name.split_once('/').filter(|_| package.name.starts_with('@')) {
+            texts.extend([
+                format!("{unscoped}-v{{version}}"),
+                format!("{unscoped}@{{version}}"),
+                format!("{unscoped}@v{{version}}"),
+            ]);
+        }
+        if single {
+            texts.extend(["v{version}".to_string(), "{version}".to_string()]);
+        }
+        for text in texts {
+            let Ok(template) = TagTemplate::parse(&text) else { continue };
+            let same = template.affixes(&package.name) == package.tag.affixes(&package.name);
+            if !same
+                && !out.iter().any(|(other, existing): &(usize, TagTemplate)| {
+                    *other == index && existing.affixes(&package.name) == template.affixes(&package.name)
+                })
+            {
+                out.push((index, template));
+            }
+        }
+    }
+    out
+}
+
+/// Chooses each unconfigured package's convention from the tags it already has: its default when
+/// only that matches (or none does), the one that matches otherwise, and when several do, the
+/// one with the newest release, with a warning that names them. Each choice that is not the
+/// default is said in the warnings with the line that pins it in release.toml.
+fn infer_tags(
+    workspace: &mut Workspace,
+    releases: &mut [Tagged],
+    conventions: &[(usize, TagTemplate)],
+    mut inferred: Vec<Tagged>,
+    warnings: &mut Vec<String>,
+) {
+    for (index, package) in workspace.packages.iter_mut().enumerate() {
+        // (template, its tags), the package's own first.
+        let mut matching: Vec<(TagTemplate, Tagged)> = Vec::new();
+        if !releases[index].is_empty() {
+            matching.push((package.tag.clone(), std::mem::take(&mut releases[index])));
+        }
+        for (found, (_, template)) in inferred.iter_mut().zip(conventions).filter(|(_, (owner, _))| *owner == index) {
+            if !found.is_empty() {
+                matching.push((template.clone(), std::mem::take(found)));
+            }
+        }
+        let newest = |tags: &[(String, semver::Version, usize)]| tags.first().map(|(_, version, _)| version.clone());
+        let Some(best) =
+            (0..matching.len()).max_by(|&a, &b| newest(&matching[a].1).cmp(&newest(&matching[b].1)).then(b.cmp(&a)))
+        else {
+            continue;
+        };
+        let pin = |template: &TagTemplate| {
+            format!("a `[[package]]` entry with name = \"{}\" and tag = \"{}\"", package.name, template.as_str())
+        };
+        if matching.len() > 1 {
+            let examples: Vec<String> = matching.iter().map(|(_, tags)| format!("`{}`", tags[0].0)).collect();
+            warnings.push(format!(
+                "package `{}` has tags of {} conventions ({}); the newest, `{}`, is used (hint: choose one in release.toml: {})",
+                package.name,
+                matching.len(),
+                examples.join(", "),
+                matching[best].0.as_str(),
+                pin(&matching[best].0)
+            ));
+        } else if matching[best].0.as_str() != package.tag.as_str() {
+            warnings.push(format!(
+                "package `{}` has no tags like `{}`; its tags look like `{}`, so `{}` is used (hint: pin it in release.toml: {})",
+                package.name,
+                package.tag.render(&package.name, "1.0.0"),
+                matching[best].1[0].0,
+                matching[best].0.as_str(),
+                pin(&matching[best].0)
+            ));
+        }
+        let (template, tags) = matching.swap_remove(best);
+        package.tag = template;
+        releases[index] = tags;
+    }
+}
+
+/// Per target (a package, or the repository as the last target), every tag of its template
+/// that parses as semver, highest version first. Only the first `warn_for` targets (the
+/// configured ones, not conventions being tried) warn about tags they cannot read.
+fn releases_by_target(
+    targets: &[(String, TagTemplate)],
+    tags: &[Tag],
+    warn_for: usize,
+    warnings: &mut Vec<String>,
+) -> Vec<Tagged> {
+    let affixes: Vec<(String, String)> = targets.iter().map(|(name, template)| template.affixes(name)).collect();
+    // Targets by their exact prefix: a tag is looked up once per distinct prefix length, so
+    // thousands of tags against hundreds of templates stay linear in the tags.
+    let mut by_prefix: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (index, (prefix, _)) in affixes.iter().enumerate() {
+        by_prefix.entry(prefix.as_str()).or_default().push(index);
+    }
+    let mut lengths: Vec<usize> = by_prefix.keys().map(|prefix| prefix.len()).collect();
+    lengths.sort_unstable();
+    lengths.dedup();
+    let mut out: Vec<Tagged> = vec![Vec::new(); targets.len()];
+    let mut warned = BTreeSet::new();
+    for (position, tag) in tags.iter().enumerate() {
+        let candidates = lengths
+            .iter()
+            .filter_map(|&length| tag.name.get(..length))
+            .filter_map(|prefix| by_prefix.get(prefix))
+            .flatten();
+        for &index in candidates {
+            let (prefix, suffix) = &affixes[index];
+            let Some(middle) =
+                tag.name.strip_prefix(prefix.as_str()).and_then(|rest| rest.strip_suffix(suffix.as_str()))
+            else {
+                continue;
+            };
+            match semver::Version::parse(middle) {
+                Ok(version) => out[index].push((tag.name.clone(), version, position)),
+                Err(_) => {
+                    // `{name}-v{version}` of package `a` also matches tag `a-b-v1.0.0` of package `a-b`
+                    // at the prefix; only warn when no other target claims the tag.
+                    let claimed = affixes.iter().any(|(other_prefix, other_suffix)| {
+                        tag.name
+                            .strip_prefix(other_prefix.as_str())
+                            .and_then(|rest| rest.strip_suffix(other_suffix.as_str()))
+                            .is_some_and(|middle| semver::Version::parse(middle).is_ok())
+                    });
+                    let looks_versioned = middle.starts_with(|character: char| character.is_ascii_digit());
+                    if index < warn_for && !claimed && looks_versioned && warned.insert(tag.name.clone()) {
+                        warnings.push(format!(
+                            "tag `{}` matches the template `{}` but `{middle}` is not a semantic version; skipped",
+                            tag.name,
+                            targets[index].1.as_str()
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    for releases in &mut out {
+        releases.sort_by(|a, b| b.1.cmp(&a.1));
+    }
+    out
+}
