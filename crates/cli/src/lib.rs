@@ -6,9 +6,11 @@
 //! let code = release_cli::main(["release", "plan", "--format", "json"]);
 //! ```
 
+mod backtest;
 mod comment;
 mod cut;
 mod exit;
+mod init;
 mod plan;
 mod progress;
 mod promote;
@@ -69,6 +71,12 @@ enum Format {
     Text,
     Markdown,
     Json,
+}
+
+/// The CI system `release init --ci` writes workflows for.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Ci {
+    Github,
 }
 
 /// A promotion gate that `release promote --skip` may skip.
@@ -186,6 +194,33 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Write a release.toml for this repository (packages, the tag conventions its tags follow,
+    /// what carries over from release-please or release-plz), then show the plan it yields.
+    Init {
+        /// Also write the GitHub Actions workflows (`github`).
+        #[arg(long, value_enum, value_name = "FORGE")]
+        ci: Option<Ci>,
+        /// Replace files that exist.
+        #[arg(long)]
+        force: bool,
+        /// Show what would be written; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// How would `release` have done on this history? Replans each of the last releases of
+    /// every package and compares with what shipped.
+    Backtest {
+        /// Release points per package, newest first.
+        #[arg(long, default_value_t = 20, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+        releases: u64,
+        /// Only these packages.
+        #[arg(long = "package", short = 'p', value_name = "NAME")]
+        packages: Vec<String>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Repair the promotion history (the ledger).
     Ledger {
         #[command(subcommand)]
@@ -283,6 +318,14 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Status { format } => promote::status(&session, format),
         Command::History { environment, format } => promote::history(&session, &environment, format),
+        Command::Init { ci, force, dry_run, format } => {
+            let options = release_engine::InitOptions { force, github_workflows: ci == Some(Ci::Github), dry_run };
+            init::run(&session, &options, format)
+        }
+        Command::Backtest { releases, packages, format } => {
+            let options = release_engine::BacktestOptions { releases: releases as usize, packages };
+            backtest::run(&session, &options, format)
+        }
         Command::Ledger { command: LedgerCommand::Void { entry, reason, format } } => {
             promote::void(&session, &entry, &reason, format)
         }

@@ -331,10 +331,7 @@ pub fn history_text(events: &[release_promote::Event]) -> String {
     text
 }
 
-/// One line of terminal-safe text (see [`release_changelog::neutralize_controls`]).
-fn plain(text: &str) -> String {
-    release_changelog::neutralize_controls(text).replace(['\n', '\t'], " ")
-}
+use crate::render::plain;
 
 /// `release status` as a table.
 pub fn status_table(rows: &[StatusRow]) -> String {
@@ -369,27 +366,5 @@ pub fn status_table(rows: &[StatusRow]) -> String {
             .map(|cell| plain(&cell))
         })
         .collect();
-    let titles = ["ENV", "VERSION", "STATE", "SINCE", "LAST VERIFIED", "NEXT"];
-    let mut widths = titles.map(str::len);
-    for row in &cells {
-        for (index, cell) in row.iter().enumerate() {
-            widths[index] = widths[index].max(cell.chars().count());
-        }
-    }
-    let line = |cells: &[String]| {
-        let mut text = String::new();
-        for (index, cell) in cells.iter().enumerate() {
-            if index + 1 == cells.len() {
-                text.push_str(cell);
-            } else {
-                text.push_str(&format!("{cell:<width$}  ", width = widths[index]));
-            }
-        }
-        text.trim_end().to_string() + "\n"
-    };
-    let mut out = line(&titles.map(str::to_string));
-    for row in &cells {
-        out.push_str(&line(row));
-    }
-    out
+    crate::render::table(&["ENV", "VERSION", "STATE", "SINCE", "LAST VERIFIED", "NEXT"], &cells)
 }

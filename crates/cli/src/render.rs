@@ -54,8 +54,35 @@ struct Row {
 
 /// Text from commits and manifests, safe for a terminal: no escape sequences, no bidi reordering
 /// (see [`neutralize_controls`]), on one line.
-fn plain(text: &str) -> String {
+pub(crate) fn plain(text: &str) -> String {
     neutralize_controls(text).replace(['\n', '\t'], " ")
+}
+
+/// Columns padded to their widest cell, the last one unpadded. Cells must be terminal-safe
+/// already ([`plain`]).
+pub(crate) fn table<const N: usize>(titles: &[&str; N], rows: &[[String; N]]) -> String {
+    let mut widths = titles.map(str::len);
+    for row in rows {
+        for (index, cell) in row.iter().enumerate() {
+            widths[index] = widths[index].max(cell.chars().count());
+        }
+    }
+    let line = |cells: &[String]| {
+        let mut text = String::new();
+        for (index, cell) in cells.iter().enumerate() {
+            if index + 1 == cells.len() {
+                text.push_str(cell);
+            } else {
+                text.push_str(&format!("{cell:<width$}  ", width = widths[index]));
+            }
+        }
+        text.trim_end().to_string() + "\n"
+    };
+    let mut out = line(&titles.map(str::to_string));
+    for row in rows {
+        out.push_str(&line(row));
+    }
+    out
 }
 
 /// The plan as a table for a terminal. Every piece of text from the repository goes through
@@ -162,7 +189,7 @@ pub fn text(plan: &Plan, style: Style) -> String {
     out
 }
 
-fn why(reasons: &[Reason]) -> String {
+pub(crate) fn why(reasons: &[Reason]) -> String {
     match reasons {
         [] => String::new(),
         [only] => only.describe(),

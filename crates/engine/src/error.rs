@@ -68,6 +68,14 @@ pub enum EngineError {
         "commit {commit} is recorded as release {version} but carries no release trailers (hint: `release history ENV` shows where the record came from)"
     )]
     NotAReleaseCommit { commit: String, version: String },
+
+    #[error("`{path}` exists (hint: pass `--force` to replace it, or edit it by hand)")]
+    InitExists { path: String },
+
+    #[error(
+        "cannot read `{file}` to carry its settings over: {why} (hint: fix the file, or move it aside and run `release init` again)"
+    )]
+    Migrate { file: String, why: String },
 }
 
 impl Classify for EngineError {
@@ -89,7 +97,9 @@ impl Classify for EngineError {
             | EngineError::SourceDateEpoch { .. }
             | EngineError::NoParent { .. }
             | EngineError::NotInHistory { .. }
-            | EngineError::NotAReleaseCommit { .. } => ExitClass::InvalidInput,
+            | EngineError::NotAReleaseCommit { .. }
+            | EngineError::InitExists { .. }
+            | EngineError::Migrate { .. } => ExitClass::InvalidInput,
             EngineError::TemplateRead { .. } | EngineError::Io(_) => ExitClass::Unexpected,
         }
     }

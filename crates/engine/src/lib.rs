@@ -19,15 +19,20 @@
 //! # Ok::<(), release_engine::EngineError>(())
 //! ```
 
+mod backtest;
 mod cut;
 mod error;
+mod init;
+mod migrate;
 mod planner;
 mod render;
 mod session;
 mod tags;
 
+pub use backtest::{Backtest, BacktestOptions, Comparison, REPOSITORY, Score, Verdict};
 pub use cut::{CutOptions, CutReport, FileReport};
 pub use error::EngineError;
+pub use init::{InitOptions, InitPackage, InitReport};
 pub use render::{PLAN_COMMENT_TEMPLATE, Rendering, release_date};
 pub use session::{PlanOptions, Planned, Progress, Session, Silent, check_pre_label};
 

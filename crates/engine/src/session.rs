@@ -105,6 +105,12 @@ impl<'p> Session<'p> {
         Ok(self.config.get_or_init(|| config))
     }
 
+    /// Uses `config` instead of release.toml (`release init` plans on the defaults). Only
+    /// before the configuration was first used.
+    pub(crate) fn use_config(&self, config: Config) {
+        let _ = self.config.set(config);
+    }
+
     /// Every tag, read once.
     pub fn tags(&self) -> Result<&[Tag], EngineError> {
         if let Some(tags) = self.tags.get() {
@@ -144,22 +150,14 @@ impl<'p> Session<'p> {
         if let Some(label) = &options.pre {
             check_pre_label(label)?;
         }
-        let config = self.config()?;
-        let catalog = self.catalog()?;
-        for name in &options.packages {
-            if !catalog.workspace.packages.iter().any(|package| &package.name == name) {
-                let known: Vec<&str> = catalog.workspace.packages.iter().map(|package| package.name.as_str()).collect();
-                let known = if known.is_empty() { "none".to_string() } else { known.join(", ") };
-                return Err(EngineError::UnknownPackage { name: name.clone(), known });
-            }
-        }
+        self.check_packages(&options.packages)?;
         let head = self.repo.resolve(options.head.as_deref().unwrap_or("HEAD"))?;
         let key = (head, options.pre.clone());
         let cached = self.plans.borrow().get(&key).cloned();
         let planned = match cached {
             Some(planned) => planned,
             None => {
-                let planned = Rc::new(crate::planner::plan(self, config, catalog, head, options.pre.clone())?);
+                let planned = Rc::new(self.plan_at(head, options.pre.clone())?);
                 self.plans.borrow_mut().insert(key, planned.clone());
                 planned
             }
@@ -170,6 +168,26 @@ impl<'p> Session<'p> {
         let mut filtered = (*planned).clone();
         filtered.plan.packages.retain(|package| options.packages.contains(&package.name));
         Ok(Rc::new(filtered))
+    }
+}
+
+impl Session<'_> {
+    /// Every name given on the command line is a package's.
+    pub(crate) fn check_packages(&self, names: &[String]) -> Result<(), EngineError> {
+        let packages = &self.catalog()?.workspace.packages;
+        for name in names {
+            if !packages.iter().any(|package| &package.name == name) {
+                let known: Vec<&str> = packages.iter().map(|package| package.name.as_str()).collect();
+                let known = if known.is_empty() { "none".to_string() } else { known.join(", ") };
+                return Err(EngineError::UnknownPackage { name: name.clone(), known });
+            }
+        }
+        Ok(())
+    }
+
+    /// The plan at `head`, computed now (not memoised).
+    pub(crate) fn plan_at(&self, head: Oid, pre: Option<String>) -> Result<Planned, EngineError> {
+        crate::planner::plan(self, self.config()?, self.catalog()?, head, pre)
     }
 }
 

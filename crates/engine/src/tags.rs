@@ -46,7 +46,8 @@ pub(crate) fn catalog(config: &Config, mut workspace: Workspace, tags: &[Tag]) -
 type Tagged = Vec<(String, semver::Version, usize)>;
 
 /// The tag conventions repositories already use, besides the one a package has, for every
-/// package whose tag template release.toml does not set: `{name}-v{version}`, `{name}@{version}`,
+/// package whose tag template release.toml does not set: `{name}-v{version}`, `{name}-{version}`
+/// (tokio's), `{name}@{version}`,
 /// `{name}@v{version}`, the same with the npm scope removed, and for a single package
 /// `v{version}` and `{version}`. `(package index, template)`.
 fn other_conventions(config: &Config, workspace: &Workspace) -> Vec<(usize, TagTemplate)> {
@@ -57,11 +58,13 @@ fn other_conventions(config: &Config, workspace: &Workspace) -> Vec<(usize, TagT
         if explicit {
             continue;
         }
-        let mut texts: Vec<String> =
-            ["{name}-v{version}", "{name}@{version}", "{name}@v{version}"].map(String::from).to_vec();
+        let mut texts: Vec<String> = ["{name}-v{version}", "{name}-{version}", "{name}@{version}", "{name}@v{version}"]
+            .map(String::from)
+            .to_vec();
         if let Some((_, unscoped)) = package.name.split_once('/').filter(|_| package.name.starts_with('@')) {
             texts.extend([
                 format!("{unscoped}-v{{version}}"),
+                format!("{unscoped}-{{version}}"),
                 format!("{unscoped}@{{version}}"),
                 format!("{unscoped}@v{{version}}"),
             ]);

@@ -1,5 +1,6 @@
 //! The `release` binary, end to end, on repositories built in temp dirs.
 
+mod backtest;
 mod cut;
 mod errors;
 mod exit_classes;
@@ -8,6 +9,7 @@ mod github;
 mod hostile_config;
 mod hostile_input;
 mod hostile_text;
+mod init;
 mod kill;
 mod output;
 mod promote;

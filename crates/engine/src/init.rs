@@ -1,0 +1,161 @@
+//! `release init`: inspect the repository and write a release.toml that says only what the
+//! defaults do not: the packages whose tags follow another convention (found from the tags the
+//! repository already has, or carried over from release-please's or release-plz's
+//! configuration), and nothing else. `--ci github` adds the shipped workflows.
+
+use std::path::Path;
+
+use release_apply::FileChange;
+use release_config::{Config, FILE_NAME};
+use serde::Serialize;
+
+use crate::EngineError;
+use crate::session::Session;
+
+/// Where the workflows go and what they are, as shipped in `templates/ci/github/`.
+const WORKFLOWS: [(&str, &str); 3] = [
+    (".github/workflows/release-plan.yml", include_str!("../../../templates/ci/github/plan.yml")),
+    (".github/workflows/release.yml", include_str!("../../../templates/ci/github/release.yml")),
+    (".github/workflows/release-promote.yml", include_str!("../../../templates/ci/github/promote.yml")),
+];
+
+#[derive(Debug, Clone, Default)]
+pub struct InitOptions {
+    /// Replace files that exist.
+    pub force: bool,
+    /// Also write the GitHub Actions workflows.
+    pub github_workflows: bool,
+    /// Show what would be written; write nothing.
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct InitReport {
+    /// Every file written (or, with `--dry-run`, that would be).
+    pub files: Vec<String>,
+    pub written: bool,
+    /// The release.toml text.
+    pub config: String,
+    /// Each package and the tag template it gets.
+    pub packages: Vec<InitPackage>,
+    /// The configurations of other tools read (`release-please-config.json`, ...).
+    pub migrated_from: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct InitPackage {
+    pub name: String,
+    pub path: String,
+    pub tag: String,
+    /// Why the tag is not the default: `tags` (the repository's tags follow it) or the file it
+    /// was carried over from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+impl Session<'_> {
+    /// Writes release.toml (and the workflows): never over an existing file without `force`.
+    pub fn init(&self, options: &InitOptions) -> Result<InitReport, EngineError> {
+        let root = self.root();
+        let mut paths = vec![FILE_NAME.to_string()];
+        if options.github_workflows {
+            paths.extend(WORKFLOWS.iter().map(|(path, _)| path.to_string()));
+        }
+        if !options.force
+            && let Some(existing) = paths.iter().find(|path| root.join(path).exists())
+        {
+            return Err(EngineError::InitExists { path: existing.clone() });
+        }
+        // Today's release.toml (if any) is what init replaces: discovery runs on the defaults.
+        self.use_config(Config::parse(&root.join(FILE_NAME), "")?);
+        let (packages, migrated_from) = self.init_packages()?;
+        let config = render(&packages);
+        // What init writes must load: checked before anything is written.
+        Config::parse(&root.join(FILE_NAME), &config)?;
+        let mut changes = vec![change(root, FILE_NAME, &config)?];
+        if options.github_workflows {
+            for (path, text) in WORKFLOWS {
+                changes.push(change(root, path, text)?);
+            }
+        }
+        if !options.dry_run {
+            release_apply::write_all(root, &changes)?;
+        }
+        Ok(InitReport { files: paths, written: !options.dry_run, config, packages, migrated_from })
+    }
+
+    /// Every discovered package with the tag template it gets: a peer tool's configuration
+    /// first, then the convention its tags follow, else the default.
+    fn init_packages(&self) -> Result<(Vec<InitPackage>, Vec<String>), EngineError> {
+        let files = self.repo().tracked_files_named(release_workspace::MANIFEST_NAMES)?;
+        let defaults = release_workspace::discover(self.root(), self.config()?, &files)?;
+        let catalog = self.catalog()?;
+        let migrated = crate::migrate::read(self.root(), &defaults)?;
+        let mut packages = Vec::new();
+        for (default, inferred) in defaults.packages.iter().zip(&catalog.workspace.packages) {
+            let carried = migrated.tags.iter().find(|(path, _, _)| *path == inferred.path);
+            let (tag, source) = match carried {
+                Some((_, tag, file)) => (tag.clone(), Some(file.clone())),
+                None if inferred.tag.as_str() != default.tag.as_str() => {
+                    (inferred.tag.as_str().to_string(), Some("tags".to_string()))
+                }
+                None => (default.tag.as_str().to_string(), None),
+            };
+            packages.push(InitPackage { name: inferred.name.clone(), path: inferred.path.clone(), tag, source });
+        }
+        Ok((packages, migrated.files))
+    }
+}
+
+/// release.toml: a commented header, and a `[[package]]` entry for each package whose tag is not
+/// the default.
+fn render(packages: &[InitPackage]) -> String {
+    let mut out = String::from(
+        "# release.toml: written by `release init`. Every key is optional; what is not here is the\n\
+         # default (docs/config.md). `release plan` shows what this configuration releases and why.\n",
+    );
+    let listed: Vec<&InitPackage> = packages.iter().filter(|package| package.source.is_some()).collect();
+    if listed.is_empty() {
+        out.push_str(&format!(
+            "#\n# {} package(s) discovered, all with the default tags (`{{name}}-v{{version}}`).\n",
+            packages.len()
+        ));
+    }
+    for package in listed {
+        let why = match package.source.as_deref() {
+            Some("tags") => "its existing tags follow this convention".to_string(),
+            Some(file) => format!("carried over from {file}"),
+            None => unreachable!("filtered"),
+        };
+        out.push_str(&format!(
+            "\n# {why}\n[[package]]\nname = {}\ntag = {}\n",
+            toml_string(&package.name),
+            toml_string(&package.tag)
+        ));
+    }
+    out
+}
+
+/// A TOML basic string.
+fn toml_string(text: &str) -> String {
+    let mut out = String::from("\"");
+    for character in text.chars() {
+        match character {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            character if character.is_control() => out.push_str(&format!("\\u{:04X}", character as u32)),
+            character => out.push(character),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn change(root: &Path, path: &str, text: &str) -> Result<FileChange, EngineError> {
+    let before = match fs_err::read_to_string(root.join(path)) {
+        Ok(text) => Some(text),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
+        Err(error) => return Err(error.into()),
+    };
+    Ok(FileChange { path: path.to_string(), before, after: text.to_string() })
+}
