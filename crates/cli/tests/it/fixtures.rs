@@ -47,15 +47,19 @@ fn plans_are_the_same_from_a_subdirectory_and_with_head_given() {
     assert_eq!(from_root.stdout, from_inside.stdout);
 }
 
-/// The shipped workflows pass `${{ ... }}` expressions to scripts only through `env:`: an
-/// expression spliced into a `run:` script is GitHub Actions' script-injection hole (a workflow
-/// input or branch name holding `"; curl ... | sh; "` would run).
+/// The shipped workflows, the action and this project's own workflows pass `${{ ... }}`
+/// expressions to scripts only through `env:`: an expression spliced into a `run:` script is
+/// GitHub Actions' script-injection hole (a workflow input or branch name holding
+/// `"; curl ... | sh; "` would run).
 #[test]
 fn shipped_workflows_never_splice_expressions_into_scripts() {
-    let directory = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../templates/ci/github");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut files = vec![root.join("action.yml")];
+    for folder in ["templates/ci/github", ".github/workflows"] {
+        files.extend(fs_err::read_dir(root.join(folder)).unwrap().map(|entry| entry.unwrap().path()));
+    }
     let mut checked = 0;
-    for entry in fs_err::read_dir(&directory).unwrap() {
-        let path = entry.unwrap().path();
+    for path in files {
         let text = fs_err::read_to_string(&path).unwrap();
         let mut script_indent: Option<usize> = None;
         for (number, line) in text.lines().enumerate() {
@@ -79,7 +83,7 @@ fn shipped_workflows_never_splice_expressions_into_scripts() {
             );
         }
     }
-    assert!(checked >= 6, "found only {checked} run steps");
+    assert!(checked >= 12, "found only {checked} run steps");
 }
 
 /// The `run:` block of the step named `step` in a shipped workflow, dedented.
