@@ -53,7 +53,8 @@ pub fn plan(directory: &Path, options: &PlanOptions, progress: &Progress) -> Res
     let head = repo.resolve(head_rev)?;
 
     // What discovery skipped comes first: it is about the files the rest is computed from.
-    let mut warnings = workspace.warnings.clone();
+    let mut warnings = config.warnings.clone();
+    warnings.extend(workspace.warnings.iter().cloned());
     let tags = repo.tags()?;
     let mut reach = repo.reachability(head)?;
     let mut targets: Vec<(String, TagTemplate)> =
@@ -164,10 +165,23 @@ pub fn plan(directory: &Path, options: &PlanOptions, progress: &Progress) -> Res
     }
     warnings.append(&mut plan.warnings);
     plan.warnings = warnings;
+    plan.skipped = skipped(&workspace);
     if !options.packages.is_empty() {
         plan.packages.retain(|package| options.packages.contains(&package.name));
     }
     Ok(Planned { plan, config, workspace })
+}
+
+/// What discovery set aside, for the plan's `not released` line.
+fn skipped(workspace: &Workspace) -> Vec<release_plan::SkippedPackage> {
+    let skipped = workspace.skipped.iter();
+    skipped
+        .map(|package| release_plan::SkippedPackage {
+            name: package.name.clone(),
+            path: package.path.clone(),
+            reason: package.reason.clone(),
+        })
+        .collect()
 }
 
 /// The tags of one target that parse under its template: (name, version, tag), newest first.

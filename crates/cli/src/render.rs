@@ -130,6 +130,19 @@ pub fn text(plan: &Plan, style: Style) -> String {
             unchanged.iter().map(|package| format!("{} {}", plain(&package.name), package.current_version)).collect();
         let _ = writeln!(out, "\n{}", style.dim(&format!("unchanged: {}", list.join(", "))));
     }
+    if !plan.skipped.is_empty() {
+        let list: Vec<String> = plan
+            .skipped
+            .iter()
+            .map(|package| format!("{} ({})", plain(&package.name), plain(&package.reason)))
+            .collect();
+        let _ = writeln!(
+            out,
+            "{}{}",
+            if unchanged.is_empty() { "\n" } else { "" },
+            style.dim(&format!("not released: {}", list.join(", ")))
+        );
+    }
 
     let detailed: Vec<(String, &Vec<Reason>)> = released
         .iter()
