@@ -131,11 +131,13 @@ pub fn text(plan: &Plan, style: Style) -> String {
         let _ = writeln!(out, "\n{}", style.dim(&format!("unchanged: {}", list.join(", "))));
     }
     if !plan.skipped.is_empty() {
-        let list: Vec<String> = plan
-            .skipped
-            .iter()
-            .map(|package| format!("{} ({})", plain(&package.name), plain(&package.reason)))
-            .collect();
+        // A name set aside twice (two private test packages) is told apart by its folder.
+        let shown = |package: &release_plan::SkippedPackage| {
+            let twice = plan.skipped.iter().filter(|other| other.name == package.name).count() > 1;
+            let name = if twice { format!("{} in {}", package.name, package.path) } else { package.name.clone() };
+            format!("{} ({})", plain(&name), plain(&package.reason))
+        };
+        let list: Vec<String> = plan.skipped.iter().map(shown).collect();
         let _ = writeln!(
             out,
             "{}{}",

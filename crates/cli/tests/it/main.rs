@@ -1,6 +1,7 @@
 //! The `release` binary, end to end, on repositories built in temp dirs.
 
 mod cut;
+mod discovery;
 mod errors;
 mod exit_classes;
 mod fixtures;
