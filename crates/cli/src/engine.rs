@@ -41,13 +41,20 @@ pub fn plan(directory: &Path, options: &PlanOptions, progress: &Progress) -> Res
     let files = repo.tracked_files_named(release_workspace::MANIFEST_NAMES)?;
     let mut workspace = release_workspace::discover(&root, &config, &files)?;
     for name in &options.packages {
-        if !workspace.packages.iter().any(|package| &package.name == name) {
-            let known: Vec<&str> = workspace.packages.iter().map(|package| package.name.as_str()).collect();
+        if workspace.packages.iter().any(|package| &package.name == name) {
+            continue;
+        }
+        if let Some(skipped) = workspace.skipped.iter().find(|skipped| &skipped.name == name) {
             bail!(UsageError(format!(
-                "no package is named `{name}` (hint: the packages are: {})",
-                if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                "package `{name}` at `{}` is not released: {} (hint: name it in a `[[package]]` entry of release.toml to release it)",
+                skipped.path, skipped.reason
             )));
         }
+        let known: Vec<&str> = workspace.packages.iter().map(|package| package.name.as_str()).collect();
+        bail!(UsageError(format!(
+            "no package is named `{name}` (hint: the packages are: {})",
+            if known.is_empty() { "none".to_string() } else { known.join(", ") }
+        )));
     }
     let head_rev = options.head.as_deref().unwrap_or("HEAD");
     let head = repo.resolve(head_rev)?;

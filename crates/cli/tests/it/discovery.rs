@@ -86,6 +86,12 @@ fn private_versionless_packages_are_listed_as_not_released() {
         ]
     );
     insta::assert_snapshot!(transcript(dir.path(), &release(dir.path(), &["plan"])));
+    let output = release(dir.path(), &["plan", "--package", "docs"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "error: package `docs` at `docs` is not released: private, no version (hint: name it in a `[[package]]` entry of release.toml to release it)\n"
+    );
 }
 
 /// A crate and its npm package in one folder, under one name, failed with "two packages are
