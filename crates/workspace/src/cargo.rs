@@ -23,8 +23,8 @@ struct Root {
     members: Vec<String>,
     excludes: Vec<String>,
     version: Option<String>,
-    /// `[workspace.dependencies]` name -> (package name, has a path)
-    dependencies: BTreeMap<String, (String, bool)>,
+    /// `[workspace.dependencies]` name -> (package name, its path if it has one)
+    dependencies: BTreeMap<String, (String, Option<String>)>,
 }
 
 /// Parsed manifests by path, with their text (for the line of a later complaint).
@@ -93,8 +93,7 @@ fn read_members(
             documents.insert(manifest.clone(), read_toml(root, &manifest)?);
         }
         let (document, _) = &documents[&manifest];
-        for path in path_dependencies(document) {
-            let Some(target) = join(&folder, &path) else { continue };
+        for target in path_dependencies(&folder, document, workspace) {
             let has_manifest = manifests.contains(&join(&target, "Cargo.toml").unwrap_or_default().as_str());
             if has_manifest
                 && is_inside(&target, &workspace.folder)
@@ -126,14 +125,21 @@ fn read_listed(
     Ok(())
 }
 
-/// The `path` of every dependency of every kind, including `[target.*.dependencies]`.
-fn path_dependencies(document: &DocumentMut) -> Vec<String> {
+/// The folders of the path dependencies of a crate in `folder`, of every kind (including
+/// `[target.*.dependencies]`, and `workspace = true` ones whose workspace entry has a path).
+fn path_dependencies(folder: &str, document: &DocumentMut, workspace: &Root) -> Vec<String> {
     let mut out = Vec::new();
     let mut read = |table: Option<&Item>| {
-        for (_, item) in table.and_then(Item::as_table_like).into_iter().flat_map(TableLike::iter) {
-            if let Some(path) = item.get("path").and_then(Item::as_str) {
-                out.push(path.to_string());
-            }
+        for (key, item) in table.and_then(Item::as_table_like).into_iter().flat_map(TableLike::iter) {
+            let target = match item.get("path").and_then(Item::as_str) {
+                Some(path) => join(folder, path),
+                None if item.get("workspace").and_then(Item::as_bool) == Some(true) => {
+                    let path = workspace.dependencies.get(key).and_then(|(_, path)| path.as_deref());
+                    path.and_then(|path| join(&workspace.folder, path))
+                }
+                None => None,
+            };
+            out.extend(target);
         }
     };
     for key in ["dependencies", "build-dependencies", "dev-dependencies"] {
@@ -210,7 +216,8 @@ fn workspace_root(
     for (key, item) in workspace.get("dependencies").and_then(Item::as_table_like).into_iter().flat_map(TableLike::iter)
     {
         let package = item.get("package").and_then(Item::as_str).unwrap_or(key).to_string();
-        dependencies.insert(key.to_string(), (package, item.get("path").is_some()));
+        let path = item.get("path").and_then(Item::as_str).map(str::to_string);
+        dependencies.insert(key.to_string(), (package, path));
     }
     let excludes = excludes.iter().filter_map(|pattern| join(&folder, pattern.trim_end_matches('/'))).collect();
     Ok(Some(Root { folder, manifest: manifest.to_string(), members: member_folders, excludes, version, dependencies }))
@@ -307,7 +314,7 @@ fn dependencies(document: &DocumentMut, root: Option<&Root>) -> Vec<(String, Dep
             let from_workspace = item.get("workspace").and_then(Item::as_bool) == Some(true);
             let name = if from_workspace {
                 match root.and_then(|root| root.dependencies.get(key)) {
-                    Some((package, true)) => package.clone(),
+                    Some((package, Some(_))) => package.clone(),
                     _ => continue,
                 }
             } else if item.get("path").is_some() {

@@ -577,3 +577,25 @@ fn an_entry_with_a_discovered_path_overrides_that_package() {
         "release.toml:5:1: package `legacy` has path `packages/plugin-legacy`, the folder of `plugin-legacy` too (hint: one entry per package: give the name of the one this entry is for, or another path)"
     );
 }
+
+/// Cargo makes the path dependencies of members members too, also through
+/// `[workspace.dependencies]`; outside the workspace's folder or excluded, they stay outside.
+#[test]
+fn cargo_path_dependencies_of_members_are_members() {
+    check(
+        &[
+            (
+                "Cargo.toml",
+                "[workspace]\nmembers = [\"crates/cli\"]\nexclude = [\"vendor/*\"]\n[workspace.dependencies]\nmacros = { path = \"tools/macros\" }\n",
+            ),
+            (
+                "crates/cli/Cargo.toml",
+                "[package]\nname = \"cli\"\nversion = \"1.0.0\"\n[dependencies]\nmacros.workspace = true\npatched = { path = \"../../vendor/patched\" }\n",
+            ),
+            ("tools/macros/Cargo.toml", "[package]\nname = \"macros\"\nversion = \"0.2.0\"\n"),
+            ("vendor/patched/Cargo.toml", BROKEN_TOML),
+        ],
+        "",
+        &["cli crates/cli 1.0.0 [macros] {name}-v{version}", "macros tools/macros 0.2.0 [] {name}-v{version}"],
+    );
+}
