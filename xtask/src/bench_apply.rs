@@ -249,7 +249,14 @@ fn measure(root: &Path) -> Result<Measured> {
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    let plan = Plan { schema_version: 1, head: "0".repeat(40), packages, repo: None, warnings: Vec::new() };
+    let plan = Plan {
+        schema_version: 1,
+        head: "0".repeat(40),
+        packages,
+        repo: None,
+        warnings: Vec::new(),
+        skipped: Vec::new(),
+    };
     let renderer = Renderer::default_templates();
     let links = release_changelog::Links::new("https://github.com/acme/shop");
     let input = ApplyInput {

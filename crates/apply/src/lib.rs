@@ -155,6 +155,27 @@ fn join(folder: &str, file: &str) -> String {
     if folder == "." { file.to_string() } else { format!("{folder}/{file}") }
 }
 
+/// The manifests of `ecosystem` a package has: its own, and its companions' (a crate's npm
+/// package in the same folder).
+fn manifests_of(package: &Package, ecosystem: Ecosystem) -> Vec<&str> {
+    let own = package.manifest.as_deref().filter(|_| package.ecosystem == Some(ecosystem));
+    let companions = package.companions.iter().filter(|companion| companion.ecosystem == ecosystem);
+    own.into_iter().chain(companions.map(|companion| companion.manifest.as_str())).collect()
+}
+
+/// Every manifest of `ecosystem` in the workspace, with its package.
+fn all_manifests(workspace: &Workspace, ecosystem: Ecosystem) -> impl Iterator<Item = (&Package, &str)> {
+    workspace
+        .packages
+        .iter()
+        .flat_map(move |package| manifests_of(package, ecosystem).into_iter().map(move |manifest| (package, manifest)))
+}
+
+/// The folder of a `/`-separated file path; `.` at the root.
+fn folder_of(file: &str) -> &str {
+    file.rfind('/').map_or(".", |index| &file[..index])
+}
+
 /// Folders from `folder` up to the root: `a/b`, `a`, `.`.
 fn ancestors(folder: &str) -> Vec<String> {
     let mut out = vec![folder.to_string()];
@@ -194,11 +215,12 @@ fn edits<'a>(input: &ApplyInput<'a>) -> Result<Files<'a>, ApplyError> {
             Ok((name, (package, parse_version(&package.path, &current)?, parse_version(&package.path, &next)?)))
         })
         .collect::<Result<_, ApplyError>>()?;
+    // Dependents' requirements name packages as their manifests do.
     let versions_of = |ecosystem: Ecosystem| -> release_manifests::Versions {
         released
-            .iter()
-            .filter(|(_, (package, _, _))| package.ecosystem == Some(ecosystem))
-            .map(|(name, (_, _, next))| (name.to_string(), next.clone()))
+            .values()
+            .filter(|(package, _, _)| !manifests_of(package, ecosystem).is_empty())
+            .map(|(package, _, next)| (package.manifest_name().to_string(), next.clone()))
             .collect()
     };
 
@@ -208,11 +230,9 @@ fn edits<'a>(input: &ApplyInput<'a>) -> Result<Files<'a>, ApplyError> {
         let mut manifests: BTreeSet<String> = BTreeSet::new();
         let mut locks: BTreeSet<String> = BTreeSet::new();
         let mut group_versions: BTreeMap<String, Version> = BTreeMap::new();
-        for package in input.workspace.packages.iter().filter(|package| package.ecosystem == Some(Ecosystem::Cargo)) {
-            if let Some(manifest) = &package.manifest {
-                manifests.insert(manifest.clone());
-            }
-            for folder in ancestors(&package.path) {
+        for (package, manifest) in all_manifests(input.workspace, Ecosystem::Cargo) {
+            manifests.insert(manifest.to_string());
+            for folder in ancestors(folder_of(manifest)) {
                 let manifest = join(&folder, "Cargo.toml");
                 if files.exists(&manifest) {
                     manifests.insert(manifest);
@@ -230,12 +250,12 @@ fn edits<'a>(input: &ApplyInput<'a>) -> Result<Files<'a>, ApplyError> {
             }
         }
         for manifest in &manifests {
-            let own = input
-                .workspace
-                .packages
-                .iter()
-                .find(|package| package.manifest.as_deref() == Some(manifest.as_str()) && !package.version_inherited)
-                .and_then(|package| released.get(package.name.as_str()))
+            let own = all_manifests(input.workspace, Ecosystem::Cargo)
+                .find(|(package, own)| {
+                    *own == manifest.as_str()
+                        && !(package.version_inherited && package.manifest.as_deref() == Some(manifest.as_str()))
+                })
+                .and_then(|(package, _)| released.get(package.name.as_str()))
                 .map(|(_, _, next)| next.clone());
             let workspace_version = group_versions.get(manifest).cloned();
             files.edit(manifest, |text| {
@@ -259,8 +279,7 @@ fn edits<'a>(input: &ApplyInput<'a>) -> Result<Files<'a>, ApplyError> {
     let npm_versions = versions_of(Ecosystem::Npm);
     if !npm_versions.is_empty() {
         let mut locks: BTreeSet<String> = BTreeSet::new();
-        for package in input.workspace.packages.iter().filter(|package| package.ecosystem == Some(Ecosystem::Npm)) {
-            let Some(manifest) = &package.manifest else { continue };
+        for (package, manifest) in all_manifests(input.workspace, Ecosystem::Npm) {
             let own = released.get(package.name.as_str()).map(|(_, _, next)| next.clone());
             files.edit(manifest, |text| {
                 Ok(release_manifests::edit_package_json(
@@ -270,7 +289,7 @@ fn edits<'a>(input: &ApplyInput<'a>) -> Result<Files<'a>, ApplyError> {
                     &npm_versions,
                 )?)
             })?;
-            for folder in ancestors(&package.path) {
+            for folder in ancestors(folder_of(manifest)) {
                 let lock = join(&folder, "package-lock.json");
                 if files.exists(&lock) {
                     locks.insert(lock);
@@ -281,14 +300,16 @@ fn edits<'a>(input: &ApplyInput<'a>) -> Result<Files<'a>, ApplyError> {
             let lock_folder = lock.rfind('/').map_or(".", |index| &lock[..index]);
             let folders: BTreeMap<String, (String, Version)> = released
                 .iter()
-                .filter(|(_, (package, _, _))| package.ecosystem == Some(Ecosystem::Npm))
-                .filter_map(|(name, (package, _, next))| {
+                .filter_map(|(_, (package, _, next))| {
+                    let name = package.manifest_name();
+                    let manifest = manifests_of(package, Ecosystem::Npm).into_iter().next()?;
+                    let path = folder_of(manifest);
                     let relative = if lock_folder == "." {
-                        if package.path == "." { String::new() } else { package.path.clone() }
-                    } else if package.path == lock_folder {
+                        if path == "." { String::new() } else { path.to_string() }
+                    } else if path == lock_folder {
                         String::new()
                     } else {
-                        package.path.strip_prefix(&format!("{lock_folder}/"))?.to_string()
+                        path.strip_prefix(&format!("{lock_folder}/"))?.to_string()
                     };
                     Some((relative, (name.to_string(), next.clone())))
                 })
@@ -302,8 +323,7 @@ fn edits<'a>(input: &ApplyInput<'a>) -> Result<Files<'a>, ApplyError> {
     // Python.
     let python_versions = versions_of(Ecosystem::Python);
     if !python_versions.is_empty() {
-        for package in input.workspace.packages.iter().filter(|package| package.ecosystem == Some(Ecosystem::Python)) {
-            let Some(manifest) = &package.manifest else { continue };
+        for (package, manifest) in all_manifests(input.workspace, Ecosystem::Python) {
             let own = released.get(package.name.as_str()).map(|(_, _, next)| next.clone());
             files.edit(manifest, |text| {
                 Ok(release_manifests::edit_pyproject(

@@ -154,6 +154,21 @@ pub fn text(plan: &Plan, style: Style) -> String {
             unchanged.iter().map(|package| format!("{} {}", plain(&package.name), package.current_version)).collect();
         let _ = writeln!(out, "\n{}", style.dim(&format!("unchanged: {}", list.join(", "))));
     }
+    if !plan.skipped.is_empty() {
+        // A name set aside twice (two private test packages) is told apart by its folder.
+        let shown = |package: &release_plan::SkippedPackage| {
+            let twice = plan.skipped.iter().filter(|other| other.name == package.name).count() > 1;
+            let name = if twice { format!("{} in {}", package.name, package.path) } else { package.name.clone() };
+            format!("{} ({})", plain(&name), plain(&package.reason))
+        };
+        let list: Vec<String> = plan.skipped.iter().map(shown).collect();
+        let _ = writeln!(
+            out,
+            "{}{}",
+            if unchanged.is_empty() { "\n" } else { "" },
+            style.dim(&format!("not released: {}", list.join(", ")))
+        );
+    }
 
     let detailed: Vec<(String, &Vec<Reason>)> = released
         .iter()

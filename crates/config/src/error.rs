@@ -32,6 +32,10 @@ pub enum ConfigError {
     #[error("{}: is {kind}, not a file (hint: release.toml at the repository root must be a TOML file)", .file.display())]
     NotAFile { file: PathBuf, kind: &'static str },
 
+    /// Both `release.toml` and `.config/release.toml` are this tool's configuration.
+    #[error("{} and {}: two configurations (hint: keep one; .config/release.toml is for repositories whose release.toml is cargo-release's)", .first.display(), .second.display())]
+    TwoPlaces { first: PathBuf, second: PathBuf },
+
     #[error("{location}: not UTF-8 text: byte 0x{byte:02x} (hint: TOML is UTF-8; save the file as UTF-8)")]
     NotUtf8 { location: Location, byte: u8 },
 
@@ -51,6 +55,7 @@ impl release_exit::Classify for ConfigError {
         match self {
             ConfigError::Io(_) => ExitClass::Unexpected,
             ConfigError::NotAFile { .. }
+            | ConfigError::TwoPlaces { .. }
             | ConfigError::NotUtf8 { .. }
             | ConfigError::Syntax { .. }
             | ConfigError::UnknownKey { .. }

@@ -13,6 +13,7 @@
 //! assert_eq!(config.repo.unwrap().tag.render("", "1.2.3"), "v1.2.3");
 //! ```
 
+pub mod cargo_release;
 mod check;
 mod error;
 pub mod glob;
@@ -26,7 +27,7 @@ use std::path::{Path, PathBuf};
 
 pub use error::{ConfigError, Location};
 pub use tag::{TagTemplate, TagTemplateError};
-pub use wire::{Bump, ComponentMatch, Dependents, Ecosystem, NonConventional};
+pub use wire::{Bump, ComponentMatch, Dependents, Ecosystem, NonConventional, PrivatePackages};
 
 use error::line_column;
 use suggest::closest;
@@ -35,11 +36,16 @@ use wire::{AppliesToWire, ConfigWire, ZeroMajorBreaking, ZeroMajorFeature};
 /// The file name `release` looks for at the repository root.
 pub const FILE_NAME: &str = "release.toml";
 
+/// The second place, read when the root `release.toml` is cargo-release's (or absent).
+pub const SECOND_PLACE: &str = ".config/release.toml";
+
 /// The resolved, validated configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Where it was read from (for messages); `release.toml` even when the file is absent.
     pub file: PathBuf,
+    /// What loading found worth saying (a root release.toml that is cargo-release's).
+    pub warnings: Vec<String>,
     pub versioning: Versioning,
     pub workspace: Workspace,
     pub packages: Vec<PackageConfig>,
@@ -143,11 +149,17 @@ pub struct Workspace {
     pub discover: Vec<Ecosystem>,
     /// Globs of paths that discovery skips.
     pub ignore: Vec<String>,
+    /// Whether private packages with a version are released.
+    pub private: PrivatePackages,
 }
 
 impl Default for Workspace {
     fn default() -> Self {
-        Workspace { discover: vec![Ecosystem::Cargo, Ecosystem::Npm, Ecosystem::Python], ignore: Vec::new() }
+        Workspace {
+            discover: vec![Ecosystem::Cargo, Ecosystem::Npm, Ecosystem::Python],
+            ignore: Vec::new(),
+            private: PrivatePackages::default(),
+        }
     }
 }
 
@@ -228,28 +240,34 @@ impl Config {
         !downstream && (found.from.is_some() || !chains)
     }
 
-    /// Reads `release.toml` at the repository root; a missing file is the default configuration.
+    /// Reads the configuration: `release.toml` at the repository root, or `.config/release.toml`
+    /// when that exists (it is the place to use when the root `release.toml` is cargo-release's;
+    /// both being ours is an error). A root file that is cargo-release's, with no
+    /// `.config/release.toml`, is the default configuration with a warning; no file at all is the
+    /// default configuration.
     pub fn load(root: &Path) -> Result<Config, ConfigError> {
         let file = root.join(FILE_NAME);
-        match fs_err::metadata(&file) {
-            // Not reading it: a directory cannot be read, and a FIFO would wait for a writer.
-            Ok(metadata) if !metadata.is_file() => {
-                let kind = if metadata.is_dir() { "a directory" } else { "a FIFO, socket or device" };
-                return Err(ConfigError::NotAFile { file, kind });
+        let second = root.join(SECOND_PLACE);
+        let root_text = read(&file)?;
+        let cargo_release = root_text.as_deref().and_then(cargo_release::detect_text);
+        if let Some(text) = read(&second)? {
+            if root_text.is_some() && cargo_release.is_none() {
+                return Err(ConfigError::TwoPlaces { first: file, second });
             }
-            Ok(_) => {}
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Config::parse(&file, ""),
-            Err(error) => return Err(ConfigError::Io(error)),
+            return Config::parse(&second, &text);
         }
-        let bytes = fs_err::read(&file)?;
-        let text = String::from_utf8(bytes).map_err(|error| {
-            let valid = error.utf8_error().valid_up_to();
-            let prefix = std::str::from_utf8(&error.as_bytes()[..valid]).unwrap_or_default();
-            let (line, column) = line_column(prefix, valid);
-            let location = Location { file: file.clone(), line: Some(line), column: Some(column) };
-            ConfigError::NotUtf8 { location, byte: error.as_bytes()[valid] }
-        })?;
-        Config::parse(&file, &text)
+        match (root_text, cargo_release) {
+            (Some(_), Some(found)) => {
+                let mut config = Config::parse(&file, "")?;
+                config.warnings.push(format!(
+                    "{FILE_NAME} is cargo-release's configuration (keys `{}`), not release's: using the defaults (hint: put release's configuration in {SECOND_PLACE}; cargo-release keeps {FILE_NAME})",
+                    found.keys.iter().take(3).cloned().collect::<Vec<_>>().join("`, `")
+                ));
+                Ok(config)
+            }
+            (Some(text), None) => Config::parse(&file, &text),
+            (None, _) => Config::parse(&file, ""),
+        }
     }
 
     /// Parses and validates the text of a `release.toml`; `file` is used in messages only.
@@ -259,6 +277,30 @@ impl Config {
         let resolver = Resolver { file, text, document: document.as_ref() };
         resolver.resolve(wire)
     }
+}
+
+/// The text of a configuration file; `None` when it does not exist. One that is not a regular
+/// file, or not UTF-8, is an error naming it.
+fn read(file: &Path) -> Result<Option<String>, ConfigError> {
+    match fs_err::metadata(file) {
+        // Not reading it: a directory cannot be read, and a FIFO would wait for a writer.
+        Ok(metadata) if !metadata.is_file() => {
+            let kind = if metadata.is_dir() { "a directory" } else { "a FIFO, socket or device" };
+            return Err(ConfigError::NotAFile { file: file.to_path_buf(), kind });
+        }
+        Ok(_) => {}
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(error) => return Err(ConfigError::Io(error)),
+    }
+    let bytes = fs_err::read(file)?;
+    let text = String::from_utf8(bytes).map_err(|error| {
+        let valid = error.utf8_error().valid_up_to();
+        let prefix = std::str::from_utf8(&error.as_bytes()[..valid]).unwrap_or_default();
+        let (line, column) = line_column(prefix, valid);
+        let location = Location { file: file.to_path_buf(), line: Some(line), column: Some(column) };
+        ConfigError::NotUtf8 { location, byte: error.as_bytes()[valid] }
+    })?;
+    Ok(Some(text))
 }
 
 /// The JSON Schema of `release.toml`, as written to `docs/release.schema.json`.
@@ -280,8 +322,11 @@ fn deserialize_error(file: &Path, text: &str, error: &toml_edit::de::Error) -> C
     let location = Location { file: file.to_path_buf(), line, column };
     let message = error.message().trim().to_string();
     if let Some((key, expected)) = parse_unknown_field(&message) {
-        let hint = closest(&key, expected.iter().map(String::as_str))
-            .map(|candidate| format!("did you mean `{candidate}`?"))
+        // A cargo-release key at the top of a file that also has keys of ours.
+        let top_level = expected.iter().any(|expected| expected == "versioning");
+        let hint = (top_level && cargo_release::KEYS.contains(&key.as_str()))
+            .then(|| format!("`{key}` is a cargo-release key: cargo-release's configuration stays in {FILE_NAME}, release's goes in {SECOND_PLACE}"))
+            .or_else(|| closest(&key, expected.iter().map(String::as_str)).map(|candidate| format!("did you mean `{candidate}`?")))
             .or_else(|| Some(format!("valid keys here: {}", expected.join(", "))));
         return ConfigError::UnknownKey { location, key, hint };
     }
@@ -405,6 +450,7 @@ impl Resolver<'_> {
                 Workspace {
                     discover: workspace.discover.unwrap_or_else(|| Workspace::default().discover),
                     ignore: workspace.ignore,
+                    private: workspace.private.unwrap_or_default(),
                 }
             }
             None => Workspace::default(),
@@ -696,6 +742,7 @@ impl Resolver<'_> {
         let environments = self.environments(wire.environments)?;
 
         Ok(Config {
+            warnings: Vec::new(),
             cut,
             promotion,
             environments,

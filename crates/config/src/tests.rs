@@ -240,6 +240,14 @@ fn bad_input_names_file_line_and_key() {
             "[[package]]\nname = \"a\"\npath = \"../elsewhere\"\n",
             "release.toml:3:8: `package.path`: path `../elsewhere` leaves the repository",
         ),
+        (
+            "[workspace]\nprivate = \"hide\"\n",
+            "release.toml:2:11: invalid TOML: unknown variant `hide`, expected `release` or `skip`",
+        ),
+        (
+            "sign-commit = true\n[cut]\nremote = \"origin\"\n",
+            "release.toml:1:1: unknown key `sign-commit` (hint: `sign-commit` is a cargo-release key: cargo-release's configuration stays in release.toml, release's goes in .config/release.toml)",
+        ),
     ];
     for (text, expected) in cases {
         let message = error(text);
@@ -526,4 +534,61 @@ fn the_ledger_is_a_branch_of_its_own() {
     let message = error("[promotion]\nledger = \"refs/tags/x\"\n");
     assert!(message.contains("is not a branch (`refs/heads/...`)"), "{message}");
     assert!(parse("[promotion]\nledger = \"refs/heads/deployments\"\n").is_ok());
+}
+
+#[test]
+fn private_packages_are_released_unless_the_workspace_says_skip() {
+    assert_eq!(parse("").unwrap().workspace.private, PrivatePackages::Release);
+    assert_eq!(parse("[workspace]\nprivate = \"skip\"\n").unwrap().workspace.private, PrivatePackages::Skip);
+}
+
+/// Regression: a Rust repository released with cargo-release already has a `release.toml` of
+/// its own, and every command failed on it: `release.toml:1:1: unknown key pre-release-hook`.
+#[test]
+fn a_cargo_release_release_toml_is_recognised() {
+    let text = "pre-release-hook = [\"./hook.sh\"]\ntag-name = \"{{prefix}}v{{version}}\"\ntag-prefix = \"{{crate_name}}-\"\nshared-version = true\nsign-commit = true\nconsolidate-commits = true\nallow-branch = [\"main\"]\n";
+    let found = cargo_release::detect_text(text).unwrap();
+    assert_eq!(found.keys[..3], ["pre-release-hook", "tag-name", "tag-prefix"]);
+    assert_eq!(found.tag_template().as_deref(), Some("{name}-v{version}"));
+    assert_eq!(found.shared_version, Some(cargo_release::SharedVersion::All));
+    let group = cargo_release::detect_text("shared-version = \"core\"\ntag-name = \"{{date}}\"\n").unwrap();
+    assert_eq!(group.shared_version, Some(cargo_release::SharedVersion::Group("core".into())));
+    assert_eq!(group.tag_template(), None, "a template that does not map");
+    // Ours, a mixture, mostly unknown keys, and not TOML are not cargo-release's.
+    for text in ["[cut]\nremote = \"origin\"\n", "sign-commit = true\n[cut]\n", "a = 1\nb = 2\npush = true\n", "[x", ""]
+    {
+        assert_eq!(cargo_release::detect_text(text), None, "{text}");
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    fs_err::write(root.join("release.toml"), text).unwrap();
+    let config = Config::load(root).unwrap();
+    assert_eq!(config.file, root.join("release.toml"));
+    assert_eq!(
+        config.warnings,
+        [
+            "release.toml is cargo-release's configuration (keys `pre-release-hook`, `tag-name`, `tag-prefix`), not release's: using the defaults (hint: put release's configuration in .config/release.toml; cargo-release keeps release.toml)"
+        ]
+    );
+    // The second place is read, and says where an error is.
+    fs_err::create_dir_all(root.join(".config")).unwrap();
+    fs_err::write(root.join(".config/release.toml"), "[cut]\nremote = \"upstream\"\n").unwrap();
+    let config = Config::load(root).unwrap();
+    assert_eq!((config.cut.remote.as_str(), config.warnings.len()), ("upstream", 0));
+    assert_eq!(config.file, root.join(".config/release.toml"));
+    fs_err::write(root.join(".config/release.toml"), "[cut]\nremot = \"upstream\"\n").unwrap();
+    let error = Config::load(root).unwrap_err().to_string();
+    assert!(
+        error.starts_with(&format!("{}:2:1: unknown key `remot`", root.join(".config/release.toml").display())),
+        "{error}"
+    );
+    // Two configurations of ours are refused rather than one silently ignored.
+    fs_err::write(root.join("release.toml"), "[cut]\nremote = \"origin\"\n").unwrap();
+    let error = Config::load(root).unwrap_err();
+    assert!(matches!(error, ConfigError::TwoPlaces { .. }), "{error}");
+    // Without a root file the second place is read too.
+    fs_err::remove_file(root.join("release.toml")).unwrap();
+    fs_err::write(root.join(".config/release.toml"), "[cut]\nremote = \"upstream\"\n").unwrap();
+    assert_eq!(Config::load(root).unwrap().cut.remote, "upstream");
 }

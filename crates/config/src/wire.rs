@@ -183,6 +183,22 @@ pub struct WorkspaceWire {
     /// Globs of manifests or folders that discovery skips (vendored code, examples).
     #[serde(default)]
     pub ignore: Vec<String>,
+    /// Private packages that have a version (npm `"private": true`, Cargo `publish = false`):
+    /// `"release"` (the default) plans them like any other, `"skip"` lists them as not released.
+    /// Private packages without a version are never released.
+    pub private: Option<PrivatePackages>,
+}
+
+/// What discovery does with private packages that have a version.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum PrivatePackages {
+    /// Plan them like any other package: a private app or service still gets versions, tags and
+    /// changelogs.
+    #[default]
+    Release,
+    /// List them as not released.
+    Skip,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]

@@ -32,6 +32,11 @@ pub enum EngineError {
     UnknownPackage { name: String, known: String },
 
     #[error(
+        "package `{name}` at `{path}` is not released: {reason} (hint: name it in a `[[package]]` entry of release.toml to release it)"
+    )]
+    NotReleased { name: String, path: String, reason: String },
+
+    #[error(
         "`{flag} {revision}` does not resolve to a commit (hint: name a branch, a tag or a commit id, e.g. `{flag} origin/main`; in CI, fetch it first, e.g. `fetch-depth: 0` in actions/checkout)"
     )]
     Revision { flag: String, revision: String },
@@ -91,6 +96,7 @@ impl Classify for EngineError {
             EngineError::Forge(error) => error.exit_class(),
             EngineError::Promote(error) => error.exit_class(),
             EngineError::UnknownPackage { .. }
+            | EngineError::NotReleased { .. }
             | EngineError::Revision { .. }
             | EngineError::PreLabel { .. }
             | EngineError::Template { .. }

@@ -12,6 +12,9 @@ use serde::Serialize;
 use crate::EngineError;
 use crate::session::Session;
 
+/// Where init writes when the root release.toml is cargo-release's (docs/config.md).
+const CARGO_RELEASE_PLACE: &str = ".config/release.toml";
+
 /// Where the workflows go and what they are, as shipped in `templates/ci/github/`.
 const WORKFLOWS: [(&str, &str); 3] = [
     (".github/workflows/release-plan.yml", include_str!("../../../templates/ci/github/plan.yml")),
@@ -57,7 +60,11 @@ impl Session<'_> {
     /// Writes release.toml (and the workflows): never over an existing file without `force`.
     pub fn init(&self, options: &InitOptions) -> Result<InitReport, EngineError> {
         let root = self.root();
-        let mut paths = vec![FILE_NAME.to_string()];
+        // A cargo-release release.toml stays where cargo-release reads it; ours goes to the
+        // second place release.toml is read from.
+        let cargo_release = release_config::cargo_release::detect(&root.join(FILE_NAME));
+        let file = if cargo_release.is_some() { CARGO_RELEASE_PLACE } else { FILE_NAME };
+        let mut paths = vec![file.to_string()];
         if options.github_workflows {
             paths.extend(WORKFLOWS.iter().map(|(path, _)| path.to_string()));
         }
@@ -67,12 +74,12 @@ impl Session<'_> {
             return Err(EngineError::InitExists { path: existing.clone() });
         }
         // Today's release.toml (if any) is what init replaces: discovery runs on the defaults.
-        self.use_config(Config::parse(&root.join(FILE_NAME), "")?);
-        let (packages, migrated_from) = self.init_packages()?;
-        let config = render(&packages);
+        self.use_config(Config::parse(&root.join(file), "")?);
+        let (packages, migrated_from) = self.init_packages(cargo_release.as_ref())?;
+        let config = render(&packages, cargo_release.as_ref());
         // What init writes must load: checked before anything is written.
-        Config::parse(&root.join(FILE_NAME), &config)?;
-        let mut changes = vec![change(root, FILE_NAME, &config)?];
+        Config::parse(&root.join(file), &config)?;
+        let mut changes = vec![change(root, file, &config)?];
         if options.github_workflows {
             for (path, text) in WORKFLOWS {
                 changes.push(change(root, path, text)?);
@@ -86,11 +93,25 @@ impl Session<'_> {
 
     /// Every discovered package with the tag template it gets: a peer tool's configuration
     /// first, then the convention its tags follow, else the default.
-    fn init_packages(&self) -> Result<(Vec<InitPackage>, Vec<String>), EngineError> {
+    fn init_packages(
+        &self,
+        cargo_release: Option<&release_config::cargo_release::CargoRelease>,
+    ) -> Result<(Vec<InitPackage>, Vec<String>), EngineError> {
         let files = self.repo().tracked_files_named(release_workspace::MANIFEST_NAMES)?;
         let defaults = release_workspace::discover(self.root(), self.config()?, &files)?;
         let catalog = self.catalog()?;
-        let migrated = crate::migrate::read(self.root(), &defaults)?;
+        let mut migrated = crate::migrate::read(self.root(), &defaults)?;
+        if let Some(template) = cargo_release.and_then(|found| found.tag_template()) {
+            let source = format!("{FILE_NAME} (cargo-release's `tag-name`)");
+            for package in defaults
+                .packages
+                .iter()
+                .filter(|package| package.manifest.as_deref().is_some_and(|manifest| manifest.ends_with("Cargo.toml")))
+            {
+                migrated.tags.push((package.path.clone(), template.clone(), source.clone()));
+            }
+            migrated.files.push(format!("{FILE_NAME} (cargo-release)"));
+        }
         let mut packages = Vec::new();
         for (default, inferred) in defaults.packages.iter().zip(&catalog.workspace.packages) {
             let carried = migrated.tags.iter().find(|(path, _, _)| *path == inferred.path);
@@ -109,11 +130,22 @@ impl Session<'_> {
 
 /// release.toml: a commented header, and a `[[package]]` entry for each package whose tag is not
 /// the default.
-fn render(packages: &[InitPackage]) -> String {
+fn render(packages: &[InitPackage], cargo_release: Option<&release_config::cargo_release::CargoRelease>) -> String {
     let mut out = String::from(
         "# release.toml: written by `release init`. Every key is optional; what is not here is the\n\
          # default (docs/config.md). `release plan` shows what this configuration releases and why.\n",
     );
+    if let Some(found) = cargo_release {
+        out.push_str(&format!(
+            "#\n# The repository root's release.toml is cargo-release's, so this file is {CARGO_RELEASE_PLACE}.\n"
+        ));
+        if found.shared_version.is_some() {
+            out.push_str(
+                "# cargo-release's `shared-version`: crates that inherit `[workspace.package].version`\n\
+                 # already move together here (a version group); crates with their own version do not.\n",
+            );
+        }
+    }
     let listed: Vec<&InitPackage> = packages.iter().filter(|package| package.source.is_some()).collect();
     if listed.is_empty() {
         out.push_str(&format!(

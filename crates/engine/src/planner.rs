@@ -39,6 +39,7 @@ pub(crate) fn plan(
     warnings.extend(manifest_warnings(&catalog.workspace, &previous, &plan));
     warnings.append(&mut plan.warnings);
     plan.warnings = warnings;
+    plan.skipped = skipped(&catalog.workspace);
     Ok(Planned { plan, workspace: catalog.workspace.clone() })
 }
 
@@ -147,4 +148,17 @@ fn manifest_warnings(workspace: &Workspace, previous: &[Previous], plan: &releas
         }
     }
     warnings
+}
+
+/// What discovery set aside, for the plan's `not released` line.
+fn skipped(workspace: &Workspace) -> Vec<release_plan::SkippedPackage> {
+    workspace
+        .skipped
+        .iter()
+        .map(|package| release_plan::SkippedPackage {
+            name: package.name.clone(),
+            path: package.path.clone(),
+            reason: package.reason.clone(),
+        })
+        .collect()
 }

@@ -174,13 +174,21 @@ impl<'p> Session<'p> {
 impl Session<'_> {
     /// Every name given on the command line is a package's.
     pub(crate) fn check_packages(&self, names: &[String]) -> Result<(), EngineError> {
-        let packages = &self.catalog()?.workspace.packages;
+        let workspace = &self.catalog()?.workspace;
         for name in names {
-            if !packages.iter().any(|package| &package.name == name) {
-                let known: Vec<&str> = packages.iter().map(|package| package.name.as_str()).collect();
-                let known = if known.is_empty() { "none".to_string() } else { known.join(", ") };
-                return Err(EngineError::UnknownPackage { name: name.clone(), known });
+            if workspace.packages.iter().any(|package| &package.name == name) {
+                continue;
             }
+            if let Some(skipped) = workspace.skipped.iter().find(|skipped| &skipped.name == name) {
+                return Err(EngineError::NotReleased {
+                    name: name.clone(),
+                    path: skipped.path.clone(),
+                    reason: skipped.reason.clone(),
+                });
+            }
+            let known: Vec<&str> = workspace.packages.iter().map(|package| package.name.as_str()).collect();
+            let known = if known.is_empty() { "none".to_string() } else { known.join(", ") };
+            return Err(EngineError::UnknownPackage { name: name.clone(), known });
         }
         Ok(())
     }

@@ -21,8 +21,10 @@ pub(crate) struct Catalog {
 }
 
 pub(crate) fn catalog(config: &Config, mut workspace: Workspace, tags: &[Tag]) -> Catalog {
-    // What discovery skipped comes first: it is about the files the rest is computed from.
-    let mut warnings = workspace.warnings.clone();
+    // What the configuration and discovery said come first: they are about the files the rest
+    // is computed from.
+    let mut warnings = config.warnings.clone();
+    warnings.extend(workspace.warnings.iter().cloned());
     let mut targets: Vec<(String, TagTemplate)> =
         workspace.packages.iter().map(|package| (package.name.clone(), package.tag.clone())).collect();
     if let Some(repo_config) = &config.repo {

@@ -23,7 +23,7 @@ use release_config::{AppliesTo, ComponentMatch, Config, Dependents, NonConventio
 pub use commit::{ParsedCommit, parse_message};
 pub use model::{
     CommitEntry, CommitInput, PackageInput, PackagePlan, Plan, PlanInput, Reason, Release, RepoInput, RepoPlan,
-    SCHEMA_VERSION, bump_name, short,
+    SCHEMA_VERSION, SkippedPackage, bump_name, short,
 };
 pub use release_config::Bump;
 pub use route::{OwnedGlobs, RouteSpec, Router};
@@ -386,6 +386,7 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, PlanError> {
         packages: package_plans,
         repo: repo_plan,
         warnings,
+        skipped: Vec::new(),
     })
 }
 

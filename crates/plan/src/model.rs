@@ -77,6 +77,18 @@ pub struct Plan {
     pub packages: Vec<PackagePlan>,
     pub repo: Option<RepoPlan>,
     pub warnings: Vec<String>,
+    /// Packages discovery found but does not release (they cannot be published, or
+    /// `[workspace] private = "skip"`), with the reason; absent from the JSON when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<SkippedPackage>,
+}
+
+/// A package that is not released, and why (`private, no version`).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct SkippedPackage {
+    pub name: String,
+    pub path: String,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]

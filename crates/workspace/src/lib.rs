@@ -24,12 +24,17 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use release_config::glob::Globs;
-use release_config::{Config, Ecosystem, TagTemplate};
+use release_config::{Config, Ecosystem, PackageConfig, PrivatePackages, TagTemplate};
 
 /// A package of the repository.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Package {
+    /// The name plans, tags and release.toml use: the manifest's, unless a `[[package]]` entry
+    /// with the package's path gives another.
     pub name: String,
+    /// The name in the manifest when a `[[package]]` entry shows the package under another one
+    /// (what dependents' manifests call it).
+    pub manifest_name: Option<String>,
     /// Folder relative to the repository root, `/`-separated; `.` for the root.
     pub path: String,
     /// `None` for a package declared only in `release.toml`, versioned by its tags.
@@ -43,10 +48,54 @@ pub struct Package {
     /// Packages sharing one version field (Cargo members inheriting `[workspace.package].version`)
     /// have the same group, named by the manifest that holds the version.
     pub version_group: Option<String>,
+    /// Other manifests of the same package in the same folder (a crate's npm wrapper): their
+    /// versions move with the package's.
+    pub companions: Vec<Companion>,
     pub dependencies: Vec<Dependency>,
     pub include: Vec<String>,
     pub exclude: Vec<String>,
     pub tag: TagTemplate,
+}
+
+impl Package {
+    fn manifestless(name: &str, path: &str, tag: &TagTemplate) -> Package {
+        Package {
+            name: name.to_string(),
+            manifest_name: None,
+            path: path.to_string(),
+            ecosystem: None,
+            manifest: None,
+            version: None,
+            version_inherited: false,
+            version_group: None,
+            companions: Vec::new(),
+            dependencies: Vec::new(),
+            include: Vec::new(),
+            exclude: Vec::new(),
+            tag: tag.clone(),
+        }
+    }
+
+    /// The name the package has in its manifests.
+    pub fn manifest_name(&self) -> &str {
+        self.manifest_name.as_deref().unwrap_or(&self.name)
+    }
+}
+
+/// A second manifest of a package, of another ecosystem, in the package's folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Companion {
+    pub ecosystem: Ecosystem,
+    pub manifest: String,
+    pub version: Option<semver::Version>,
+}
+
+/// A package discovery found but does not release, and why (`private, no version`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub name: String,
+    pub path: String,
+    pub reason: String,
 }
 
 /// An edge to another package of the workspace.
@@ -79,6 +128,9 @@ pub struct Workspace {
     /// What discovery skipped and the user should hear about (each names its file and line);
     /// the plan shows them with its own warnings.
     pub warnings: Vec<String>,
+    /// Packages that are not released (they cannot be published, or `[workspace] private`
+    /// says so), by name; the plan lists them so nothing disappears silently.
+    pub skipped: Vec<Skipped>,
 }
 
 /// Errors from reading manifests and merging them with `release.toml`.
@@ -123,6 +175,11 @@ pub enum WorkspaceError {
     )]
     Duplicate { name: String, first: String, second: String },
 
+    #[error(
+        "{location}: package `{name}` has path `{path}`, the folder of `{others}` too (hint: one entry per package: give the name of the one this entry is for, or another path)"
+    )]
+    SamePath { location: release_config::Location, name: String, path: String, others: String },
+
     #[error("invalid glob `{glob}` in {}: {message}", path.display())]
     Glob { path: PathBuf, glob: String, message: String },
 }
@@ -141,6 +198,7 @@ impl release_exit::Classify for WorkspaceError {
             | WorkspaceError::PathMissing { .. }
             | WorkspaceError::Unmatched { .. }
             | WorkspaceError::Duplicate { .. }
+            | WorkspaceError::SamePath { .. }
             | WorkspaceError::Glob { .. } => ExitClass::InvalidInput,
         }
     }
@@ -154,9 +212,48 @@ pub(crate) struct Found {
     pub ecosystem: Ecosystem,
     pub manifest: String,
     pub version: Option<semver::Version>,
+    /// The manifest states a version of the package's own (or inherits one): without one, a
+    /// private package can never be published.
+    pub has_version: bool,
+    /// npm `"private": true`, Cargo `publish = false` (or no version, which cargo treats so).
+    pub private: bool,
     pub version_inherited: bool,
     pub version_group: Option<String>,
     pub dependencies: Vec<(String, DependencyKind)>,
+}
+
+impl Found {
+    /// Why the package is not released, if it is not: it can never be published, or it is
+    /// private and `[workspace] private = "skip"` says to leave private packages alone.
+    fn skip_reason(&self, policy: PrivatePackages) -> Option<&'static str> {
+        match (self.ecosystem, self.private, self.has_version) {
+            (Ecosystem::Cargo, true, false) => Some("publish = false, no version"),
+            // Cargo reads a missing version as 0.0.0 with `publish = false`.
+            (Ecosystem::Cargo, false, false) => Some("no version"),
+            (_, true, false) => Some("private, no version"),
+            (Ecosystem::Cargo, true, true) if policy == PrivatePackages::Skip => Some("publish = false"),
+            (_, true, true) if policy == PrivatePackages::Skip => Some("private"),
+            _ => None,
+        }
+    }
+
+    fn into_package(self, tag: &TagTemplate) -> Package {
+        Package {
+            name: self.name,
+            manifest_name: None,
+            path: self.path,
+            ecosystem: Some(self.ecosystem),
+            manifest: Some(self.manifest),
+            version: self.version,
+            version_inherited: self.version_inherited,
+            version_group: self.version_group,
+            companions: Vec::new(),
+            dependencies: self.dependencies.into_iter().map(|(name, kind)| Dependency { name, kind }).collect(),
+            include: Vec::new(),
+            exclude: Vec::new(),
+            tag: tag.clone(),
+        }
+    }
 }
 
 /// The file names discovery reads: of the tracked files, only these matter (callers may pass just
@@ -164,6 +261,10 @@ pub(crate) struct Found {
 pub const MANIFEST_NAMES: &[&str] = &["Cargo.toml", "package.json", "pnpm-workspace.yaml", "pyproject.toml"];
 
 /// Discovers the packages under `root` from the tracked `files`, then applies `release.toml`.
+///
+/// Each ecosystem decides membership first and reads only the manifests of its workspace roots
+/// and members (see the modules); packages that cannot be released are set aside in
+/// [`Workspace::skipped`]; a crate and an npm package of one name in one folder are one package.
 pub fn discover(root: &Path, config: &Config, files: &[String]) -> Result<Workspace, WorkspaceError> {
     let ignore = globs(&config.workspace.ignore, &config.file)?;
     let files: Vec<&str> = files
@@ -172,113 +273,273 @@ pub fn discover(root: &Path, config: &Config, files: &[String]) -> Result<Worksp
         .filter(|file| !file.split('/').any(|part| part == "node_modules"))
         .filter(|file| !ignore.is_match(file) && !ignore.is_match(parent(file)))
         .collect();
+    let listed: Vec<String> = config.packages.iter().filter_map(|explicit| explicit.path.clone()).collect();
 
     let mut found = Vec::new();
     let mut warnings = Vec::new();
     for ecosystem in &config.workspace.discover {
         match ecosystem {
-            Ecosystem::Cargo => found.extend(cargo::discover(root, &files)?),
-            Ecosystem::Npm => found.extend(npm::discover(root, &files, &mut warnings)?),
-            Ecosystem::Python => found.extend(python::discover(root, &files)?),
+            Ecosystem::Cargo => found.extend(cargo::discover(root, &files, &listed)?),
+            Ecosystem::Npm => found.extend(npm::discover(root, &files, &listed, &mut warnings)?),
+            Ecosystem::Python => found.extend(python::discover(root, &files, &listed)?),
         }
     }
+    let (found, skipped) = set_aside(found, config, &listed);
+    let found = merge_same_folder(found);
+    for (lead, companions) in &found {
+        for companion in companions.iter().filter(|companion| companion.version != lead.version) {
+            let shown =
+                |version: &Option<semver::Version>| version.as_ref().map_or("no version".into(), ToString::to_string);
+            warnings.push(format!(
+                "{}: `{}` says {} but `{}` says {}; a release sets both to the next version",
+                lead.name,
+                lead.manifest,
+                shown(&lead.version),
+                companion.manifest,
+                shown(&companion.version)
+            ));
+        }
+    }
+    check_duplicates(&found, config)?;
 
-    let mut by_name: BTreeMap<String, usize> = BTreeMap::new();
-    for (index, package) in found.iter().enumerate() {
-        if let Some(&first) = by_name.get(&package.name) {
-            let explicit = config.packages.iter().any(|explicit| explicit.name == package.name);
-            if !explicit || found[first].path != package.path {
+    let single = found.len() + config.packages.iter().filter(|explicit| !is_discovered(explicit, &found)).count() == 1
+        && config.repo.is_none();
+    let default_tag = TagTemplate::parse(if single { "v{version}" } else { "{name}-v{version}" }).expect("valid");
+    let mut packages: Vec<Package> = found
+        .into_iter()
+        .map(|(found, companions)| {
+            let mut package = found.into_package(&default_tag);
+            package.companions = companions;
+            package
+        })
+        .collect();
+    // Which entry each package took its settings from: two entries for one package is an error.
+    let mut claimed: BTreeMap<usize, &str> = BTreeMap::new();
+    for explicit in &config.packages {
+        let index = apply_explicit(root, explicit, &mut packages, &default_tag)?;
+        if let Some(first) = claimed.insert(index, &explicit.name) {
+            return Err(WorkspaceError::SamePath {
+                location: explicit.location.clone(),
+                name: explicit.name.clone(),
+                path: packages[index].path.clone(),
+                others: first.to_string(),
+            });
+        }
+    }
+    check_names(&packages)?;
+    link_dependencies(&mut packages);
+    Ok(Workspace { packages, warnings, skipped })
+}
+
+/// Splits off the packages that are not released (see [`Found::skip_reason`]); a folder
+/// `release.toml` lists with a `path` is always released.
+fn set_aside(found: Vec<Found>, config: &Config, listed: &[String]) -> (Vec<Found>, Vec<Skipped>) {
+    let mut kept = Vec::new();
+    let mut skipped: Vec<Skipped> = Vec::new();
+    for package in found {
+        let named = config.packages.iter().any(|explicit| explicit.name == package.name);
+        let reason = package.skip_reason(config.workspace.private);
+        match reason {
+            Some(reason) if !named && !listed.contains(&package.path) => {
+                // A crate and its npm wrapper: said once.
+                if !skipped.iter().any(|other| other.name == package.name && other.path == package.path) {
+                    skipped.push(Skipped { name: package.name, path: package.path, reason: reason.to_string() });
+                }
+            }
+            _ => kept.push(package),
+        }
+    }
+    skipped.sort_by(|a, b| (&a.name, &a.path).cmp(&(&b.name, &b.path)));
+    (kept, skipped)
+}
+
+/// Two manifests of one name and of two ecosystems in one folder (a crate and its npm package),
+/// or in a folder and its direct subfolder (a Tauri app's `package.json` and its
+/// `src-tauri/Cargo.toml`), are one package whose versions move together: the first manifest (in
+/// the order of `[workspace] discover`) leads, the others are its companions, and the package owns
+/// the outer folder.
+fn merge_same_folder(found: Vec<Found>) -> Vec<(Found, Vec<Companion>)> {
+    let mut out: Vec<(Found, Vec<Companion>)> = Vec::new();
+    for package in found {
+        let lead = out.iter_mut().find(|(lead, _)| {
+            lead.name == package.name
+                && lead.ecosystem != package.ecosystem
+                && (lead.path == package.path
+                    || parent(&lead.path) == package.path
+                    || parent(&package.path) == lead.path)
+        });
+        match lead {
+            Some((lead, companions)) => {
+                if parent(&lead.path) == package.path {
+                    lead.path = package.path.clone();
+                }
+                lead.dependencies.extend(package.dependencies);
+                companions.push(Companion {
+                    ecosystem: package.ecosystem,
+                    manifest: package.manifest,
+                    version: package.version,
+                });
+            }
+            None => out.push((package, Vec::new())),
+        }
+    }
+    out
+}
+
+/// Two packages of one name in different folders are an error naming both, unless release.toml
+/// names one of them with the other's path (then the entry says which one it means).
+fn check_duplicates(found: &[(Found, Vec<Companion>)], config: &Config) -> Result<(), WorkspaceError> {
+    let mut by_name: BTreeMap<&str, &Found> = BTreeMap::new();
+    for (package, _) in found {
+        if let Some(first) = by_name.get(package.name.as_str()) {
+            // An entry with the path of one of them tells them apart (by giving it another name);
+            // whether it did is checked once the entries are applied.
+            let explicit = config.packages.iter().any(|explicit| {
+                explicit.path.as_deref().is_some_and(|path| path == package.path || path == first.path)
+            });
+            if !explicit {
                 return Err(WorkspaceError::Duplicate {
                     name: package.name.clone(),
-                    first: found[first].manifest.clone(),
+                    first: first.manifest.clone(),
                     second: package.manifest.clone(),
                 });
             }
         }
-        by_name.insert(package.name.clone(), index);
+        by_name.insert(&package.name, package);
     }
+    Ok(())
+}
 
-    let single = found.len() + config.packages.iter().filter(|explicit| !by_name.contains_key(&explicit.name)).count()
-        == 1
-        && config.repo.is_none();
-    let default_tag = TagTemplate::parse(if single { "v{version}" } else { "{name}-v{version}" }).expect("valid");
+/// After `release.toml` is applied, each name is one package's.
+fn check_names(packages: &[Package]) -> Result<(), WorkspaceError> {
+    let mut by_name: BTreeMap<&str, &Package> = BTreeMap::new();
+    for package in packages {
+        if let Some(first) = by_name.insert(&package.name, package) {
+            let shown = |package: &Package| package.manifest.clone().unwrap_or_else(|| package.path.clone());
+            return Err(WorkspaceError::Duplicate {
+                name: package.name.clone(),
+                first: shown(first),
+                second: shown(package),
+            });
+        }
+    }
+    Ok(())
+}
 
-    let mut packages: Vec<Package> = found
-        .iter()
-        .map(|found| Package {
-            name: found.name.clone(),
-            path: found.path.clone(),
-            ecosystem: Some(found.ecosystem),
-            manifest: Some(found.manifest.clone()),
-            version: found.version.clone(),
-            version_inherited: found.version_inherited,
-            version_group: found.version_group.clone(),
-            dependencies: found
-                .dependencies
-                .iter()
-                .filter(|(name, _)| by_name.contains_key(name) && name != &found.name)
-                .map(|(name, kind)| Dependency { name: name.clone(), kind: *kind })
-                .collect(),
-            include: Vec::new(),
-            exclude: Vec::new(),
-            tag: default_tag.clone(),
-        })
-        .collect();
+/// Whether a `[[package]]` entry names a discovered package (by its path, or by its name).
+fn is_discovered(explicit: &PackageConfig, found: &[(Found, Vec<Companion>)]) -> bool {
+    found.iter().any(|(package, _)| match &explicit.path {
+        Some(path) => &package.path == path || package.name == explicit.name,
+        None => package.name == explicit.name,
+    })
+}
 
-    for explicit in &config.packages {
-        let existing = packages.iter().position(|package| package.name == explicit.name);
-        let package = match existing {
-            Some(index) => &mut packages[index],
-            None => {
-                let Some(path) = &explicit.path else {
-                    return Err(WorkspaceError::Unmatched {
-                        location: explicit.location.clone(),
-                        name: explicit.name.clone(),
-                        suggestion: release_config::suggest::closest(
-                            &explicit.name,
-                            packages.iter().map(|package| package.name.as_str()),
-                        )
-                        .map(str::to_string),
-                    });
-                };
-                packages.push(Package {
-                    name: explicit.name.clone(),
-                    path: path.clone(),
-                    ecosystem: None,
-                    manifest: None,
-                    version: None,
-                    version_inherited: false,
-                    version_group: None,
-                    dependencies: Vec::new(),
-                    include: Vec::new(),
-                    exclude: Vec::new(),
-                    tag: default_tag.clone(),
-                });
-                packages.last_mut().expect("just pushed")
-            }
-        };
-        if let Some(path) = &explicit.path {
-            if !root.join(path).is_dir() {
-                return Err(WorkspaceError::PathMissing {
+/// Applies one `[[package]]` entry: it overrides the discovered package at its `path` (whatever
+/// name it gives: that name is then the one shown and tagged), or else the one of its name, or
+/// adds a package without a manifest.
+fn apply_explicit(
+    root: &Path,
+    explicit: &PackageConfig,
+    packages: &mut Vec<Package>,
+    default_tag: &TagTemplate,
+) -> Result<usize, WorkspaceError> {
+    if let Some(path) = &explicit.path
+        && !root.join(path).is_dir()
+    {
+        return Err(WorkspaceError::PathMissing {
+            location: explicit.location.clone(),
+            name: explicit.name.clone(),
+            path: path.clone(),
+        });
+    }
+    let index = match explicit_target(explicit, packages)? {
+        Some(index) => index,
+        None => {
+            let Some(path) = &explicit.path else {
+                return Err(WorkspaceError::Unmatched {
                     location: explicit.location.clone(),
                     name: explicit.name.clone(),
-                    path: path.clone(),
+                    suggestion: release_config::suggest::closest(
+                        &explicit.name,
+                        packages.iter().map(|package| package.name.as_str()),
+                    )
+                    .map(str::to_string),
                 });
-            }
-            package.path = path.clone();
+            };
+            packages.push(Package::manifestless(&explicit.name, path, default_tag));
+            packages.len() - 1
         }
-        package.include = explicit.include.clone();
-        package.exclude = explicit.exclude.clone();
-        if let Some(tag) = &explicit.tag {
-            package.tag = tag.clone();
-        }
+    };
+    let package = &mut packages[index];
+    if package.name != explicit.name {
+        package.manifest_name.get_or_insert_with(|| package.name.clone());
+        package.name = explicit.name.clone();
     }
-    Ok(Workspace { packages, warnings })
+    if let Some(path) = &explicit.path {
+        package.path = path.clone();
+    }
+    package.include = explicit.include.clone();
+    package.exclude = explicit.exclude.clone();
+    if let Some(tag) = &explicit.tag {
+        package.tag = tag.clone();
+    }
+    Ok(index)
+}
+
+/// The package a `[[package]]` entry overrides: the one at its path (the one of its name among
+/// several there), else the one of its name. Another entry already at that path is an error.
+fn explicit_target(explicit: &PackageConfig, packages: &[Package]) -> Result<Option<usize>, WorkspaceError> {
+    let Some(path) = &explicit.path else {
+        return Ok(packages.iter().position(|package| package.name == explicit.name));
+    };
+    let at_path: Vec<usize> = (0..packages.len()).filter(|index| &packages[*index].path == path).collect();
+    let named = packages.iter().position(|package| package.name == explicit.name);
+    match at_path.as_slice() {
+        [] => Ok(named),
+        [index] if packages[*index].manifest.is_some() || named == Some(*index) => Ok(Some(*index)),
+        indexes => match indexes.iter().find(|index| packages[**index].name == explicit.name) {
+            Some(index) => Ok(Some(*index)),
+            None => Err(WorkspaceError::SamePath {
+                location: explicit.location.clone(),
+                name: explicit.name.clone(),
+                path: path.clone(),
+                others: indexes.iter().map(|index| packages[*index].name.clone()).collect::<Vec<_>>().join("`, `"),
+            }),
+        },
+    }
+}
+
+/// Keeps the dependency edges that point at another package of the workspace, under the name
+/// the package has after `release.toml` (which may rename it).
+fn link_dependencies(packages: &mut [Package]) {
+    let renamed: BTreeMap<String, String> = packages
+        .iter()
+        .filter_map(|package| package.manifest_name.clone().map(|old| (old, package.name.clone())))
+        .collect();
+    let names: std::collections::BTreeSet<String> = packages.iter().map(|package| package.name.clone()).collect();
+    for package in packages.iter_mut() {
+        let own = package.name.clone();
+        let mut seen = std::collections::BTreeSet::new();
+        package.dependencies = std::mem::take(&mut package.dependencies)
+            .into_iter()
+            .map(|dependency| match renamed.get(&dependency.name) {
+                Some(name) => Dependency { name: name.clone(), kind: dependency.kind },
+                None => dependency,
+            })
+            .filter(|dependency| names.contains(&dependency.name) && dependency.name != own)
+            .filter(|dependency| seen.insert((dependency.name.clone(), dependency.kind as u8)))
+            .collect();
+    }
 }
 
 /// The folder of a `/`-separated path; `.` for a top-level file.
 pub(crate) fn parent(path: &str) -> &str {
     path.rfind('/').map_or(".", |index| &path[..index])
+}
+
+/// Whether `folder` is `ancestor` or below it.
+pub(crate) fn is_inside(folder: &str, ancestor: &str) -> bool {
+    ancestor == "." || folder == ancestor || folder.starts_with(&format!("{ancestor}/"))
 }
 
 /// `base` joined with a relative `/`-separated path, normalised; `None` when the path is absolute

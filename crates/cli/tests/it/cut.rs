@@ -127,10 +127,8 @@ fn cut_error(files: &[(&str, &str)], message: &str) -> String {
 
 #[test]
 fn a_manifest_without_the_version_it_needs() {
-    insta::assert_snapshot!(cut_error(
-        &[("apps/api/package.json", "{\"name\": \"api\", \"private\": true}\n")],
-        "fix(api): x"
-    ));
+    // Not private: a private package without a version is not released at all.
+    insta::assert_snapshot!(cut_error(&[("apps/api/package.json", "{\"name\": \"api\"}\n")], "fix(api): x"));
 }
 
 #[test]

@@ -86,3 +86,27 @@ fn release_please_and_release_plz_tag_formats_carry_over() {
     assert!(stderr.contains("cannot read `release-please-config.json` to carry its settings over"), "{stderr}");
     assert!(!dir.path().join("release.toml").exists());
 }
+
+/// A Rust repository released with cargo-release already has a release.toml: cargo-release's.
+/// Init leaves it alone, writes ours to `.config/release.toml`, and carries `tag-name` over.
+#[test]
+fn a_cargo_release_configuration_stays_and_its_tag_name_carries_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut builder = release_test_support::RepoBuilder::init(dir.path()).unwrap();
+    builder.write("Cargo.toml", "[workspace]\nmembers = [\"crates/*\"]\n");
+    builder.write("crates/core/Cargo.toml", "[package]\nname = \"core\"\nversion = \"0.4.0\"\n");
+    builder.write("crates/core/src/lib.rs", "");
+    let theirs = "tag-name = \"{{crate_name}}-{{version}}\"\nsign-commit = true\npre-release-hook = [\"true\"]\n";
+    builder.write("release.toml", theirs);
+    builder.commit("feat: first").unwrap();
+    builder.checkout().unwrap();
+    let output = release_with(dir.path(), &["init"], &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(fs_err::read_to_string(dir.path().join("release.toml")).unwrap(), theirs);
+    let ours = fs_err::read_to_string(dir.path().join(".config/release.toml")).unwrap();
+    assert!(ours.contains("name = \"core\"\ntag = \"{name}-{version}\""), "{ours}");
+    let plan = release_with(dir.path(), &["plan", "--format", "json"], &[]);
+    assert_eq!(plan.status.code(), Some(0), "{}", String::from_utf8_lossy(&plan.stderr));
+    let plan: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
+    assert_eq!(plan["packages"][0]["next_tag"], "core-0.4.1", "{plan:#}");
+}

@@ -2,6 +2,7 @@
 
 mod backtest;
 mod cut;
+mod discovery;
 mod errors;
 mod exit_classes;
 mod fixtures;
