@@ -36,10 +36,26 @@ pub const BINARY_NAME: &str = "release-test-service";
 /// The variable that overrides where [`binary`] looks, and that `deploy.sh` runs.
 pub const BINARY_VARIABLE: &str = "RELEASE_TEST_SERVICE";
 
-/// A port that was free a moment ago on 127.0.0.1 (bound to port 0, read, released).
+/// A port that was free a moment ago on 127.0.0.1, for a service a test starts later.
+///
+/// Not a port-0 binding: the kernel hands those out from the ephemeral range, where any outgoing
+/// connection of a parallel test may take the port before the service binds it (on a loaded
+/// machine it did: "the service exited before listening"). These come from below Linux's
+/// ephemeral range (32768-60999), each handed out once per process, from a start that differs
+/// between processes.
 pub fn free_port() -> u16 {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("binding 127.0.0.1:0");
-    listener.local_addr().expect("the address of a bound listener").port()
+    use std::sync::atomic::{AtomicU32, Ordering};
+    const FIRST: u32 = 20_000;
+    const COUNT: u32 = 12_000;
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let start = std::process::id().wrapping_mul(7919) % COUNT;
+    for _ in 0..COUNT {
+        let port = (FIRST + (start + NEXT.fetch_add(1, Ordering::Relaxed)) % COUNT) as u16;
+        if TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port on 127.0.0.1 between {FIRST} and {}", FIRST + COUNT)
 }
 
 /// `fixtures/promote/deploy.sh`.
