@@ -3,8 +3,8 @@
 //!
 //! Pure: strings in, strings out. It never reads or writes files and never runs git; the caller
 //! passes the templates, the existing changelog text, the date and the remote URL. Commit text is
-//! untrusted: everything taken from a commit is escaped so it cannot change the Markdown
-//! structure, inject HTML, or ping `@someone`.
+//! untrusted: it keeps its inline Markdown (code spans, emphasis, links), but it cannot open a
+//! block, inject HTML, embed an image, or ping `@someone`.
 //!
 //! ```
 //! let section = "## 1.1.0 - 2025-01-01\n\n### Features\n\n- x (abc1234)\n";
@@ -323,31 +323,109 @@ impl Renderer {
     }
 }
 
-/// Makes untrusted text (commit summaries) inert in Markdown: no structure, no HTML, no
-/// `@mention` pings, no issue links from a stray `#`, and no terminal control characters (see
-/// [`neutralize_controls`]; here the escape's backslash is itself escaped, so it shows).
+/// Makes untrusted text (commit summaries) safe in Markdown while keeping the Markdown its
+/// authors write: code spans, emphasis and links stay as they are. What could change the page or
+/// reach someone is neutralised: raw HTML (`<`, `>` and `&` become entities outside code spans),
+/// `@mention` pings (a word joiner after `@`), images (`![` is escaped; a remote image in a
+/// changelog is a tracking pixel), a block marker at the start (`#`, `-`, `+`, `*`, `=`,
+/// `~~~`, a fence or `1.` would start a heading, quote, list or code block), table cells (`|` is
+/// escaped, so a summary cannot add a column to the plan comment's table), line breaks (one line
+/// always) and terminal control characters (made visible as in [`neutralize_controls`]).
+///
+/// ```
+/// use release_changelog::escape_markdown;
+/// assert_eq!(escape_markdown("add `git_only` *config* [docs](https://x.test)"), "add `git_only` *config* [docs](https://x.test)");
+/// assert_eq!(escape_markdown("# <b>hi</b> @team"), "\\# &lt;b&gt;hi&lt;/b&gt; @\u{2060}team");
+/// ```
 pub fn escape_markdown(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for character in text.chars() {
+    let line: String =
+        text.chars().map(|character| if matches!(character, '\r' | '\n' | '\t') { ' ' } else { character }).collect();
+    let mut out = String::with_capacity(line.len() + 8);
+    if starts_a_block(&line) {
+        out.push('\\');
+    }
+    let mut rest = line.as_str();
+    while let Some(start) = rest.find('`') {
+        push_inline_text(&mut out, &rest[..start]);
+        let run = rest[start..].len() - rest[start..].trim_start_matches('`').len();
+        let after = &rest[start + run..];
+        match closing_run(after, run) {
+            // A code span: its text is shown as it is, so only what breaks out of the line or
+            // the table, and control characters, are touched.
+            Some(end) => {
+                out.push_str(&rest[start..start + run]);
+                push_code_text(&mut out, &after[..end]);
+                out.push_str(&rest[start..start + run]);
+                rest = &after[end + run..];
+            }
+            None => {
+                out.push_str(&rest[start..start + run]);
+                rest = after;
+            }
+        }
+    }
+    push_inline_text(&mut out, rest);
+    out
+}
+
+/// Whether a line would open a block (heading, quote, list, rule, code block) at the start of a
+/// list item or a paragraph.
+fn starts_a_block(line: &str) -> bool {
+    let digits = line.len() - line.trim_start_matches(|character: char| character.is_ascii_digit()).len();
+    let Some(first) = line.chars().next() else {
+        return false;
+    };
+    // A line of one of these (and spaces) is a rule or an underline that makes a heading.
+    let only = |marker: char| line.chars().all(|character| character == marker || character == ' ');
+    match first {
+        '#' => true, // `>` needs nothing: it becomes `&gt;`, which quotes nothing
+        '-' | '+' | '*' => line[1..].starts_with(' ') || only(first),
+        '_' | '=' => only(first),
+        _ => {
+            line.starts_with("```") || line.starts_with("~~~") || (digits > 0 && line[digits..].starts_with(['.', ')']))
+        }
+    }
+}
+
+/// Where the backtick run of length `run` that closes a code span starts in `text`.
+fn closing_run(text: &str, run: usize) -> Option<usize> {
+    let mut offset = 0;
+    while let Some(found) = text[offset..].find('`') {
+        let start = offset + found;
+        let length = text[start..].len() - text[start..].trim_start_matches('`').len();
+        if length == run {
+            return Some(start);
+        }
+        offset = start + length;
+    }
+    None
+}
+
+fn push_inline_text(out: &mut String, text: &str) {
+    let mut characters = text.chars().peekable();
+    while let Some(character) = characters.next() {
         match character {
-            '\r' | '\n' | '\t' => out.push(' '),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
             // A word joiner after `@` keeps the text readable but stops the mention.
             '@' => out.push_str("@\u{2060}"),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '#' | '!' => {
-                out.push('\\');
-                out.push(character);
-            }
-            control if is_control(control) => {
-                out.push('\\');
-                push_escape(&mut out, control);
-            }
+            '!' if characters.peek() == Some(&'[') => out.push_str("!\\"),
+            '|' => out.push_str("\\|"),
+            control if is_control(control) => push_escape(out, control),
             other => out.push(other),
         }
     }
-    out
+}
+
+fn push_code_text(out: &mut String, text: &str) {
+    for character in text.chars() {
+        match character {
+            '|' => out.push_str("\\|"),
+            control if is_control(control) => push_escape(out, control),
+            other => out.push(other),
+        }
+    }
 }
 
 /// Characters that must never reach a terminal or a rendered page raw: C0 controls but tab and
