@@ -246,10 +246,18 @@ fn measure(root: &Path) -> Result<Measured> {
                 next_tag: Some(package.tag.render(&package.name, &next.to_string())),
                 commits: commits.clone(),
                 reasons: Vec::new(),
+                changes: Vec::new(),
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    let plan = Plan { schema_version: 1, head: "0".repeat(40), packages, repo: None, warnings: Vec::new() };
+    let plan = Plan {
+        schema_version: 1,
+        head: "0".repeat(40),
+        packages,
+        repo: None,
+        warnings: Vec::new(),
+        change_files: Vec::new(),
+    };
     let renderer = Renderer::default_templates();
     let links = release_changelog::Links::new("https://github.com/acme/shop");
     let input = ApplyInput {

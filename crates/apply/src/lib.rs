@@ -388,6 +388,7 @@ fn edits<'a>(input: &ApplyInput<'a>) -> Result<Files<'a>, ApplyError> {
             previous_tag: repo.previous_tag.as_deref(),
             tag: repo.next_tag.as_deref().unwrap_or_default(),
             commits: &repo.commits,
+            changes: &[],
             dependencies: &[],
             links: input.links,
         };
@@ -416,6 +417,7 @@ fn release_of<'r>(
         previous_tag: plan.previous_tag.as_deref(),
         tag: plan.next_tag.as_deref().unwrap_or_default(),
         commits: &plan.commits,
+        changes: &plan.changes,
         dependencies,
         links: input.links,
     }

@@ -18,7 +18,7 @@
 mod links;
 mod upsert;
 
-use release_plan::CommitEntry;
+use release_plan::{Bump, ChangeEntry, CommitEntry};
 use serde::Serialize;
 
 pub use links::Links;
@@ -191,6 +191,8 @@ pub struct Release<'a> {
     pub previous_tag: Option<&'a str>,
     pub tag: &'a str,
     pub commits: &'a [CommitEntry],
+    /// What change files say about this release (no commit id: the entries have no link).
+    pub changes: &'a [ChangeEntry],
     /// Workspace packages this release follows: (name, new version).
     pub dependencies: &'a [(String, String)],
     pub links: Option<&'a Links>,
@@ -304,22 +306,72 @@ impl Renderer {
                 .map(escape_markdown),
         };
         let mut sections = Vec::new();
-        let breaking: Vec<Entry> = release.commits.iter().filter(|commit| commit.breaking).map(entry).collect();
+        let mut breaking: Vec<Entry> = release.commits.iter().filter(|commit| commit.breaking).map(entry).collect();
+        breaking.extend(self.change_entries(release, None));
         if !breaking.is_empty() {
             sections.push(Section { title: "Breaking changes".into(), entries: breaking });
         }
         for (kind, title) in &self.groups.types {
-            let entries: Vec<Entry> = release
+            let mut entries: Vec<Entry> = release
                 .commits
                 .iter()
                 .filter(|commit| !commit.breaking && commit.kind.as_deref() == Some(kind.as_str()))
                 .map(entry)
                 .collect();
+            entries.extend(self.change_entries(release, Some(kind)));
             if !entries.is_empty() {
                 sections.push(Section { title: title.clone(), entries });
             }
         }
         sections
+    }
+
+    /// The change-file entries of one section: `None` for breaking changes (a major bump), else
+    /// the commit type they stand for (see [`change_kind`]).
+    fn change_entries<'r>(
+        &'r self,
+        release: &'r Release<'_>,
+        kind: Option<&'r str>,
+    ) -> impl Iterator<Item = Entry> + 'r {
+        release.changes.iter().filter(move |change| self.change_section(change) == kind).map(|change| {
+            let mut paragraphs = change.summary.split("\n\n").map(str::trim).filter(|text| !text.is_empty());
+            let summary = paragraphs.next().unwrap_or_default();
+            let rest: Vec<&str> = paragraphs.collect();
+            Entry {
+                scope: None,
+                summary: escape_markdown(summary),
+                sha: String::new(),
+                short_sha: String::new(),
+                commit_url: None,
+                pr: None,
+                pr_url: None,
+                breaking_description: (!rest.is_empty()).then(|| escape_markdown(&rest.join(" "))),
+            }
+        })
+    }
+
+    /// The section a change file's entry goes to: breaking for a major bump, else its covector
+    /// tag when a section has that type, else `feat` for a minor bump and `fix` for the rest (the
+    /// first configured section when those have none).
+    fn change_section<'g>(&'g self, change: &ChangeEntry) -> Option<&'g str> {
+        if change.bump == Bump::Major {
+            return None;
+        }
+        let has =
+            |kind: &str| self.groups.types.iter().find(|(known, _)| known == kind).map(|(known, _)| known.as_str());
+        let by_tag = change.tag.as_deref().map(change_kind).and_then(has);
+        let by_bump = has(if change.bump == Bump::Minor { "feat" } else { "fix" });
+        by_tag.or(by_bump).or_else(|| self.groups.types.first().map(|(kind, _)| kind.as_str()))
+    }
+}
+
+/// A covector tag as a commit type: `bug` is `fix`, `feature` is `feat`; others as they are.
+fn change_kind(tag: &str) -> &str {
+    match tag {
+        "bug" | "bugfix" | "fixed" => "fix",
+        "feature" | "added" | "enhance" | "enhancement" => "feat",
+        "performance" => "perf",
+        other => other,
     }
 }
 

@@ -43,6 +43,7 @@ fn a_section_groups_commits_with_links() {
         previous_tag: Some("api-v1.2.0"),
         tag: "api-v1.3.0",
         commits: &commits,
+        changes: &[],
         dependencies: &[],
         links: Some(&links),
     };
@@ -87,6 +88,7 @@ fn without_a_remote_or_notable_commits() {
         previous_tag: None,
         tag: "v0.1.1",
         commits: &commits,
+        changes: &[],
         dependencies: &[],
         links: None,
     };
@@ -105,6 +107,7 @@ fn dependency_updates_get_a_section() {
         previous_tag: None,
         tag: "cli-v0.6.0",
         commits: &[],
+        changes: &[],
         dependencies: &dependencies,
         links: None,
     };
@@ -126,6 +129,7 @@ fn template_errors_name_the_template_and_line() {
             previous_tag: None,
             tag: "v1.0.0",
             commits: &[],
+            changes: &[],
             dependencies: &[],
             links: None,
         })
@@ -309,6 +313,7 @@ fn commit_text_with_terminal_controls_is_escaped_in_sections_and_notes() {
         previous_tag: None,
         tag: "v1.0.0",
         commits: &commits,
+        changes: &[],
         dependencies: &[],
         links: None,
     };
@@ -368,6 +373,7 @@ fn configured_section(name: &str, source: &str) -> Result<String, ChangelogError
         previous_tag: None,
         tag: "v1.0.0",
         commits: &[],
+        changes: &[],
         dependencies: &[],
         links: None,
     })
@@ -385,6 +391,7 @@ fn the_built_in_templates_render_twenty_thousand_commits() {
         previous_tag: Some("v1.0.0"),
         tag: "v2.0.0",
         commits: &commits,
+        changes: &[],
         dependencies: &[],
         links: Some(&links),
     };
@@ -431,6 +438,7 @@ mod properties {
                 previous_tag: None,
                 tag: "v1.0.0",
                 commits: &[],
+                changes: &[],
                 dependencies: &[],
                 links: None,
             };
@@ -455,4 +463,35 @@ fn a_template_that_writes_without_end_is_stopped_with_its_name() {
     let error = configured_section(".release/notes.md.j2", huge).unwrap_err();
     assert!(matches!(error, ChangelogError::TooLarge { .. }), "{error:?}");
     assert!(error.to_string().starts_with("the template `.release/notes.md.j2` wrote more than 16 MB"), "{error}");
+}
+
+#[test]
+fn change_files_land_in_the_section_of_their_bump_or_tag() {
+    let change = |bump, tag: Option<&str>, summary: &str| release_plan::ChangeEntry {
+        path: ".changeset/x.md".into(),
+        bump,
+        tag: tag.map(str::to_string),
+        summary: summary.into(),
+    };
+    let changes = vec![
+        change(Bump::Major, None, "Drop Node 16"),
+        change(Bump::Minor, None, "Add `--json`"),
+        change(Bump::Patch, Some("perf"), "Faster startup"),
+        change(Bump::Patch, None, "Fix the footer\n\nIt overlapped the content."),
+    ];
+    let commits = vec![commit("a", "feat", None, "a commit", None, None)];
+    let release = Release {
+        version: "1.0.0",
+        date: "2025-02-03",
+        previous_tag: None,
+        tag: "v1.0.0",
+        commits: &commits,
+        changes: &changes,
+        dependencies: &[],
+        links: None,
+    };
+    assert_eq!(
+        Renderer::default_templates().section(&release).unwrap(),
+        "## 1.0.0 - 2025-02-03\n\n### Breaking changes\n\n- Drop Node 16\n\n### Features\n\n- a commit (aaaaaaa)\n- Add `--json`\n\n### Bug fixes\n\n- Fix the footer\n\n  It overlapped the content.\n\n### Performance\n\n- Faster startup\n"
+    );
 }

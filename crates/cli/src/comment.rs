@@ -96,6 +96,7 @@ pub fn body(
             previous_tag: package.previous_tag.as_deref(),
             tag: package.next_tag.as_deref().unwrap_or_default(),
             commits: &package.commits,
+            changes: &package.changes,
             dependencies: &[],
             links,
         })?;

@@ -91,12 +91,14 @@ pub fn cut(directory: &Path, options: &CutOptions, progress: &Progress) -> Resul
     if !options.dry_run && (journal.is_some() || !changes.is_empty()) {
         let mut files: Vec<String> = changes.iter().map(|change| change.path.clone()).collect();
         files.extend(journal.iter().flat_map(|journal| journal.files.iter().cloned()));
+        files.extend(plan.change_files.iter().filter(|path| repo.in_head(path)).cloned());
         files.sort();
         files.dedup();
         let records = journal.map_or_else(|| release_cut::records(&plan), |journal| journal.records);
         let head = repo.resolve("HEAD")?.to_string();
         release_cut::Journal { head, files, records, commit: None, message: None }.write(repo.git_dir())?;
         release_apply::write_all(&root, &changes)?;
+        release_cut::remove_change_files(&root, &plan.change_files)?;
     }
     Ok(CutReport { plan, files: changes.iter().map(report).collect(), written: !options.dry_run, diff, steps: None })
 }

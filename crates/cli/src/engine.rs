@@ -135,6 +135,12 @@ pub fn plan(directory: &Path, options: &PlanOptions, progress: &Progress) -> Res
         tagged_versions: releases[package_count].iter().map(|(_, version, _)| version.clone()).collect(),
     });
 
+    // Change files are read from the working tree, so only for a plan of it (not `--head`).
+    let changes = match options.head {
+        None => release_changes::read(&root, &config.versioning.sources)?,
+        Some(_) => release_changes::Found::default(),
+    };
+    warnings.extend(changes.warnings);
     let input = PlanInput {
         config: &config,
         head: head.to_string(),
@@ -142,6 +148,7 @@ pub fn plan(directory: &Path, options: &PlanOptions, progress: &Progress) -> Res
         repo: repo_input,
         commits,
         pre: options.pre.clone(),
+        change_files: changes.files,
     };
     let mut plan = release_plan::plan(&input)?;
     // A manifest that disagrees with its last tag is news, unless it already says the version

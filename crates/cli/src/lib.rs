@@ -5,6 +5,7 @@
 //! let code = release_cli::main(["release", "plan", "--format", "json"]);
 //! ```
 
+pub mod change;
 pub mod comment;
 pub mod cut;
 pub mod engine;
@@ -78,8 +79,30 @@ enum Gate {
     Upstream,
 }
 
+/// The bump a change file asks for.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum ChangeBump {
+    Major,
+    Minor,
+    Patch,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Write a change file (changesets or covector format, as `[versioning] sources` says) that
+    /// the next release consumes.
+    Change {
+        /// The package the change is for.
+        #[arg(long = "package", short = 'p', value_name = "NAME")]
+        package: String,
+        #[arg(long, value_enum)]
+        bump: ChangeBump,
+        /// What changed, for the changelog.
+        #[arg(long, short = 'm')]
+        message: String,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Show the next version of every package and of the repository, and why.
     Plan {
         /// Plan as if this revision were the head.
@@ -248,6 +271,18 @@ fn run(cli: Cli) -> Result<()> {
     };
     let progress = Progress::new(cli.quiet);
     match cli.command {
+        Command::Change { package, bump, message, format } => {
+            let bump = match bump {
+                ChangeBump::Major => release_plan::Bump::Major,
+                ChangeBump::Minor => release_plan::Bump::Minor,
+                ChangeBump::Patch => release_plan::Bump::Patch,
+            };
+            let report = change::change(&directory, &package, bump, &message)?;
+            print(&match format {
+                Format::Json => serde_json::to_string_pretty(&report).expect("a report serializes") + "\n",
+                _ => change::text(&report),
+            })
+        }
         Command::Plan { head, packages, pre, format, comment, pr, base } => {
             engine::check_revisions(&directory, &[("--head", head.as_deref()), ("--base", base.as_deref())])?;
             // Text and JSON show one plan: a `--base` there would be silently ignored.

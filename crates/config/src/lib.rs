@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 
 pub use error::{ConfigError, Location};
 pub use tag::{TagTemplate, TagTemplateError};
-pub use wire::{Bump, ComponentMatch, Dependents, Ecosystem, NonConventional};
+pub use wire::{Bump, ComponentMatch, Dependents, Ecosystem, NonConventional, Source};
 
 use error::line_column;
 use suggest::closest;
@@ -116,6 +116,8 @@ pub struct Versioning {
     /// Commit type (lowercase) -> bump; types not listed bump nothing.
     pub types: BTreeMap<String, Bump>,
     pub dependents: Dependents,
+    /// Where bumps come from, in a fixed order, without duplicates (default: commits only).
+    pub sources: Vec<Source>,
 }
 
 impl Default for Versioning {
@@ -127,6 +129,7 @@ impl Default for Versioning {
             non_conventional: NonConventional::Ignore,
             types: default_types(),
             dependents: Dependents::Patch,
+            sources: vec![Source::Commits],
         }
     }
 }
@@ -996,6 +999,19 @@ impl Resolver<'_> {
         }
         if let Some(dependents) = wire.dependents {
             versioning.dependents = dependents;
+        }
+        if let Some(mut sources) = wire.sources {
+            if sources.is_empty() {
+                return Err(self.invalid(
+                    &[Step::Key("versioning"), Step::Key("sources")],
+                    "versioning.sources",
+                    "no source is listed, so nothing could ever be released".into(),
+                    Some("list at least one of \"commits\", \"changesets\", \"covector\", or remove the key for the default".into()),
+                ));
+            }
+            sources.sort();
+            sources.dedup();
+            versioning.sources = sources;
         }
         Ok(versioning)
     }

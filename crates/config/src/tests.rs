@@ -527,3 +527,20 @@ fn the_ledger_is_a_branch_of_its_own() {
     assert!(message.contains("is not a branch (`refs/heads/...`)"), "{message}");
     assert!(parse("[promotion]\nledger = \"refs/heads/deployments\"\n").is_ok());
 }
+
+#[test]
+fn versioning_sources_default_to_commits_and_refuse_bad_input() {
+    assert_eq!(parse("").unwrap().versioning.sources, [Source::Commits]);
+    let config = parse("[versioning]\nsources = [\"changesets\", \"commits\", \"changesets\"]\n").unwrap();
+    assert_eq!(config.versioning.sources, [Source::Commits, Source::Changesets]);
+    assert_eq!(
+        error("[versioning]\nsources = []\n"),
+        "release.toml:2:11: `versioning.sources`: no source is listed, so nothing could ever be released (hint: list at least one of \"commits\", \"changesets\", \"covector\", or remove the key for the default)"
+    );
+    let unknown = error("[versioning]\nsources = [\"knope\"]\n");
+    assert!(unknown.starts_with("release.toml:2:"), "{unknown}");
+    assert!(
+        unknown.contains("unknown variant `knope`, expected one of `commits`, `changesets`, `covector`"),
+        "{unknown}"
+    );
+}

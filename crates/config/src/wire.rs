@@ -119,6 +119,21 @@ pub struct VersioningWire {
     pub types: BTreeMap<String, Bump>,
     /// What the dependents of a bumped package get.
     pub dependents: Option<Dependents>,
+    /// Where bumps come from: commits (the default), change files of changesets
+    /// (`.changeset/*.md`) or of covector (`.changes/*.md`).
+    pub sources: Option<Vec<Source>>,
+}
+
+/// A place the plan reads the intent of a release from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Source {
+    /// Conventional commits.
+    Commits,
+    /// changesets files: `.changeset/*.md`.
+    Changesets,
+    /// covector files: `.changes/*.md`.
+    Covector,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]

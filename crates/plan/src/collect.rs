@@ -7,9 +7,9 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use release_config::{AppliesTo, ComponentMatch, Config, NonConventional, Rule, RuleSelector};
+use release_config::{AppliesTo, ComponentMatch, Config, NonConventional, Rule, RuleSelector, Source};
 
-use crate::model::{CommitEntry, CommitInput, PlanInput, Reason};
+use crate::model::{ChangeEntry, CommitEntry, CommitInput, PlanInput, Reason};
 use crate::route::{OwnedGlobs, RouteSpec, Router};
 use crate::{Bump, PlanError, commit_bump, record_override};
 
@@ -23,6 +23,8 @@ pub(crate) struct Target {
     /// Per component rule: the components touched so far.
     touched: HashMap<usize, BTreeSet<usize>>,
     pub(crate) override_version: Option<(String, semver::Version)>,
+    /// What change files say about the package.
+    pub(crate) changes: Vec<ChangeEntry>,
 }
 
 /// Every target: one per package (same index as the input), and the repository.
@@ -177,7 +179,9 @@ fn record_commit(
     let config = context.config;
     let commit = touch.commit;
     let parsed = &commit.parsed;
-    let bump = commit_bump(config, parsed);
+    // With `sources` not listing commits, commits are listed in the changelog but bump nothing.
+    let bump =
+        if config.versioning.sources.contains(&Source::Commits) { commit_bump(config, parsed) } else { Bump::None };
     if !parsed.is_conventional() && config.versioning.non_conventional == NonConventional::Error {
         return Err(PlanError::NonConventional { sha: commit.sha.clone(), summary: parsed.summary.clone() });
     }
@@ -296,6 +300,45 @@ fn apply_path_rule(
             _ => for_rule_targets(context, rule, commit, targets, add),
         }
     }
+}
+
+/// Step 1, continued: each change file is a reason for every package it names, highest bump
+/// winning with the commits' as any reason does.
+pub(crate) fn collect_change_files(
+    context: &Context<'_>,
+    input: &PlanInput<'_>,
+    targets: &mut Targets,
+) -> Result<(), PlanError> {
+    for file in &input.change_files {
+        for (name, bump) in &file.bumps {
+            let Some(&index) = context.package_index.get(name.as_str()) else {
+                return Err(PlanError::UnknownChangeFilePackage {
+                    path: file.path.clone(),
+                    name: name.clone(),
+                    suggestion: release_config::suggest::closest(
+                        name,
+                        input.packages.iter().map(|package| package.name.as_str()),
+                    )
+                    .map(str::to_string),
+                });
+            };
+            let target = &mut targets.packages[index];
+            if *bump > Bump::None {
+                target.reasons.push(Reason::ChangeFile {
+                    bump: *bump,
+                    path: file.path.clone(),
+                    summary: file.summary.clone(),
+                });
+            }
+            target.changes.push(ChangeEntry {
+                path: file.path.clone(),
+                bump: *bump,
+                tag: file.tag.clone(),
+                summary: file.summary.clone(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Step 2, continued: component rules are decided over the whole range.

@@ -19,13 +19,13 @@ mod version;
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, HashMap};
 
-use collect::{Context, Target, apply_component_rules, collect_reasons};
+use collect::{Context, Target, apply_component_rules, collect_change_files, collect_reasons};
 use release_config::{Config, Dependents, NonConventional};
 
 pub use commit::{ParsedCommit, parse_message};
 pub use model::{
-    CommitEntry, CommitInput, PackageInput, PackagePlan, Plan, PlanInput, Reason, Release, RepoInput, RepoPlan,
-    SCHEMA_VERSION, bump_name, short,
+    ChangeEntry, ChangeFile, CommitEntry, CommitInput, PackageInput, PackagePlan, Plan, PlanInput, Reason, Release,
+    RepoInput, RepoPlan, SCHEMA_VERSION, bump_name, short,
 };
 pub use release_config::Bump;
 pub use route::{OwnedGlobs, RouteSpec, Router};
@@ -43,6 +43,9 @@ pub enum PlanError {
     #[error("{location}: rule `{rule}` applies to unknown package `{name}`{}", hint(.suggestion))]
     UnknownPackage { location: release_config::Location, rule: String, name: String, suggestion: Option<String> },
 
+    #[error("{path}: unknown package `{name}`{}", change_file_hint(.suggestion))]
+    UnknownChangeFilePackage { path: String, name: String, suggestion: Option<String> },
+
     #[error("invalid glob: {0}")]
     Glob(#[from] globset::Error),
 }
@@ -50,15 +53,26 @@ pub enum PlanError {
 impl release_exit::Classify for PlanError {
     fn exit_class(&self) -> release_exit::ExitClass {
         match self {
-            PlanError::NonConventional { .. } | PlanError::UnknownPackage { .. } | PlanError::Glob(_) => {
-                release_exit::ExitClass::InvalidInput
-            }
+            PlanError::NonConventional { .. }
+            | PlanError::UnknownPackage { .. }
+            | PlanError::UnknownChangeFilePackage { .. }
+            | PlanError::Glob(_) => release_exit::ExitClass::InvalidInput,
         }
     }
 }
 
 fn hint(suggestion: &Option<String>) -> String {
     suggestion.as_ref().map(|name| format!(" (hint: did you mean `{name}`?)")).unwrap_or_default()
+}
+
+fn change_file_hint(suggestion: &Option<String>) -> String {
+    match suggestion {
+        Some(name) => {
+            format!(" (hint: did you mean `{name}`? a change file names packages as release.toml and the manifests do)")
+        }
+        None => " (hint: a change file names packages as release.toml and the manifests do; `release plan` lists them)"
+            .into(),
+    }
 }
 
 /// Computes the plan, in the order a release is decided: each commit's reasons and the rules it
@@ -68,12 +82,20 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, PlanError> {
     let context = Context::new(input)?;
     let mut warnings = Vec::new();
     let mut targets = collect_reasons(&context, input, &mut warnings)?;
+    collect_change_files(&context, input, &mut targets)?;
     apply_component_rules(input.config, &mut targets);
     propagate(input.config, input, &context.package_index, &mut targets.packages);
     let mut package_plans = compute_versions(&context, input, targets.packages);
     group_versions(input, &mut package_plans);
     let repo = repo_plan(input, targets.repo, &targets.repo_components, &package_plans);
-    Ok(Plan { schema_version: SCHEMA_VERSION, head: input.head.clone(), packages: package_plans, repo, warnings })
+    Ok(Plan {
+        schema_version: SCHEMA_VERSION,
+        head: input.head.clone(),
+        packages: package_plans,
+        repo,
+        warnings,
+        change_files: input.change_files.iter().map(|file| file.path.clone()).collect(),
+    })
 }
 
 /// Step 4: each package's next version from its reasons (after the 0.x rules), or its override.
@@ -116,6 +138,7 @@ fn compute_versions(context: &Context<'_>, input: &PlanInput<'_>, targets: Vec<T
             next_tag: (next != current).then(|| package.tag.render(&package.name, &next.to_string())),
             commits: target.commits,
             reasons: target.reasons,
+            changes: target.changes,
         });
     }
     package_plans
