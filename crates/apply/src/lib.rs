@@ -364,9 +364,9 @@ fn edits<'a>(input: &ApplyInput<'a>) -> Result<Files<'a>, ApplyError> {
         let computed: Vec<(String, Option<String>, String)> = changelogs
             .par_iter()
             .map(|Changelog { plan, path, next, dependencies }| {
-                let section = input.renderer.section(&release_of(input, plan, dependencies))?;
                 let before = files.read(path)?;
-                let after = release_changelog::upsert(before.as_deref(), path, next, &section)?;
+                let release = release_of(input, plan, dependencies);
+                let after = input.renderer.upsert_into(before.as_deref(), path, next, &release, style(input.config))?;
                 Ok((path.clone(), before, after))
             })
             .collect::<Result<_, ApplyError>>()?;
@@ -375,7 +375,7 @@ fn edits<'a>(input: &ApplyInput<'a>) -> Result<Files<'a>, ApplyError> {
         }
     } else {
         for Changelog { plan, path, next, dependencies } in &changelogs {
-            upsert_changelog(&mut files, input.renderer, path, next, &release_of(input, plan, dependencies))?;
+            upsert_changelog(&mut files, input, path, next, &release_of(input, plan, dependencies))?;
         }
     }
     if let (Some(repo), Some(path)) = (&input.plan.repo, &input.config.changelog.root)
@@ -392,7 +392,7 @@ fn edits<'a>(input: &ApplyInput<'a>) -> Result<Files<'a>, ApplyError> {
             dependencies: &[],
             links: input.links,
         };
-        upsert_changelog(&mut files, input.renderer, path, &next, &release)?;
+        upsert_changelog(&mut files, input, path, &next, &release)?;
     }
     Ok(files)
 }
@@ -425,13 +425,20 @@ fn release_of<'r>(
 
 fn upsert_changelog(
     files: &mut Files<'_>,
-    renderer: &Renderer,
+    input: &ApplyInput<'_>,
     path: &str,
     version: &Version,
     release: &Release<'_>,
 ) -> Result<(), ApplyError> {
-    let section = renderer.section(release)?;
-    files.edit(path, |text| Ok(release_changelog::upsert(text, path, version, &section)?))
+    files.edit(path, |text| Ok(input.renderer.upsert_into(text, path, version, release, style(input.config))?))
+}
+
+/// The changelog style release.toml sets, if any (else each file's own).
+fn style(config: &Config) -> Option<release_changelog::Style> {
+    config.changelog.style.map(|style| match style {
+        release_config::ChangelogStyle::Conventional => release_changelog::Style::Conventional,
+        release_config::ChangelogStyle::KeepAChangelog => release_changelog::Style::KeepAChangelog,
+    })
 }
 
 /// A unified diff of every change, `git diff` style, in path order.

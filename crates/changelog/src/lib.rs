@@ -16,16 +16,19 @@
 //! ```
 
 mod links;
+mod style;
 mod upsert;
 
 use release_plan::{Bump, ChangeEntry, CommitEntry};
 use serde::Serialize;
 
 pub use links::Links;
+pub use style::{Style, upsert_links};
 pub use upsert::{HEADER, MARKER, upsert};
 
 /// The default templates, from `templates/` at the top of the repository.
 pub const CHANGELOG_TEMPLATE: &str = include_str!("../../../templates/changelog.md.j2");
+pub const KEEP_A_CHANGELOG_TEMPLATE: &str = include_str!("../../../templates/changelog-keep-a-changelog.md.j2");
 pub const RELEASE_NOTES_TEMPLATE: &str = include_str!("../../../templates/release-notes.md.j2");
 
 /// Instructions a template may run for one rendering. The built-in changelog template runs
@@ -88,7 +91,7 @@ impl release_exit::Classify for ChangelogError {
 }
 
 /// The variables of the changelog and release-notes templates, for error hints.
-const CHANGELOG_VARIABLES: &str = "version, date, previous_tag, tag, compare_url, sections (title, entries: scope, summary, short_sha, sha, commit_url, pr, pr_url, breaking_description), dependencies (name, version)";
+const CHANGELOG_VARIABLES: &str = "version, date, previous_tag, tag, compare_url, sections (title, entries: breaking, scope, summary, short_sha, sha, commit_url, pr, pr_url, breaking_description), dependencies (name, version)";
 
 impl ChangelogError {
     /// A minijinja error as a changelog error; `variables` lists what the template may use.
@@ -200,6 +203,7 @@ pub struct Release<'a> {
 
 #[derive(Debug, Serialize)]
 struct Entry {
+    breaking: bool,
     scope: Option<String>,
     summary: String,
     sha: String,
@@ -212,6 +216,9 @@ struct Entry {
 
 #[derive(Debug, Serialize)]
 struct Section {
+    /// The commit type it lists; `None` for breaking changes.
+    #[serde(skip)]
+    kind: Option<String>,
     title: String,
     entries: Vec<Entry>,
 }
@@ -223,7 +230,12 @@ pub struct Renderer {
     changelog: String,
     release_notes: String,
     groups: Groups,
+    /// Whether the changelog template is the user's: then it decides the style.
+    custom_changelog: bool,
 }
+
+/// The name the built-in Keep a Changelog template is registered under.
+const KEEP_A_CHANGELOG: &str = "changelog-keep-a-changelog.md.j2 (built in)";
 
 impl Renderer {
     /// Parses both templates now, so a broken template fails before anything is written.
@@ -236,7 +248,17 @@ impl Renderer {
         environment
             .add_template_owned(release_notes.name.clone(), release_notes.source)
             .map_err(|error| ChangelogError::template(&error))?;
-        Ok(Renderer { environment, changelog: changelog.name, release_notes: release_notes.name, groups })
+        environment
+            .add_template(KEEP_A_CHANGELOG, KEEP_A_CHANGELOG_TEMPLATE)
+            .map_err(|error| ChangelogError::template(&error))?;
+        let custom_changelog = !changelog.name.ends_with(" (built in)");
+        Ok(Renderer {
+            environment,
+            changelog: changelog.name,
+            release_notes: release_notes.name,
+            groups,
+            custom_changelog,
+        })
     }
 
     /// With the default templates.
@@ -251,15 +273,48 @@ impl Renderer {
 
     /// A `## version` section for `CHANGELOG.md`.
     pub fn section(&self, release: &Release<'_>) -> Result<String, ChangelogError> {
-        self.render(&self.changelog, release)
+        self.render(&self.changelog, release, Style::Conventional)
+    }
+
+    /// A section in `style` (a template of the user's decides its own).
+    pub fn section_in(&self, style: Style, release: &Release<'_>) -> Result<String, ChangelogError> {
+        match style {
+            Style::KeepAChangelog if !self.custom_changelog => self.render(KEEP_A_CHANGELOG, release, style),
+            _ => self.section(release),
+        }
+    }
+
+    /// Renders the release's section and puts it into a changelog (`None`: a new file), in the
+    /// configured style or else the file's own; in Keep a Changelog style, the compare URLs go
+    /// to the link references at the bottom.
+    pub fn upsert_into(
+        &self,
+        existing: Option<&str>,
+        file: &str,
+        version: &semver::Version,
+        release: &Release<'_>,
+        style: Option<Style>,
+    ) -> Result<String, ChangelogError> {
+        let style = style.unwrap_or_else(|| Style::detect(existing));
+        let section = self.section_in(style, release)?;
+        let text = upsert(existing, file, version, &section)?;
+        if style != Style::KeepAChangelog || self.custom_changelog {
+            return Ok(text);
+        }
+        let Some(links) = release.links else {
+            return Ok(text);
+        };
+        let compare = release.previous_tag.map(|previous| links.compare(previous, release.tag));
+        let unreleased = (!release.tag.is_empty()).then(|| links.compare(release.tag, "HEAD"));
+        Ok(upsert_links(&text, release.version, compare.as_deref(), unreleased.as_deref()))
     }
 
     /// The body of a forge release (and of an annotated tag).
     pub fn release_notes(&self, release: &Release<'_>) -> Result<String, ChangelogError> {
-        self.render(&self.release_notes, release)
+        self.render(&self.release_notes, release, Style::Conventional)
     }
 
-    fn render(&self, name: &str, release: &Release<'_>) -> Result<String, ChangelogError> {
+    fn render(&self, name: &str, release: &Release<'_>, style: Style) -> Result<String, ChangelogError> {
         let template = self.environment.get_template(name).map_err(|error| ChangelogError::template(&error))?;
         let compare_url = match (release.links, release.previous_tag) {
             (Some(links), Some(previous)) => Some(links.compare(previous, release.tag)),
@@ -271,7 +326,10 @@ impl Renderer {
             previous_tag => release.previous_tag,
             tag => release.tag,
             compare_url => compare_url,
-            sections => self.sections(release),
+            sections => match style {
+                Style::Conventional => self.sections(release),
+                Style::KeepAChangelog => keep_a_changelog_sections(self.sections(release)),
+            },
             dependencies => release
                 .dependencies
                 .iter()
@@ -292,6 +350,7 @@ impl Renderer {
 
     fn sections(&self, release: &Release<'_>) -> Vec<Section> {
         let entry = |commit: &CommitEntry| Entry {
+            breaking: commit.breaking,
             scope: commit.scope.as_deref().map(escape_markdown),
             summary: escape_markdown(&commit.summary),
             sha: commit.sha.clone(),
@@ -309,7 +368,7 @@ impl Renderer {
         let mut breaking: Vec<Entry> = release.commits.iter().filter(|commit| commit.breaking).map(entry).collect();
         breaking.extend(self.change_entries(release, None));
         if !breaking.is_empty() {
-            sections.push(Section { title: "Breaking changes".into(), entries: breaking });
+            sections.push(Section { kind: None, title: "Breaking changes".into(), entries: breaking });
         }
         for (kind, title) in &self.groups.types {
             let mut entries: Vec<Entry> = release
@@ -320,7 +379,7 @@ impl Renderer {
                 .collect();
             entries.extend(self.change_entries(release, Some(kind)));
             if !entries.is_empty() {
-                sections.push(Section { title: title.clone(), entries });
+                sections.push(Section { kind: Some(kind.clone()), title: title.clone(), entries });
             }
         }
         sections
@@ -338,6 +397,7 @@ impl Renderer {
             let summary = paragraphs.next().unwrap_or_default();
             let rest: Vec<&str> = paragraphs.collect();
             Entry {
+                breaking: change.bump == Bump::Major,
                 scope: None,
                 summary: escape_markdown(summary),
                 sha: String::new(),
@@ -363,6 +423,21 @@ impl Renderer {
         let by_bump = has(if change.bump == Bump::Minor { "feat" } else { "fix" });
         by_tag.or(by_bump).or_else(|| self.groups.types.first().map(|(kind, _)| kind.as_str()))
     }
+}
+
+/// The conventional sections under Keep a Changelog's titles (Added, Changed, Fixed...; types
+/// it has no title for keep theirs), merged by title, in its order.
+fn keep_a_changelog_sections(sections: Vec<Section>) -> Vec<Section> {
+    let mut merged: Vec<Section> = Vec::new();
+    for section in sections {
+        let title = Style::keep_a_changelog_title(section.kind.as_deref()).map_or(section.title, str::to_string);
+        match merged.iter_mut().find(|existing| existing.title == title) {
+            Some(existing) => existing.entries.extend(section.entries),
+            None => merged.push(Section { kind: section.kind, title, entries: section.entries }),
+        }
+    }
+    merged.sort_by_key(|section| Style::keep_a_changelog_rank(&section.title));
+    merged
 }
 
 /// A covector tag as a commit type: `bug` is `fix`, `feature` is `feat`; others as they are.

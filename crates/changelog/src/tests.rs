@@ -495,3 +495,128 @@ fn change_files_land_in_the_section_of_their_bump_or_tag() {
         "## 1.0.0 - 2025-02-03\n\n### Breaking changes\n\n- Drop Node 16\n\n### Features\n\n- a commit (aaaaaaa)\n- Add `--json`\n\n### Bug fixes\n\n- Fix the footer\n\n  It overlapped the content.\n\n### Performance\n\n- Faster startup\n"
     );
 }
+
+#[test]
+fn the_style_follows_the_file() {
+    let check = |text: Option<&str>, expected: Style| assert_eq!(Style::detect(text), expected, "{text:?}");
+    check(None, Style::Conventional);
+    check(Some("# Changelog\n\n## 1.0.0 - 2025-01-01\n\n### Features\n\n- x\n"), Style::Conventional);
+    check(Some("# Changelog\n\n## [1.0.0] - 2025-01-01\n\n### Added\n\n- x\n"), Style::KeepAChangelog);
+    check(
+        Some("The format is based on [Keep a Changelog](https://keepachangelog.com/en/1.1.0/).\n"),
+        Style::KeepAChangelog,
+    );
+}
+
+const KEEP_A_CHANGELOG: &str = "# Changelog
+
+The format is based on [Keep a Changelog](https://keepachangelog.com/en/1.1.0/).
+
+## [Unreleased]
+
+- A note written by hand.
+
+## [1.0.0] - 2025-01-01
+
+### Added
+
+- First release.
+
+[unreleased]: https://github.com/acme/shop/compare/v1.0.0...HEAD
+[1.0.0]: https://github.com/acme/shop/releases/tag/v1.0.0
+";
+
+/// A Keep a Changelog file gets its new section in its own style: a bracketed heading, Added /
+/// Changed / Fixed, the Unreleased notes moved in, and the compare links at the bottom.
+#[test]
+fn a_keep_a_changelog_file_gets_sections_and_links_in_its_style() {
+    let links = Links::from_remote("git@github.com:acme/shop.git").unwrap();
+    let commits = vec![
+        commit("a", "feat", Some("api"), "add `/health`", None, None),
+        commit("b", "fix", None, "fix the footer", None, Some(3)),
+        commit("c", "refactor", None, "rename things", Some("`run` is now `start`"), None),
+        commit("e", "perf", None, "cache lookups", None, None),
+    ];
+    let release = Release {
+        version: "1.1.0",
+        date: "2025-02-03",
+        previous_tag: Some("v1.0.0"),
+        tag: "v1.1.0",
+        commits: &commits,
+        changes: &[],
+        dependencies: &[],
+        links: None,
+    };
+    let renderer = Renderer::default_templates();
+    let version = Version::new(1, 1, 0);
+    let release = Release { links: Some(&links), ..release };
+    let written = renderer.upsert_into(Some(KEEP_A_CHANGELOG), "CHANGELOG.md", &version, &release, None).unwrap();
+    assert_eq!(
+        written,
+        "# Changelog
+
+The format is based on [Keep a Changelog](https://keepachangelog.com/en/1.1.0/).
+
+## [Unreleased]
+
+## [1.1.0] - 2025-02-03
+
+- A note written by hand.
+
+<!-- release: generated -->
+
+### Added
+
+- **api:** add `/health` ([aaaaaaa](https://github.com/acme/shop/commit/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa))
+
+### Changed
+
+- **Breaking:** rename things ([ccccccc](https://github.com/acme/shop/commit/cccccccccccccccccccccccccccccccccccccccc))
+
+  `run` is now `start`
+- cache lookups ([eeeeeee](https://github.com/acme/shop/commit/eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee))
+
+### Fixed
+
+- fix the footer ([bbbbbbb](https://github.com/acme/shop/commit/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb)) ([#3](https://github.com/acme/shop/pull/3))
+
+## [1.0.0] - 2025-01-01
+
+### Added
+
+- First release.
+
+[unreleased]: https://github.com/acme/shop/compare/v1.1.0...HEAD
+[1.1.0]: https://github.com/acme/shop/compare/v1.0.0...v1.1.0
+[1.0.0]: https://github.com/acme/shop/releases/tag/v1.0.0
+"
+    );
+    // Writing it again changes nothing.
+    let again = renderer.upsert_into(Some(&written), "CHANGELOG.md", &version, &release, None).unwrap();
+    assert_eq!(again, written);
+    // release.toml's style wins over the file's.
+    let forced = renderer
+        .upsert_into(Some(KEEP_A_CHANGELOG), "CHANGELOG.md", &version, &release, Some(Style::Conventional))
+        .unwrap();
+    assert!(
+        forced.contains("## [1.1.0](https://github.com/acme/shop/compare/v1.0.0...v1.1.0) - 2025-02-03"),
+        "{forced}"
+    );
+}
+
+#[test]
+fn link_references_are_added_replaced_and_kept_at_the_bottom() {
+    let check = |text: &str, expected: &str| {
+        assert_eq!(
+            upsert_links(text, "1.1.0", Some("https://x.test/c"), Some("https://x.test/u")),
+            expected,
+            "{text:?}"
+        );
+    };
+    check("## [1.1.0]\n\n- x\n", "## [1.1.0]\n\n- x\n\n[1.1.0]: https://x.test/c\n");
+    check("## [1.1.0]\n\n[1.1.0]: https://old.test\n", "## [1.1.0]\n\n[1.1.0]: https://x.test/c\n");
+    check(
+        "a\r\n\r\n[Unreleased]: https://old.test\r\n[1.0.0]: https://x.test/0\r\n",
+        "a\r\n\r\n[Unreleased]: https://x.test/u\r\n[1.1.0]: https://x.test/c\r\n[1.0.0]: https://x.test/0\r\n",
+    );
+}

@@ -20,6 +20,9 @@
 //! notes for the next release: it moves into the new version's section as hand-written text, and
 //! the `## [Unreleased]` heading stays, empty, for the next ones.
 //!
+//! Link reference definitions that end the file (`[1.2.0]: https://...`, as Keep a Changelog
+//! keeps its compare links) belong to no section: rewriting the last section keeps them.
+//!
 //! A new section goes before the newest version section (after the preamble). Everything else
 //! stays byte for byte. Line endings follow the file (CRLF stays CRLF). Writing the same section
 //! twice gives the same text as writing it once.
@@ -87,9 +90,12 @@ fn headers(text: &str, file: &str) -> Result<Vec<(usize, Header)>, ChangelogErro
     Ok(headers)
 }
 
-/// The end of the section whose header is `headers[index]`.
+/// The end of the section whose header is `headers[index]`: the next header, else the link
+/// reference definitions that end the file (Keep a Changelog's compare links), else the end.
 fn section_end(text: &str, headers: &[(usize, Header)], index: usize) -> usize {
-    headers.get(index + 1).map_or(text.len(), |(offset, _)| *offset)
+    headers
+        .get(index + 1)
+        .map_or_else(|| crate::style::link_block_start(text).max(headers[index].0), |(offset, _)| *offset)
 }
 
 /// Text without its leading blank lines and its trailing white space.

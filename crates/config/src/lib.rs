@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 
 pub use error::{ConfigError, Location};
 pub use tag::{TagTemplate, TagTemplateError};
-pub use wire::{Bump, ComponentMatch, Dependents, Ecosystem, NonConventional, Source};
+pub use wire::{Bump, ChangelogStyle, ComponentMatch, Dependents, Ecosystem, NonConventional, Source};
 
 use error::line_column;
 use suggest::closest;
@@ -81,11 +81,19 @@ pub struct ChangelogConfig {
     /// Extra sections: commit type -> title.
     pub types: Vec<(String, String)>,
     pub repository_url: Option<String>,
+    /// `None`: each file's own style (see `release_changelog::Style::detect`).
+    pub style: Option<ChangelogStyle>,
 }
 
 impl Default for ChangelogConfig {
     fn default() -> Self {
-        ChangelogConfig { packages: true, root: Some("CHANGELOG.md".into()), types: Vec::new(), repository_url: None }
+        ChangelogConfig {
+            packages: true,
+            root: Some("CHANGELOG.md".into()),
+            types: Vec::new(),
+            repository_url: None,
+            style: None,
+        }
     }
 }
 
@@ -672,6 +680,7 @@ impl Resolver<'_> {
                 },
                 types: changelog.types.into_iter().map(|(kind, title)| (kind.to_ascii_lowercase(), title)).collect(),
                 repository_url: changelog.repository_url,
+                style: changelog.style,
             },
             None => ChangelogConfig::default(),
         })

@@ -544,3 +544,14 @@ fn versioning_sources_default_to_commits_and_refuse_bad_input() {
         "{unknown}"
     );
 }
+
+#[test]
+fn the_changelog_style_is_one_of_two() {
+    assert_eq!(parse("").unwrap().changelog.style, None);
+    let config = parse("[changelog]\nstyle = \"keep-a-changelog\"\n").unwrap();
+    assert_eq!(config.changelog.style, Some(ChangelogStyle::KeepAChangelog));
+    assert_eq!(
+        error("[changelog]\nstyle = \"keepachangelog\"\n"),
+        "release.toml:2:9: invalid TOML: unknown variant `keepachangelog`, expected `conventional` or `keep-a-changelog`"
+    );
+}
