@@ -85,3 +85,25 @@ fn change_files_that_are_not_opted_into_are_a_warning_with_the_line_to_add() {
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("no change-file source is on"));
 }
+
+#[test]
+fn release_change_says_what_it_wrote_and_the_plan_table_shows_the_file() {
+    let setup = setup("single-package");
+    let work = &setup.work;
+    opt_in(work, "[\"covector\"]");
+    let output = release_with(work, &["change", "-p", "tool", "--bump", "patch", "-m", "Fix the exit code"], &[]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    insta::assert_snapshot!(
+        String::from_utf8_lossy(&output.stdout),
+        @"wrote .changes/fix-the-exit-code.md (tool patch, covector format)"
+    );
+    let text = fs_err::read_to_string(work.join(".changes/fix-the-exit-code.md")).unwrap();
+    assert_eq!(text, "---\n\"tool\": patch\n---\n\nFix the exit code\n");
+    let plan = release_with(work, &["plan"], &[]);
+    let table = String::from_utf8_lossy(&plan.stdout);
+    assert!(table.contains(".changes/fix-the-exit-code.md: Fix the exit code"), "{table}");
+    // An unknown package is refused before anything is written.
+    let output = release_with(work, &["change", "-p", "tol", "--bump", "patch", "-m", "x"], &[]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no package is named `tol` (hint: did you mean `tool`?)"));
+}
