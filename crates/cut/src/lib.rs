@@ -528,7 +528,6 @@ pub fn execute(cut: &Cut<'_>, plan: &Plan, resume: &Resume) -> Result<Report, Cu
             };
             journal.write(repo.git_dir())?;
             release_apply::write_all(repo.root(), &changes)?;
-            remove_change_files(repo.root(), &plan.change_files)?;
             let outcome = if changes.is_empty() && matches!(resume, Resume::Journal(_)) {
                 Outcome::AlreadyDone
             } else {
@@ -540,6 +539,8 @@ pub fn execute(cut: &Cut<'_>, plan: &Plan, resume: &Resume) -> Result<Report, Cu
             // The message too, before the commit: a run killed right after it knows its own commit.
             journal.message = Some(message.clone());
             journal.write(repo.git_dir())?;
+            // Last before the commit: a run stopped earlier still plans with them on its rerun.
+            remove_change_files(repo.root(), &plan.change_files)?;
             let commit = repo.commit_paths(&files, &message)?;
             fault("commit-made");
             journal.commit = Some(commit.to_string());
