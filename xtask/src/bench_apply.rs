@@ -246,6 +246,7 @@ fn measure(root: &Path) -> Result<Measured> {
                 next_tag: Some(package.tag.render(&package.name, &next.to_string())),
                 commits: commits.clone(),
                 reasons: Vec::new(),
+                changes: Vec::new(),
             })
         })
         .collect::<Result<Vec<_>>>()?;
@@ -256,6 +257,7 @@ fn measure(root: &Path) -> Result<Measured> {
         repo: None,
         warnings: Vec::new(),
         skipped: Vec::new(),
+        change_files: Vec::new(),
     };
     let renderer = Renderer::default_templates();
     let links = release_changelog::Links::new("https://github.com/acme/shop");

@@ -384,9 +384,9 @@ fn edits<'a>(input: &ApplyInput<'a>) -> Result<Files<'a>, ApplyError> {
         let computed: Vec<(String, Option<String>, String)> = changelogs
             .par_iter()
             .map(|Changelog { plan, path, next, dependencies }| {
-                let section = input.renderer.section(&release_of(input, plan, dependencies))?;
                 let before = files.read(path)?;
-                let after = release_changelog::upsert(before.as_deref(), path, next, &section)?;
+                let release = release_of(input, plan, dependencies);
+                let after = input.renderer.upsert_into(before.as_deref(), path, next, &release, style(input.config))?;
                 Ok((path.clone(), before, after))
             })
             .collect::<Result<_, ApplyError>>()?;
@@ -395,7 +395,7 @@ fn edits<'a>(input: &ApplyInput<'a>) -> Result<Files<'a>, ApplyError> {
         }
     } else {
         for Changelog { plan, path, next, dependencies } in &changelogs {
-            upsert_changelog(&mut files, input.renderer, path, next, &release_of(input, plan, dependencies))?;
+            upsert_changelog(&mut files, input, path, next, &release_of(input, plan, dependencies))?;
         }
     }
     if let (Some(repo), Some(path)) = (&input.plan.repo, &input.config.changelog.root)
@@ -408,10 +408,11 @@ fn edits<'a>(input: &ApplyInput<'a>) -> Result<Files<'a>, ApplyError> {
             previous_tag: repo.previous_tag.as_deref(),
             tag: repo.next_tag.as_deref().unwrap_or_default(),
             commits: &repo.commits,
+            changes: &[],
             dependencies: &[],
             links: input.links,
         };
-        upsert_changelog(&mut files, input.renderer, path, &next, &release)?;
+        upsert_changelog(&mut files, input, path, &next, &release)?;
     }
     Ok(files)
 }
@@ -436,6 +437,7 @@ fn release_of<'r>(
         previous_tag: plan.previous_tag.as_deref(),
         tag: plan.next_tag.as_deref().unwrap_or_default(),
         commits: &plan.commits,
+        changes: &plan.changes,
         dependencies,
         links: input.links,
     }
@@ -443,13 +445,20 @@ fn release_of<'r>(
 
 fn upsert_changelog(
     files: &mut Files<'_>,
-    renderer: &Renderer,
+    input: &ApplyInput<'_>,
     path: &str,
     version: &Version,
     release: &Release<'_>,
 ) -> Result<(), ApplyError> {
-    let section = renderer.section(release)?;
-    files.edit(path, |text| Ok(release_changelog::upsert(text, path, version, &section)?))
+    files.edit(path, |text| Ok(input.renderer.upsert_into(text, path, version, release, style(input.config))?))
+}
+
+/// The changelog style release.toml sets, if any (else each file's own).
+fn style(config: &Config) -> Option<release_changelog::Style> {
+    config.changelog.style.map(|style| match style {
+        release_config::ChangelogStyle::Conventional => release_changelog::Style::Conventional,
+        release_config::ChangelogStyle::KeepAChangelog => release_changelog::Style::KeepAChangelog,
+    })
 }
 
 /// A unified diff of every change, `git diff` style, in path order.

@@ -3,8 +3,8 @@
 //!
 //! Pure: strings in, strings out. It never reads or writes files and never runs git; the caller
 //! passes the templates, the existing changelog text, the date and the remote URL. Commit text is
-//! untrusted: everything taken from a commit is escaped so it cannot change the Markdown
-//! structure, inject HTML, or ping `@someone`.
+//! untrusted: it keeps its inline Markdown (code spans, emphasis, links), but it cannot open a
+//! block, inject HTML, embed an image, or ping `@someone`.
 //!
 //! ```
 //! let section = "## 1.1.0 - 2025-01-01\n\n### Features\n\n- x (abc1234)\n";
@@ -16,16 +16,19 @@
 //! ```
 
 mod links;
+mod style;
 mod upsert;
 
-use release_plan::CommitEntry;
+use release_plan::{Bump, ChangeEntry, CommitEntry};
 use serde::Serialize;
 
 pub use links::Links;
+pub use style::{Style, upsert_links};
 pub use upsert::{HEADER, MARKER, upsert};
 
 /// The default templates, from `templates/` at the top of the repository.
 pub const CHANGELOG_TEMPLATE: &str = include_str!("../../../templates/changelog.md.j2");
+pub const KEEP_A_CHANGELOG_TEMPLATE: &str = include_str!("../../../templates/changelog-keep-a-changelog.md.j2");
 pub const RELEASE_NOTES_TEMPLATE: &str = include_str!("../../../templates/release-notes.md.j2");
 
 /// Instructions a template may run for one rendering. The built-in changelog template runs
@@ -88,7 +91,7 @@ impl release_exit::Classify for ChangelogError {
 }
 
 /// The variables of the changelog and release-notes templates, for error hints.
-const CHANGELOG_VARIABLES: &str = "version, date, previous_tag, tag, compare_url, sections (title, entries: scope, summary, short_sha, sha, commit_url, pr, pr_url, breaking_description), dependencies (name, version)";
+const CHANGELOG_VARIABLES: &str = "version, date, previous_tag, tag, compare_url, sections (title, entries: breaking, scope, summary, short_sha, sha, commit_url, pr, pr_url, breaking_description), dependencies (name, version)";
 
 impl ChangelogError {
     /// A minijinja error as a changelog error; `variables` lists what the template may use.
@@ -191,6 +194,8 @@ pub struct Release<'a> {
     pub previous_tag: Option<&'a str>,
     pub tag: &'a str,
     pub commits: &'a [CommitEntry],
+    /// What change files say about this release (no commit id: the entries have no link).
+    pub changes: &'a [ChangeEntry],
     /// Workspace packages this release follows: (name, new version).
     pub dependencies: &'a [(String, String)],
     pub links: Option<&'a Links>,
@@ -198,6 +203,7 @@ pub struct Release<'a> {
 
 #[derive(Debug, Serialize)]
 struct Entry {
+    breaking: bool,
     scope: Option<String>,
     summary: String,
     sha: String,
@@ -210,6 +216,9 @@ struct Entry {
 
 #[derive(Debug, Serialize)]
 struct Section {
+    /// The commit type it lists; `None` for breaking changes.
+    #[serde(skip)]
+    kind: Option<String>,
     title: String,
     entries: Vec<Entry>,
 }
@@ -221,7 +230,12 @@ pub struct Renderer {
     changelog: String,
     release_notes: String,
     groups: Groups,
+    /// Whether the changelog template is the user's: then it decides the style.
+    custom_changelog: bool,
 }
+
+/// The name the built-in Keep a Changelog template is registered under.
+const KEEP_A_CHANGELOG: &str = "changelog-keep-a-changelog.md.j2 (built in)";
 
 impl Renderer {
     /// Parses both templates now, so a broken template fails before anything is written.
@@ -234,7 +248,17 @@ impl Renderer {
         environment
             .add_template_owned(release_notes.name.clone(), release_notes.source)
             .map_err(|error| ChangelogError::template(&error))?;
-        Ok(Renderer { environment, changelog: changelog.name, release_notes: release_notes.name, groups })
+        environment
+            .add_template(KEEP_A_CHANGELOG, KEEP_A_CHANGELOG_TEMPLATE)
+            .map_err(|error| ChangelogError::template(&error))?;
+        let custom_changelog = !changelog.name.ends_with(" (built in)");
+        Ok(Renderer {
+            environment,
+            changelog: changelog.name,
+            release_notes: release_notes.name,
+            groups,
+            custom_changelog,
+        })
     }
 
     /// With the default templates.
@@ -249,15 +273,48 @@ impl Renderer {
 
     /// A `## version` section for `CHANGELOG.md`.
     pub fn section(&self, release: &Release<'_>) -> Result<String, ChangelogError> {
-        self.render(&self.changelog, release)
+        self.render(&self.changelog, release, Style::Conventional)
+    }
+
+    /// A section in `style` (a template of the user's decides its own).
+    pub fn section_in(&self, style: Style, release: &Release<'_>) -> Result<String, ChangelogError> {
+        match style {
+            Style::KeepAChangelog if !self.custom_changelog => self.render(KEEP_A_CHANGELOG, release, style),
+            _ => self.section(release),
+        }
+    }
+
+    /// Renders the release's section and puts it into a changelog (`None`: a new file), in the
+    /// configured style or else the file's own; in Keep a Changelog style, the compare URLs go
+    /// to the link references at the bottom.
+    pub fn upsert_into(
+        &self,
+        existing: Option<&str>,
+        file: &str,
+        version: &semver::Version,
+        release: &Release<'_>,
+        style: Option<Style>,
+    ) -> Result<String, ChangelogError> {
+        let style = style.unwrap_or_else(|| Style::detect(existing));
+        let section = self.section_in(style, release)?;
+        let text = upsert(existing, file, version, &section)?;
+        if style != Style::KeepAChangelog || self.custom_changelog {
+            return Ok(text);
+        }
+        let Some(links) = release.links else {
+            return Ok(text);
+        };
+        let compare = release.previous_tag.map(|previous| links.compare(previous, release.tag));
+        let unreleased = (!release.tag.is_empty()).then(|| links.compare(release.tag, "HEAD"));
+        Ok(upsert_links(&text, release.version, compare.as_deref(), unreleased.as_deref()))
     }
 
     /// The body of a forge release (and of an annotated tag).
     pub fn release_notes(&self, release: &Release<'_>) -> Result<String, ChangelogError> {
-        self.render(&self.release_notes, release)
+        self.render(&self.release_notes, release, Style::Conventional)
     }
 
-    fn render(&self, name: &str, release: &Release<'_>) -> Result<String, ChangelogError> {
+    fn render(&self, name: &str, release: &Release<'_>, style: Style) -> Result<String, ChangelogError> {
         let template = self.environment.get_template(name).map_err(|error| ChangelogError::template(&error))?;
         let compare_url = match (release.links, release.previous_tag) {
             (Some(links), Some(previous)) => Some(links.compare(previous, release.tag)),
@@ -269,7 +326,10 @@ impl Renderer {
             previous_tag => release.previous_tag,
             tag => release.tag,
             compare_url => compare_url,
-            sections => self.sections(release),
+            sections => match style {
+                Style::Conventional => self.sections(release),
+                Style::KeepAChangelog => keep_a_changelog_sections(self.sections(release)),
+            },
             dependencies => release
                 .dependencies
                 .iter()
@@ -290,6 +350,7 @@ impl Renderer {
 
     fn sections(&self, release: &Release<'_>) -> Vec<Section> {
         let entry = |commit: &CommitEntry| Entry {
+            breaking: commit.breaking,
             scope: commit.scope.as_deref().map(escape_markdown),
             summary: escape_markdown(&commit.summary),
             sha: commit.sha.clone(),
@@ -304,50 +365,194 @@ impl Renderer {
                 .map(escape_markdown),
         };
         let mut sections = Vec::new();
-        let breaking: Vec<Entry> = release.commits.iter().filter(|commit| commit.breaking).map(entry).collect();
+        let mut breaking: Vec<Entry> = release.commits.iter().filter(|commit| commit.breaking).map(entry).collect();
+        breaking.extend(self.change_entries(release, None));
         if !breaking.is_empty() {
-            sections.push(Section { title: "Breaking changes".into(), entries: breaking });
+            sections.push(Section { kind: None, title: "Breaking changes".into(), entries: breaking });
         }
         for (kind, title) in &self.groups.types {
-            let entries: Vec<Entry> = release
+            let mut entries: Vec<Entry> = release
                 .commits
                 .iter()
                 .filter(|commit| !commit.breaking && commit.kind.as_deref() == Some(kind.as_str()))
                 .map(entry)
                 .collect();
+            entries.extend(self.change_entries(release, Some(kind)));
             if !entries.is_empty() {
-                sections.push(Section { title: title.clone(), entries });
+                sections.push(Section { kind: Some(kind.clone()), title: title.clone(), entries });
             }
         }
         sections
     }
+
+    /// The change-file entries of one section: `None` for breaking changes (a major bump), else
+    /// the commit type they stand for (see [`change_kind`]).
+    fn change_entries<'r>(
+        &'r self,
+        release: &'r Release<'_>,
+        kind: Option<&'r str>,
+    ) -> impl Iterator<Item = Entry> + 'r {
+        release.changes.iter().filter(move |change| self.change_section(change) == kind).map(|change| {
+            let mut paragraphs = change.summary.split("\n\n").map(str::trim).filter(|text| !text.is_empty());
+            let summary = paragraphs.next().unwrap_or_default();
+            let rest: Vec<&str> = paragraphs.collect();
+            Entry {
+                breaking: change.bump == Bump::Major,
+                scope: None,
+                summary: escape_markdown(summary),
+                sha: String::new(),
+                short_sha: String::new(),
+                commit_url: None,
+                pr: None,
+                pr_url: None,
+                breaking_description: (!rest.is_empty()).then(|| escape_markdown(&rest.join(" "))),
+            }
+        })
+    }
+
+    /// The section a change file's entry goes to: breaking for a major bump, else its covector
+    /// tag when a section has that type, else `feat` for a minor bump and `fix` for the rest (the
+    /// first configured section when those have none).
+    fn change_section<'g>(&'g self, change: &ChangeEntry) -> Option<&'g str> {
+        if change.bump == Bump::Major {
+            return None;
+        }
+        let has =
+            |kind: &str| self.groups.types.iter().find(|(known, _)| known == kind).map(|(known, _)| known.as_str());
+        let by_tag = change.tag.as_deref().map(change_kind).and_then(has);
+        let by_bump = has(if change.bump == Bump::Minor { "feat" } else { "fix" });
+        by_tag.or(by_bump).or_else(|| self.groups.types.first().map(|(kind, _)| kind.as_str()))
+    }
 }
 
-/// Makes untrusted text (commit summaries) inert in Markdown: no structure, no HTML, no
-/// `@mention` pings, no issue links from a stray `#`, and no terminal control characters (see
-/// [`neutralize_controls`]; here the escape's backslash is itself escaped, so it shows).
+/// The conventional sections under Keep a Changelog's titles (Added, Changed, Fixed...; types
+/// it has no title for keep theirs), merged by title, in its order.
+fn keep_a_changelog_sections(sections: Vec<Section>) -> Vec<Section> {
+    let mut merged: Vec<Section> = Vec::new();
+    for section in sections {
+        let title = Style::keep_a_changelog_title(section.kind.as_deref()).map_or(section.title, str::to_string);
+        match merged.iter_mut().find(|existing| existing.title == title) {
+            Some(existing) => existing.entries.extend(section.entries),
+            None => merged.push(Section { kind: section.kind, title, entries: section.entries }),
+        }
+    }
+    merged.sort_by_key(|section| Style::keep_a_changelog_rank(&section.title));
+    merged
+}
+
+/// A covector tag as a commit type: `bug` is `fix`, `feature` is `feat`; others as they are.
+fn change_kind(tag: &str) -> &str {
+    match tag {
+        "bug" | "bugfix" | "fixed" => "fix",
+        "feature" | "added" | "enhance" | "enhancement" => "feat",
+        "performance" => "perf",
+        other => other,
+    }
+}
+
+/// Makes untrusted text (commit summaries) safe in Markdown while keeping the Markdown its
+/// authors write: code spans, emphasis and links stay as they are. What could change the page or
+/// reach someone is neutralised: raw HTML (`<`, `>` and `&` become entities outside code spans),
+/// `@mention` pings (a word joiner after `@`), images (`![` is escaped; a remote image in a
+/// changelog is a tracking pixel), a block marker at the start (`#`, `-`, `+`, `*`, `=`,
+/// `~~~`, a fence or `1.` would start a heading, quote, list or code block), table cells (`|` is
+/// escaped, so a summary cannot add a column to the plan comment's table), line breaks (one line
+/// always) and terminal control characters (made visible as in [`neutralize_controls`]).
+///
+/// ```
+/// use release_changelog::escape_markdown;
+/// assert_eq!(escape_markdown("add `git_only` *config* [docs](https://x.test)"), "add `git_only` *config* [docs](https://x.test)");
+/// assert_eq!(escape_markdown("# <b>hi</b> @team"), "\\# &lt;b&gt;hi&lt;/b&gt; @\u{2060}team");
+/// ```
 pub fn escape_markdown(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for character in text.chars() {
+    let line: String =
+        text.chars().map(|character| if matches!(character, '\r' | '\n' | '\t') { ' ' } else { character }).collect();
+    let mut out = String::with_capacity(line.len() + 8);
+    if starts_a_block(&line) {
+        out.push('\\');
+    }
+    let mut rest = line.as_str();
+    while let Some(start) = rest.find('`') {
+        push_inline_text(&mut out, &rest[..start]);
+        let run = rest[start..].len() - rest[start..].trim_start_matches('`').len();
+        let after = &rest[start + run..];
+        match closing_run(after, run) {
+            // A code span: its text is shown as it is, so only what breaks out of the line or
+            // the table, and control characters, are touched.
+            Some(end) => {
+                out.push_str(&rest[start..start + run]);
+                push_code_text(&mut out, &after[..end]);
+                out.push_str(&rest[start..start + run]);
+                rest = &after[end + run..];
+            }
+            None => {
+                out.push_str(&rest[start..start + run]);
+                rest = after;
+            }
+        }
+    }
+    push_inline_text(&mut out, rest);
+    out
+}
+
+/// Whether a line would open a block (heading, quote, list, rule, code block) at the start of a
+/// list item or a paragraph.
+fn starts_a_block(line: &str) -> bool {
+    let digits = line.len() - line.trim_start_matches(|character: char| character.is_ascii_digit()).len();
+    let Some(first) = line.chars().next() else {
+        return false;
+    };
+    // A line of one of these (and spaces) is a rule or an underline that makes a heading.
+    let only = |marker: char| line.chars().all(|character| character == marker || character == ' ');
+    match first {
+        '#' => true, // `>` needs nothing: it becomes `&gt;`, which quotes nothing
+        '-' | '+' | '*' => line[1..].starts_with(' ') || only(first),
+        '_' | '=' => only(first),
+        _ => {
+            line.starts_with("```") || line.starts_with("~~~") || (digits > 0 && line[digits..].starts_with(['.', ')']))
+        }
+    }
+}
+
+/// Where the backtick run of length `run` that closes a code span starts in `text`.
+fn closing_run(text: &str, run: usize) -> Option<usize> {
+    let mut offset = 0;
+    while let Some(found) = text[offset..].find('`') {
+        let start = offset + found;
+        let length = text[start..].len() - text[start..].trim_start_matches('`').len();
+        if length == run {
+            return Some(start);
+        }
+        offset = start + length;
+    }
+    None
+}
+
+fn push_inline_text(out: &mut String, text: &str) {
+    let mut characters = text.chars().peekable();
+    while let Some(character) = characters.next() {
         match character {
-            '\r' | '\n' | '\t' => out.push(' '),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
             // A word joiner after `@` keeps the text readable but stops the mention.
             '@' => out.push_str("@\u{2060}"),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '#' | '!' => {
-                out.push('\\');
-                out.push(character);
-            }
-            control if is_control(control) => {
-                out.push('\\');
-                push_escape(&mut out, control);
-            }
+            '!' if characters.peek() == Some(&'[') => out.push_str("!\\"),
+            '|' => out.push_str("\\|"),
+            control if is_control(control) => push_escape(out, control),
             other => out.push(other),
         }
     }
-    out
+}
+
+fn push_code_text(out: &mut String, text: &str) {
+    for character in text.chars() {
+        match character {
+            '|' => out.push_str("\\|"),
+            control if is_control(control) => push_escape(out, control),
+            other => out.push(other),
+        }
+    }
 }
 
 /// Characters that must never reach a terminal or a rendered page raw: C0 controls but tab and

@@ -43,6 +43,7 @@ fn a_section_groups_commits_with_links() {
         previous_tag: Some("api-v1.2.0"),
         tag: "api-v1.3.0",
         commits: &commits,
+        changes: &[],
         dependencies: &[],
         links: Some(&links),
     };
@@ -55,7 +56,7 @@ fn a_section_groups_commits_with_links() {
 
 - rename things ([ccccccc](https://github.com/acme/shop/commit/cccccccccccccccccccccccccccccccccccccccc)) ([#7](https://github.com/acme/shop/pull/7))
 
-  \\`run\\` is now \\`start\\`
+  `run` is now `start`
 
 ### Features
 
@@ -87,6 +88,7 @@ fn without_a_remote_or_notable_commits() {
         previous_tag: None,
         tag: "v0.1.1",
         commits: &commits,
+        changes: &[],
         dependencies: &[],
         links: None,
     };
@@ -105,6 +107,7 @@ fn dependency_updates_get_a_section() {
         previous_tag: None,
         tag: "cli-v0.6.0",
         commits: &[],
+        changes: &[],
         dependencies: &dependencies,
         links: None,
     };
@@ -126,6 +129,7 @@ fn template_errors_name_the_template_and_line() {
             previous_tag: None,
             tag: "v1.0.0",
             commits: &[],
+            changes: &[],
             dependencies: &[],
             links: None,
         })
@@ -255,6 +259,31 @@ fn unreleased_notes_move_into_the_new_version_and_the_heading_stays() {
     );
 }
 
+/// Regression: ``add `git_only` config option`` came out as ``add \`git\_only\` config option``.
+/// Inline Markdown stays; what opens a block, injects HTML, embeds an image or pings goes.
+#[test]
+fn commit_markdown_is_kept_where_harmless() {
+    let check = |input: &str, expected: &str| assert_eq!(escape_markdown(input), expected, "{input:?}");
+    check("add `git_only` config option", "add `git_only` config option");
+    check("*emphasis* and _more_ and **strong**", "*emphasis* and _more_ and **strong**");
+    check("see [the docs](https://example.test/a_b)", "see [the docs](https://example.test/a_b)");
+    check("`Vec<u8> @x` in a span", "`Vec<u8> @x` in a span");
+    check("``a ` b`` double", "``a ` b`` double");
+    check("unclosed `tick <i>", "unclosed `tick &lt;i&gt;");
+    check("<img src=x onerror=alert(1)>", "&lt;img src=x onerror=alert(1)&gt;");
+    check("thanks @alice & @org/team", "thanks @\u{2060}alice &amp; @\u{2060}org/team");
+    check("![pixel](https://t.test/p.gif)", "!\\[pixel](https://t.test/p.gif)");
+    check("# heading", "\\# heading");
+    check("> quote", "&gt; quote");
+    check("- item", "\\- item");
+    check("1. first", "\\1. first");
+    check("```rust", "\\```rust");
+    check("a | b", "a \\| b");
+    check("`a|b`", "`a\\|b`");
+    check("line\nbreak\r\n# not a heading", "line break  # not a heading");
+    check("fix #12", "fix #12");
+}
+
 #[test]
 fn markdown_and_controls_are_neutralised() {
     let text = "a\u{1b}[2K\u{1b}[1Ab\u{1b}]0;title\u{7}\u{9b}c\u{202e}d\u{2066}e\tf\r\ng\rh\0";
@@ -264,7 +293,7 @@ fn markdown_and_controls_are_neutralised() {
     );
     let escaped = escape_markdown(text);
     assert!(!escaped.chars().any(is_control), "{escaped:?}");
-    assert!(escaped.starts_with("a\\\\u{1b}\\[2K"), "{escaped}");
+    assert!(escaped.starts_with("a\\u{1b}[2K"), "{escaped}");
     assert_eq!(neutralize_controls("ünïcode → fine\n"), "ünïcode → fine\n");
 }
 
@@ -284,13 +313,14 @@ fn commit_text_with_terminal_controls_is_escaped_in_sections_and_notes() {
         previous_tag: None,
         tag: "v1.0.0",
         commits: &commits,
+        changes: &[],
         dependencies: &[],
         links: None,
     };
     let renderer = Renderer::default_templates();
     for text in [renderer.section(&release).unwrap(), renderer.release_notes(&release).unwrap()] {
         assert!(!text.chars().any(is_control), "{text:?}");
-        assert!(text.contains("title\\\\u{1b}\\]0;pwned\\\\u{7} \\\\u{202e}txt.exe"), "{text}");
+        assert!(text.contains("title\\u{1b}]0;pwned\\u{7} \\u{202e}txt.exe"), "{text}");
     }
     // A template that prints a value raw is caught too.
     let raw = Renderer::new(
@@ -343,6 +373,7 @@ fn configured_section(name: &str, source: &str) -> Result<String, ChangelogError
         previous_tag: None,
         tag: "v1.0.0",
         commits: &[],
+        changes: &[],
         dependencies: &[],
         links: None,
     })
@@ -360,6 +391,7 @@ fn the_built_in_templates_render_twenty_thousand_commits() {
         previous_tag: Some("v1.0.0"),
         tag: "v2.0.0",
         commits: &commits,
+        changes: &[],
         dependencies: &[],
         links: Some(&links),
     };
@@ -406,6 +438,7 @@ mod properties {
                 previous_tag: None,
                 tag: "v1.0.0",
                 commits: &[],
+                changes: &[],
                 dependencies: &[],
                 links: None,
             };
@@ -430,4 +463,160 @@ fn a_template_that_writes_without_end_is_stopped_with_its_name() {
     let error = configured_section(".release/notes.md.j2", huge).unwrap_err();
     assert!(matches!(error, ChangelogError::TooLarge { .. }), "{error:?}");
     assert!(error.to_string().starts_with("the template `.release/notes.md.j2` wrote more than 16 MB"), "{error}");
+}
+
+#[test]
+fn change_files_land_in_the_section_of_their_bump_or_tag() {
+    let change = |bump, tag: Option<&str>, summary: &str| release_plan::ChangeEntry {
+        path: ".changeset/x.md".into(),
+        bump,
+        tag: tag.map(str::to_string),
+        summary: summary.into(),
+    };
+    let changes = vec![
+        change(Bump::Major, None, "Drop Node 16"),
+        change(Bump::Minor, None, "Add `--json`"),
+        change(Bump::Patch, Some("perf"), "Faster startup"),
+        change(Bump::Patch, None, "Fix the footer\n\nIt overlapped the content."),
+    ];
+    let commits = vec![commit("a", "feat", None, "a commit", None, None)];
+    let release = Release {
+        version: "1.0.0",
+        date: "2025-02-03",
+        previous_tag: None,
+        tag: "v1.0.0",
+        commits: &commits,
+        changes: &changes,
+        dependencies: &[],
+        links: None,
+    };
+    assert_eq!(
+        Renderer::default_templates().section(&release).unwrap(),
+        "## 1.0.0 - 2025-02-03\n\n### Breaking changes\n\n- Drop Node 16\n\n### Features\n\n- a commit (aaaaaaa)\n- Add `--json`\n\n### Bug fixes\n\n- Fix the footer\n\n  It overlapped the content.\n\n### Performance\n\n- Faster startup\n"
+    );
+}
+
+#[test]
+fn the_style_follows_the_file() {
+    let check = |text: Option<&str>, expected: Style| assert_eq!(Style::detect(text), expected, "{text:?}");
+    check(None, Style::Conventional);
+    check(Some("# Changelog\n\n## 1.0.0 - 2025-01-01\n\n### Features\n\n- x\n"), Style::Conventional);
+    check(Some("# Changelog\n\n## [1.0.0] - 2025-01-01\n\n### Added\n\n- x\n"), Style::KeepAChangelog);
+    check(
+        Some("The format is based on [Keep a Changelog](https://keepachangelog.com/en/1.1.0/).\n"),
+        Style::KeepAChangelog,
+    );
+}
+
+const KEEP_A_CHANGELOG: &str = "# Changelog
+
+The format is based on [Keep a Changelog](https://keepachangelog.com/en/1.1.0/).
+
+## [Unreleased]
+
+- A note written by hand.
+
+## [1.0.0] - 2025-01-01
+
+### Added
+
+- First release.
+
+[unreleased]: https://github.com/acme/shop/compare/v1.0.0...HEAD
+[1.0.0]: https://github.com/acme/shop/releases/tag/v1.0.0
+";
+
+/// A Keep a Changelog file gets its new section in its own style: a bracketed heading, Added /
+/// Changed / Fixed, the Unreleased notes moved in, and the compare links at the bottom.
+#[test]
+fn a_keep_a_changelog_file_gets_sections_and_links_in_its_style() {
+    let links = Links::from_remote("git@github.com:acme/shop.git").unwrap();
+    let commits = vec![
+        commit("a", "feat", Some("api"), "add `/health`", None, None),
+        commit("b", "fix", None, "fix the footer", None, Some(3)),
+        commit("c", "refactor", None, "rename things", Some("`run` is now `start`"), None),
+        commit("e", "perf", None, "cache lookups", None, None),
+    ];
+    let release = Release {
+        version: "1.1.0",
+        date: "2025-02-03",
+        previous_tag: Some("v1.0.0"),
+        tag: "v1.1.0",
+        commits: &commits,
+        changes: &[],
+        dependencies: &[],
+        links: None,
+    };
+    let renderer = Renderer::default_templates();
+    let version = Version::new(1, 1, 0);
+    let release = Release { links: Some(&links), ..release };
+    let written = renderer.upsert_into(Some(KEEP_A_CHANGELOG), "CHANGELOG.md", &version, &release, None).unwrap();
+    assert_eq!(
+        written,
+        "# Changelog
+
+The format is based on [Keep a Changelog](https://keepachangelog.com/en/1.1.0/).
+
+## [Unreleased]
+
+## [1.1.0] - 2025-02-03
+
+- A note written by hand.
+
+<!-- release: generated -->
+
+### Added
+
+- **api:** add `/health` ([aaaaaaa](https://github.com/acme/shop/commit/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa))
+
+### Changed
+
+- **Breaking:** rename things ([ccccccc](https://github.com/acme/shop/commit/cccccccccccccccccccccccccccccccccccccccc))
+
+  `run` is now `start`
+- cache lookups ([eeeeeee](https://github.com/acme/shop/commit/eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee))
+
+### Fixed
+
+- fix the footer ([bbbbbbb](https://github.com/acme/shop/commit/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb)) ([#3](https://github.com/acme/shop/pull/3))
+
+## [1.0.0] - 2025-01-01
+
+### Added
+
+- First release.
+
+[unreleased]: https://github.com/acme/shop/compare/v1.1.0...HEAD
+[1.1.0]: https://github.com/acme/shop/compare/v1.0.0...v1.1.0
+[1.0.0]: https://github.com/acme/shop/releases/tag/v1.0.0
+"
+    );
+    // Writing it again changes nothing.
+    let again = renderer.upsert_into(Some(&written), "CHANGELOG.md", &version, &release, None).unwrap();
+    assert_eq!(again, written);
+    // release.toml's style wins over the file's.
+    let forced = renderer
+        .upsert_into(Some(KEEP_A_CHANGELOG), "CHANGELOG.md", &version, &release, Some(Style::Conventional))
+        .unwrap();
+    assert!(
+        forced.contains("## [1.1.0](https://github.com/acme/shop/compare/v1.0.0...v1.1.0) - 2025-02-03"),
+        "{forced}"
+    );
+}
+
+#[test]
+fn link_references_are_added_replaced_and_kept_at_the_bottom() {
+    let check = |text: &str, expected: &str| {
+        assert_eq!(
+            upsert_links(text, "1.1.0", Some("https://x.test/c"), Some("https://x.test/u")),
+            expected,
+            "{text:?}"
+        );
+    };
+    check("## [1.1.0]\n\n- x\n", "## [1.1.0]\n\n- x\n\n[1.1.0]: https://x.test/c\n");
+    check("## [1.1.0]\n\n[1.1.0]: https://old.test\n", "## [1.1.0]\n\n[1.1.0]: https://x.test/c\n");
+    check(
+        "a\r\n\r\n[Unreleased]: https://old.test\r\n[1.0.0]: https://x.test/0\r\n",
+        "a\r\n\r\n[Unreleased]: https://x.test/u\r\n[1.1.0]: https://x.test/c\r\n[1.0.0]: https://x.test/0\r\n",
+    );
 }

@@ -20,6 +20,9 @@
 //! notes for the next release: it moves into the new version's section as hand-written text, and
 //! the `## [Unreleased]` heading stays, empty, for the next ones.
 //!
+//! Link reference definitions that end the file (`[1.2.0]: https://...`, as Keep a Changelog
+//! keeps its compare links) belong to no section: rewriting the last section keeps them.
+//!
 //! A new section goes before the newest version section (after the preamble). Everything else
 //! stays byte for byte. Line endings follow the file (CRLF stays CRLF). Writing the same section
 //! twice gives the same text as writing it once.
@@ -87,9 +90,12 @@ fn headers(text: &str, file: &str) -> Result<Vec<(usize, Header)>, ChangelogErro
     Ok(headers)
 }
 
-/// The end of the section whose header is `headers[index]`.
+/// The end of the section whose header is `headers[index]`: the next header, else the link
+/// reference definitions that end the file (Keep a Changelog's compare links), else the end.
 fn section_end(text: &str, headers: &[(usize, Header)], index: usize) -> usize {
-    headers.get(index + 1).map_or(text.len(), |(offset, _)| *offset)
+    headers
+        .get(index + 1)
+        .map_or_else(|| crate::style::link_block_start(text).max(headers[index].0), |(offset, _)| *offset)
 }
 
 /// Text without its leading blank lines and its trailing white space.
@@ -143,57 +149,84 @@ pub fn upsert(
     let Some(existing) = existing.filter(|text| !text.trim().is_empty()) else {
         return Ok(format!("{HEADER}\n{heading}\n{MARKER}\n{body}"));
     };
-    let crlf = existing.contains("\r\n");
-    let newline = if crlf { "\r\n" } else { "\n" };
-    // Generated text follows the file's line endings; hand-written text is kept as it is.
-    let generated = |text: &str| if crlf { text.replace("\r\n", "\n").replace('\n', "\r\n") } else { text.to_string() };
-
+    let endings = Endings::of(existing);
     let original_headers = headers(existing, file)?;
-    let (text, notes) = take_unreleased(existing, &original_headers, newline);
+    let (text, notes) = take_unreleased(existing, &original_headers, endings.newline);
     // Only a section's text was taken out, so no header changed: this cannot fail.
     let headers = headers(&text, file)?;
-
     let same = headers.iter().position(|(_, header)| matches!(header, Header::Version(found) if found == version));
-    // What a person wrote for this version: a section without the marker, or above it.
-    let hand: Option<&str> = same.and_then(|index| {
-        let start = headers[index].0;
-        let existing_section = &text[start..section_end(&text, &headers, index)];
-        let mut lines = existing_section.split_inclusive('\n');
-        let first = lines.next().unwrap_or_default();
-        if lines.next().is_some_and(is_marker) {
-            return None;
+    let hand = hand_written(&text, &headers, same);
+    let new_section = merge_section(&endings, heading, body, hand, notes);
+    Ok(place(&text, &headers, same, &new_section, endings.newline))
+}
+
+/// The file's line endings: generated text follows them; hand-written text is kept as it is.
+struct Endings {
+    crlf: bool,
+    newline: &'static str,
+}
+
+impl Endings {
+    fn of(text: &str) -> Endings {
+        let crlf = text.contains("\r\n");
+        Endings { crlf, newline: if crlf { "\r\n" } else { "\n" } }
+    }
+
+    fn generated(&self, text: &str) -> String {
+        if self.crlf { text.replace("\r\n", "\n").replace('\n', "\r\n") } else { text.to_string() }
+    }
+}
+
+/// What a person wrote for this version: a section without the marker, or what is above it.
+fn hand_written<'t>(text: &'t str, headers: &[(usize, Header)], same: Option<usize>) -> Option<&'t str> {
+    let index = same?;
+    let start = headers[index].0;
+    let existing_section = &text[start..section_end(text, headers, index)];
+    let mut lines = existing_section.split_inclusive('\n');
+    let first = lines.next().unwrap_or_default();
+    if lines.next().is_some_and(is_marker) {
+        return None;
+    }
+    let mut offset = first.len();
+    for line in existing_section[first.len()..].split_inclusive('\n') {
+        if is_marker(line) {
+            return Some(existing_section[..offset].trim_end());
         }
-        let mut offset = first.len();
-        for line in existing_section[first.len()..].split_inclusive('\n') {
-            if is_marker(line) {
-                return Some(existing_section[..offset].trim_end());
-            }
-            offset += line.len();
-        }
-        Some(existing_section.trim_end())
-    });
+        offset += line.len();
+    }
+    Some(existing_section.trim_end())
+}
+
+/// The new section: generated as a whole, or the hand-written text (with the Unreleased notes)
+/// followed by the marker and the generated entries.
+fn merge_section(endings: &Endings, heading: &str, body: &str, hand: Option<&str>, notes: Option<&str>) -> String {
+    let newline = endings.newline;
     let hand = match (hand, notes) {
         (None, None) => None,
         (Some(hand), None) => Some(hand.to_string()),
-        (None, Some(notes)) => Some(format!("{}{newline}{newline}{notes}", generated(heading))),
+        (None, Some(notes)) => Some(format!("{}{newline}{newline}{notes}", endings.generated(heading))),
         (Some(hand), Some(notes)) => Some(format!("{hand}{newline}{newline}{notes}")),
     };
-    let new_section = match hand {
-        None => generated(&format!("{heading}\n{MARKER}\n{body}")),
+    match hand {
+        None => endings.generated(&format!("{heading}\n{MARKER}\n{body}")),
         Some(hand) => {
             let body = body.trim_start_matches('\n');
             let tail = if body.is_empty() { format!("{MARKER}\n") } else { format!("{MARKER}\n\n{body}") };
-            format!("{hand}{newline}{newline}{}", generated(&tail))
+            format!("{hand}{newline}{newline}{}", endings.generated(&tail))
         }
-    };
+    }
+}
 
+/// Puts the new section in place of the version's section, else before the newest version
+/// section, else at the end.
+fn place(text: &str, headers: &[(usize, Header)], same: Option<usize>, new_section: &str, newline: &str) -> String {
     let mut out = String::with_capacity(text.len() + new_section.len() + 2);
     match same {
         Some(index) => {
             let start = headers[index].0;
-            let end = section_end(&text, &headers, index);
+            let end = section_end(text, headers, index);
             out.push_str(&text[..start]);
-            out.push_str(&new_section);
+            out.push_str(new_section);
             if end < text.len() {
                 out.push_str(newline);
             }
@@ -202,21 +235,21 @@ pub fn upsert(
         None => match headers.iter().find(|(_, header)| matches!(header, Header::Version(_))) {
             Some((start, _)) => {
                 out.push_str(&text[..*start]);
-                out.push_str(&new_section);
+                out.push_str(new_section);
                 out.push_str(newline);
                 out.push_str(&text[*start..]);
             }
             None => {
-                out.push_str(&text);
+                out.push_str(text);
                 if !text.ends_with('\n') {
                     out.push_str(newline);
                 }
                 if !text.ends_with("\n\n") && !text.ends_with("\r\n\r\n") {
                     out.push_str(newline);
                 }
-                out.push_str(&new_section);
+                out.push_str(new_section);
             }
         },
     }
-    Ok(out)
+    out
 }

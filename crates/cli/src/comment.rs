@@ -91,6 +91,7 @@ pub fn body(session: &Session<'_>, head: &Plan, base: Option<&Plan>, base_name: 
             previous_tag: package.previous_tag.as_deref(),
             tag: package.next_tag.as_deref().unwrap_or_default(),
             commits: &package.commits,
+            changes: &package.changes,
             dependencies: &[],
             links: links.as_ref(),
         })?;

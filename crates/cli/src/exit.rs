@@ -29,6 +29,7 @@ macro_rules! classified_types {
             release_apply::ApplyError,
             release_plan::PlanError,
             release_changelog::ChangelogError,
+            release_changes::ChangesError,
             release_manifests::ManifestError,
             release_engine::EngineError,
             release_exit::Classified,

@@ -7,6 +7,7 @@
 //! ```
 
 mod backtest;
+mod change;
 mod comment;
 mod cut;
 mod exit;
@@ -88,8 +89,30 @@ enum Gate {
     Upstream,
 }
 
+/// The bump a change file asks for.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum ChangeBump {
+    Major,
+    Minor,
+    Patch,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Write a change file (changesets or covector format, as `[versioning] sources` says) that
+    /// the next release consumes.
+    Change {
+        /// The package the change is for.
+        #[arg(long = "package", short = 'p', value_name = "NAME")]
+        package: String,
+        #[arg(long, value_enum)]
+        bump: ChangeBump,
+        /// What changed, for the changelog.
+        #[arg(long, short = 'm')]
+        message: String,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Show the next version of every package and of the repository, and why.
     Plan {
         /// Plan as if this revision were the head.
@@ -291,6 +314,18 @@ fn run(cli: Cli) -> Result<()> {
     }
     let session = Session::open(&directory, &progress)?;
     match cli.command {
+        Command::Change { package, bump, message, format } => {
+            let bump = match bump {
+                ChangeBump::Major => release_plan::Bump::Major,
+                ChangeBump::Minor => release_plan::Bump::Minor,
+                ChangeBump::Patch => release_plan::Bump::Patch,
+            };
+            let report = change::change(&session, &package, bump, &message)?;
+            print(&match format {
+                Format::Json => json(&report),
+                _ => change::text(&report),
+            })
+        }
         Command::Plan { head, packages, pre, format, comment, pr, base } => {
             let options = PlanOptions { head, packages, pre };
             plan::run(&session, options, plan::Output { format, color, comment, pr, base })

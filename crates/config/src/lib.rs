@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 
 pub use error::{ConfigError, Location};
 pub use tag::{TagTemplate, TagTemplateError};
-pub use wire::{Bump, ComponentMatch, Dependents, Ecosystem, NonConventional, PrivatePackages};
+pub use wire::{Bump, ChangelogStyle, ComponentMatch, Dependents, Ecosystem, NonConventional, PrivatePackages, Source};
 
 use error::line_column;
 use suggest::closest;
@@ -87,11 +87,19 @@ pub struct ChangelogConfig {
     /// Extra sections: commit type -> title.
     pub types: Vec<(String, String)>,
     pub repository_url: Option<String>,
+    /// `None`: each file's own style (see `release_changelog::Style::detect`).
+    pub style: Option<ChangelogStyle>,
 }
 
 impl Default for ChangelogConfig {
     fn default() -> Self {
-        ChangelogConfig { packages: true, root: Some("CHANGELOG.md".into()), types: Vec::new(), repository_url: None }
+        ChangelogConfig {
+            packages: true,
+            root: Some("CHANGELOG.md".into()),
+            types: Vec::new(),
+            repository_url: None,
+            style: None,
+        }
     }
 }
 
@@ -122,6 +130,8 @@ pub struct Versioning {
     /// Commit type (lowercase) -> bump; types not listed bump nothing.
     pub types: BTreeMap<String, Bump>,
     pub dependents: Dependents,
+    /// Where bumps come from, in a fixed order, without duplicates (default: commits only).
+    pub sources: Vec<Source>,
 }
 
 impl Default for Versioning {
@@ -133,6 +143,7 @@ impl Default for Versioning {
             non_conventional: NonConventional::Ignore,
             types: default_types(),
             dependents: Dependents::Patch,
+            sources: vec![Source::Commits],
         }
     }
 }
@@ -438,9 +449,40 @@ impl Resolver<'_> {
         TagTemplate::parse(text).map_err(|error| self.invalid(steps, key, error.message, Some(error.hint.into())))
     }
 
+    /// The wire config, resolved section by section, each one validated.
     fn resolve(&self, wire: ConfigWire) -> Result<Config, ConfigError> {
         let versioning = self.versioning(wire.versioning.unwrap_or_default())?;
-        let workspace = match wire.workspace {
+        let workspace = self.workspace(wire.workspace)?;
+        let packages = self.packages(wire.package)?;
+        let components = self.components(wire.components)?;
+        let repo = self.repo(wire.repo)?;
+        let rules = self.rules(wire.rule, &components)?;
+        let changelog = self.changelog(wire.changelog)?;
+        let templates = self.templates(wire.templates)?;
+        let cut = self.cut(wire.cut)?;
+        let promotion = self.promotion_of(wire.promotion, &cut)?;
+        let environments = self.environments(wire.environments)?;
+
+        Ok(Config {
+            warnings: Vec::new(),
+            cut,
+            promotion,
+            environments,
+            file: self.file.to_path_buf(),
+            versioning,
+            workspace,
+            packages,
+            components,
+            repo,
+            rules,
+            changelog,
+            templates,
+        })
+    }
+
+    /// `[workspace]`: discovery and the ignored globs.
+    fn workspace(&self, wire: Option<wire::WorkspaceWire>) -> Result<Workspace, ConfigError> {
+        Ok(match wire {
             Some(workspace) => {
                 self.check_globs(
                     &[Step::Key("workspace"), Step::Key("ignore")],
@@ -454,11 +496,14 @@ impl Resolver<'_> {
                 }
             }
             None => Workspace::default(),
-        };
+        })
+    }
 
+    /// `[[package]]` entries: unique names, paths inside the repository, valid globs and tags.
+    fn packages(&self, wire: Vec<wire::PackageWire>) -> Result<Vec<PackageConfig>, ConfigError> {
         let mut packages: Vec<PackageConfig> = Vec::new();
         let mut names = BTreeSet::new();
-        for (index, package) in wire.package.into_iter().enumerate() {
+        for (index, package) in wire.into_iter().enumerate() {
             let at = |key| [Step::Key("package"), Step::Index(index), Step::Key(key)];
             if package.name.trim().is_empty() {
                 return Err(self.invalid(&at("name"), "package.name", "package name is empty".into(), None));
@@ -517,14 +562,22 @@ impl Resolver<'_> {
                 tag,
             });
         }
+        Ok(packages)
+    }
 
+    /// `[components]`: named globs.
+    fn components(&self, wire: BTreeMap<String, Vec<String>>) -> Result<Vec<Component>, ConfigError> {
         let mut components = Vec::new();
-        for (name, globs) in wire.components {
+        for (name, globs) in wire {
             self.check_globs(&[Step::Key("components"), Step::Key(&name)], &format!("components.{name}"), &globs)?;
             components.push(Component { name, globs });
         }
+        Ok(components)
+    }
 
-        let repo = match wire.repo {
+    /// `[repo]`: the repository-level version.
+    fn repo(&self, wire: Option<wire::RepoWire>) -> Result<Option<RepoConfig>, ConfigError> {
+        Ok(match wire {
             Some(repo) => Some(RepoConfig {
                 assets: {
                     self.check_globs(&[Step::Key("repo"), Step::Key("assets")], "repo.assets", &repo.assets)?;
@@ -553,53 +606,15 @@ impl Resolver<'_> {
                 packages: repo.packages.unwrap_or(true),
             }),
             None => None,
-        };
+        })
+    }
 
+    /// `[[rule]]` entries: what each matches and what it applies to.
+    fn rules(&self, wire: Vec<wire::RuleWire>, components: &[Component]) -> Result<Vec<Rule>, ConfigError> {
         let mut rules = Vec::new();
-        for (index, rule) in wire.rule.into_iter().enumerate() {
+        for (index, rule) in wire.into_iter().enumerate() {
             let at = |key| [Step::Key("rule"), Step::Index(index), Step::Key(key)];
-            let selector = match (rule.paths, rule.components) {
-                (Some(_), Some(_)) => {
-                    return Err(self.invalid(
-                        &at("components"),
-                        "rule.components",
-                        format!("rule `{}` has both `paths` and `components`", rule.name),
-                        Some("split it into two rules".into()),
-                    ));
-                }
-                (Some(paths), None) => {
-                    self.check_globs(&at("paths"), "rule.paths", &paths)?;
-                    RuleSelector::Paths(paths)
-                }
-                (None, Some(names)) => {
-                    for name in &names {
-                        if !components.iter().any(|component| &component.name == name) {
-                            let known: Vec<&str> = components.iter().map(|component| component.name.as_str()).collect();
-                            let hint = match closest(name, known.iter().copied()) {
-                                Some(candidate) => format!("did you mean `{candidate}`?"),
-                                None if known.is_empty() => "define it under [components]".to_string(),
-                                None => format!("components defined: {}", known.join(", ")),
-                            };
-                            return Err(self.invalid(
-                                &at("components"),
-                                "rule.components",
-                                format!("unknown component `{name}`"),
-                                Some(hint),
-                            ));
-                        }
-                    }
-                    RuleSelector::Components { names, match_: rule.match_.unwrap_or(ComponentMatch::All) }
-                }
-                (None, None) if rule.breaking == Some(true) => RuleSelector::Any,
-                (None, None) => {
-                    return Err(self.invalid(
-                        &[Step::Key("rule"), Step::Index(index)],
-                        "rule",
-                        format!("rule `{}` matches nothing", rule.name),
-                        Some("add `paths = [..]`, `components = [..]` or `breaking = true`".into()),
-                    ));
-                }
-            };
+            let selector = self.rule_selector(index, &rule, components)?;
             if rule.match_.is_some() && !matches!(selector, RuleSelector::Components { .. }) {
                 return Err(self.invalid(
                     &at("match"),
@@ -640,8 +655,65 @@ impl Resolver<'_> {
                 applies_to,
             });
         }
+        Ok(rules)
+    }
 
-        let changelog = match wire.changelog {
+    /// What a rule matches: paths, components, or any change when it is for breaking changes.
+    fn rule_selector(
+        &self,
+        index: usize,
+        rule: &wire::RuleWire,
+        components: &[Component],
+    ) -> Result<RuleSelector, ConfigError> {
+        let at = |key| [Step::Key("rule"), Step::Index(index), Step::Key(key)];
+        let selector = match (rule.paths.clone(), rule.components.clone()) {
+            (Some(_), Some(_)) => {
+                return Err(self.invalid(
+                    &at("components"),
+                    "rule.components",
+                    format!("rule `{}` has both `paths` and `components`", rule.name),
+                    Some("split it into two rules".into()),
+                ));
+            }
+            (Some(paths), None) => {
+                self.check_globs(&at("paths"), "rule.paths", &paths)?;
+                RuleSelector::Paths(paths)
+            }
+            (None, Some(names)) => {
+                for name in &names {
+                    if !components.iter().any(|component| &component.name == name) {
+                        let known: Vec<&str> = components.iter().map(|component| component.name.as_str()).collect();
+                        let hint = match closest(name, known.iter().copied()) {
+                            Some(candidate) => format!("did you mean `{candidate}`?"),
+                            None if known.is_empty() => "define it under [components]".to_string(),
+                            None => format!("components defined: {}", known.join(", ")),
+                        };
+                        return Err(self.invalid(
+                            &at("components"),
+                            "rule.components",
+                            format!("unknown component `{name}`"),
+                            Some(hint),
+                        ));
+                    }
+                }
+                RuleSelector::Components { names, match_: rule.match_.unwrap_or(ComponentMatch::All) }
+            }
+            (None, None) if rule.breaking == Some(true) => RuleSelector::Any,
+            (None, None) => {
+                return Err(self.invalid(
+                    &[Step::Key("rule"), Step::Index(index)],
+                    "rule",
+                    format!("rule `{}` matches nothing", rule.name),
+                    Some("add `paths = [..]`, `components = [..]` or `breaking = true`".into()),
+                ));
+            }
+        };
+        Ok(selector)
+    }
+
+    /// `[changelog]`.
+    fn changelog(&self, wire: Option<wire::ChangelogWire>) -> Result<ChangelogConfig, ConfigError> {
+        Ok(match wire {
             Some(changelog) => ChangelogConfig {
                 packages: changelog.packages.unwrap_or(true),
                 root: match &changelog.root {
@@ -655,10 +727,15 @@ impl Resolver<'_> {
                 },
                 types: changelog.types.into_iter().map(|(kind, title)| (kind.to_ascii_lowercase(), title)).collect(),
                 repository_url: changelog.repository_url,
+                style: changelog.style,
             },
             None => ChangelogConfig::default(),
-        };
-        let templates = match wire.templates {
+        })
+    }
+
+    /// `[templates]`: paths inside the repository.
+    fn templates(&self, wire: Option<wire::TemplatesWire>) -> Result<Templates, ConfigError> {
+        Ok(match wire {
             Some(templates) => {
                 let path = |key: &str, value: Option<String>| match value {
                     Some(value) => self
@@ -673,9 +750,12 @@ impl Resolver<'_> {
                 }
             }
             None => Templates::default(),
-        };
+        })
+    }
 
-        let cut = match wire.cut {
+    /// `[cut]`: the commit message, the release branches and the remote.
+    fn cut(&self, wire: Option<wire::CutWire>) -> Result<CutConfig, ConfigError> {
+        Ok(match wire {
             Some(cut) => {
                 let defaults = CutConfig::default();
                 let commit_message = cut.commit_message.unwrap_or(defaults.commit_message);
@@ -726,9 +806,16 @@ impl Resolver<'_> {
                 CutConfig { branches, remote, commit_message }
             }
             None => CutConfig::default(),
-        };
+        })
+    }
 
-        let promotion = self.promotion(wire.promotion.unwrap_or_default())?;
+    /// `[promotion]`, whose ledger must not be a release branch.
+    fn promotion_of(
+        &self,
+        wire: Option<promotion::PromotionWire>,
+        cut: &CutConfig,
+    ) -> Result<promotion::Promotion, ConfigError> {
+        let promotion = self.promotion(wire.unwrap_or_default())?;
         // The ledger is a history of its own: on a release branch its commits would replace the
         // project's files at the tip.
         if let Some(branch) = cut.branches.iter().find(|branch| promotion.ledger == format!("refs/heads/{branch}")) {
@@ -739,23 +826,7 @@ impl Resolver<'_> {
                 Some("the ledger needs a ref of its own, e.g. the default \"refs/heads/release-ledger\"".into()),
             ));
         }
-        let environments = self.environments(wire.environments)?;
-
-        Ok(Config {
-            warnings: Vec::new(),
-            cut,
-            promotion,
-            environments,
-            file: self.file.to_path_buf(),
-            versioning,
-            workspace,
-            packages,
-            components,
-            repo,
-            rules,
-            changelog,
-            templates,
-        })
+        Ok(promotion)
     }
 
     fn duration(&self, steps: &[Step<'_>], key: &str, text: &str) -> Result<std::time::Duration, ConfigError> {
@@ -984,6 +1055,19 @@ impl Resolver<'_> {
         }
         if let Some(dependents) = wire.dependents {
             versioning.dependents = dependents;
+        }
+        if let Some(mut sources) = wire.sources {
+            if sources.is_empty() {
+                return Err(self.invalid(
+                    &[Step::Key("versioning"), Step::Key("sources")],
+                    "versioning.sources",
+                    "no source is listed, so nothing could ever be released".into(),
+                    Some("list at least one of \"commits\", \"changesets\", \"covector\", or remove the key for the default".into()),
+                ));
+            }
+            sources.sort();
+            sources.dedup();
+            versioning.sources = sources;
         }
         Ok(versioning)
     }

@@ -592,3 +592,31 @@ fn a_cargo_release_release_toml_is_recognised() {
     fs_err::write(root.join(".config/release.toml"), "[cut]\nremote = \"upstream\"\n").unwrap();
     assert_eq!(Config::load(root).unwrap().cut.remote, "upstream");
 }
+
+#[test]
+fn versioning_sources_default_to_commits_and_refuse_bad_input() {
+    assert_eq!(parse("").unwrap().versioning.sources, [Source::Commits]);
+    let config = parse("[versioning]\nsources = [\"changesets\", \"commits\", \"changesets\"]\n").unwrap();
+    assert_eq!(config.versioning.sources, [Source::Commits, Source::Changesets]);
+    assert_eq!(
+        error("[versioning]\nsources = []\n"),
+        "release.toml:2:11: `versioning.sources`: no source is listed, so nothing could ever be released (hint: list at least one of \"commits\", \"changesets\", \"covector\", or remove the key for the default)"
+    );
+    let unknown = error("[versioning]\nsources = [\"knope\"]\n");
+    assert!(unknown.starts_with("release.toml:2:"), "{unknown}");
+    assert!(
+        unknown.contains("unknown variant `knope`, expected one of `commits`, `changesets`, `covector`"),
+        "{unknown}"
+    );
+}
+
+#[test]
+fn the_changelog_style_is_one_of_two() {
+    assert_eq!(parse("").unwrap().changelog.style, None);
+    let config = parse("[changelog]\nstyle = \"keep-a-changelog\"\n").unwrap();
+    assert_eq!(config.changelog.style, Some(ChangelogStyle::KeepAChangelog));
+    assert_eq!(
+        error("[changelog]\nstyle = \"keepachangelog\"\n"),
+        "release.toml:2:9: invalid TOML: unknown variant `keepachangelog`, expected `conventional` or `keep-a-changelog`"
+    );
+}

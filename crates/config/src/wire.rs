@@ -73,6 +73,18 @@ pub struct ChangelogWire {
     pub types: BTreeMap<String, String>,
     /// The repository's web address for links; default: derived from the `origin` remote.
     pub repository_url: Option<String>,
+    /// How new sections are written; default: the style the file already has, else conventional.
+    pub style: Option<ChangelogStyle>,
+}
+
+/// A changelog style.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChangelogStyle {
+    /// `## 1.2.0 - date`; Breaking changes, Features, Bug fixes, Performance.
+    Conventional,
+    /// keepachangelog.com: `## [1.2.0] - date`; Added, Changed, Fixed; compare links at the bottom.
+    KeepAChangelog,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
@@ -119,6 +131,21 @@ pub struct VersioningWire {
     pub types: BTreeMap<String, Bump>,
     /// What the dependents of a bumped package get.
     pub dependents: Option<Dependents>,
+    /// Where bumps come from: commits (the default), change files of changesets
+    /// (`.changeset/*.md`) or of covector (`.changes/*.md`).
+    pub sources: Option<Vec<Source>>,
+}
+
+/// A place the plan reads the intent of a release from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Source {
+    /// Conventional commits.
+    Commits,
+    /// changesets files: `.changeset/*.md`.
+    Changesets,
+    /// covector files: `.changes/*.md`.
+    Covector,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]

@@ -300,8 +300,13 @@ pub fn claim_holds(
         links: cut.links,
         renderer: cut.renderer,
     })?;
-    let foreign: Vec<String> =
-        cut.repo.changed_paths(commit)?.into_iter().filter(|path| !targets.contains(path)).take(5).collect();
+    let foreign: Vec<String> = cut
+        .repo
+        .changed_paths(commit)?
+        .into_iter()
+        .filter(|path| !targets.contains(path) && !is_change_file(path))
+        .take(5)
+        .collect();
     if !foreign.is_empty() {
         return Ok(Claim::NotARelease(format!("it changes files the release does not write ({})", foreign.join(", "))));
     }
@@ -440,6 +445,26 @@ fn fault(point: &str) {
     let _ = point;
 }
 
+/// Deletes the change files a plan consumed from the working tree (`changeset version` does the
+/// same): the release holds what they said, and a second plan must not count them again. A file
+/// already gone is fine (a rerun).
+pub fn remove_change_files(root: &Path, paths: &[String]) -> Result<(), CutError> {
+    for path in paths {
+        let full = release_apply::inside(root, path)?;
+        match fs_err::remove_file(full) {
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => return Err(error.into()),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Whether a path is a change file (changesets or covector): a release commit deletes them.
+fn is_change_file(path: &str) -> bool {
+    let in_folder = path.starts_with(".changeset/") || path.starts_with(".changes/");
+    in_folder && path.ends_with(".md") && path.matches('/').count() == 1 && !path.ends_with("/README.md")
+}
+
 /// Runs the steps from wherever the last run stopped.
 pub fn execute(cut: &Cut<'_>, plan: &Plan, resume: &Resume) -> Result<Report, CutError> {
     let repo = cut.repo;
@@ -477,6 +502,8 @@ pub fn execute(cut: &Cut<'_>, plan: &Plan, resume: &Resume) -> Result<Report, Cu
                 renderer: cut.renderer,
             })?;
             let mut files: Vec<String> = changes.iter().map(|change| change.path.clone()).collect();
+            // Consumed change files leave in the release commit: their deletion is one of its files.
+            files.extend(plan.change_files.iter().filter(|path| repo.in_head(path)).cloned());
             let own: &[String] = match resume {
                 Resume::Journal(journal) => &journal.files,
                 _ => &[],
@@ -512,6 +539,8 @@ pub fn execute(cut: &Cut<'_>, plan: &Plan, resume: &Resume) -> Result<Report, Cu
             // The message too, before the commit: a run killed right after it knows its own commit.
             journal.message = Some(message.clone());
             journal.write(repo.git_dir())?;
+            // Last before the commit: a run stopped earlier still plans with them on its rerun.
+            remove_change_files(repo.root(), &plan.change_files)?;
             let commit = repo.commit_paths(&files, &message)?;
             fault("commit-made");
             journal.commit = Some(commit.to_string());
@@ -718,6 +747,11 @@ fn notes(cut: &Cut<'_>, plan: &Plan, record: &ReleaseRecord) -> Result<String, C
         previous_tag: previous,
         tag: &record.tag,
         commits,
+        changes: plan
+            .packages
+            .iter()
+            .find(|package| !record.is_repository() && package.name == record.name)
+            .map_or(&[], |package| package.changes.as_slice()),
         dependencies: &dependencies,
         links: cut.links,
     })?)

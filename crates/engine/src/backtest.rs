@@ -177,7 +177,7 @@ impl Session<'_> {
             return Ok(Vec::new());
         };
         // Not memoised: a backtest plans each point once, and keeping them all costs memory.
-        let planned = self.plan_at(parent, None)?;
+        let planned = self.plan_at(parent, None, false)?;
         let mut targets: Vec<Target<'_>> = planned
             .plan
             .packages

@@ -117,12 +117,14 @@ impl Session<'_> {
         }
         let mut files = paths;
         files.extend(journal.iter().flat_map(|journal| journal.files.iter().cloned()));
+        files.extend(plan.change_files.iter().filter(|path| repo.in_head(path)).cloned());
         files.sort();
         files.dedup();
         let records = journal.map_or_else(|| release_cut::records(plan), |journal| journal.records);
         let head = repo.resolve("HEAD")?.to_string();
         release_cut::Journal { head, files, records, commit: None, message: None }.write(repo.git_dir())?;
         release_apply::write_all(self.root(), changes)?;
+        release_cut::remove_change_files(self.root(), &plan.change_files)?;
         Ok(())
     }
 

@@ -24,6 +24,8 @@ pub enum EngineError {
     Forge(#[from] release_forge::ForgeError),
     #[error(transparent)]
     Promote(#[from] release_promote::PromoteError),
+    #[error(transparent)]
+    Changes(#[from] release_changes::ChangesError),
     /// Files the engine itself writes (the cut's journal); fs-err names the path.
     #[error(transparent)]
     Io(#[from] std::io::Error),
@@ -95,6 +97,7 @@ impl Classify for EngineError {
             EngineError::Cut(error) => error.exit_class(),
             EngineError::Forge(error) => error.exit_class(),
             EngineError::Promote(error) => error.exit_class(),
+            EngineError::Changes(error) => error.exit_class(),
             EngineError::UnknownPackage { .. }
             | EngineError::NotReleased { .. }
             | EngineError::Revision { .. }

@@ -76,7 +76,8 @@ impl Session<'_> {
         // Today's release.toml (if any) is what init replaces: discovery runs on the defaults.
         self.use_config(Config::parse(&root.join(file), "")?);
         let (packages, migrated_from) = self.init_packages(cargo_release.as_ref())?;
-        let config = render(&packages, cargo_release.as_ref());
+        let sources = change_file_sources(root);
+        let config = render(&packages, cargo_release.as_ref(), &sources);
         // What init writes must load: checked before anything is written.
         Config::parse(&root.join(file), &config)?;
         let mut changes = vec![change(root, file, &config)?];
@@ -130,7 +131,21 @@ impl Session<'_> {
 
 /// release.toml: a commented header, and a `[[package]]` entry for each package whose tag is not
 /// the default.
-fn render(packages: &[InitPackage], cargo_release: Option<&release_config::cargo_release::CargoRelease>) -> String {
+/// The change-file tools the repository is set up for (their `config.json`): their files
+/// decide versions beside the commits.
+fn change_file_sources(root: &Path) -> Vec<&'static str> {
+    [(".changeset/config.json", "changesets"), (".changes/config.json", "covector")]
+        .into_iter()
+        .filter(|(file, _)| root.join(file).is_file())
+        .map(|(_, source)| source)
+        .collect()
+}
+
+fn render(
+    packages: &[InitPackage],
+    cargo_release: Option<&release_config::cargo_release::CargoRelease>,
+    sources: &[&str],
+) -> String {
     let mut out = String::from(
         "# release.toml: written by `release init`. Every key is optional; what is not here is the\n\
          # default (docs/config.md). `release plan` shows what this configuration releases and why.\n",
@@ -145,6 +160,15 @@ fn render(packages: &[InitPackage], cargo_release: Option<&release_config::cargo
                  # already move together here (a version group); crates with their own version do not.\n",
             );
         }
+    }
+    if !sources.is_empty() {
+        let quoted: Vec<String> = sources.iter().map(|source| format!("\"{source}\"")).collect();
+        out.push_str(&format!(
+            "\n# The repository keeps change files ({}): they decide versions beside the commits.\n\
+             [versioning]\nsources = [\"commits\", {}]\n",
+            sources.join(", "),
+            quoted.join(", ")
+        ));
     }
     let listed: Vec<&InitPackage> = packages.iter().filter(|package| package.source.is_some()).collect();
     if listed.is_empty() {

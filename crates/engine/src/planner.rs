@@ -21,11 +21,17 @@ pub(crate) fn plan(
     catalog: &Catalog,
     head: Oid,
     pre: Option<String>,
+    working_tree: bool,
 ) -> Result<Planned, EngineError> {
     let repo = session.repo();
     let tags = session.tags()?;
     let previous = previous_releases(repo, tags, catalog, head)?;
     let commits = history(session, config, &catalog.workspace, head, &previous)?;
+    // Change files are read from the working tree, so only for a plan of it (not `--head`).
+    let changes = match working_tree {
+        true => release_changes::read(session.root(), &config.versioning.sources)?,
+        false => release_changes::Found::default(),
+    };
     let input = PlanInput {
         config,
         head: head.to_string(),
@@ -33,9 +39,11 @@ pub(crate) fn plan(
         repo: config.repo.as_ref().map(|_| repo_input(catalog, &previous)),
         commits,
         pre,
+        change_files: changes.files,
     };
     let mut plan = release_plan::plan(&input)?;
     let mut warnings = catalog.warnings.clone();
+    warnings.extend(changes.warnings);
     warnings.extend(manifest_warnings(&catalog.workspace, &previous, &plan));
     warnings.append(&mut plan.warnings);
     plan.warnings = warnings;

@@ -51,8 +51,9 @@ impl Progress for Silent {
     fn warn(&self, _: &str) {}
 }
 
-/// A plan is the same for the same head and pre-release label.
-type PlanKey = (Oid, Option<String>);
+/// A plan is the same for the same head, pre-release label, and whether it read the working
+/// tree's change files (a plan of the checkout, not of `--head`).
+type PlanKey = (Oid, Option<String>, bool);
 
 /// The run's shared state. Everything is read on first use and kept.
 pub struct Session<'p> {
@@ -133,6 +134,11 @@ impl<'p> Session<'p> {
         Ok(self.catalog.get_or_init(|| catalog))
     }
 
+    /// The packages, with their tag conventions settled.
+    pub fn workspace(&self) -> Result<&Workspace, EngineError> {
+        Ok(&self.catalog()?.workspace)
+    }
+
     /// Checks that every revision given on the command line resolves, before any work: a typo
     /// in `--base` or `--head` is named with its flag, never ignored.
     pub fn check_revisions(&self, revisions: &[(&str, Option<&str>)]) -> Result<(), EngineError> {
@@ -152,12 +158,13 @@ impl<'p> Session<'p> {
         }
         self.check_packages(&options.packages)?;
         let head = self.repo.resolve(options.head.as_deref().unwrap_or("HEAD"))?;
-        let key = (head, options.pre.clone());
+        let working_tree = options.head.is_none();
+        let key = (head, options.pre.clone(), working_tree);
         let cached = self.plans.borrow().get(&key).cloned();
         let planned = match cached {
             Some(planned) => planned,
             None => {
-                let planned = Rc::new(self.plan_at(head, options.pre.clone())?);
+                let planned = Rc::new(self.plan_at(head, options.pre.clone(), working_tree)?);
                 self.plans.borrow_mut().insert(key, planned.clone());
                 planned
             }
@@ -193,9 +200,10 @@ impl Session<'_> {
         Ok(())
     }
 
-    /// The plan at `head`, computed now (not memoised).
-    pub(crate) fn plan_at(&self, head: Oid, pre: Option<String>) -> Result<Planned, EngineError> {
-        crate::planner::plan(self, self.config()?, self.catalog()?, head, pre)
+    /// The plan at `head`, computed now (not memoised); with `working_tree`, the change files
+    /// in the checkout count too.
+    pub(crate) fn plan_at(&self, head: Oid, pre: Option<String>, working_tree: bool) -> Result<Planned, EngineError> {
+        crate::planner::plan(self, self.config()?, self.catalog()?, head, pre, working_tree)
     }
 }
 

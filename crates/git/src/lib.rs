@@ -241,6 +241,12 @@ impl Repo {
         object.peel_to_commit().ok().map(|commit| commit.id())
     }
 
+    /// Whether HEAD's tree holds `path` (`/`-separated): a file whose deletion a commit records.
+    pub fn in_head(&self, path: &str) -> bool {
+        let tree = self.repository.head().and_then(|head| head.peel_to_tree());
+        tree.is_ok_and(|tree| tree.get_path(Path::new(path)).is_ok())
+    }
+
     /// The tracked files whose name (last path component) is one of `names`, `/`-separated, in
     /// index order: what discovery needs, without building the whole list of a large monorepo.
     pub fn tracked_files_named(&self, names: &[&str]) -> Result<Vec<String>, GitError> {

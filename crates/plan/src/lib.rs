@@ -10,6 +10,7 @@
 //! assert_eq!(next.to_string(), "1.3.0");
 //! ```
 
+mod collect;
 mod commit;
 mod model;
 mod route;
@@ -18,12 +19,13 @@ mod version;
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, HashMap};
 
-use release_config::{AppliesTo, ComponentMatch, Config, Dependents, NonConventional, RuleSelector};
+use collect::{Context, Target, apply_component_rules, collect_change_files, collect_reasons};
+use release_config::{Config, Dependents, NonConventional};
 
 pub use commit::{ParsedCommit, parse_message};
 pub use model::{
-    CommitEntry, CommitInput, PackageInput, PackagePlan, Plan, PlanInput, Reason, Release, RepoInput, RepoPlan,
-    SCHEMA_VERSION, SkippedPackage, bump_name, short,
+    ChangeEntry, ChangeFile, CommitEntry, CommitInput, PackageInput, PackagePlan, Plan, PlanInput, Reason, Release,
+    RepoInput, RepoPlan, SCHEMA_VERSION, SkippedPackage, bump_name, short,
 };
 pub use release_config::Bump;
 pub use route::{OwnedGlobs, RouteSpec, Router};
@@ -41,6 +43,9 @@ pub enum PlanError {
     #[error("{location}: rule `{rule}` applies to unknown package `{name}`{}", hint(.suggestion))]
     UnknownPackage { location: release_config::Location, rule: String, name: String, suggestion: Option<String> },
 
+    #[error("{path}: unknown package `{name}`{}", change_file_hint(.suggestion))]
+    UnknownChangeFilePackage { path: String, name: String, suggestion: Option<String> },
+
     #[error("invalid glob: {0}")]
     Glob(#[from] globset::Error),
 }
@@ -48,9 +53,10 @@ pub enum PlanError {
 impl release_exit::Classify for PlanError {
     fn exit_class(&self) -> release_exit::ExitClass {
         match self {
-            PlanError::NonConventional { .. } | PlanError::UnknownPackage { .. } | PlanError::Glob(_) => {
-                release_exit::ExitClass::InvalidInput
-            }
+            PlanError::NonConventional { .. }
+            | PlanError::UnknownPackage { .. }
+            | PlanError::UnknownChangeFilePackage { .. }
+            | PlanError::Glob(_) => release_exit::ExitClass::InvalidInput,
         }
     }
 }
@@ -59,233 +65,45 @@ fn hint(suggestion: &Option<String>) -> String {
     suggestion.as_ref().map(|name| format!(" (hint: did you mean `{name}`?)")).unwrap_or_default()
 }
 
-/// Where the reasons of one target (a package, or the repository) are collected.
-#[derive(Default)]
-struct Target {
-    reasons: Vec<Reason>,
-    commits: Vec<CommitEntry>,
-    /// Rules already recorded (one reason per rule).
-    rules_seen: BTreeSet<usize>,
-    /// Per component rule: the components touched so far.
-    touched: HashMap<usize, BTreeSet<usize>>,
-    override_version: Option<(String, semver::Version)>,
+fn change_file_hint(suggestion: &Option<String>) -> String {
+    match suggestion {
+        Some(name) => {
+            format!(" (hint: did you mean `{name}`? a change file names packages as release.toml and the manifests do)")
+        }
+        None => " (hint: a change file names packages as release.toml and the manifests do; `release plan` lists them)"
+            .into(),
+    }
 }
 
-/// Computes the plan.
+/// Computes the plan, in the order a release is decided: each commit's reasons and the rules it
+/// triggers, the component rules over the whole range, propagation to dependents and version
+/// groups, the versions, the shared version of each group, and the repository's version.
 pub fn plan(input: &PlanInput<'_>) -> Result<Plan, PlanError> {
-    let config = input.config;
-    let router = Router::new(input.packages.iter().map(|package| RouteSpec {
-        path: &package.path,
-        include: &package.include,
-        exclude: &package.exclude,
-    }))?;
-    let components = OwnedGlobs::new(
-        config
-            .components
-            .iter()
-            .enumerate()
-            .flat_map(|(index, component)| component.globs.iter().map(move |glob| (index, glob.as_str()))),
-    )?;
-    let rule_globs: Vec<Option<OwnedGlobs>> = config
-        .rules
-        .iter()
-        .map(|rule| match &rule.selector {
-            RuleSelector::Paths(globs) => OwnedGlobs::new(globs.iter().map(|glob| (0, glob.as_str()))).map(Some),
-            _ => Ok(None),
-        })
-        .collect::<Result<_, _>>()?;
-    let package_index: HashMap<&str, usize> =
-        input.packages.iter().enumerate().map(|(index, package)| (package.name.as_str(), index)).collect();
-    for rule in &config.rules {
-        if let AppliesTo::Names(names) = &rule.applies_to {
-            for name in names {
-                if !package_index.contains_key(name.as_str()) {
-                    return Err(PlanError::UnknownPackage {
-                        location: rule.location.clone(),
-                        rule: rule.name.clone(),
-                        name: name.clone(),
-                        suggestion: release_config::suggest::closest(
-                            name,
-                            input.packages.iter().map(|package| package.name.as_str()),
-                        )
-                        .map(str::to_string),
-                    });
-                }
-            }
-        }
-    }
-
-    let currents: Vec<semver::Version> =
-        input.packages.iter().map(|package| current_version(config, package)).collect();
-    let cancelled = cancelled_by_reverts(&input.commits);
+    let context = Context::new(input)?;
     let mut warnings = Vec::new();
-    let mut packages: Vec<Target> = input.packages.iter().map(|_| Target::default()).collect();
-    let mut repo = Target::default();
-    let mut repo_components = BTreeSet::new();
-    let (mut scratch, mut owners, mut component_hits) = (Vec::new(), Vec::new(), Vec::new());
+    let mut targets = collect_reasons(&context, input, &mut warnings)?;
+    collect_change_files(&context, input, &mut targets)?;
+    apply_component_rules(input.config, &mut targets);
+    propagate(input.config, input, &context.package_index, &mut targets.packages);
+    let mut package_plans = compute_versions(&context, input, targets.packages);
+    group_versions(input, &mut package_plans);
+    let repo = repo_plan(input, targets.repo, &targets.repo_components, &package_plans);
+    Ok(Plan {
+        schema_version: SCHEMA_VERSION,
+        head: input.head.clone(),
+        packages: package_plans,
+        repo,
+        warnings,
+        change_files: input.change_files.iter().map(|file| file.path.clone()).collect(),
+        skipped: Vec::new(),
+    })
+}
 
-    for (commit_index, commit) in input.commits.iter().enumerate() {
-        if cancelled.contains(&commit_index) {
-            continue;
-        }
-        let parsed = &commit.parsed;
-        // A merge commit counts only when its own message is conventional; the commits it brings
-        // in are walked themselves.
-        if commit.is_merge && !parsed.is_conventional() {
-            continue;
-        }
-        let in_any_range = commit.in_repo_range || commit.in_package_range.iter().any(|&inside| inside);
-        if !in_any_range {
-            continue;
-        }
-        let bump = commit_bump(config, parsed);
-        if !parsed.is_conventional() && config.versioning.non_conventional == NonConventional::Error {
-            return Err(PlanError::NonConventional { sha: commit.sha.clone(), summary: parsed.summary.clone() });
-        }
-        let entry = CommitEntry {
-            sha: commit.sha.clone(),
-            kind: parsed.kind.clone(),
-            scope: parsed.scope.clone(),
-            breaking: parsed.breaking,
-            summary: parsed.summary.clone(),
-            pr: parsed.pr,
-            bump,
-            breaking_description: parsed.breaking_description.clone(),
-        };
-        let commit_reason = Reason::Commit {
-            bump,
-            sha: commit.sha.clone(),
-            kind: parsed.kind.clone(),
-            scope: parsed.scope.clone(),
-            breaking: parsed.breaking,
-            summary: parsed.summary.clone(),
-        };
-
-        // Which packages and components the commit touches, within their ranges.
-        let mut touched_packages = BTreeSet::new();
-        let mut touched_components = BTreeSet::new();
-        for path in &commit.paths {
-            router.route(path, &mut scratch, &mut owners);
-            touched_packages.extend(owners.iter().copied().filter(|&owner| commit.in_package_range[owner]));
-            components.owners(path, &mut component_hits);
-            touched_components.extend(component_hits.iter().copied());
-        }
-
-        for &index in &touched_packages {
-            let target = &mut packages[index];
-            target.commits.push(entry.clone());
-            if bump > Bump::None {
-                target.reasons.push(commit_reason.clone());
-            }
-            record_override(target, commit, &input.packages[index].name, &currents[index], &mut warnings);
-        }
-        if commit.in_repo_range {
-            repo_components.extend(touched_components.iter().copied());
-            repo.commits.push(entry.clone());
-            if bump > Bump::None && config.repo.as_ref().is_some_and(|repo| repo.commits) {
-                repo.reasons.push(commit_reason.clone());
-            }
-        }
-
-        for (rule_index, rule) in config.rules.iter().enumerate() {
-            if rule.breaking && !parsed.breaking {
-                continue;
-            }
-            match &rule.selector {
-                RuleSelector::Components { .. } => {
-                    let add = |target: &mut Target| {
-                        target.touched.entry(rule_index).or_default().extend(touched_components.iter().copied());
-                    };
-                    match &rule.applies_to {
-                        AppliesTo::Repo if commit.in_repo_range => add(&mut repo),
-                        AppliesTo::Names(names) => {
-                            for name in names {
-                                let index = package_index[name.as_str()];
-                                if commit.in_package_range[index] {
-                                    add(&mut packages[index]);
-                                }
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-                RuleSelector::Paths(_) | RuleSelector::Any => {
-                    let globs = rule_globs[rule_index].as_ref();
-                    for path in &commit.paths {
-                        if globs.is_some_and(|globs| !globs.is_match(path)) {
-                            continue;
-                        }
-                        let reason = || Reason::PathRule {
-                            bump: rule.bump,
-                            rule: rule.name.clone(),
-                            path: path.clone(),
-                            sha: commit.sha.clone(),
-                        };
-                        let add = |target: &mut Target| {
-                            if target.rules_seen.insert(rule_index) {
-                                target.reasons.push(reason());
-                            }
-                        };
-                        match &rule.applies_to {
-                            AppliesTo::Repo if commit.in_repo_range => add(&mut repo),
-                            AppliesTo::Repo => {}
-                            AppliesTo::Packages => {
-                                router.route(path, &mut scratch, &mut owners);
-                                for &owner in &owners {
-                                    if commit.in_package_range[owner] {
-                                        add(&mut packages[owner]);
-                                    }
-                                }
-                            }
-                            AppliesTo::Names(names) => {
-                                for name in names {
-                                    let index = package_index[name.as_str()];
-                                    if commit.in_package_range[index] {
-                                        add(&mut packages[index]);
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    // Component rules are decided over the whole range.
-    for target in packages.iter_mut().chain(std::iter::once(&mut repo)) {
-        for (&rule_index, touched) in &target.touched {
-            let rule = &config.rules[rule_index];
-            let RuleSelector::Components { names, match_ } = &rule.selector else {
-                continue;
-            };
-            let wanted: Vec<usize> = names
-                .iter()
-                .filter_map(|name| config.components.iter().position(|component| &component.name == name))
-                .collect();
-            let hit: Vec<String> = wanted
-                .iter()
-                .filter(|index| touched.contains(index))
-                .map(|&index| config.components[index].name.clone())
-                .collect();
-            let matched = match match_ {
-                ComponentMatch::All => hit.len() == wanted.len(),
-                ComponentMatch::Any => !hit.is_empty(),
-            };
-            if matched {
-                target.reasons.push(Reason::ComponentRule {
-                    bump: rule.bump,
-                    rule: rule.name.clone(),
-                    components: hit,
-                });
-            }
-        }
-    }
-
-    propagate(config, input, &package_index, &mut packages);
-
+/// Step 4: each package's next version from its reasons (after the 0.x rules), or its override.
+fn compute_versions(context: &Context<'_>, input: &PlanInput<'_>, targets: Vec<Target>) -> Vec<PackagePlan> {
+    let config = context.config;
     let mut package_plans = Vec::new();
-    for ((package, mut target), current) in input.packages.iter().zip(packages).zip(currents) {
+    for ((package, mut target), current) in input.packages.iter().zip(targets).zip(context.currents.iter().cloned()) {
         if let Some((_, version)) = &target.override_version {
             for reason in &mut target.reasons {
                 if let Reason::Override { bump, .. } = reason {
@@ -306,7 +124,7 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, PlanError> {
             &package.tagged_versions,
             input.pre.as_deref(),
         );
-        let component_names = package_components(&package.path, &components)
+        let component_names = package_components(&package.path, &context.components)
             .into_iter()
             .map(|index| config.components[index].name.clone())
             .collect();
@@ -321,10 +139,15 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, PlanError> {
             next_tag: (next != current).then(|| package.tag.render(&package.name, &next.to_string())),
             commits: target.commits,
             reasons: target.reasons,
+            changes: target.changes,
         });
     }
+    package_plans
+}
 
-    // Members of a version group share one version field: they all take the highest next version.
+/// Step 5: members of a version group share one version field, so they all take the highest
+/// next version.
+fn group_versions(input: &PlanInput<'_>, package_plans: &mut [PackagePlan]) {
     for (index, package) in input.packages.iter().enumerate() {
         let Some(group) = &package.version_group else {
             continue;
@@ -332,7 +155,7 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, PlanError> {
         let highest = input
             .packages
             .iter()
-            .zip(&package_plans)
+            .zip(package_plans.iter())
             .filter(|(member, _)| member.version_group.as_ref() == Some(group))
             .filter_map(|(_, plan)| semver::Version::parse(&plan.next_version).ok())
             .max();
@@ -345,52 +168,50 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, PlanError> {
             plan.next_tag = Some(package.tag.render(&package.name, &plan.next_version));
         }
     }
+}
 
-    let repo_plan = match (&config.repo, &input.repo) {
-        (Some(repo_config), Some(repo_input)) => {
-            if repo_config.packages {
-                for plan in &package_plans {
-                    if plan.bump > Bump::None {
-                        repo.reasons.push(Reason::Package { bump: plan.bump, package: plan.name.clone() });
-                    }
-                }
-            }
-            let current = repo_input
-                .previous
-                .as_ref()
-                .map_or_else(|| config.versioning.initial.clone(), |release| release.version.clone());
-            let raw = raw_bump(&repo);
-            for reason in &mut repo.reasons {
-                reason.apply_zero_major(&config.versioning, &current);
-            }
-            Reason::sort(&mut repo.reasons);
-            let (next, bump) =
-                next_version(config, &current, raw, None, &repo_input.tagged_versions, input.pre.as_deref());
-            Some(RepoPlan {
-                current_version: current.to_string(),
-                next_version: next.to_string(),
-                bump,
-                previous_tag: repo_input.previous.as_ref().map(|release| release.tag.clone()),
-                next_tag: (next != current).then(|| repo_config.tag.render("", &next.to_string())),
-                components: repo_components.iter().map(|&index| config.components[index].name.clone()).collect(),
-                commits: repo.commits,
-                reasons: repo.reasons,
-            })
-        }
-        _ => None,
+/// Step 6: the repository's version, when `[repo]` is configured: its own reasons, and its
+/// packages' bumps when it follows them.
+fn repo_plan(
+    input: &PlanInput<'_>,
+    mut repo: Target,
+    repo_components: &BTreeSet<usize>,
+    package_plans: &[PackagePlan],
+) -> Option<RepoPlan> {
+    let config = input.config;
+    let (Some(repo_config), Some(repo_input)) = (&config.repo, &input.repo) else {
+        return None;
     };
-
-    Ok(Plan {
-        schema_version: SCHEMA_VERSION,
-        head: input.head.clone(),
-        packages: package_plans,
-        repo: repo_plan,
-        warnings,
-        skipped: Vec::new(),
+    if repo_config.packages {
+        for plan in package_plans {
+            if plan.bump > Bump::None {
+                repo.reasons.push(Reason::Package { bump: plan.bump, package: plan.name.clone() });
+            }
+        }
+    }
+    let current = repo_input
+        .previous
+        .as_ref()
+        .map_or_else(|| config.versioning.initial.clone(), |release| release.version.clone());
+    let raw = raw_bump(&repo);
+    for reason in &mut repo.reasons {
+        reason.apply_zero_major(&config.versioning, &current);
+    }
+    Reason::sort(&mut repo.reasons);
+    let (next, bump) = next_version(config, &current, raw, None, &repo_input.tagged_versions, input.pre.as_deref());
+    Some(RepoPlan {
+        current_version: current.to_string(),
+        next_version: next.to_string(),
+        bump,
+        previous_tag: repo_input.previous.as_ref().map(|release| release.tag.clone()),
+        next_tag: (next != current).then(|| repo_config.tag.render("", &next.to_string())),
+        components: repo_components.iter().map(|&index| config.components[index].name.clone()).collect(),
+        commits: repo.commits,
+        reasons: repo.reasons,
     })
 }
 
-/// Dependents follow their dependencies, and packages sharing a version field follow each
+/// Step 3: Dependents follow their dependencies, and packages sharing a version field follow each
 /// other, to a fixed point (bumps only grow, so it ends).
 fn propagate(config: &Config, input: &PlanInput<'_>, package_index: &HashMap<&str, usize>, packages: &mut [Target]) {
     loop {
@@ -513,7 +334,7 @@ fn next_version(
 }
 
 /// The version a package is at: its last release, else its manifest, else the initial version.
-fn current_version(config: &Config, package: &PackageInput) -> semver::Version {
+pub(crate) fn current_version(config: &Config, package: &PackageInput) -> semver::Version {
     match (&package.previous, &package.manifest_version) {
         (Some(release), _) => release.version.clone(),
         (None, Some(version)) => version.clone(),
@@ -521,7 +342,7 @@ fn current_version(config: &Config, package: &PackageInput) -> semver::Version {
     }
 }
 
-fn record_override(
+pub(crate) fn record_override(
     target: &mut Target,
     commit: &CommitInput,
     package: &str,
@@ -556,27 +377,6 @@ fn record_override(
             short(&commit.sha)
         )),
     }
-}
-
-/// Reverts inside the history cancel the commit they revert, and themselves. Newest first, so a
-/// revert of a revert brings the original back.
-fn cancelled_by_reverts(commits: &[CommitInput]) -> BTreeSet<usize> {
-    let mut cancelled = BTreeSet::new();
-    for (index, commit) in commits.iter().enumerate() {
-        if cancelled.contains(&index) {
-            continue;
-        }
-        let Some(target) = &commit.parsed.reverts else {
-            continue;
-        };
-        if let Some(reverted) =
-            commits.iter().enumerate().skip(index + 1).find(|(_, other)| other.sha.starts_with(target.as_str()))
-        {
-            cancelled.insert(index);
-            cancelled.insert(reverted.0);
-        }
-    }
-    cancelled
 }
 
 /// The components a package is in, by index, in order: those with a glob matching a file

@@ -56,6 +56,20 @@ pub struct CommitInput {
     pub in_repo_range: bool,
 }
 
+/// A change file (changesets' `.changeset/*.md`, covector's `.changes/*.md`): a maintainer's
+/// statement of what a release holds, read from the repository by the caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeFile {
+    /// Relative to the repository root, `/`-separated.
+    pub path: String,
+    /// Package name and bump, in the file's order.
+    pub bumps: Vec<(String, Bump)>,
+    /// covector's tag (`patch:bug` gives `bug`), if any.
+    pub tag: Option<String>,
+    /// The text after the front matter, trimmed.
+    pub summary: String,
+}
+
 /// Everything the planner needs.
 #[derive(Debug, Clone)]
 pub struct PlanInput<'a> {
@@ -67,6 +81,8 @@ pub struct PlanInput<'a> {
     pub commits: Vec<CommitInput>,
     /// `--pre LABEL`
     pub pre: Option<String>,
+    /// Change files, when `[versioning] sources` lists them (in path order).
+    pub change_files: Vec<ChangeFile>,
 }
 
 /// The plan, as printed by `release plan --format json`.
@@ -77,6 +93,9 @@ pub struct Plan {
     pub packages: Vec<PackagePlan>,
     pub repo: Option<RepoPlan>,
     pub warnings: Vec<String>,
+    /// The change files this plan consumed: the release commit deletes them.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub change_files: Vec<String>,
     /// Packages discovery found but does not release (they cannot be published, or
     /// `[workspace] private = "skip"`), with the reason; absent from the JSON when empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -104,6 +123,19 @@ pub struct PackagePlan {
     pub next_tag: Option<String>,
     pub commits: Vec<CommitEntry>,
     pub reasons: Vec<Reason>,
+    /// What change files say about this package, for its changelog.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub changes: Vec<ChangeEntry>,
+}
+
+/// One change file's entry in one package's changelog.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ChangeEntry {
+    pub path: String,
+    #[serde(serialize_with = "serialize_bump")]
+    pub bump: Bump,
+    pub tag: Option<String>,
+    pub summary: String,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -174,6 +206,13 @@ pub enum Reason {
         sha: String,
         version: String,
     },
+    /// A change file names the package.
+    ChangeFile {
+        #[serde(serialize_with = "serialize_bump")]
+        bump: Bump,
+        path: String,
+        summary: String,
+    },
     /// The package shares its version field with another (Cargo `version.workspace = true`).
     Group {
         #[serde(serialize_with = "serialize_bump")]
@@ -196,6 +235,7 @@ impl Reason {
             | Reason::ComponentRule { bump, .. }
             | Reason::Dependency { bump, .. }
             | Reason::Override { bump, .. }
+            | Reason::ChangeFile { bump, .. }
             | Reason::Group { bump, .. }
             | Reason::Package { bump, .. } => *bump,
         }
@@ -207,6 +247,7 @@ impl Reason {
         match self {
             Reason::Override { .. } => {}
             Reason::Commit { bump, .. }
+            | Reason::ChangeFile { bump, .. }
             | Reason::PathRule { bump, .. }
             | Reason::ComponentRule { bump, .. }
             | Reason::Dependency { bump, .. }
@@ -220,11 +261,12 @@ impl Reason {
         match self {
             Reason::Override { .. } => 0,
             Reason::Commit { .. } => 1,
-            Reason::PathRule { .. } => 2,
-            Reason::ComponentRule { .. } => 3,
-            Reason::Dependency { .. } => 4,
-            Reason::Group { .. } => 5,
-            Reason::Package { .. } => 6,
+            Reason::ChangeFile { .. } => 2,
+            Reason::PathRule { .. } => 3,
+            Reason::ComponentRule { .. } => 4,
+            Reason::Dependency { .. } => 5,
+            Reason::Group { .. } => 6,
+            Reason::Package { .. } => 7,
         }
     }
 
@@ -245,6 +287,10 @@ impl Reason {
             Reason::PathRule { rule, path, sha, .. } => format!("rule \"{rule}\": {path} ({})", short(sha)),
             Reason::ComponentRule { rule, components, .. } => {
                 format!("rule \"{rule}\": touched {}", components.join(" + "))
+            }
+            Reason::ChangeFile { path, summary, .. } => {
+                let first = summary.lines().next().unwrap_or_default();
+                format!("{path}: {first}")
             }
             Reason::Dependency { package, .. } => format!("depends on {package}"),
             Reason::Group { package, .. } => format!("shares its version with {package}"),

@@ -12,6 +12,7 @@ struct Scenario {
     commits: Vec<CommitInput>,
     repo: Option<RepoInput>,
     pre: Option<String>,
+    change_files: Vec<ChangeFile>,
 }
 
 fn scenario(config: &str, packages: &[(&str, &str, Option<&str>, &[&str])]) -> Scenario {
@@ -35,7 +36,7 @@ fn scenario(config: &str, packages: &[(&str, &str, Option<&str>, &[&str])]) -> S
         })
         .collect();
     let repo = config.repo.as_ref().map(|_| RepoInput { previous: None, tagged_versions: Vec::new() });
-    Scenario { config, packages, commits: Vec::new(), repo, pre: None }
+    Scenario { config, packages, commits: Vec::new(), repo, pre: None, change_files: Vec::new() }
 }
 
 impl Scenario {
@@ -61,6 +62,7 @@ impl Scenario {
             repo: self.repo.clone(),
             commits: self.commits.clone(),
             pre: self.pre.clone(),
+            change_files: self.change_files.clone(),
         })
     }
 
@@ -413,4 +415,63 @@ fn a_version_at_the_largest_number_does_not_overflow() {
     let current = semver::Version::new(1, 2, max);
     assert_eq!(crate::bump_version(&current, release_config::Bump::Patch), current);
     assert_eq!(crate::bump_version(&semver::Version::new(max, 0, 0), release_config::Bump::Major).major, max);
+}
+
+impl Scenario {
+    fn change_file(mut self, path: &str, bumps: &[(&str, Bump)], summary: &str) -> Self {
+        self.change_files.push(ChangeFile {
+            path: path.to_string(),
+            bumps: bumps.iter().map(|(name, bump)| (name.to_string(), *bump)).collect(),
+            tag: None,
+            summary: summary.to_string(),
+        });
+        self
+    }
+}
+
+#[test]
+fn change_files_are_reasons_that_merge_with_commits_highest_wins() {
+    let s = scenario("", &[("api", "api", Some("1.2.3"), &[]), ("web", "web", Some("2.0.0"), &[])])
+        .commit("c1", "fix(api): a bug\n", &["api/a.rs"])
+        .change_file(".changeset/brave-cats.md", &[("api", Bump::Minor)], "Add the health route")
+        .change_file(".changeset/quiet-dogs.md", &[("web", Bump::Patch)], "Fix the footer");
+    assert_eq!(s.summary(), ["api 1.2.3 -> 1.3.0 (minor)", "web 2.0.0 -> 2.0.1 (patch)"]);
+    let plan = s.plan().unwrap();
+    assert_eq!(
+        plan.packages[0].reasons[0],
+        Reason::ChangeFile {
+            bump: Bump::Minor,
+            path: ".changeset/brave-cats.md".into(),
+            summary: "Add the health route".into()
+        }
+    );
+    assert_eq!(plan.packages[0].changes[0].summary, "Add the health route");
+    assert_eq!(plan.change_files, [".changeset/brave-cats.md", ".changeset/quiet-dogs.md"]);
+    let json = serde_json::to_value(&plan.packages[0].reasons[0]).unwrap();
+    assert_eq!(json["kind"], "change_file");
+}
+
+#[test]
+fn a_change_file_naming_an_unknown_package_names_the_file_and_the_closest_package() {
+    let s = scenario("", &[("api-server", "api", Some("1.0.0"), &[])]).change_file(
+        ".changes/x.md",
+        &[("api-sever", Bump::Patch)],
+        "x",
+    );
+    assert_eq!(
+        s.plan().unwrap_err().to_string(),
+        ".changes/x.md: unknown package `api-sever` (hint: did you mean `api-server`? a change file names packages as release.toml and the manifests do)"
+    );
+}
+
+#[test]
+fn without_commits_in_the_sources_only_change_files_bump() {
+    let s = scenario("[versioning]\nsources = [\"changesets\"]\n", &[("api", "api", Some("1.0.0"), &[])]).commit(
+        "c1",
+        "feat(api): x\n",
+        &["api/a.rs"],
+    );
+    assert_eq!(s.summary(), ["api 1.0.0 -> 1.0.0 (none)"]);
+    let s = s.change_file(".changeset/a.md", &[("api", Bump::Patch)], "x");
+    assert_eq!(s.summary(), ["api 1.0.0 -> 1.0.1 (patch)"]);
 }

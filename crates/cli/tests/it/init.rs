@@ -110,3 +110,17 @@ fn a_cargo_release_configuration_stays_and_its_tag_name_carries_over() {
     let plan: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
     assert_eq!(plan["packages"][0]["next_tag"], "core-0.4.1", "{plan:#}");
 }
+
+/// A repository set up for changesets gets the change files turned on: its maintainers' intent
+/// is in them, not in the commits.
+#[test]
+fn a_changesets_repository_gets_its_change_files_read() {
+    let dir = repository(&[(".changeset/config.json", "{}\n")]);
+    let output = release_with(dir.path(), &["init"], &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let config = fs_err::read_to_string(dir.path().join("release.toml")).unwrap();
+    assert!(config.contains("[versioning]\nsources = [\"commits\", \"changesets\"]\n"), "{config}");
+    let plan = release_with(dir.path(), &["plan", "--format", "json"], &[]);
+    let plan: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
+    assert!(plan["warnings"].as_array().unwrap().is_empty(), "no hint to turn them on: {plan:#}");
+}
