@@ -9,7 +9,7 @@ use release_config::Config;
 use release_config::promotion::{Environment, Verify};
 use release_forge::{Forge, GitHub, GitHubConfig, NewDeployment, NewDeploymentStatus};
 use release_git::Repo;
-use release_promote::{Change, Context, Hooks, Review, ReviewsError, StatusRow};
+use release_promote::{Change, CheckTarget, Context, Hooks, Review, ReviewsError, StatusRow};
 
 /// Who is acting: RELEASE_ACTOR, GITHUB_ACTOR (in GitHub Actions), git's user.name, $USER.
 pub fn actor(repo: &Repo) -> String {
@@ -25,11 +25,21 @@ pub(crate) fn now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|duration| duration.as_secs()).unwrap_or(0)
 }
 
-/// HTTP checks with `{url}` and `{version}` filled in.
-pub fn http_verifier(verify: &Verify, url: &str, version: &str) -> (bool, String) {
-    let fill = |text: &str| text.replace("{url}", url.trim_end_matches('/')).replace("{version}", version);
-    let check = release_verify::HttpCheck::from_config(verify, fill);
-    let verdict = release_verify::verify(&check, &mut std::thread::sleep);
+/// The checks of release.toml: HTTP with `{url}` and `{version}` filled in, or a command run
+/// from the repository root with the RELEASE_* variables.
+pub fn verifier(verify: &Verify, target: &CheckTarget<'_>) -> (bool, String) {
+    let fill =
+        |text: &str| text.replace("{url}", target.url.trim_end_matches('/')).replace("{version}", target.version);
+    let sleep = &mut std::thread::sleep;
+    let verdict = if let Some(check) = release_verify::HttpCheck::from_config(verify, fill) {
+        release_verify::verify(&check, sleep)
+    } else if let Some(check) =
+        release_verify::CommandCheck::from_config(verify, target.directory, target.variables.clone())
+    {
+        release_verify::verify_command(&check, sleep)
+    } else {
+        return (false, "the check is neither `http` nor `command`".into());
+    };
     (verdict.passed, verdict.summary)
 }
 
@@ -48,7 +58,7 @@ pub fn with_context<T>(directory: &Path, quiet: bool, work: impl FnOnce(&Context
         releases,
         actor,
         now,
-        verifier: &http_verifier,
+        verifier: &verifier,
         hooks: &hooks,
         quiet_commands: quiet,
     };

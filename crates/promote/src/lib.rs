@@ -8,7 +8,8 @@
 //!
 //! Deploy commands are argv lists; the release reaches them only through environment variables,
 //! never spliced into a command line. Verification is injected (the CLI passes HTTP checks), so
-//! this crate does no network I/O except through `git`.
+//! this crate does no network I/O except through `git`; a command check runs with the deploy
+//! command's RELEASE_* variables ([`CheckTarget`]).
 //!
 //! The modules follow a promotion: `releases` (what may be deployed, and the evidence that
 //! `release cut` made it), `ledger` (the history and its events) and `state` (`fold`: what each
@@ -139,8 +140,19 @@ pub trait Hooks {
     fn changed(&self, _environment: &Environment, _change: Change<'_>) {}
 }
 
+/// What a check looks at: the environment's address and the release, for `{url}` and
+/// `{version}` in an HTTP check, and the directory and RELEASE_* variables a command check
+/// runs with (the deploy command's).
+#[derive(Debug, Clone)]
+pub struct CheckTarget<'a> {
+    pub url: &'a str,
+    pub version: &'a str,
+    pub directory: &'a std::path::Path,
+    pub variables: Vec<(String, String)>,
+}
+
 /// How a deployment is checked: `(passed, one-line summary)`.
-pub type Verifier<'a> = dyn Fn(&Verify, &str, &str) -> (bool, String) + 'a;
+pub type Verifier<'a> = dyn Fn(&Verify, &CheckTarget<'_>) -> (bool, String) + 'a;
 
 pub struct Context<'a> {
     pub repo: &'a Repo,

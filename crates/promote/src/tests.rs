@@ -52,6 +52,7 @@ fn environment(name: &str, from: Option<&str>, soak: u64) -> Environment {
         soak: Duration::from_secs(soak),
         approval: None,
         on_verify_failure: OnVerifyFailure::Hold,
+        monitor: None,
     }
 }
 
@@ -496,7 +497,8 @@ fn a_failed_verification_is_recorded_rolled_back_and_held() {
     builder.checkout().unwrap();
     let repo = release_git::Repo::open(directory.path()).unwrap();
     let config = release_config::Config::load(repo.root()).unwrap();
-    let verifier = |_: &release_config::promotion::Verify, _: &str, version: &str| {
+    let verifier = |_: &release_config::promotion::Verify, target: &crate::CheckTarget<'_>| {
+        let version = target.version;
         (version != "1.1.0", if version == "1.1.0" { "1.1.0 answered 500".to_string() } else { "ok".to_string() })
     };
     let context = crate::Context {
