@@ -12,6 +12,7 @@ mod exit;
 mod progress;
 pub mod promote;
 pub mod render;
+mod watch;
 
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
@@ -175,6 +176,13 @@ enum Command {
     },
     /// Per environment: what runs, its state, since when, the last verified, what waits and why.
     Status {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// One pass of monitoring checks over every environment inside its window (or those named);
+    /// rolls back and holds past the failure limit. For a scheduled job.
+    Watch {
+        environments: Vec<String>,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
@@ -379,6 +387,9 @@ fn run(cli: Cli) -> Result<()> {
                 Format::Json => print(&(serde_json::to_string_pretty(&rows).expect("rows serialize") + "\n")),
                 _ => print(&promote::status_table(&rows)),
             }
+        }
+        Command::Watch { environments, format } => {
+            print(&watch::run(&directory, &environments, format == Format::Json)?)
         }
         Command::Ledger { command } => ledger(&directory, command),
         Command::History { environment, format } => {

@@ -270,7 +270,7 @@ pub fn history_text(events: &[release_promote::Event]) -> String {
 }
 
 /// One line of terminal-safe text (see [`release_changelog::neutralize_controls`]).
-fn plain(text: &str) -> String {
+pub(crate) fn plain(text: &str) -> String {
     release_changelog::neutralize_controls(text).replace(['\n', '\t'], " ")
 }
 

@@ -305,7 +305,7 @@ fn rejected_in<'e>(events: &'e [crate::Event], environment: &str, version: &str)
 
 /// The newest release verified in the environment that is not what it runs, never failed there
 /// and was not rejected there since.
-fn last_good(name: &str, state: &EnvironmentState, events: &[crate::Event]) -> Result<String, PromoteError> {
+pub(crate) fn last_good(name: &str, state: &EnvironmentState, events: &[crate::Event]) -> Result<String, PromoteError> {
     let current = state.current.as_ref().map(|current| current.version.as_str());
     state
         .verified

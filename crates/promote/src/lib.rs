@@ -15,7 +15,8 @@
 //! `release cut` made it), `ledger` (the history and its events) and `state` (`fold`: what each
 //! environment runs), `gates` (pure functions of that data, each answering with a [`Waiting`]),
 //! `promote` (lock, choose, gates, take the environment), `deploy` (deploy, verify, record,
-//! roll back), `review` (approvals) and `status`.
+//! roll back), `review` (approvals), `status` and `watch` (the monitoring window after a
+//! verified deployment: one pass of checks, and the rollback when they fail).
 //!
 //! ```no_run
 //! # fn show(context: &release_promote::Context<'_>) -> Result<(), release_promote::PromoteError> {
@@ -36,6 +37,7 @@ mod state;
 mod status;
 #[cfg(test)]
 mod tests;
+mod watch;
 
 use release_config::Config;
 use release_config::promotion::{Environment, Verify};
@@ -49,8 +51,9 @@ pub use ledger::{Event, EventKind, Ledger, SCHEMA, void};
 pub use promote::promote;
 pub use releases::{Release, cut_release, record_cut, releases, was_cut};
 pub use review::review;
-pub use state::{Current, EnvironmentState, State, Verified, fold};
-pub use status::{StatusRow, history, status};
+pub use state::{Current, EnvironmentState, FailedCheck, State, Verified, fold};
+pub use status::{Monitoring, StatusRow, history, status};
+pub use watch::{WatchResult, Watched, watch};
 
 use crate::releases::evident;
 
