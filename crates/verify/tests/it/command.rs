@@ -30,7 +30,9 @@ fn a_command_passes_on_exit_0_and_sees_the_release_variables() {
 
 #[test]
 fn a_failing_command_is_a_failure_with_its_output_kept_short() {
-    let script = "for i in $(seq 1 500); do echo \"line $i\"; done; echo oops >&2; exit 3";
+    // One stream: stdout and stderr are read side by side, so their order between them is not
+    // fixed.
+    let script = "exec 2>&1; for i in $(seq 1 500); do echo \"line $i\"; done; echo oops >&2; exit 3";
     let verdict = verify_command(&check(script), &mut never_sleep);
     assert!(!verdict.passed);
     assert!(
@@ -40,6 +42,9 @@ fn a_failing_command_is_a_failure_with_its_output_kept_short() {
     );
     assert!(verdict.summary.ends_with("line 499 | line 500 | oops"), "{}", verdict.summary);
     assert!(verdict.summary.len() < 1000, "{}", verdict.summary.len());
+
+    let verdict = verify_command(&check("echo 'migration 42 pending' >&2; exit 1"), &mut never_sleep);
+    assert_eq!(verdict.summary, "1 failure > limit 0: exited with 1: migration 42 pending", "stderr is kept too");
 }
 
 #[test]
