@@ -89,8 +89,13 @@ fn watch_one(
     if let Some(started) = &state.in_progress {
         return done(WatchResult::Busy { why: format!("run {} is promoting {}", started.run, started.version) });
     }
-    let Some(current) = state.current.clone().filter(|current| current.state == State::Verified) else {
-        return done(WatchResult::Idle { why: "no release verified by a promotion runs there".into() });
+    let current = match state.current.clone() {
+        Some(current) if current.state == State::Verified => current,
+        Some(current) if current.state == State::RolledBack => {
+            return done(WatchResult::Idle { why: "it was rolled back, and a rollback is not monitored".into() });
+        }
+        Some(_) => return done(WatchResult::Idle { why: "its release failed".into() }),
+        None => return done(WatchResult::Idle { why: "nothing is deployed there yet".into() }),
     };
     if state.monitored {
         return done(WatchResult::Idle { why: format!("the monitoring window of {} is over", current.version) });
