@@ -16,6 +16,7 @@ mod plan;
 mod progress;
 mod promote;
 pub mod render;
+mod watch;
 
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
@@ -211,6 +212,13 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// One pass of monitoring checks over every environment inside its window (or those named);
+    /// rolls back and holds past the failure limit. For a scheduled job.
+    Watch {
+        environments: Vec<String>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// The recorded events of one environment, oldest first.
     History {
         environment: String,
@@ -364,6 +372,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Ledger { command: LedgerCommand::Void { entry, reason, format } } => {
             promote::void(&session, &entry, &reason, format)
         }
+        Command::Watch { environments, format } => watch::run(&session, &environments, format),
     }
 }
 

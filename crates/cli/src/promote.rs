@@ -6,22 +6,36 @@ use release_config::promotion::{Environment, Verify};
 use release_engine::Session;
 use release_forge::{Forge, GitHub, GitHubConfig, NewDeployment, NewDeploymentStatus};
 use release_git::Repo;
-use release_promote::{Action, Bypass, Change, Context, Hooks, Outcome, Review, ReviewsError, StatusRow};
+use release_promote::{Action, Bypass, Change, CheckTarget, Context, Hooks, Outcome, Review, ReviewsError, StatusRow};
 use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::HashMap;
 
 use crate::{Format, print};
 
-/// HTTP checks with `{url}` and `{version}` filled in.
-pub fn http_verifier(verify: &Verify, url: &str, version: &str) -> (bool, String) {
-    let fill = |text: &str| text.replace("{url}", url.trim_end_matches('/')).replace("{version}", version);
-    let check = release_verify::HttpCheck::from_config(verify, fill);
-    let verdict = release_verify::verify(&check, &mut std::thread::sleep);
+/// The checks of release.toml: HTTP with `{url}` and `{version}` filled in, or a command run
+/// from the repository root with the RELEASE_* variables.
+pub fn verifier(verify: &Verify, target: &CheckTarget<'_>) -> (bool, String) {
+    let fill =
+        |text: &str| text.replace("{url}", target.url.trim_end_matches('/')).replace("{version}", target.version);
+    let sleep = &mut std::thread::sleep;
+    let verdict = if let Some(check) = release_verify::HttpCheck::from_config(verify, fill) {
+        release_verify::verify(&check, sleep)
+    } else if let Some(check) =
+        release_verify::CommandCheck::from_config(verify, target.directory, target.variables.clone())
+    {
+        release_verify::verify_command(&check, sleep)
+    } else {
+        return (false, "the check is neither `http` nor `command`".into());
+    };
     (verdict.passed, verdict.summary)
 }
 
 /// Runs `work` with a promotion context over the session's repository.
-fn with_context<T>(session: &Session<'_>, quiet: bool, work: impl FnOnce(&Context<'_>) -> Result<T>) -> Result<T> {
+pub(crate) fn with_context<T>(
+    session: &Session<'_>,
+    quiet: bool,
+    work: impl FnOnce(&Context<'_>) -> Result<T>,
+) -> Result<T> {
     let repo = session.repo();
     let config = session.config()?;
     let head = repo.resolve("HEAD")?;
@@ -33,7 +47,7 @@ fn with_context<T>(session: &Session<'_>, quiet: bool, work: impl FnOnce(&Contex
         releases,
         actor: release_engine::actor(repo),
         now: release_engine::now,
-        verifier: &http_verifier,
+        verifier: &verifier,
         hooks: &hooks,
         quiet_commands: quiet,
     };
@@ -331,7 +345,7 @@ pub fn history_text(events: &[release_promote::Event]) -> String {
     text
 }
 
-use crate::render::plain;
+pub(crate) use crate::render::plain;
 
 /// `release status` as a table.
 pub fn status_table(rows: &[StatusRow]) -> String {

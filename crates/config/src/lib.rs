@@ -15,6 +15,7 @@
 
 pub mod cargo_release;
 mod check;
+mod environments;
 mod error;
 pub mod glob;
 pub mod promotion;
@@ -888,139 +889,6 @@ impl Resolver<'_> {
             freeze,
             github_deployments: wire.github_deployments,
         })
-    }
-
-    fn environments(&self, wire: promotion::EnvironmentsWire) -> Result<Vec<promotion::Environment>, ConfigError> {
-        let names: Vec<String> = wire.keys().cloned().collect();
-        let mut environments = Vec::new();
-        for (name, environment) in wire {
-            let at = |key: &'static str| [Step::Key("environments"), Step::Key(name.as_str()), Step::Key(key)];
-            let key = |key: &str| format!("environments.{name}.{key}");
-            if environment.deploy.first().is_none_or(|program| program.trim().is_empty()) {
-                return Err(self.invalid(
-                    &at("deploy"),
-                    &key("deploy"),
-                    "the deploy command is empty".into(),
-                    Some("write it as a list: deploy = [\"./scripts/deploy.sh\", \"staging\"]".into()),
-                ));
-            }
-            if let Some(rollback) = &environment.rollback
-                && rollback.first().is_none_or(|program| program.trim().is_empty())
-            {
-                return Err(self.invalid(
-                    &at("rollback"),
-                    &key("rollback"),
-                    "the rollback command is empty".into(),
-                    Some("write it as a list, rollback = [\"./scripts/rollback.sh\", \"staging\"], or remove the key to roll back with `deploy`".into()),
-                ));
-            }
-            if let Some(url) = &environment.url
-                && let Some(problem) = check::http_url_problem(url)
-            {
-                return Err(self.invalid(
-                    &at("url"),
-                    &key("url"),
-                    format!("`{}` {problem}", url.escape_debug()),
-                    Some("write the environment's address, e.g. url = \"https://staging.example.com\"".into()),
-                ));
-            }
-            if let Some(from) = &environment.from
-                && !names.contains(from)
-            {
-                return Err(self.invalid(
-                    &at("from"),
-                    &key("from"),
-                    format!("`{from}` is not an environment"),
-                    Some(format!("environments: {}", names.join(", "))),
-                ));
-            }
-            let soak = match &environment.soak {
-                Some(text) => self.duration(&at("soak"), &key("soak"), text)?,
-                None => std::time::Duration::ZERO,
-            };
-            let verify = match &environment.verify {
-                Some(verify) => Some(self.verify(&name, environment.url.as_deref(), verify)?),
-                None => None,
-            };
-            let approval = match &environment.approval {
-                Some(approval) => {
-                    let required = approval.required.unwrap_or(1);
-                    let source = approval.source.unwrap_or(promotion::ApprovalSource::Release);
-                    if source == promotion::ApprovalSource::Release && approval.environment.is_some() {
-                        return Err(self.invalid(
-                            &at("approval"),
-                            &key("approval.environment"),
-                            "`environment` names the GitHub Environment whose reviewers approve, so it needs `source = \"github-environment\"`".into(),
-                            Some("add `source = \"github-environment\"`, or remove `environment`".into()),
-                        ));
-                    }
-                    let github_environment = (source == promotion::ApprovalSource::GithubEnvironment)
-                        .then(|| approval.environment.clone().unwrap_or_else(|| name.clone()));
-                    let listed = source == promotion::ApprovalSource::Release || !approval.approvers.is_empty();
-                    if listed && required as usize > approval.approvers.len() {
-                        return Err(self.invalid(
-                            &at("approval"),
-                            &key("approval.required"),
-                            format!(
-                                "{required} approvals required but {} approver(s) listed",
-                                approval.approvers.len()
-                            ),
-                            Some("list more approvers, or lower `required`".into()),
-                        ));
-                    }
-                    let expires = match &approval.expires {
-                        Some(text) => Some(self.duration(&at("approval"), &key("approval.expires"), text)?),
-                        None => None,
-                    };
-                    Some(promotion::Approval {
-                        required,
-                        approvers: approval.approvers.clone(),
-                        allow_self: approval.allow_self.unwrap_or(false),
-                        expires,
-                        source,
-                        github_environment,
-                    })
-                }
-                None => None,
-            };
-            environments.push(promotion::Environment {
-                name: name.clone(),
-                deploy: environment.deploy,
-                rollback: environment.rollback,
-                url: environment.url,
-                verify,
-                from: environment.from,
-                soak,
-                approval,
-                on_verify_failure: environment.on_verify_failure.unwrap_or(promotion::OnVerifyFailure::Hold),
-            });
-        }
-        // Upstream first; a cycle is an error naming it.
-        let mut ordered: Vec<promotion::Environment> = Vec::new();
-        while !environments.is_empty() {
-            let ready = environments.iter().position(|environment| {
-                environment.from.as_ref().is_none_or(|from| ordered.iter().any(|done| &done.name == from))
-            });
-            match ready {
-                Some(index) => ordered.push(environments.remove(index)),
-                None => {
-                    let cycle: Vec<String> = environments
-                        .iter()
-                        .map(|environment| {
-                            format!("{} <- {}", environment.name, environment.from.as_deref().unwrap_or("?"))
-                        })
-                        .collect();
-                    let first = environments[0].name.clone();
-                    return Err(self.invalid(
-                        &[Step::Key("environments"), Step::Key(&first), Step::Key("from")],
-                        &format!("environments.{first}.from"),
-                        format!("`from` forms a cycle: {}", cycle.join(", ")),
-                        Some("the first environment has no `from`".into()),
-                    ));
-                }
-            }
-        }
-        Ok(ordered)
     }
 
     fn versioning(&self, wire: wire::VersioningWire) -> Result<Versioning, ConfigError> {

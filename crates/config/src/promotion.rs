@@ -6,8 +6,6 @@ use std::time::Duration;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use crate::{ConfigError, Step};
-
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct PromotionWire {
@@ -72,6 +70,9 @@ pub struct EnvironmentWire {
     pub approval: Option<ApprovalWire>,
     /// On a failed verification: `"rollback"` to the last verified release, or `"hold"`.
     pub on_verify_failure: Option<OnVerifyFailure>,
+    /// After verification passes, a window (`for`) during which `release watch` checks the
+    /// release again and rolls back (or holds) once failed checks exceed `failure-limit`.
+    pub monitor: Option<MonitorWire>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
@@ -84,8 +85,11 @@ pub enum OnVerifyFailure {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct VerifyWire {
-    /// The URL to check; `{url}` and `{version}` are filled in.
-    pub http: String,
+    /// The URL to check; `{url}` and `{version}` are filled in. One of `http` and `command`.
+    pub http: Option<String>,
+    /// A command to run as a check, as an argv list (never a shell string); it passes on exit
+    /// 0 and gets the release in the same RELEASE_* variables as the deploy command.
+    pub command: Option<Vec<String>>,
     pub status: Option<u16>,
     /// Text the body must contain; `{version}` is filled in.
     pub body_contains: Option<String>,
@@ -94,6 +98,27 @@ pub struct VerifyWire {
     pub failure_limit: Option<u32>,
     pub error_limit: Option<u32>,
     pub consecutive_successes: Option<u32>,
+    pub timeout: Option<String>,
+}
+
+/// `[environments.NAME.monitor]`: the monitoring window after a verified deployment.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct MonitorWire {
+    /// How long the release is watched after verification passes (e.g. `"30m"`); the next
+    /// environment's `soak` counts from its end.
+    #[serde(rename = "for")]
+    pub window: String,
+    /// The window fails (rollback or hold, as `on-verify-failure` says) once failed checks
+    /// exceed this (default 1).
+    pub failure_limit: Option<u32>,
+    /// The URL to check (default: the `verify` check). One of `http` and `command`.
+    pub http: Option<String>,
+    /// A command to run as the check (default: the `verify` check).
+    pub command: Option<Vec<String>>,
+    pub status: Option<u16>,
+    pub body_contains: Option<String>,
+    /// The time one check may take (default: the `verify` timeout, or `"5s"`).
     pub timeout: Option<String>,
 }
 
@@ -167,18 +192,39 @@ pub struct Environment {
     pub soak: Duration,
     pub approval: Option<Approval>,
     pub on_verify_failure: OnVerifyFailure,
+    pub monitor: Option<Monitor>,
+}
+
+/// What one check does: an HTTP request, or a command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Probe {
+    /// `GET` the URL (`{url}` and `{version}` still to be filled in); healthy at `status`, with
+    /// `body_contains` in the body when set.
+    Http { url: String, status: u16, body_contains: Option<String> },
+    /// Run the argv from the repository root with the RELEASE_* variables; healthy on exit 0.
+    Command { argv: Vec<String> },
 }
 
 #[derive(Debug, Clone)]
 pub struct Verify {
-    pub http: String,
-    pub status: u16,
-    pub body_contains: Option<String>,
+    pub probe: Probe,
     pub interval: Duration,
     pub count: u32,
     pub failure_limit: u32,
     pub error_limit: u32,
     pub consecutive_successes: u32,
+    pub timeout: Duration,
+}
+
+/// The monitoring window: one check per `release watch` while it lasts.
+#[derive(Debug, Clone)]
+pub struct Monitor {
+    /// How long after verification the window lasts.
+    pub window: Duration,
+    /// The window fails once failed checks exceed this.
+    pub failure_limit: u32,
+    pub probe: Probe,
+    /// The time one check may take.
     pub timeout: Duration,
 }
 
@@ -356,143 +402,6 @@ pub fn format_utc(seconds: i64) -> String {
 }
 
 pub(crate) type EnvironmentsWire = BTreeMap<String, EnvironmentWire>;
-
-impl crate::Resolver<'_> {
-    /// `[environments.NAME.verify]`, checked when the file loads: a check that cannot be
-    /// requested, can never pass, or has a limit that can never apply would otherwise show only
-    /// after the deploy ran, with the environment held on a release nobody verified.
-    /// `url` is the environment's `url`, already checked.
-    pub(crate) fn verify(
-        &self,
-        environment: &str,
-        url: Option<&str>,
-        wire: &VerifyWire,
-    ) -> Result<Verify, ConfigError> {
-        let at = |field: &'static str| {
-            [Step::Key("environments"), Step::Key(environment), Step::Key("verify"), Step::Key(field)]
-        };
-        let key = |field: &str| format!("environments.{environment}.verify.{field}");
-        let invalid = |field: &'static str, message: String, hint: String| {
-            self.invalid(&at(field), &key(field), message, Some(hint))
-        };
-
-        let http = &wire.http;
-        if http.contains("{url}") && url.is_none() {
-            return Err(invalid(
-                "http",
-                format!("`{}` uses `{{url}}` but the environment has no `url`", http.escape_debug()),
-                format!("add `url = \"https://...\"` to [environments.{environment}], or write the whole address"),
-            ));
-        }
-        // Filled in as `release promote` fills it in, with a version in place of the release's.
-        let rendered =
-            http.replace("{url}", url.unwrap_or_default().trim_end_matches('/')).replace("{version}", "1.0.0");
-        let problem = if rendered.contains(['{', '}']) {
-            Some("has a placeholder other than `{url}` and `{version}`".to_string())
-        } else {
-            crate::check::http_url_problem(&rendered)
-        };
-        if let Some(problem) = problem {
-            let message = if rendered == *http || rendered.contains(['{', '}']) {
-                format!("`{}` {problem}", http.escape_debug())
-            } else {
-                format!("`{}` gives URLs like `{}`, which {problem}", http.escape_debug(), rendered.escape_debug())
-            };
-            return Err(invalid(
-                "http",
-                message,
-                "write an http:// or https:// URL, e.g. http = \"{url}/health\" or \"https://staging.example.com/health\"".into(),
-            ));
-        }
-
-        let status = wire.status.unwrap_or(200);
-        if !(100..=599).contains(&status) {
-            return Err(invalid(
-                "status",
-                format!("{status} is not an HTTP status"),
-                "the status a healthy service answers with, between 100 and 599, e.g. 200".into(),
-            ));
-        }
-
-        let duration = |field: &'static str, text: &Option<String>, default: Duration| match text {
-            Some(text) => {
-                parse_duration(text).map_err(|error| self.invalid(&at(field), &key(field), error.to_string(), None))
-            }
-            None => Ok(default),
-        };
-        let interval = duration("interval", &wire.interval, Duration::from_secs(2))?;
-        let timeout = duration("timeout", &wire.timeout, Duration::from_secs(5))?;
-        if timeout.is_zero() {
-            return Err(invalid(
-                "timeout",
-                "a timeout of 0s fails every check before it is sent".into(),
-                "the time one request may take, e.g. timeout = \"5s\"".into(),
-            ));
-        }
-
-        let count = wire.count.unwrap_or(5);
-        if count == 0 {
-            return Err(invalid(
-                "count",
-                "0 checks: the verification could never pass".into(),
-                "the most checks to run, e.g. count = 5".into(),
-            ));
-        }
-        if interval.is_zero() && count > 1 {
-            return Err(invalid(
-                "interval",
-                format!(
-                    "an interval of 0s runs the {count} checks back to back, giving the service no time to come up"
-                ),
-                "the time between two checks, e.g. interval = \"2s\" (or count = 1 for a single check)".into(),
-            ));
-        }
-        let consecutive_successes = wire.consecutive_successes.unwrap_or(1);
-        if consecutive_successes == 0 {
-            return Err(invalid(
-                "consecutive-successes",
-                "0 successes in a row would pass a service that never answered".into(),
-                "the successes in a row that pass the verification, at least 1".into(),
-            ));
-        }
-        if consecutive_successes > count {
-            return Err(invalid(
-                "consecutive-successes",
-                format!("{consecutive_successes} successes in a row can never happen in {count} checks"),
-                format!("raise `count` to at least {consecutive_successes}, or lower `consecutive-successes`"),
-            ));
-        }
-        // A verification fails once failures (errors) exceed their limit; a limit of `count` or
-        // more is never exceeded, so it does not mean what it says.
-        let failure_limit = wire.failure_limit.unwrap_or(0);
-        let error_limit = wire.error_limit.unwrap_or(failure_limit);
-        for (field, limit, explicit) in [
-            ("failure-limit", failure_limit, wire.failure_limit.is_some()),
-            ("error-limit", error_limit, wire.error_limit.is_some()),
-        ] {
-            if explicit && limit >= count {
-                return Err(invalid(
-                    field,
-                    format!("a limit of {limit} can never be exceeded in {count} checks"),
-                    format!(
-                        "the verification fails once more than `{field}` checks went wrong: keep it below `count` ({count}), or raise `count`"
-                    ),
-                ));
-            }
-        }
-        Ok(Verify {
-            http: http.clone(),
-            status,
-            body_contains: wire.body_contains.clone(),
-            interval,
-            count,
-            failure_limit,
-            error_limit,
-            consecutive_successes,
-            timeout,
-        })
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -293,7 +293,7 @@ fn verify_settings_are_checked_when_the_file_loads() {
     );
     check(
         "timeout = \"0s\"",
-        "release.toml:7:11: `environments.staging.verify.timeout`: a timeout of 0s fails every check before it is sent (hint: the time one request may take, e.g. timeout = \"5s\")",
+        "release.toml:7:11: `environments.staging.verify.timeout`: a timeout of 0s fails every check before it is sent (hint: the time one check may take, e.g. timeout = \"5s\")",
     );
     check(
         "timeout = \"soon\"",
@@ -331,7 +331,65 @@ fn verify_settings_are_checked_when_the_file_loads() {
     .unwrap();
     let prod = config.environments.iter().find(|environment| environment.name == "prod").unwrap();
     let verify = prod.verify.as_ref().unwrap();
-    assert_eq!((verify.count, verify.failure_limit, verify.error_limit, verify.status), (3, 2, 2, 204));
+    assert_eq!((verify.count, verify.failure_limit, verify.error_limit), (3, 2, 2));
+    assert!(matches!(verify.probe, crate::promotion::Probe::Http { status: 204, .. }));
+}
+
+/// A `command` check and a monitoring window are checked when the file loads too, each at its
+/// own line: an empty argv, a check that is both kinds or neither, HTTP keys on a command, a
+/// window that watches nothing and a monitor with nothing to check.
+#[test]
+fn command_checks_and_monitor_windows_are_checked_when_the_file_loads() {
+    let check = |environment: &str, expected: &str| {
+        let text = format!("[environments.staging]\ndeploy = [\"d\"]\n{environment}\n");
+        assert_eq!(error(&text), expected, "for:\n{text}");
+    };
+    check(
+        "verify = { command = [] }",
+        "release.toml:3:22: `environments.staging.verify.command`: the check command is empty (hint: write it as a list: command = [\"./scripts/smoke.sh\", \"--quick\"])",
+    );
+    check(
+        "verify = { command = [\"./smoke\"], http = \"http://x/\" }",
+        "release.toml:3:22: `environments.staging.verify.command`: a check is `http` or `command`, not both (hint: keep one; for both, write a command that runs the request too)",
+    );
+    check(
+        "verify = { count = 2 }",
+        "release.toml:3:10: `environments.staging.verify`: the check has neither `http` nor `command` (hint: add http = \"{url}/health\", or command = [\"./scripts/smoke.sh\"])",
+    );
+    check(
+        "verify = { command = [\"./smoke\"], status = 204 }",
+        "release.toml:3:44: `environments.staging.verify.status`: `status` applies to an `http` check, and this one is a `command` (hint: a command check passes on exit 0; remove the key)",
+    );
+    check(
+        "verify = { command = [\"./smoke\"], timeout = \"0s\" }",
+        "release.toml:3:45: `environments.staging.verify.timeout`: a timeout of 0s fails every check before it is sent (hint: the time one check may take, e.g. timeout = \"5s\")",
+    );
+    check(
+        "monitor = { for = \"soon\" }",
+        "release.toml:3:19: `environments.staging.monitor.for`: invalid duration \"soon\" (hint: write a whole number and a unit, ms, s, m or h, such as 500ms, 2s, 5m or 72h, or a sum such as 1h30m)",
+    );
+    check(
+        "monitor = { for = \"0s\", command = [\"./check\"] }",
+        "release.toml:3:19: `environments.staging.monitor.for`: a window of 0s watches nothing (hint: how long to watch the release after it is verified, e.g. for = \"30m\")",
+    );
+    check(
+        "monitor = { for = \"30m\" }",
+        "release.toml:3:11: `environments.staging.monitor`: the monitor has no check: no `http` or `command` of its own, and the environment has no `verify` (hint: add http = \"{url}/health\" or command = [\"./scripts/check.sh\"] to the monitor)",
+    );
+    check(
+        "monitor = { for = \"30m\", every = \"1m\", command = [\"./check\"] }",
+        "release.toml:3:26: unknown key `every` (hint: valid keys here: for, failure-limit, http, command, status, body-contains, timeout)",
+    );
+
+    // A monitor without a check of its own watches with the verification's check.
+    let config = parse(
+        "[environments.staging]\ndeploy = [\"d\"]\nverify = { command = [\"./smoke\", \"--quick\"], timeout = \"20s\" }\nmonitor = { for = \"30m\", failure-limit = 2 }\n",
+    )
+    .unwrap();
+    let staging = &config.environments[0];
+    let monitor = staging.monitor.as_ref().unwrap();
+    assert_eq!((monitor.window.as_secs(), monitor.failure_limit, monitor.timeout.as_secs()), (1800, 2, 20));
+    assert_eq!(monitor.probe, crate::promotion::Probe::Command { argv: vec!["./smoke".into(), "--quick".into()] });
 }
 
 #[test]

@@ -89,13 +89,46 @@ fn deploy(context: &Context<'_>, environment: &Environment, release: &Release, r
         if rollback { environment.rollback.as_ref().unwrap_or(&environment.deploy) } else { &environment.deploy };
     run_command(context, environment, command, release)?;
     if let Some(verify) = &environment.verify {
-        let url = environment.url.clone().unwrap_or_default();
-        let (passed, summary) = (context.verifier)(verify, &url, &release.version);
+        let (passed, summary) = check(context, environment, release, verify);
         if !passed {
             return Err(Failure::Verify { summary });
         }
     }
     Ok(())
+}
+
+/// Runs a check of `release` in `environment`: `(passed, summary)`.
+pub(crate) fn check(
+    context: &Context<'_>,
+    environment: &Environment,
+    release: &Release,
+    verify: &release_config::promotion::Verify,
+) -> (bool, String) {
+    let target = crate::CheckTarget {
+        url: environment.url.as_deref().unwrap_or_default(),
+        version: &release.version,
+        directory: context.repo.root(),
+        variables: release_variables(environment, release),
+    };
+    (context.verifier)(verify, &target)
+}
+
+/// The release as deploy commands and command checks get it: RELEASE_VERSION, RELEASE_TAG,
+/// RELEASE_ENV, RELEASE_COMMIT, RELEASE_URL and RELEASE_VERSION_<NAME> per package.
+pub(crate) fn release_variables(environment: &Environment, release: &Release) -> Vec<(String, String)> {
+    let mut variables = vec![
+        ("RELEASE_VERSION".to_string(), release.version.clone()),
+        ("RELEASE_TAG".to_string(), release.tag.clone()),
+        ("RELEASE_ENV".to_string(), environment.name.clone()),
+        ("RELEASE_COMMIT".to_string(), release.commit.clone()),
+    ];
+    if let Some(url) = &environment.url {
+        variables.push(("RELEASE_URL".to_string(), url.clone()));
+    }
+    for (package, version, _) in &release.packages {
+        variables.push((format!("RELEASE_VERSION_{}", variable_suffix(package)), version.clone()));
+    }
+    variables
 }
 
 /// Records "deployed" and "verified" (and, for a rollback, "rolled_back"), then mirrors it.
@@ -194,19 +227,7 @@ fn run_command(
     };
     let resolved = if program.contains('/') { root.join(program) } else { Path::new(program).to_path_buf() };
     let mut command = Command::new(&resolved);
-    command
-        .args(arguments)
-        .current_dir(root)
-        .env("RELEASE_VERSION", &release.version)
-        .env("RELEASE_TAG", &release.tag)
-        .env("RELEASE_ENV", &environment.name)
-        .env("RELEASE_COMMIT", &release.commit);
-    if let Some(url) = &environment.url {
-        command.env("RELEASE_URL", url);
-    }
-    for (package, version, _) in &release.packages {
-        command.env(format!("RELEASE_VERSION_{}", variable_suffix(package)), version);
-    }
+    command.args(arguments).current_dir(root).envs(release_variables(environment, release));
     if context.quiet_commands {
         command.stdout(std::process::Stdio::null());
     }
@@ -284,7 +305,7 @@ fn rejected_in<'e>(events: &'e [crate::Event], environment: &str, version: &str)
 
 /// The newest release verified in the environment that is not what it runs, never failed there
 /// and was not rejected there since.
-fn last_good(name: &str, state: &EnvironmentState, events: &[crate::Event]) -> Result<String, PromoteError> {
+pub(crate) fn last_good(name: &str, state: &EnvironmentState, events: &[crate::Event]) -> Result<String, PromoteError> {
     let current = state.current.as_ref().map(|current| current.version.as_str());
     state
         .verified

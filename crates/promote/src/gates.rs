@@ -78,20 +78,37 @@ pub(crate) fn frozen(freeze: &[Freeze], now: u64) -> Option<Waiting> {
         .map(|window| Waiting::Frozen { until: window.until_text.clone(), reason: window.reason.clone() })
 }
 
-/// The upstream gate: `version` is verified in the environment's `from`, for `soak` at least.
+/// The upstream gate: `version` is verified in the environment's `from`, and did not fail there
+/// since, for `soak` at least after the end of the upstream's monitoring window (`window`
+/// seconds after its verification): the wait shows as one soak of `window + soak`.
 pub(crate) fn upstream(
     states: &BTreeMap<String, EnvironmentState>,
     environment: &Environment,
     version: &str,
     now: u64,
+    window: u64,
 ) -> Option<Waiting> {
     let upstream = environment.from.as_ref()?;
-    let Some(verified_at) = states.get(upstream).and_then(|state| state.verified_at(version)) else {
+    let state = states.get(upstream);
+    let Some(verified_at) = state
+        .filter(|state| !state.failing.iter().any(|failing| failing == version))
+        .and_then(|state| state.verified_at(version))
+    else {
         return Some(Waiting::NotVerifiedUpstream { upstream: upstream.clone() });
     };
     let elapsed = now.saturating_sub(verified_at);
-    let soak = environment.soak.as_secs();
+    let soak = window.saturating_add(environment.soak.as_secs());
     (elapsed < soak).then(|| Waiting::Soaking { upstream: upstream.clone(), elapsed, soak })
+}
+
+/// The monitoring window of `environment`'s upstream, in seconds (0 without one).
+pub(crate) fn upstream_window(environments: &[Environment], environment: &Environment) -> u64 {
+    let Some(upstream) = &environment.from else { return 0 };
+    environments
+        .iter()
+        .find(|candidate| &candidate.name == upstream)
+        .and_then(|upstream| upstream.monitor.as_ref())
+        .map_or(0, |monitor| monitor.window.as_secs())
 }
 
 /// Valid approvals of a release for an environment: distinct allowed approvers, bound to the
@@ -179,9 +196,9 @@ pub(crate) fn candidate<'r>(cut: &[&'r Release], events: &[Event], environment: 
     cut.iter().rev().copied().find(|release| {
         !failed_here.contains(&release.version)
             && match &environment.from {
-                Some(upstream) => {
-                    states.get(upstream).is_some_and(|state| state.verified_at(&release.version).is_some())
-                }
+                Some(upstream) => states.get(upstream).is_some_and(|state| {
+                    state.verified_at(&release.version).is_some() && !state.failing.contains(&release.version)
+                }),
                 None => true,
             }
     })

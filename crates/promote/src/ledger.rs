@@ -27,6 +27,11 @@ pub enum EventKind {
     /// An operator set an unreadable or impossible entry aside (`release ledger void`): its
     /// `detail` names the entry's commit. The entry stays in the history.
     Voided,
+    /// A check of `release watch` failed during the release's monitoring window; `detail` says
+    /// why. Healthy checks are not recorded.
+    CheckFailed,
+    /// The release's monitoring window ended without failing; `detail` counts its failed checks.
+    Monitored,
 }
 
 impl EventKind {
@@ -44,6 +49,8 @@ impl EventKind {
             EventKind::Abandoned => "abandoned",
             EventKind::Cut => "cut",
             EventKind::Voided => "voided",
+            EventKind::CheckFailed => "check_failed",
+            EventKind::Monitored => "monitored",
         }
     }
 }
@@ -381,6 +388,8 @@ mod tests {
             EventKind::Abandoned,
             EventKind::Cut,
             EventKind::Voided,
+            EventKind::CheckFailed,
+            EventKind::Monitored,
         ];
         for kind in kinds {
             assert_eq!(serde_json::to_value(kind).unwrap(), kind.name(), "{kind:?}");

@@ -8,13 +8,15 @@
 //!
 //! Deploy commands are argv lists; the release reaches them only through environment variables,
 //! never spliced into a command line. Verification is injected (the CLI passes HTTP checks), so
-//! this crate does no network I/O except through `git`.
+//! this crate does no network I/O except through `git`; a command check runs with the deploy
+//! command's RELEASE_* variables ([`CheckTarget`]).
 //!
 //! The modules follow a promotion: `releases` (what may be deployed, and the evidence that
 //! `release cut` made it), `ledger` (the history and its events) and `state` (`fold`: what each
 //! environment runs), `gates` (pure functions of that data, each answering with a [`Waiting`]),
 //! `promote` (lock, choose, gates, take the environment), `deploy` (deploy, verify, record,
-//! roll back), `review` (approvals) and `status`.
+//! roll back), `review` (approvals), `status` and `watch` (the monitoring window after a
+//! verified deployment: one pass of checks, and the rollback when they fail).
 //!
 //! ```no_run
 //! # fn show(context: &release_promote::Context<'_>) -> Result<(), release_promote::PromoteError> {
@@ -35,6 +37,7 @@ mod state;
 mod status;
 #[cfg(test)]
 mod tests;
+mod watch;
 
 use release_config::Config;
 use release_config::promotion::{Environment, Verify};
@@ -48,8 +51,9 @@ pub use ledger::{Event, EventKind, Ledger, SCHEMA, void};
 pub use promote::promote;
 pub use releases::{Release, cut_release, record_cut, releases, was_cut};
 pub use review::review;
-pub use state::{Current, EnvironmentState, State, Verified, fold};
-pub use status::{StatusRow, history, status};
+pub use state::{Current, EnvironmentState, FailedCheck, State, Verified, fold};
+pub use status::{Monitoring, StatusRow, history, status};
+pub use watch::{WatchResult, Watched, watch};
 
 use crate::releases::evident;
 
@@ -139,8 +143,19 @@ pub trait Hooks {
     fn changed(&self, _environment: &Environment, _change: Change<'_>) {}
 }
 
+/// What a check looks at: the environment's address and the release, for `{url}` and
+/// `{version}` in an HTTP check, and the directory and RELEASE_* variables a command check
+/// runs with (the deploy command's).
+#[derive(Debug, Clone)]
+pub struct CheckTarget<'a> {
+    pub url: &'a str,
+    pub version: &'a str,
+    pub directory: &'a std::path::Path,
+    pub variables: Vec<(String, String)>,
+}
+
 /// How a deployment is checked: `(passed, one-line summary)`.
-pub type Verifier<'a> = dyn Fn(&Verify, &str, &str) -> (bool, String) + 'a;
+pub type Verifier<'a> = dyn Fn(&Verify, &CheckTarget<'_>) -> (bool, String) + 'a;
 
 pub struct Context<'a> {
     pub repo: &'a Repo,

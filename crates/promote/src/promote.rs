@@ -132,7 +132,13 @@ fn pass_gates(
     let now = (context.now)();
     let fail = |waiting: Waiting| Err(waiting.into_error(&environment.name, &release.version));
     if !bypass.upstream
-        && let Some(waiting) = gates::upstream(states, environment, &release.version, now)
+        && let Some(waiting) = gates::upstream(
+            states,
+            environment,
+            &release.version,
+            now,
+            gates::upstream_window(&context.config.environments, environment),
+        )
     {
         return fail(waiting);
     }

@@ -16,6 +16,21 @@ pub struct EnvironmentState {
     pub in_progress: Option<Event>,
     pub held: Option<String>,
     pub failed: Vec<String>,
+    /// Releases whose last outcome here is a failure (a failed deploy, verification or
+    /// monitoring window) and that were not verified again since.
+    pub failing: Vec<String>,
+    /// The failed checks of the release it runs, since it was verified (`release watch`).
+    pub failed_checks: Vec<FailedCheck>,
+    /// Whether the monitoring window of the release it runs ended (a `monitored` event).
+    pub monitored: bool,
+}
+
+/// A failed check during a monitoring window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FailedCheck {
+    /// Unix seconds.
+    pub at: u64,
+    pub detail: String,
 }
 
 /// A release verified in an environment.
@@ -99,6 +114,9 @@ fn apply(state: &mut EnvironmentState, event: &Event) {
                 at: event.at,
             });
             state.in_progress = None;
+            state.failing.retain(|version| version != &event.version);
+            state.failed_checks.clear();
+            state.monitored = false;
             // Going back does not lift a hold: the release that failed is still waiting for a fix.
             if !event.rollback {
                 state.held = None;
@@ -107,7 +125,19 @@ fn apply(state: &mut EnvironmentState, event: &Event) {
         EventKind::Failed => {
             state.current = Some(current(State::Failed));
             state.failed.push(event.version.clone());
+            state.failing.push(event.version.clone());
             state.in_progress = None;
+        }
+        EventKind::CheckFailed | EventKind::Monitored
+            if state.current.as_ref().is_some_and(|current| current.version == event.version) =>
+        {
+            if event.kind == EventKind::Monitored {
+                state.monitored = true;
+            } else {
+                state
+                    .failed_checks
+                    .push(FailedCheck { at: event.at, detail: event.detail.clone().unwrap_or_default() });
+            }
         }
         EventKind::Held => state.held = event.detail.clone().or_else(|| Some("held".into())),
         EventKind::Abandoned => state.in_progress = None,
@@ -116,6 +146,8 @@ fn apply(state: &mut EnvironmentState, event: &Event) {
         | EventKind::Rejected
         | EventKind::RolledBack
         | EventKind::Cut
-        | EventKind::Voided => {}
+        | EventKind::Voided
+        | EventKind::CheckFailed
+        | EventKind::Monitored => {}
     }
 }

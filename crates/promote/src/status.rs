@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use crate::error::seconds;
 use crate::gates::{self, Waiting, compare};
 use crate::ledger::Event;
 use crate::releases::Release;
@@ -20,6 +21,22 @@ pub struct StatusRow {
     pub last_verified: Option<String>,
     pub next: Option<String>,
     pub waiting: Option<String>,
+    /// The release's monitoring window, while it lasts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub monitoring: Option<Monitoring>,
+}
+
+/// Where a release is in its monitoring window, and what its checks said.
+#[derive(Debug, Clone, Serialize)]
+pub struct Monitoring {
+    /// Seconds since verification.
+    pub elapsed: u64,
+    /// Seconds the window lasts.
+    pub window: u64,
+    pub failed_checks: usize,
+    pub failure_limit: u32,
+    /// The newest failed check's summary.
+    pub last_failure: Option<String>,
 }
 
 /// `release status`: per environment, what runs, since when, what waits and why.
@@ -36,17 +53,55 @@ pub fn status(context: &Context<'_>) -> Result<Vec<StatusRow>, PromoteError> {
             Some(waiting) => waiting.to_string(),
             None => "ready".to_string(),
         });
+        let monitoring = monitoring(environment, &state, (context.now)());
+        let mut state_label = label(context, &state);
+        if let Some(monitoring) = &monitoring
+            && state_label == "verified"
+        {
+            state_label = monitoring_label(monitoring);
+        }
         rows.push(StatusRow {
             environment: environment.name.clone(),
             version: state.current.as_ref().map(|current| current.version.clone()),
-            state: label(context, &state),
+            state: state_label,
             since: state.current.as_ref().map(|current| current.since),
             last_verified: state.last_verified().map(|verified| verified.version.clone()),
             next: next.map(|release| release.version.clone()),
             waiting,
+            monitoring,
         });
     }
     Ok(rows)
+}
+
+/// The window of the release `environment` runs, while it lasts (until `release watch` records
+/// its end, or its time is up).
+fn monitoring(environment: &Environment, state: &EnvironmentState, now: u64) -> Option<Monitoring> {
+    let monitor = environment.monitor.as_ref()?;
+    let current = state.current.as_ref().filter(|current| current.state == crate::State::Verified)?;
+    let elapsed = now.saturating_sub(current.since);
+    let window = monitor.window.as_secs();
+    if state.monitored || elapsed >= window {
+        return None;
+    }
+    Some(Monitoring {
+        elapsed,
+        window,
+        failed_checks: state.failed_checks.len(),
+        failure_limit: monitor.failure_limit,
+        last_failure: state.failed_checks.last().map(|check| check.detail.clone()),
+    })
+}
+
+/// `monitoring 12m/30m`, `monitoring 12m/30m (1 failed check, limit 2)`.
+fn monitoring_label(monitoring: &Monitoring) -> String {
+    let mut label = format!("monitoring {}/{}", seconds(monitoring.elapsed), seconds(monitoring.window));
+    match monitoring.failed_checks {
+        0 => {}
+        1 => label.push_str(&format!(" (1 failed check, limit {})", monitoring.failure_limit)),
+        count => label.push_str(&format!(" ({count} failed checks, limit {})", monitoring.failure_limit)),
+    }
+    label
 }
 
 /// The STATE column: `verified`, `promoting 3.0.1`, `interrupted (3.0.1)`, `failed, held`.
@@ -81,7 +136,10 @@ fn waiting(
     let held = states.get(&environment.name).and_then(|state| state.held.clone());
     gates::frozen(&context.config.promotion.freeze, now)
         .or_else(|| held.map(|reason| Waiting::Held { reason }))
-        .or_else(|| gates::upstream(states, environment, &release.version, now))
+        .or_else(|| {
+            let window = gates::upstream_window(&context.config.environments, environment);
+            gates::upstream(states, environment, &release.version, now, window)
+        })
         .or_else(|| gates::approval(events, environment, release, now, false))
 }
 

@@ -52,6 +52,7 @@ fn environment(name: &str, from: Option<&str>, soak: u64) -> Environment {
         soak: Duration::from_secs(soak),
         approval: None,
         on_verify_failure: OnVerifyFailure::Hold,
+        monitor: None,
     }
 }
 
@@ -294,7 +295,7 @@ fn freeze_table() {
 fn upstream_and_soak_table() {
     #[track_caller]
     fn check(environment: &Environment, events: &[Event], now: u64, expected: &str) {
-        let waiting = gates::upstream(&fold(events), environment, "1.0.0", now)
+        let waiting = gates::upstream(&fold(events), environment, "1.0.0", now, 0)
             .map_or("ready".to_string(), |waiting| waiting.to_string());
         assert_eq!(waiting, expected);
     }
@@ -317,6 +318,27 @@ fn upstream_and_soak_table() {
         4600,
         "soak in staging 10m/1h",
     );
+}
+
+/// Soak counts from the end of the upstream's monitoring window, and a release whose window (or
+/// verification) failed upstream since is no longer verified there.
+#[test]
+fn soak_counts_from_the_end_of_the_upstream_monitoring_window() {
+    #[track_caller]
+    fn check(environment: &Environment, events: &[Event], now: u64, window: u64, expected: &str) {
+        let waiting = gates::upstream(&fold(events), environment, "1.0.0", now, window)
+            .map_or("ready".to_string(), |waiting| waiting.to_string());
+        assert_eq!(waiting, expected);
+    }
+    let verified = [event(EventKind::Verified, "staging", "1.0.0", 1000)];
+    let prod = environment("prod", Some("staging"), 3600);
+    check(&prod, &verified, 2800, 1800, "soak in staging 30m/1h30m");
+    check(&prod, &verified, 6400, 1800, "ready");
+    check(&environment("prod", Some("staging"), 0), &verified, 2000, 1800, "soak in staging 16m40s/30m");
+    let failed = [verified[0].clone(), event(EventKind::Failed, "staging", "1.0.0", 1500)];
+    check(&prod, &failed, 9000, 1800, "not verified in staging");
+    let again = [failed[0].clone(), failed[1].clone(), event(EventKind::Verified, "staging", "1.0.0", 2000)];
+    check(&prod, &again, 9000, 1800, "ready");
 }
 
 fn approval(required: u32, approvers: &[&str]) -> Approval {
@@ -496,7 +518,8 @@ fn a_failed_verification_is_recorded_rolled_back_and_held() {
     builder.checkout().unwrap();
     let repo = release_git::Repo::open(directory.path()).unwrap();
     let config = release_config::Config::load(repo.root()).unwrap();
-    let verifier = |_: &release_config::promotion::Verify, _: &str, version: &str| {
+    let verifier = |_: &release_config::promotion::Verify, target: &crate::CheckTarget<'_>| {
+        let version = target.version;
         (version != "1.1.0", if version == "1.1.0" { "1.1.0 answered 500".to_string() } else { "ok".to_string() })
     };
     let context = crate::Context {

@@ -36,6 +36,10 @@ use std::time::Duration;
 
 use release_config::promotion::format_duration;
 
+mod command;
+
+pub use command::{CommandCheck, OUTPUT_LINE_LIMIT, OUTPUT_LINES};
+
 /// How much of a response body is read to look for [`HttpCheck::body_contains`].
 pub const BODY_LIMIT: usize = 64 * 1024;
 
@@ -64,21 +68,46 @@ pub struct HttpCheck {
 
 impl HttpCheck {
     /// The check `[environments.NAME.verify]` describes, with `render` applied to the URL and
-    /// the expected text (the caller fills in `{url}` and `{version}`). The one place the
-    /// settings pass from the configuration to the check.
-    pub fn from_config(verify: &release_config::promotion::Verify, render: impl Fn(&str) -> String) -> HttpCheck {
-        HttpCheck {
-            url: render(&verify.http),
-            status: verify.status,
-            body_contains: verify.body_contains.as_deref().map(&render),
+    /// the expected text (the caller fills in `{url}` and `{version}`); `None` for a `command`
+    /// check. The one place the settings pass from the configuration to the check.
+    pub fn from_config(
+        verify: &release_config::promotion::Verify,
+        render: impl Fn(&str) -> String,
+    ) -> Option<HttpCheck> {
+        let release_config::promotion::Probe::Http { url, status, body_contains } = &verify.probe else {
+            return None;
+        };
+        Some(HttpCheck {
+            url: render(url),
+            status: *status,
+            body_contains: body_contains.as_deref().map(&render),
             interval: verify.interval,
             count: verify.count,
             failure_limit: verify.failure_limit,
             error_limit: verify.error_limit,
             consecutive_successes: verify.consecutive_successes,
             timeout: verify.timeout,
+        })
+    }
+
+    fn settings(&self) -> Settings {
+        Settings {
+            interval: self.interval,
+            count: self.count,
+            failure_limit: self.failure_limit,
+            error_limit: self.error_limit,
+            consecutive_successes: self.consecutive_successes,
         }
     }
+}
+
+/// The analysis settings both kinds of check share.
+struct Settings {
+    interval: Duration,
+    count: u32,
+    failure_limit: u32,
+    error_limit: u32,
+    consecutive_successes: u32,
 }
 
 /// The outcome of one request.
@@ -125,21 +154,37 @@ impl Verdict {
 /// A `consecutive_successes` of 0 counts as 1; a `count` of 0 fails without measuring.
 pub fn verify(check: &HttpCheck, sleep: &mut dyn FnMut(Duration)) -> Verdict {
     let agent = agent(check);
-    let url = redact(&check.url);
-    let required = check.consecutive_successes.max(1);
+    analyze(&check.settings(), &redact(&check.url), &mut || measure(&agent, check), sleep)
+}
+
+/// [`verify`] for a [`CommandCheck`]: each measurement runs the command once.
+pub fn verify_command(check: &CommandCheck, sleep: &mut dyn FnMut(Duration)) -> Verdict {
+    let program = format!("`{}`", check.argv.first().map(String::as_str).unwrap_or_default());
+    analyze(&check.settings(), &program, &mut || command::measure(check), sleep)
+}
+
+/// The analysis loop: `measure` answers with a measurement and whether its error is hopeless;
+/// `target` names what is measured in the summary.
+fn analyze(
+    settings: &Settings,
+    target: &str,
+    measure: &mut dyn FnMut() -> (Measurement, bool),
+    sleep: &mut dyn FnMut(Duration),
+) -> Verdict {
+    let required = settings.consecutive_successes.max(1);
     let mut measurements = Vec::new();
     let (mut failures, mut errors, mut in_a_row) = (0u32, 0u32, 0u32);
     let verdict =
         |passed: bool, measurements: Vec<Measurement>, summary: String| Verdict { passed, measurements, summary };
 
-    if check.count == 0 {
+    if settings.count == 0 {
         return verdict(false, measurements, "no checks to run (count is 0)".into());
     }
-    for index in 0..check.count {
+    for index in 0..settings.count {
         if index > 0 {
-            sleep(check.interval);
+            sleep(settings.interval);
         }
-        let (measurement, hopeless) = measure(&agent, check);
+        let (measurement, hopeless) = measure();
         measurements.push(measurement.clone());
         match measurement {
             Measurement::Success { .. } => {
@@ -156,8 +201,9 @@ pub fn verify(check: &HttpCheck, sleep: &mut dyn FnMut(Duration)) -> Verdict {
             Measurement::Failure { reason, .. } => {
                 in_a_row = 0;
                 failures += 1;
-                if failures > check.failure_limit {
-                    let summary = format!("{} > limit {}: {reason}", plural(failures, "failure"), check.failure_limit);
+                if failures > settings.failure_limit {
+                    let summary =
+                        format!("{} > limit {}: {reason}", plural(failures, "failure"), settings.failure_limit);
                     return verdict(false, measurements, summary);
                 }
             }
@@ -165,28 +211,34 @@ pub fn verify(check: &HttpCheck, sleep: &mut dyn FnMut(Duration)) -> Verdict {
                 in_a_row = 0;
                 errors += 1;
                 if hopeless {
-                    return verdict(false, measurements, format!("{url} {reason}"));
+                    return verdict(false, measurements, format!("{target} {reason}"));
                 }
-                if errors > check.error_limit {
-                    let summary = format!("{url} {reason} ({} > limit {})", plural(errors, "error"), check.error_limit);
+                if errors > settings.error_limit {
+                    let summary =
+                        format!("{target} {reason} ({} > limit {})", plural(errors, "error"), settings.error_limit);
                     return verdict(false, measurements, summary);
                 }
             }
         }
     }
+    verdict(false, measurements.clone(), exhausted(settings, required, &measurements))
+}
+
+/// The summary of an analysis that ran out of measurements.
+fn exhausted(settings: &Settings, required: u32, measurements: &[Measurement]) -> String {
     let last_problem = measurements.iter().rev().find_map(|measurement| match measurement {
         Measurement::Success { .. } => None,
         Measurement::Failure { reason, .. } | Measurement::Error { reason } => Some(reason.clone()),
     });
     let mut summary = if required == 1 {
-        format!("ran {} without a success", plural(check.count, "check"))
+        format!("ran {} without a success", plural(settings.count, "check"))
     } else {
-        format!("ran {} without {required} consecutive successes", plural(check.count, "check"))
+        format!("ran {} without {required} consecutive successes", plural(settings.count, "check"))
     };
     if let Some(reason) = last_problem {
         summary.push_str(&format!(" (last problem: {reason})"));
     }
-    verdict(false, measurements, summary)
+    summary
 }
 
 /// One agent per analysis. Nothing is pooled, so every measurement opens its own connection, as
@@ -312,9 +364,11 @@ mod tests {
     #[test]
     fn a_check_from_the_configuration_keeps_every_setting_and_renders_url_and_text() {
         let verify = release_config::promotion::Verify {
-            http: "{url}/health".into(),
-            status: 204,
-            body_contains: Some("{version}".into()),
+            probe: release_config::promotion::Probe::Http {
+                url: "{url}/health".into(),
+                status: 204,
+                body_contains: Some("{version}".into()),
+            },
             interval: Duration::from_millis(250),
             count: 7,
             failure_limit: 1,
@@ -323,7 +377,8 @@ mod tests {
             timeout: Duration::from_secs(4),
         };
         let check =
-            HttpCheck::from_config(&verify, |text| text.replace("{url}", "http://x").replace("{version}", "1.2.3"));
+            HttpCheck::from_config(&verify, |text| text.replace("{url}", "http://x").replace("{version}", "1.2.3"))
+                .unwrap();
         assert_eq!(
             check,
             HttpCheck {

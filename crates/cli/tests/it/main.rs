@@ -18,6 +18,7 @@ mod promote;
 mod release_cut;
 mod tags;
 mod trust;
+mod watch;
 
 use std::path::Path;
 use std::process::Output;

@@ -83,6 +83,9 @@ const KEYS: &[&str] = &[
     "source",
     "environment",
     "on-verify-failure",
+    "command",
+    "monitor",
+    "for",
     "nmae",
     "é",
     "",
@@ -243,6 +246,7 @@ const BUMPS: Kind = OneOf(&["none", "patch", "minor", "major"]);
 
 const VERIFY: &[(&str, Kind)] = &[
     ("http", Text),
+    ("command", Texts),
     ("status", Number),
     ("body-contains", Text),
     ("interval", Text),
@@ -250,6 +254,15 @@ const VERIFY: &[(&str, Kind)] = &[
     ("failure-limit", Number),
     ("error-limit", Number),
     ("consecutive-successes", Number),
+    ("timeout", Text),
+];
+const MONITOR: &[(&str, Kind)] = &[
+    ("for", Text),
+    ("failure-limit", Number),
+    ("http", Text),
+    ("command", Texts),
+    ("status", Number),
+    ("body-contains", Text),
     ("timeout", Text),
 ];
 const APPROVAL: &[(&str, Kind)] = &[
@@ -269,6 +282,7 @@ const ENVIRONMENT: &[(&str, Kind)] = &[
     ("soak", Text),
     ("approval", Table(APPROVAL)),
     ("on-verify-failure", OneOf(&["rollback", "hold"])),
+    ("monitor", Table(MONITOR)),
 ];
 const FREEZE: &[(&str, Kind)] = &[("from", Text), ("until", Text), ("reason", Text)];
 const SECTIONS: &[(&str, &[(&str, Kind)])] = &[

@@ -3,6 +3,7 @@
 //! promotion fixture's deploy script.
 
 mod analysis;
+mod command;
 mod deploy;
 mod server;
 
