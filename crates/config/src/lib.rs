@@ -16,6 +16,7 @@
 mod check;
 mod error;
 pub mod glob;
+mod pr;
 pub mod promotion;
 pub mod suggest;
 mod tag;
@@ -27,6 +28,8 @@ use std::path::{Path, PathBuf};
 pub use error::{ConfigError, Location};
 pub use tag::{TagTemplate, TagTemplateError};
 pub use wire::{Bump, ComponentMatch, Dependents, Ecosystem, NonConventional};
+
+pub use pr::PrConfig;
 
 use error::line_column;
 use suggest::closest;
@@ -50,6 +53,7 @@ pub struct Config {
     pub changelog: ChangelogConfig,
     pub templates: Templates,
     pub cut: CutConfig,
+    pub pr: PrConfig,
     pub promotion: promotion::Promotion,
     /// Upstream environments before the ones promoted from them.
     pub environments: Vec<promotion::Environment>,
@@ -682,6 +686,7 @@ impl Resolver<'_> {
             None => CutConfig::default(),
         };
 
+        let pr = self.pr(wire.pr, &cut)?;
         let promotion = self.promotion(wire.promotion.unwrap_or_default())?;
         // The ledger is a history of its own: on a release branch its commits would replace the
         // project's files at the tip.
@@ -697,6 +702,7 @@ impl Resolver<'_> {
 
         Ok(Config {
             cut,
+            pr,
             promotion,
             environments,
             file: self.file.to_path_buf(),
