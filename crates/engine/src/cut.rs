@@ -311,6 +311,6 @@ fn defers_tags(config: &Config) -> bool {
     config.promotion.tag_on == release_config::promotion::TagOn::Prod && !config.environments.is_empty()
 }
 
-fn report(change: &FileChange) -> FileReport {
+pub(crate) fn report(change: &FileChange) -> FileReport {
     FileReport { path: change.path.clone(), status: if change.before.is_some() { "modified" } else { "added" } }
 }

@@ -22,12 +22,14 @@
 mod cut;
 mod error;
 mod planner;
+mod pr;
 mod render;
 mod session;
 mod tags;
 
 pub use cut::{CutOptions, CutReport, FileReport};
 pub use error::EngineError;
+pub use pr::{BACK_MERGE_MARKER, BodyRenderer, PR_MARKER, PrOptions, PrReport};
 pub use render::{PLAN_COMMENT_TEMPLATE, Rendering, release_date};
 pub use session::{PlanOptions, Planned, Progress, Session, Silent, check_pre_label};
 

@@ -12,6 +12,7 @@ mod kill;
 mod output;
 mod promote;
 mod release_cut;
+mod release_pr;
 mod tags;
 mod trust;
 

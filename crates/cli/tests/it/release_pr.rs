@@ -1,0 +1,195 @@
+//! `release pr` end to end: a real bare remote, the fake GitHub (which checks every request
+//! against GitHub's REST description), and `release cut` after the release pull request merged.
+
+use std::path::Path;
+use std::process::Output;
+
+use release_test_support::github::{FakeGitHub, PullRequest};
+
+use crate::release_cut::{Setup, commit, git, release_with, setup};
+
+const TOKEN: &str = "t0k3n";
+
+fn run(dir: &Path, args: &[&str], fake: &FakeGitHub) -> Output {
+    let url = fake.base_url();
+    let env = [
+        ("GITHUB_API_URL", url.as_str()),
+        ("GITHUB_TOKEN", TOKEN),
+        ("GITHUB_REPOSITORY", "acme/shop"),
+        ("RELEASE_FORGE_BACKOFF_MS", "10"),
+    ];
+    release_with(dir, args, &env)
+}
+
+fn ok(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn started(fixture: &str) -> (Setup, FakeGitHub) {
+    let setup = setup(fixture);
+    let fake = FakeGitHub::start("acme", "shop");
+    fake.require_token(TOKEN);
+    (setup, fake)
+}
+
+fn open_pulls(fake: &FakeGitHub) -> Vec<PullRequest> {
+    fake.pulls().into_iter().filter(|pull| pull.state == "open").collect()
+}
+
+/// The remote's release branch tip, if any.
+fn remote_branch(setup: &Setup, branch: &str) -> Option<String> {
+    let out = git(&setup.remote, &["for-each-ref", "--format=%(objectname)", &format!("refs/heads/{branch}")]);
+    let tip = out.trim();
+    (!tip.is_empty()).then(|| tip.to_string())
+}
+
+/// A clone of the remote at `branch`, as a reviewer or a merge button would work in it.
+fn clone(setup: &Setup, branch: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let remote = setup.remote.to_str().unwrap();
+    git(dir.path(), &["clone", "--quiet", "--branch", branch, remote, "."]);
+    dir
+}
+
+#[test]
+fn release_pr_opens_one_pull_request_and_leaves_the_checkout_alone() {
+    let (setup, fake) = started("single-package");
+    let head = git(&setup.work, &["rev-parse", "HEAD"]);
+    let out = ok(&run(&setup.work, &["pr"], &fake));
+    assert!(out.starts_with("created #1 "), "{out}");
+    let pulls = fake.pulls();
+    assert_eq!(pulls.len(), 1);
+    let pull = &pulls[0];
+    assert_eq!((pull.head_ref.as_str(), pull.base_ref.as_str()), ("release/next", "main"));
+    assert_eq!(pull.title, "release: tool v1.2.0");
+    assert_eq!(pull.labels, ["release: pending"]);
+    let body = pull.body.as_deref().unwrap();
+    assert!(body.starts_with("<!-- release:pr -->\n"), "{body}");
+    assert!(body.contains("1.2.0"), "{body}");
+    // One release commit with the trailers on the release branch, on top of main.
+    let tip = remote_branch(&setup, "release/next").expect("the release branch is pushed");
+    let message = git(&setup.remote, &["log", "-1", "--format=%B", &tip]);
+    assert!(message.contains("Release-Tag: v1.2.0 1.2.0 tool"), "{message}");
+    assert_eq!(git(&setup.remote, &["rev-parse", &format!("{tip}^")]), head);
+    // The user's checkout: same HEAD, clean, no work tree left registered.
+    assert_eq!(git(&setup.work, &["rev-parse", "HEAD"]), head);
+    assert_eq!(git(&setup.work, &["status", "--porcelain"]), "");
+    assert_eq!(git(&setup.work, &["worktree", "list", "--porcelain"]).matches("worktree ").count(), 1);
+
+    // Again with nothing new: nothing pushed, nothing duplicated.
+    let out = ok(&run(&setup.work, &["pr"], &fake));
+    assert!(out.starts_with("unchanged #1 "), "{out}");
+    assert_eq!(remote_branch(&setup, "release/next").unwrap(), tip);
+    assert_eq!(fake.pulls().len(), 1);
+}
+
+#[test]
+fn a_new_push_to_the_base_updates_the_pull_request() {
+    let (setup, fake) = started("single-package");
+    ok(&run(&setup.work, &["pr"], &fake));
+    std::fs::write(setup.work.join("src/extra.rs"), "pub fn extra() {}\n").unwrap();
+    commit(&setup.work, "feat!: an extra feature that breaks");
+    git(&setup.work, &["push", "--quiet", "origin", "main"]);
+    let out = ok(&run(&setup.work, &["pr"], &fake));
+    assert!(out.starts_with("updated #1 "), "{out}");
+    let pulls = open_pulls(&fake);
+    assert_eq!(pulls.len(), 1);
+    assert_eq!(pulls[0].title, "release: tool v2.0.0");
+    let tip = remote_branch(&setup, "release/next").unwrap();
+    let main = git(&setup.remote, &["rev-parse", "main"]);
+    assert_eq!(git(&setup.remote, &["rev-parse", &format!("{tip}^")]), main);
+}
+
+#[test]
+fn dry_run_shows_the_commit_and_body_and_pushes_nothing() {
+    let setup = setup("single-package");
+    // No token, no GitHub: a dry run needs neither.
+    let out = ok(&release_with(&setup.work, &["pr", "--dry-run"], &[]));
+    assert!(out.starts_with("would push `release/next` ("), "{out}");
+    assert!(out.contains("title: release: tool v1.2.0\n"), "{out}");
+    assert!(out.contains("--- body\n<!-- release:pr -->\n"), "{out}");
+    assert_eq!(remote_branch(&setup, "release/next"), None);
+}
+
+#[test]
+fn a_missing_token_is_named_before_anything_is_pushed() {
+    let setup = setup("single-package");
+    let output = release_with(&setup.work, &["pr"], &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(stderr(&output).contains("no GitHub token"), "{}", stderr(&output));
+    assert_eq!(remote_branch(&setup, "release/next"), None);
+}
+
+#[test]
+fn the_pull_request_is_closed_and_the_branch_deleted_when_nothing_is_left() {
+    let (setup, fake) = started("single-package");
+    ok(&run(&setup.work, &["pr"], &fake));
+    // The release happens another way (a cut on main): the plan is empty.
+    ok(&release_with(&setup.work, &["cut", "--no-forge"], &[]));
+    let out = ok(&run(&setup.work, &["pr"], &fake));
+    assert!(out.starts_with("nothing to release: closed #1 "), "{out}");
+    assert!(open_pulls(&fake).is_empty());
+    assert_eq!(fake.comments(1).len(), 1);
+    assert_eq!(remote_branch(&setup, "release/next"), None);
+    // And once more: nothing at all.
+    let out = ok(&run(&setup.work, &["pr"], &fake));
+    assert_eq!(out, "nothing to release: no release pull request\n");
+    assert_eq!(fake.comments(1).len(), 1);
+}
+
+#[test]
+fn a_reviewers_edit_survives_a_regeneration_and_is_named_when_it_cannot() {
+    let (setup, fake) = started("single-package");
+    ok(&run(&setup.work, &["pr"], &fake));
+    // A reviewer edits the changelog on the release branch.
+    let reviewer = clone(&setup, "release/next");
+    let changelog = reviewer.path().join("CHANGELOG.md");
+    let text = std::fs::read_to_string(&changelog).unwrap();
+    std::fs::write(&changelog, format!("{text}\nReviewed: ship it.\n")).unwrap();
+    commit(reviewer.path(), "docs: a note in the changelog");
+    git(reviewer.path(), &["push", "--quiet", "origin", "release/next"]);
+    // main moves with a fix: the version stays 1.2.0, the edit is kept.
+    std::fs::write(setup.work.join("src/fix.rs"), "pub fn fix() {}\n").unwrap();
+    commit(&setup.work, "fix: one more fix");
+    git(&setup.work, &["push", "--quiet", "origin", "main"]);
+    let out = ok(&run(&setup.work, &["pr"], &fake));
+    assert!(out.contains("kept edits: "), "{out}");
+    let tip = remote_branch(&setup, "release/next").unwrap();
+    let kept = git(&setup.remote, &["show", &format!("{tip}:CHANGELOG.md")]);
+    assert!(kept.contains("Reviewed: ship it."), "{kept}");
+    assert!(kept.contains("one more fix"), "{kept}");
+    // A breaking change moves the version: the edit cannot be kept, and the body says so.
+    std::fs::write(setup.work.join("src/feature.rs"), "pub fn feature() {}\n").unwrap();
+    commit(&setup.work, "feat!: a breaking feature");
+    git(&setup.work, &["push", "--quiet", "origin", "main"]);
+    let out = ok(&run(&setup.work, &["pr"], &fake));
+    assert!(out.contains("edits not kept: "), "{out}");
+    let body = open_pulls(&fake)[0].body.clone().unwrap();
+    assert!(body.contains("**Edits not kept**"), "{body}");
+}
+
+#[test]
+fn a_release_branch_rewritten_by_hand_is_refused() {
+    let (setup, fake) = started("single-package");
+    ok(&run(&setup.work, &["pr"], &fake));
+    let reviewer = clone(&setup, "release/next");
+    git(reviewer.path(), &["reset", "--quiet", "--hard", "HEAD^"]);
+    commit(reviewer.path(), "chore: my own release");
+    git(reviewer.path(), &["push", "--quiet", "--force", "origin", "release/next"]);
+    let before = remote_branch(&setup, "release/next");
+    let output = run(&setup.work, &["pr"], &fake);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(stderr(&output).contains("was rewritten by hand"), "{}", stderr(&output));
+    assert_eq!(remote_branch(&setup, "release/next"), before);
+}
