@@ -145,6 +145,14 @@ impl Session<'_> {
         // A forge that cannot work is found out before anything is written. --no-push creates
         // no forge releases (the tags are not on the remote), so needs no token.
         let github = if options.no_forge || options.no_push { None } else { Some(self.github(true)?) };
+        if matches!(resume, Resume::Fresh) {
+            // A merged release pull request: the files hold the release, the tags do not yet. A
+            // release commit at HEAD (a rebase merge) is checked as a claim below, like any other.
+            let applied = self.applied_releases(repo.resolve("HEAD")?)?;
+            if !applied.is_empty() {
+                return self.finish_merged(options, applied, &branch, github.as_ref());
+            }
+        }
         let rendering = self.rendering()?;
         let (resume, planned) = self.settle_claim(resume, options, &rendering, &branch)?;
         let Planned { mut plan, workspace } = match planned {
@@ -175,7 +183,12 @@ impl Session<'_> {
             record,
             ..self.cut_of(config, &workspace, &rendering, &branch)
         };
-        let report = release_cut::execute(&cut, &plan, &resume)?;
+        let mut report = release_cut::execute(&cut, &plan, &resume)?;
+        if let Some(github) = &github
+            && let Some(step) = self.relabel_step(github, &report.releases)?
+        {
+            report.steps.push(step);
+        }
         Ok(CutReport { plan, files: Vec::new(), written: true, diff: String::new(), steps: Some(report) })
     }
 
@@ -217,14 +230,14 @@ impl Session<'_> {
     }
 
     /// The plan at `head` (default HEAD) with the cut's pre-release label, as a value to pin.
-    fn fresh_plan(&self, head: Option<Oid>, options: &CutOptions) -> Result<Planned, EngineError> {
+    pub(crate) fn fresh_plan(&self, head: Option<Oid>, options: &CutOptions) -> Result<Planned, EngineError> {
         let options =
             PlanOptions { head: head.map(|head| head.to_string()), packages: Vec::new(), pre: options.pre.clone() };
         Ok((*self.plan(&options)?).clone())
     }
 
     /// The parts of a cut every step shares, pushing nothing and talking to no forge.
-    fn cut_of<'a>(
+    pub(crate) fn cut_of<'a>(
         &'a self,
         config: &'a Config,
         workspace: &'a release_workspace::Workspace,

@@ -95,6 +95,11 @@ pub enum EngineError {
         "`release pr --back-merge` needs git-flow: `[pr] from` names the branch releases come from (hint: set `[pr] from = \"develop\"` and `base = \"main\"`)"
     )]
     NoGitFlow,
+
+    #[error(
+        "the release commit says `{name}` is released as {trailer}, but its manifest says {manifest} (hint: the merged release pull request was edited after it was made; run `release pr` again, merge, then `release cut`)"
+    )]
+    TrailerDisagrees { name: String, trailer: String, manifest: String },
 }
 
 impl Classify for EngineError {
@@ -122,7 +127,8 @@ impl Classify for EngineError {
             | EngineError::NoRemote { .. }
             | EngineError::ReleaseBranchMoved { .. }
             | EngineError::HandRewritten { .. }
-            | EngineError::NoGitFlow => ExitClass::InvalidInput,
+            | EngineError::NoGitFlow
+            | EngineError::TrailerDisagrees { .. } => ExitClass::InvalidInput,
             EngineError::TemplateRead { .. } | EngineError::Io(_) => ExitClass::Unexpected,
         }
     }

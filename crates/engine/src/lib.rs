@@ -21,6 +21,7 @@
 
 mod cut;
 mod error;
+mod merged;
 mod planner;
 mod pr;
 mod render;

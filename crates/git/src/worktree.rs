@@ -64,6 +64,11 @@ impl Repo {
         Ok(found.tree_id())
     }
 
+    /// The parents of a commit, first parent first.
+    pub fn parents(&self, commit: Oid) -> Vec<Oid> {
+        self.repository.find_commit(commit).map(|found| found.parent_ids().collect()).unwrap_or_default()
+    }
+
     /// Whether `ancestor` is in the history of `descendant` (or is it).
     pub fn is_ancestor(&self, ancestor: Oid, descendant: Oid) -> bool {
         ancestor == descendant || self.repository.graph_descendant_of(descendant, ancestor).unwrap_or(false)

@@ -193,3 +193,62 @@ fn a_release_branch_rewritten_by_hand_is_refused() {
     assert!(stderr(&output).contains("was rewritten by hand"), "{}", stderr(&output));
     assert_eq!(remote_branch(&setup, "release/next"), before);
 }
+
+/// Merges the release branch into main in a clone, as GitHub's button would, and pushes main.
+fn merge(setup: &Setup, strategy: &str) -> String {
+    let clone = clone(setup, "main");
+    let dir = clone.path();
+    let identity = ["-c", "user.name=GitHub", "-c", "user.email=noreply@github.com"];
+    let run = |args: &[&str]| {
+        let mut all: Vec<&str> = identity.to_vec();
+        all.extend_from_slice(args);
+        git(dir, &all)
+    };
+    run(&["fetch", "--quiet", "origin", "release/next"]);
+    match strategy {
+        "merge" => {
+            run(&["merge", "--quiet", "--no-ff", "-m", "Merge pull request #1 from acme/release/next", "FETCH_HEAD"]);
+        }
+        // The squash commit's message is the pull request's title: no trailers survive.
+        "squash" => {
+            run(&["merge", "--quiet", "--squash", "FETCH_HEAD"]);
+            run(&["commit", "--quiet", "-m", "release: tool v1.2.0 (#1)"]);
+        }
+        "rebase" => {
+            run(&["cherry-pick", "FETCH_HEAD"]);
+        }
+        other => panic!("no strategy {other}"),
+    }
+    run(&["push", "--quiet", "origin", "main"]);
+    git(dir, &["rev-parse", "HEAD"]).trim().to_string()
+}
+
+#[test]
+fn after_a_merge_by_any_strategy_release_cut_only_tags_and_relabels() {
+    for strategy in ["merge", "squash", "rebase"] {
+        let (setup, fake) = started("single-package");
+        ok(&run(&setup.work, &["pr"], &fake));
+        let merged = merge(&setup, strategy);
+        fake.merge_pull(1, &merged);
+        git(&setup.work, &["pull", "--quiet", "--ff-only"]);
+        let out = ok(&run(&setup.work, &["cut"], &fake));
+        assert!(out.starts_with("released v1.2.0\n"), "{strategy}: {out}");
+        // Tagged where main is, no new commit.
+        assert_eq!(git(&setup.remote, &["rev-parse", "v1.2.0^{commit}"]).trim(), merged, "{strategy}");
+        assert_eq!(git(&setup.remote, &["rev-parse", "main"]).trim(), merged, "{strategy}");
+        assert_eq!(fake.releases().len(), 1, "{strategy}");
+        let pull = &fake.pulls()[0];
+        assert_eq!(pull.labels, ["release: tagged"], "{strategy}");
+        let comments = fake.comments(1);
+        assert_eq!(comments.len(), 1, "{strategy}");
+        assert!(comments[0].body.contains("/releases/tag/v1.2.0"), "{strategy}: {}", comments[0].body);
+        // Twice does nothing the second time (a rebased release commit at HEAD is a release
+        // commit like a cut's own: its steps report themselves done).
+        let out = ok(&run(&setup.work, &["cut"], &fake));
+        assert!(out == "nothing to release\n" || !out.contains("done now"), "{strategy}: {out}");
+        assert_eq!((fake.releases().len(), fake.comments(1).len()), (1, 1), "{strategy}");
+        // And the next release pull request starts from the release.
+        let out = ok(&run(&setup.work, &["pr"], &fake));
+        assert_eq!(out, "nothing to release: no release pull request\n", "{strategy}");
+    }
+}
