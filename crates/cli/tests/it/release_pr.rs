@@ -252,3 +252,60 @@ fn after_a_merge_by_any_strategy_release_cut_only_tags_and_relabels() {
         assert_eq!(out, "nothing to release: no release pull request\n", "{strategy}");
     }
 }
+
+#[test]
+fn git_flow_releases_develop_into_main_then_back_merges() {
+    let (setup, fake) = started("single-package");
+    std::fs::write(setup.work.join("release.toml"), "[pr]\nbase = \"main\"\nfrom = \"develop\"\n").unwrap();
+    commit(&setup.work, "chore: git-flow");
+    git(&setup.work, &["push", "--quiet", "origin", "main"]);
+    git(&setup.work, &["switch", "--quiet", "-c", "develop"]);
+    std::fs::write(setup.work.join("src/develop.rs"), "pub fn develop() {}\n").unwrap();
+    commit(&setup.work, "feat: work on develop");
+    git(&setup.work, &["push", "--quiet", "origin", "develop"]);
+    git(&setup.work, &["switch", "--quiet", "main"]);
+
+    // Before any release there is nothing to bring back.
+    let out = ok(&run(&setup.work, &["pr", "--back-merge"], &fake));
+    assert_eq!(out, "nothing to merge: `main` is already in `develop`\n");
+
+    ok(&run(&setup.work, &["pr"], &fake));
+    let pull = &fake.pulls()[0];
+    assert_eq!((pull.head_ref.as_str(), pull.base_ref.as_str()), ("release/next", "main"));
+    let tip = remote_branch(&setup, "release/next").unwrap();
+    let develop = git(&setup.remote, &["rev-parse", "develop"]);
+    assert_eq!(git(&setup.remote, &["rev-parse", &format!("{tip}^")]), develop, "planned from develop");
+
+    let merged = merge(&setup, "merge");
+    fake.merge_pull(1, &merged);
+    git(&setup.work, &["pull", "--quiet", "--ff-only"]);
+    assert!(ok(&run(&setup.work, &["cut"], &fake)).starts_with("released v1.2.0\n"));
+
+    let out = ok(&run(&setup.work, &["pr", "--back-merge"], &fake));
+    assert!(out.starts_with("created #2 "), "{out}");
+    let back = &fake.pulls()[1];
+    assert_eq!((back.head_ref.as_str(), back.base_ref.as_str()), ("main", "develop"));
+    assert_eq!(back.title, "release: merge main back into develop");
+    let out = ok(&run(&setup.work, &["pr", "--back-merge"], &fake));
+    assert!(out.starts_with("unchanged #2 "), "{out}");
+    assert_eq!(fake.pulls().len(), 2);
+}
+
+#[test]
+fn back_merge_without_git_flow_says_how_to_set_it_up() {
+    let (setup, fake) = started("single-package");
+    let output = run(&setup.work, &["pr", "--back-merge"], &fake);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(stderr(&output).contains("needs git-flow"), "{}", stderr(&output));
+}
+
+#[test]
+fn json_output_names_the_pull_request_and_the_releases() {
+    let (setup, fake) = started("single-package");
+    let output = run(&setup.work, &["pr", "--format", "json"], &fake);
+    let report: serde_json::Value = serde_json::from_str(&ok(&output)).unwrap();
+    assert_eq!(report["action"], "created");
+    assert_eq!(report["number"], 1);
+    assert_eq!(report["head"], "release/next");
+    assert_eq!(report["releases"][0]["tag"], "v1.2.0");
+}
