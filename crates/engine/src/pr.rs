@@ -83,6 +83,11 @@ impl Session<'_> {
         // A missing token is found out before anything is pushed.
         let github = if options.dry_run { None } else { Some(self.github(true)?) };
         let repo = self.repo();
+        // One run at a time per clone: the work tree under .git is shared (a cut waits too).
+        let (_lock, stale) = release_cut::lock(repo.git_dir())?;
+        if let Some(warning) = stale {
+            self.progress().warn(&warning.to_string());
+        }
         let from_tip = self.branch_tip(&remote, &pr.from)?;
         let release_ref = format!("refs/heads/{}", pr.branch);
         let old_tip = if repo.has_remote(&remote) {

@@ -309,3 +309,17 @@ fn json_output_names_the_pull_request_and_the_releases() {
     assert_eq!(report["head"], "release/next");
     assert_eq!(report["releases"][0]["tag"], "v1.2.0");
 }
+
+/// A release pull request a person closed is left closed: the next run opens a new one (only
+/// open pull requests are looked for), with the same branch.
+#[test]
+fn a_pull_request_closed_by_a_person_is_replaced_not_reopened() {
+    let (setup, fake) = started("single-package");
+    ok(&run(&setup.work, &["pr"], &fake));
+    fake.close_pull(1);
+    let out = ok(&run(&setup.work, &["pr"], &fake));
+    assert!(out.starts_with("created #2 "), "{out}");
+    let pulls = fake.pulls();
+    assert_eq!((pulls[0].state.as_str(), pulls[1].state.as_str()), ("closed", "open"));
+    assert_eq!(pulls[1].head_ref, "release/next");
+}
