@@ -29,6 +29,13 @@ fn text(report: &PrReport) -> String {
             "nothing to release: no release pull request\n".to_string()
         }
         "nothing" => format!("nothing to merge: `{}` is already in `{}`\n", report.head, report.base),
+        "awaiting-cut" => {
+            let tags: Vec<&str> = report.releases.iter().map(|record| record.tag.as_str()).collect();
+            format!(
+                "a merged release awaits `release cut` (tags {}): no release pull request until then\n",
+                tags.join(", ")
+            )
+        }
         "closed" => format!("nothing to release: closed {} and deleted `{}`\n", target(report), report.head),
         "would-push" => {
             let mut out = format!(

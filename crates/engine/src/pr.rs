@@ -33,8 +33,8 @@ pub struct PrOptions {
 /// What `release pr` did.
 #[derive(Debug, Serialize)]
 pub struct PrReport {
-    /// `created`, `updated`, `unchanged`, `closed`, `nothing` (no plan and no pull request), or
-    /// `would-push` for `--dry-run`.
+    /// `created`, `updated`, `unchanged`, `closed`, `nothing` (no plan and no pull request),
+    /// `awaiting-cut` (a merged release is not tagged yet), or `would-push` for `--dry-run`.
     pub action: &'static str,
     pub base: String,
     pub head: String,
@@ -97,9 +97,12 @@ impl Session<'_> {
         };
         let worktree = repo.add_worktree(&self.worktree_path(), from_tip)?;
         let inner = Session::open(worktree.path(), self.progress())?;
-        let built = inner.build_release_commit(old_tip, from_tip, render)?;
+        // A merged release not tagged yet: `release cut` finishes it; planning now would
+        // propose the same release again.
+        let applied = inner.applied_releases(from_tip)?;
+        let built = if applied.is_empty() { inner.build_release_commit(old_tip, from_tip, render)? } else { None };
         let mut report = PrReport {
-            action: "nothing",
+            action: if applied.is_empty() { "nothing" } else { "awaiting-cut" },
             base: pr.base.clone(),
             head: pr.branch.clone(),
             number: None,
@@ -115,6 +118,10 @@ impl Session<'_> {
         };
         let Some(built) = built else {
             drop(worktree);
+            if !applied.is_empty() {
+                report.releases = applied;
+                return Ok(report);
+            }
             return match &github {
                 Some(github) => self.close_empty(github, old_tip, report),
                 None => Ok(report),

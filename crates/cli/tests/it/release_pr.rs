@@ -231,6 +231,11 @@ fn after_a_merge_by_any_strategy_release_cut_only_tags_and_relabels() {
         let merged = merge(&setup, strategy);
         fake.merge_pull(1, &merged);
         git(&setup.work, &["pull", "--quiet", "--ff-only"]);
+        // The push of the merge runs `release pr` first: it proposes nothing while the release
+        // waits for its tags.
+        let out = ok(&run(&setup.work, &["pr"], &fake));
+        assert!(out.starts_with("a merged release awaits `release cut` (tags v1.2.0)"), "{strategy}: {out}");
+        assert_eq!(fake.pulls().len(), 1, "{strategy}");
         let out = ok(&run(&setup.work, &["cut"], &fake));
         assert!(out.starts_with("released v1.2.0\n"), "{strategy}: {out}");
         // Tagged where main is, no new commit.
