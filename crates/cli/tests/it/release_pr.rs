@@ -328,3 +328,42 @@ fn a_pull_request_closed_by_a_person_is_replaced_not_reopened() {
     assert_eq!((pulls[0].state.as_str(), pulls[1].state.as_str()), ("closed", "open"));
     assert_eq!(pulls[1].head_ref, "release/next");
 }
+
+/// GitHub answers 502 after opening the pull request, then a run stops half-way (the branch
+/// pushed, GitHub down): the reruns finish the job with one pull request, one branch commit.
+#[test]
+fn a_failure_after_the_push_or_an_ambiguous_answer_duplicates_nothing() {
+    let (setup, fake) = started("single-package");
+    // Request 1 lists the pull requests, request 2 opens one: it happens, and answers 502.
+    fake.fail_after_handling(2, 502);
+    let out = ok(&run(&setup.work, &["pr"], &fake));
+    assert!(out.starts_with("created #1 "), "{out}");
+    assert_eq!(fake.pulls().len(), 1);
+    assert_eq!(fake.pulls()[0].labels, ["release: pending"]);
+
+    let (setup, fake) = started("single-package");
+    fake.fail_next(4, 500); // the listing, tried four times
+    let output = run(&setup.work, &["pr"], &fake);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let pushed = remote_branch(&setup, "release/next").expect("the branch was pushed before GitHub failed");
+    assert!(fake.pulls().is_empty());
+    let out = ok(&run(&setup.work, &["pr"], &fake));
+    assert!(out.starts_with("created #1 "), "{out}");
+    assert_eq!(remote_branch(&setup, "release/next").unwrap(), pushed, "the same commit is not pushed again");
+    assert_eq!(fake.pulls().len(), 1);
+}
+
+#[test]
+fn dry_run_transcript() {
+    let setup = setup("single-package");
+    let output = release_with(&setup.work, &["pr", "--dry-run"], &[]);
+    let text = crate::transcript(&setup.work, &output);
+    let sha = regex_free_sha(&text);
+    insta::assert_snapshot!(text.replace(&sha, "[SHA]"));
+}
+
+/// The short commit id in `would push `release/next` (abc1234)`.
+fn regex_free_sha(text: &str) -> String {
+    let start = text.find("` (").map(|index| index + 3).unwrap_or(0);
+    text[start..start + 7].to_string()
+}
