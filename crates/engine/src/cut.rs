@@ -278,7 +278,7 @@ impl Session<'_> {
         let not_a_release =
             || EngineError::NotAReleaseCommit { commit: release.commit.clone(), version: version.to_string() };
         let commit = Oid::from_str(&release.commit).map_err(|_| not_a_release())?;
-        let records = release_cut::parse_commit_message(&repo.commit_message(commit)?).ok_or_else(not_a_release)?;
+        let records = release_cut::merged_records(repo, commit).ok_or_else(not_a_release)?;
         let Planned { mut plan, workspace } =
             self.fresh_plan(Some(parent_of(repo, commit)?), &CutOptions::default())?;
         release_cut::pin(&mut plan, &records);
@@ -312,9 +312,11 @@ fn parent_of(repo: &Repo, commit: Oid) -> Result<Oid, EngineError> {
     repo.parent(commit).ok_or_else(|| EngineError::NoParent { commit: commit.to_string() })
 }
 
-/// The UTC day a commit was made, as changelog headers write it.
+/// The UTC day a commit was written, as changelog headers write it.
 fn commit_day(repo: &Repo, commit: Oid) -> Result<String, EngineError> {
-    let mut day = release_config::promotion::format_utc(repo.commit_time(commit)?);
+    // The author time: a release pull request's commit, rebased onto the base when merged, keeps
+    // the day its changelogs were written.
+    let mut day = release_config::promotion::format_utc(repo.author_time(commit)?);
     day.truncate("YYYY-MM-DD".len());
     Ok(day)
 }

@@ -64,6 +64,14 @@ impl Repo {
         Ok(found.tree_id())
     }
 
+    /// When a commit was written: its author time, in unix seconds. A rebase or cherry-pick keeps
+    /// it (the committer time is the rebase's).
+    pub fn author_time(&self, commit: Oid) -> Result<i64, GitError> {
+        let found =
+            crate::Context::context(self.repository.find_commit(commit), || format!("reading commit {commit}"))?;
+        Ok(found.author().when().seconds())
+    }
+
     /// The parents of a commit, first parent first.
     pub fn parents(&self, commit: Oid) -> Vec<Oid> {
         self.repository.find_commit(commit).map(|found| found.parent_ids().collect()).unwrap_or_default()

@@ -367,3 +367,29 @@ fn regex_free_sha(text: &str) -> String {
     let start = text.find("` (").map(|index| index + 3).unwrap_or(0);
     text[start..start + 7].to_string()
 }
+
+/// `release cut --promote staging` on top of a merged release pull request: the merge commit
+/// (the release commit's trailers on its merged parent) is the release the ledger records.
+#[test]
+fn a_merged_release_pull_request_is_promoted_by_release_cut_promote() {
+    use crate::promote::{code, promotion_setup, run as promote_run, says};
+    for strategy in ["merge", "rebase"] {
+        let (setup, deployments, _state) = promotion_setup("", "{ required = 1, approvers = [\"alice\"] }");
+        let fake = FakeGitHub::start("acme", "shop");
+        fake.require_token(TOKEN);
+        ok(&run(&setup.work, &["pr"], &fake));
+        assert_eq!(fake.pulls()[0].title, "release: v3.0.0", "{strategy}");
+        let merged = merge(&setup, strategy);
+        fake.merge_pull(1, &merged);
+        git(&setup.work, &["pull", "--quiet", "--ff-only"]);
+        // The same repository as `release pr` saw (links in changelogs follow it).
+        let same = [("GITHUB_REPOSITORY", "acme/shop")];
+        let args = ["cut", "--no-forge", "--promote", "staging"];
+        let output = promote_run(&setup.work, &deployments, "Release Bot", &args, &same);
+        assert_eq!(code(&output), 0, "{strategy}: {}", says(&output));
+        assert!(says(&output).contains("staging: promoted 3.0.0"), "{strategy}: {}", says(&output));
+        let tagged = git(&setup.remote, &["rev-parse", "v3.0.0^{commit}"]).trim().to_string();
+        let diff = if tagged == merged { String::new() } else { git(&setup.remote, &["diff", &merged, &tagged]) };
+        assert_eq!(tagged, merged, "{strategy}: {}\n{diff}", says(&output));
+    }
+}
