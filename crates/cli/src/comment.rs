@@ -77,7 +77,12 @@ pub fn target(pr: Option<u64>, base: Option<String>) -> Result<Target> {
 }
 
 /// The body: the plan, what the pull request adds over its base, a changelog preview cut to fit.
-pub fn body(session: &Session<'_>, head: &Plan, base: Option<&Plan>, base_name: &str) -> Result<String> {
+pub fn body(
+    session: &Session<'_>,
+    head: &Plan,
+    base: Option<&Plan>,
+    base_name: &str,
+) -> Result<String, release_engine::EngineError> {
     let config = session.config()?;
     let template = session.plan_comment_template()?;
     let renderer = session.renderer()?;
@@ -103,7 +108,7 @@ pub fn body(session: &Session<'_>, head: &Plan, base: Option<&Plan>, base_name: 
     }
     let render_with = |preview: Option<(String, bool)>| {
         render::markdown(&render::Comment { plan: head, base, base_name, preview, config }, &template)
-            .map_err(anyhow::Error::from)
+            .map_err(release_engine::EngineError::from)
     };
     let full = render_with((!preview.is_empty()).then(|| (preview.clone(), false)))?;
     if full.len() <= MAX_BODY {

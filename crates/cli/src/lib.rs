@@ -13,6 +13,7 @@ mod cut;
 mod exit;
 mod init;
 mod plan;
+mod pr;
 mod progress;
 mod promote;
 pub mod render;
@@ -164,6 +165,18 @@ enum Command {
         /// After the cut, promote the new release to this environment.
         #[arg(long, value_name = "ENV")]
         promote: Option<String>,
+    },
+    /// Open or update the release pull request: the plan, committed on `[pr] branch`.
+    Pr {
+        /// Show the commit it would push and the body it would write; push nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Open (or update) the pull request that brings `[pr] base` back into `[pr] from`.
+        #[arg(long)]
+        back_merge: bool,
+        /// `text` or `json`.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Deploy a release to an environment, after its gates; verify it; record it.
     Promote {
@@ -341,6 +354,9 @@ fn run(cli: Cli) -> Result<()> {
         Command::Cut { dry_run, no_commit, allow_dirty, no_push, no_forge, pre, format, promote } => {
             let options = CutOptions { pre, dry_run, no_commit, allow_dirty, no_push, no_forge };
             cut::run(&session, &options, format, promote)
+        }
+        Command::Pr { dry_run, back_merge, format } => {
+            pr::run(&session, &release_engine::PrOptions { dry_run, back_merge }, format)
         }
         Command::Promote { environment, version, skip, reason, format } => {
             let bypass = release_promote::Bypass {

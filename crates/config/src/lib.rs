@@ -18,6 +18,7 @@ mod check;
 mod environments;
 mod error;
 pub mod glob;
+mod pr;
 pub mod promotion;
 pub mod suggest;
 mod tag;
@@ -29,6 +30,8 @@ use std::path::{Path, PathBuf};
 pub use error::{ConfigError, Location};
 pub use tag::{TagTemplate, TagTemplateError};
 pub use wire::{Bump, ChangelogStyle, ComponentMatch, Dependents, Ecosystem, NonConventional, PrivatePackages, Source};
+
+pub use pr::PrConfig;
 
 use error::line_column;
 use suggest::closest;
@@ -57,6 +60,7 @@ pub struct Config {
     pub changelog: ChangelogConfig,
     pub templates: Templates,
     pub cut: CutConfig,
+    pub pr: PrConfig,
     pub promotion: promotion::Promotion,
     /// Upstream environments before the ones promoted from them.
     pub environments: Vec<promotion::Environment>,
@@ -461,12 +465,14 @@ impl Resolver<'_> {
         let changelog = self.changelog(wire.changelog)?;
         let templates = self.templates(wire.templates)?;
         let cut = self.cut(wire.cut)?;
+        let pr = self.pr(wire.pr, &cut)?;
         let promotion = self.promotion_of(wire.promotion, &cut)?;
         let environments = self.environments(wire.environments)?;
 
         Ok(Config {
             warnings: Vec::new(),
             cut,
+            pr,
             promotion,
             environments,
             file: self.file.to_path_buf(),

@@ -678,3 +678,35 @@ fn the_changelog_style_is_one_of_two() {
         "release.toml:2:9: invalid TOML: unknown variant `keepachangelog`, expected `conventional` or `keep-a-changelog`"
     );
 }
+
+/// `[pr]`: the release pull request's branches, title and labels; every bad value names its key.
+#[test]
+fn pr_settings_and_their_mistakes() {
+    let config = parse("[cut]\nbranches = [\"trunk\"]\n").unwrap();
+    assert_eq!((config.pr.base.as_str(), config.pr.from.as_str()), ("trunk", "trunk"));
+    assert_eq!(config.pr.branch, "release/next");
+    let config = parse("[pr]\nbase = \"main\"\nfrom = \"develop\"\ntitle = \"ship {summary}\"\n").unwrap();
+    assert!(config.pr.is_git_flow());
+    let cases = [
+        (
+            "[pr]\nbranch = \"main\"\n",
+            "release.toml:2:10: `pr.branch`: `main` is also the pull request's base or `from` branch (hint: the tool force-pushes its release branch: give it one of its own, e.g. \"release/next\")",
+        ),
+        (
+            "[pr]\nfrom = \"-x\"\n",
+            "release.toml:2:8: `pr.from`: `-x` starts with `-`, so git would read it as an option (hint: name a branch as `git branch` shows it, e.g. \"main\" or \"release/next\")",
+        ),
+        (
+            "[pr]\npending-labels = [\"\"]\n",
+            "release.toml:2:19: `pr.pending-labels`: label `` is empty (hint: a GitHub label name, e.g. \"release: pending\")",
+        ),
+        (
+            "[pr]\ntitle = \"a\\nb\"\n",
+            "release.toml:2:9: `pr.title`: `a\\nb` contains the control character '\\n' (hint: one line of text, e.g. \"release: {summary}\")",
+        ),
+    ];
+    for (text, expected) in cases {
+        assert_eq!(error(text), expected, "for:\n{text}");
+    }
+    assert!(error("[pr]\nlabel = \"x\"\n").contains("`label`"), "{}", error("[pr]\nlabel = \"x\"\n"));
+}

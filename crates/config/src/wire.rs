@@ -34,6 +34,8 @@ pub struct ConfigWire {
     pub templates: Option<TemplatesWire>,
     /// How `release cut` commits, tags and pushes.
     pub cut: Option<CutWire>,
+    /// The release pull request (`release pr`).
+    pub pr: Option<PrWire>,
     /// The promotion stage: history, tagging, concurrency, freeze windows.
     pub promotion: Option<crate::promotion::PromotionWire>,
     /// Where releases are deployed, verified, approved and rolled back.
@@ -51,6 +53,25 @@ pub struct CutWire {
     /// The release commit's subject; `{summary}` lists the versions
     /// (default `chore(release): {summary}`).
     pub commit_message: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PrWire {
+    /// The branch the release pull request merges into (default: the first `[cut] branches`).
+    pub base: Option<String>,
+    /// git-flow: plan the state of this branch into `base` (default: `base` itself).
+    pub from: Option<String>,
+    /// The branch the tool writes the release commit to (default `release/next`).
+    pub branch: Option<String>,
+    /// The pull request's title; `{summary}` is `v3.0.0` for one version, `3 packages` otherwise
+    /// (default `release: {summary}`).
+    pub title: Option<String>,
+    /// Labels of an open release pull request (default `["release: pending"]`).
+    pub pending_labels: Option<Vec<String>>,
+    /// The label a merged release pull request gets once `release cut` has tagged it (default
+    /// `release: tagged`).
+    pub tagged_label: Option<String>,
 }
 
 /// A path, or `false` to turn the file off.

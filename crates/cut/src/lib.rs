@@ -34,7 +34,8 @@ use serde::Serialize;
 
 pub use lock::{LockGuard, acquire as lock};
 pub use record::{
-    Journal, REPOSITORY, ReleaseRecord, commit_message, parse_commit_actor, parse_commit_message, pin, records,
+    Journal, REPOSITORY, ReleaseRecord, commit_message, merged_records, parse_commit_actor, parse_commit_message, pin,
+    records,
 };
 
 #[derive(Debug, thiserror::Error)]

@@ -160,6 +160,24 @@ pub fn parse_commit_message(message: &str) -> Option<Vec<ReleaseRecord>> {
     (!records.is_empty()).then_some(records)
 }
 
+/// The release a commit on the release branch records, wherever a merge left the trailers: its
+/// own message, the same lines indented or bulleted in a squash message, or, for a merge commit,
+/// its merged (second) parent's. Like [`parse_commit_message`], this is a claim, never evidence.
+pub fn merged_records(repo: &release_git::Repo, commit: release_git::Oid) -> Option<Vec<ReleaseRecord>> {
+    let message = repo.commit_message(commit).ok()?;
+    if let Some(records) = parse_commit_message(&message) {
+        return Some(records);
+    }
+    let trimmed: String =
+        message.lines().map(|line| format!("{}\n", line.trim().trim_start_matches("* ").trim())).collect();
+    if let Some(records) = parse_commit_message(&trimmed) {
+        return Some(records);
+    }
+    let parents = repo.parents(commit);
+    let merged = parents.get(1)?;
+    parse_commit_message(&repo.commit_message(*merged).ok()?)
+}
+
 /// Written before the files and kept until the cut is finished: lets a run that stopped in
 /// between finish instead of refusing a dirty tree it made itself, and is the evidence that the
 /// release commit at HEAD is one this tool made (trailers alone are text anyone can write).

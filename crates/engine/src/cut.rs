@@ -147,6 +147,14 @@ impl Session<'_> {
         // A forge that cannot work is found out before anything is written. --no-push creates
         // no forge releases (the tags are not on the remote), so needs no token.
         let github = if options.no_forge || options.no_push { None } else { Some(self.github(true)?) };
+        if matches!(resume, Resume::Fresh) {
+            // A merged release pull request: the files hold the release, the tags do not yet. A
+            // release commit at HEAD (a rebase merge) is checked as a claim below, like any other.
+            let applied = self.applied_releases(repo.resolve("HEAD")?)?;
+            if !applied.is_empty() {
+                return self.finish_merged(options, applied, &branch, github.as_ref());
+            }
+        }
         let rendering = self.rendering()?;
         let (resume, planned) = self.settle_claim(resume, options, &rendering, &branch)?;
         let Planned { mut plan, workspace } = match planned {
@@ -177,7 +185,12 @@ impl Session<'_> {
             record,
             ..self.cut_of(config, &workspace, &rendering, &branch)
         };
-        let report = release_cut::execute(&cut, &plan, &resume)?;
+        let mut report = release_cut::execute(&cut, &plan, &resume)?;
+        if let Some(github) = &github
+            && let Some(step) = self.relabel_step(github, &report.releases)?
+        {
+            report.steps.push(step);
+        }
         Ok(CutReport { plan, files: Vec::new(), written: true, diff: String::new(), steps: Some(report) })
     }
 
@@ -219,14 +232,14 @@ impl Session<'_> {
     }
 
     /// The plan at `head` (default HEAD) with the cut's pre-release label, as a value to pin.
-    fn fresh_plan(&self, head: Option<Oid>, options: &CutOptions) -> Result<Planned, EngineError> {
+    pub(crate) fn fresh_plan(&self, head: Option<Oid>, options: &CutOptions) -> Result<Planned, EngineError> {
         let options =
             PlanOptions { head: head.map(|head| head.to_string()), packages: Vec::new(), pre: options.pre.clone() };
         Ok((*self.plan(&options)?).clone())
     }
 
     /// The parts of a cut every step shares, pushing nothing and talking to no forge.
-    fn cut_of<'a>(
+    pub(crate) fn cut_of<'a>(
         &'a self,
         config: &'a Config,
         workspace: &'a release_workspace::Workspace,
@@ -267,7 +280,7 @@ impl Session<'_> {
         let not_a_release =
             || EngineError::NotAReleaseCommit { commit: release.commit.clone(), version: version.to_string() };
         let commit = Oid::from_str(&release.commit).map_err(|_| not_a_release())?;
-        let records = release_cut::parse_commit_message(&repo.commit_message(commit)?).ok_or_else(not_a_release)?;
+        let records = release_cut::merged_records(repo, commit).ok_or_else(not_a_release)?;
         let Planned { mut plan, workspace } =
             self.fresh_plan(Some(parent_of(repo, commit)?), &CutOptions::default())?;
         release_cut::pin(&mut plan, &records);
@@ -301,9 +314,11 @@ fn parent_of(repo: &Repo, commit: Oid) -> Result<Oid, EngineError> {
     repo.parent(commit).ok_or_else(|| EngineError::NoParent { commit: commit.to_string() })
 }
 
-/// The UTC day a commit was made, as changelog headers write it.
+/// The UTC day a commit was written, as changelog headers write it.
 fn commit_day(repo: &Repo, commit: Oid) -> Result<String, EngineError> {
-    let mut day = release_config::promotion::format_utc(repo.commit_time(commit)?);
+    // The author time: a release pull request's commit, rebased onto the base when merged, keeps
+    // the day its changelogs were written.
+    let mut day = release_config::promotion::format_utc(repo.author_time(commit)?);
     day.truncate("YYYY-MM-DD".len());
     Ok(day)
 }
@@ -313,6 +328,6 @@ fn defers_tags(config: &Config) -> bool {
     config.promotion.tag_on == release_config::promotion::TagOn::Prod && !config.environments.is_empty()
 }
 
-fn report(change: &FileChange) -> FileReport {
+pub(crate) fn report(change: &FileChange) -> FileReport {
     FileReport { path: change.path.clone(), status: if change.before.is_some() { "modified" } else { "added" } }
 }

@@ -21,6 +21,8 @@ pub enum EngineError {
     #[error(transparent)]
     Cut(#[from] release_cut::CutError),
     #[error(transparent)]
+    Push(#[from] release_git::PushError),
+    #[error(transparent)]
     Forge(#[from] release_forge::ForgeError),
     #[error(transparent)]
     Promote(#[from] release_promote::PromoteError),
@@ -83,6 +85,36 @@ pub enum EngineError {
         "cannot read `{file}` to carry its settings over: {why} (hint: fix the file, or move it aside and run `release init` again)"
     )]
     Migrate { file: String, why: String },
+
+    #[error(
+        "branch `{branch}` is not on `{remote}` (hint: push it first, or set `[pr] base` / `[pr] from` in release.toml)"
+    )]
+    NoBranch { branch: String, remote: String },
+
+    #[error(
+        "no remote `{remote}` to push the release branch to (hint: `git remote add {remote} URL`, or set `[cut] remote`)"
+    )]
+    NoRemote { remote: String },
+
+    #[error(
+        "the release branch `{branch}` moved while this run read it (hint: someone pushed to it; run `release pr` again, it keeps their commits)"
+    )]
+    ReleaseBranchMoved { branch: String },
+
+    #[error(
+        "the release branch `{branch}` (at {tip}) was rewritten by hand: no release commit of this tool is on it since the base (hint: delete the branch, `git push origin --delete {branch}`, and run `release pr` again; make edits as commits on top of the release commit)"
+    )]
+    HandRewritten { branch: String, tip: String },
+
+    #[error(
+        "`release pr --back-merge` needs git-flow: `[pr] from` names the branch releases come from (hint: set `[pr] from = \"develop\"` and `base = \"main\"`)"
+    )]
+    NoGitFlow,
+
+    #[error(
+        "the release commit says `{name}` is released as {trailer}, but its manifest says {manifest} (hint: the merged release pull request was edited after it was made; run `release pr` again, merge, then `release cut`)"
+    )]
+    TrailerDisagrees { name: String, trailer: String, manifest: String },
 }
 
 impl Classify for EngineError {
@@ -95,6 +127,7 @@ impl Classify for EngineError {
             EngineError::Apply(error) => error.exit_class(),
             EngineError::Changelog(error) => error.exit_class(),
             EngineError::Cut(error) => error.exit_class(),
+            EngineError::Push(error) => error.exit_class(),
             EngineError::Forge(error) => error.exit_class(),
             EngineError::Promote(error) => error.exit_class(),
             EngineError::Changes(error) => error.exit_class(),
@@ -108,7 +141,13 @@ impl Classify for EngineError {
             | EngineError::NotInHistory { .. }
             | EngineError::NotAReleaseCommit { .. }
             | EngineError::InitExists { .. }
-            | EngineError::Migrate { .. } => ExitClass::InvalidInput,
+            | EngineError::Migrate { .. }
+            | EngineError::NoBranch { .. }
+            | EngineError::NoRemote { .. }
+            | EngineError::ReleaseBranchMoved { .. }
+            | EngineError::HandRewritten { .. }
+            | EngineError::NoGitFlow
+            | EngineError::TrailerDisagrees { .. } => ExitClass::InvalidInput,
             EngineError::TemplateRead { .. } | EngineError::Io(_) => ExitClass::Unexpected,
         }
     }

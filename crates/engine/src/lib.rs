@@ -23,8 +23,10 @@ mod backtest;
 mod cut;
 mod error;
 mod init;
+mod merged;
 mod migrate;
 mod planner;
+mod pr;
 mod render;
 mod session;
 mod tags;
@@ -33,6 +35,7 @@ pub use backtest::{Backtest, BacktestOptions, Comparison, REPOSITORY, Score, Ver
 pub use cut::{CutOptions, CutReport, FileReport};
 pub use error::EngineError;
 pub use init::{InitOptions, InitPackage, InitReport};
+pub use pr::{BACK_MERGE_MARKER, BodyRenderer, PR_MARKER, PrOptions, PrReport};
 pub use render::{PLAN_COMMENT_TEMPLATE, Rendering, release_date};
 pub use session::{PlanOptions, Planned, Progress, Session, Silent, check_pre_label};
 

@@ -7,8 +7,8 @@ use octocrab::Octocrab;
 use serde::de::DeserializeOwned;
 
 use crate::{
-    Comment, Forge, ForgeError, GitHubConfig, NewDeployment, NewDeploymentStatus, NewRelease, PullRequest, RemoteAsset,
-    RemoteDeployment, RemoteRelease, RunReview,
+    Comment, Forge, ForgeError, GitHubConfig, NewDeployment, NewDeploymentStatus, NewPullRequest, NewRelease,
+    PullRequest, PullRequestUpdate, RemoteAsset, RemoteDeployment, RemoteRelease, RunReview,
 };
 
 /// Attempts for a request that fails with a 5xx or a network error.
@@ -357,6 +357,71 @@ impl Forge for GitHub {
     fn pull_request(&self, number: u64) -> Result<PullRequest, ForgeError> {
         let operation = format!("reading pull request #{number}");
         self.send_json(&operation, Method::GET, &self.repo_path(&format!("/pulls/{number}")), None::<&()>)
+    }
+
+    fn pull_requests(&self, head: &str, state: &str) -> Result<Vec<PullRequest>, ForgeError> {
+        let operation = format!("listing the pull requests from `{head}`");
+        let mut all = Vec::new();
+        for page in 1..=10 {
+            let uri = self.repo_path(&format!(
+                "/pulls?state={}&head={}&sort=created&direction=desc&per_page=100&page={page}",
+                encode(state),
+                encode(&format!("{}:{head}", self.config.owner))
+            ));
+            let batch: Vec<PullRequest> = self.send_json(&operation, Method::GET, &uri, None::<&()>)?;
+            let done = batch.len() < 100;
+            all.extend(batch);
+            if done {
+                break;
+            }
+        }
+        Ok(all)
+    }
+
+    fn create_pull_request(&self, pull: &NewPullRequest) -> Result<PullRequest, ForgeError> {
+        let operation = format!("opening a pull request from `{}` into `{}`", pull.head, pull.base);
+        self.create(
+            || self.send_json(&operation, Method::POST, &self.repo_path("/pulls"), Some(pull)),
+            || {
+                let open = self.pull_requests(&pull.head, "open")?;
+                Ok(open.into_iter().find(|found| found.base.name == pull.base))
+            },
+        )
+    }
+
+    fn update_pull_request(&self, number: u64, update: &PullRequestUpdate) -> Result<PullRequest, ForgeError> {
+        let operation = format!("updating pull request #{number}");
+        self.send_json(&operation, Method::PATCH, &self.repo_path(&format!("/pulls/{number}")), Some(update))
+    }
+
+    fn add_labels(&self, issue: u64, labels: &[String]) -> Result<(), ForgeError> {
+        let operation = format!("labelling #{issue}");
+        let uri = self.repo_path(&format!("/issues/{issue}/labels"));
+        // Adding a label that is there already changes nothing: safe to send again.
+        self.send_json::<serde_json::Value>(
+            &operation,
+            Method::POST,
+            &uri,
+            Some(&serde_json::json!({ "labels": labels })),
+        )
+        .map(|_| ())
+    }
+
+    fn remove_label(&self, issue: u64, label: &str) -> Result<(), ForgeError> {
+        let operation = format!("removing label `{label}` from #{issue}");
+        let uri = self.repo_path(&format!("/issues/{issue}/labels/{}", encode(label)));
+        self.send(&operation, Method::DELETE, &uri, None, "application/json").map(|_| ())
+    }
+
+    fn delete_branch(&self, name: &str) -> Result<(), ForgeError> {
+        let operation = format!("deleting branch `{name}`");
+        let path: Vec<String> = name.split('/').map(encode).collect();
+        let uri = self.repo_path(&format!("/git/refs/heads/{}", path.join("/")));
+        match self.send(&operation, Method::DELETE, &uri, None, "application/json") {
+            // 422 "Reference does not exist": already deleted.
+            Err(ForgeError::Http { status: 422, .. }) => Ok(()),
+            other => other.map(|_| ()),
+        }
     }
 
     fn create_deployment(&self, deployment: &NewDeployment) -> Result<RemoteDeployment, ForgeError> {

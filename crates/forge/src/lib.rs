@@ -141,6 +141,57 @@ pub struct PullRequest {
     pub title: String,
     pub head: GitRef,
     pub base: GitRef,
+    #[serde(default)]
+    pub body: Option<String>,
+    /// `open` or `closed`.
+    #[serde(default)]
+    pub state: String,
+    #[serde(default)]
+    pub merged_at: Option<String>,
+    #[serde(default)]
+    pub merge_commit_sha: Option<String>,
+    #[serde(default)]
+    pub labels: Vec<Label>,
+    #[serde(default)]
+    pub html_url: String,
+}
+
+impl PullRequest {
+    pub fn is_open(&self) -> bool {
+        self.state == "open"
+    }
+
+    pub fn has_label(&self, name: &str) -> bool {
+        self.labels.iter().any(|label| label.name == name)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Label {
+    pub name: String,
+}
+
+/// A pull request to open (`POST /repos/{o}/{r}/pulls`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NewPullRequest {
+    pub title: String,
+    /// The branch the changes are on.
+    pub head: String,
+    /// The branch they merge into.
+    pub base: String,
+    pub body: String,
+}
+
+/// What to change in a pull request (`PATCH /repos/{o}/{r}/pulls/{n}`); `None` keeps it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PullRequestUpdate {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// `open` or `closed`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -209,6 +260,17 @@ pub trait Forge {
     fn create_comment(&self, issue: u64, body: &str) -> Result<Comment, ForgeError>;
     fn update_comment(&self, id: u64, body: &str) -> Result<Comment, ForgeError>;
     fn pull_request(&self, number: u64) -> Result<PullRequest, ForgeError>;
+    /// Pull requests from branch `head` of this repository (`state`: `open`, `closed` or `all`),
+    /// newest first.
+    fn pull_requests(&self, head: &str, state: &str) -> Result<Vec<PullRequest>, ForgeError>;
+    fn create_pull_request(&self, pull: &NewPullRequest) -> Result<PullRequest, ForgeError>;
+    fn update_pull_request(&self, number: u64, update: &PullRequestUpdate) -> Result<PullRequest, ForgeError>;
+    /// Adds labels to an issue or pull request (GitHub creates a label that does not exist).
+    fn add_labels(&self, issue: u64, labels: &[String]) -> Result<(), ForgeError>;
+    /// Removes a label; one that is not there is no error.
+    fn remove_label(&self, issue: u64, label: &str) -> Result<(), ForgeError>;
+    /// Deletes branch `name`; one that does not exist is no error.
+    fn delete_branch(&self, name: &str) -> Result<(), ForgeError>;
     fn create_deployment(&self, deployment: &NewDeployment) -> Result<RemoteDeployment, ForgeError>;
     fn create_deployment_status(&self, id: u64, status: &NewDeploymentStatus) -> Result<(), ForgeError>;
     /// Deployments of `sha` to `environment`, newest first.

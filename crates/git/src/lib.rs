@@ -17,6 +17,7 @@ mod host;
 mod index;
 mod refs;
 mod walk;
+mod worktree;
 
 use std::path::{Path, PathBuf};
 
@@ -24,6 +25,7 @@ pub use command::{PushError, PushStatus, PushedRef};
 pub use git2::Oid;
 pub use host::{host, process_alive};
 pub use walk::{CommitData, RangeSet, Reachability, Walked};
+pub use worktree::Worktree;
 
 /// Whether `name` can be a tag: what `git check-ref-format` accepts under `refs/tags/`, not
 /// already a full ref (`refs/heads/main` would become `refs/tags/refs/heads/main`), and no leading

@@ -34,7 +34,9 @@ pub fn releases(repo: &Repo, head: Oid) -> Result<Vec<Release>, PromoteError> {
     let mut out = Vec::new();
     for commit in repo.first_parent_chain(head)? {
         let message = repo.commit_message(commit)?;
-        let Some(records) = release_cut::parse_commit_message(&message) else { continue };
+        // A release pull request's merge commit or squash commit records the release too: still
+        // a claim, trusted only with the ledger's or an annotated tag's word (`evident`).
+        let Some(records) = release_cut::merged_records(repo, commit) else { continue };
         let main = match records.iter().find(|record| record.is_repository()) {
             Some(record) => record.clone(),
             None if records.len() == 1 => records[0].clone(),

@@ -16,6 +16,7 @@ mod kill;
 mod output;
 mod promote;
 mod release_cut;
+mod release_pr;
 mod tags;
 mod trust;
 mod watch;

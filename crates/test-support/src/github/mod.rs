@@ -38,6 +38,7 @@
 mod description;
 mod objects;
 mod operations;
+mod pulls;
 mod reply;
 mod state;
 
@@ -152,6 +153,20 @@ pub struct DeploymentStatus {
     pub log_url: String,
     pub environment_url: String,
     pub created_at: String,
+}
+
+/// A pull request as the fake holds it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PullRequest {
+    pub number: u64,
+    pub title: String,
+    pub body: Option<String>,
+    pub head_ref: String,
+    pub base_ref: String,
+    pub labels: Vec<String>,
+    /// `open` or `closed`.
+    pub state: String,
+    pub merged: bool,
 }
 
 /// One request as the fake received it, with what it answered.
@@ -307,6 +322,21 @@ impl FakeGitHub {
     pub fn merge_pull(&self, number: u64, merge_commit_sha: &str) -> &Self {
         assert!(self.inner().state.merge_pull(number, merge_commit_sha), "no pull request #{number} to merge");
         self
+    }
+
+    /// Closes pull request `number` without merging it, as a person would.
+    ///
+    /// # Panics
+    ///
+    /// When there is no such pull request.
+    pub fn close_pull(&self, number: u64) -> &Self {
+        assert!(self.inner().state.close_pull(number), "no pull request #{number} to close");
+        self
+    }
+
+    /// Every pull request, by number.
+    pub fn pulls(&self) -> Vec<PullRequest> {
+        self.inner().state.pull_requests()
     }
 
     /// A branch or tag `name` at `sha`, for deployments of `name` (GitHub answers 422 for a

@@ -316,13 +316,13 @@ impl State {
             "comments_url": format!("{issue}/comments"),
             "statuses_url": statuses,
             "number": number,
-            "state": if merged { "closed" } else { "open" },
+            "state": if merged || pull.closed { "closed" } else { "open" },
             "locked": false,
             "title": pull.title,
             "user": user,
             "created_at": pull.created_at,
-            "updated_at": merged_at.clone().unwrap_or_else(|| pull.created_at.clone()),
-            "closed_at": merged_at,
+            "updated_at": merged_at.clone().unwrap_or_else(|| pull.updated_at.clone()),
+            "closed_at": if pull.closed { merged_at.clone().or_else(|| Some(pull.updated_at.clone())) } else { merged_at.clone() },
             "merged_at": merged_at,
             "merge_commit_sha": merge_commit_sha,
             "head": side(&pull.head_ref, &pull.head_sha),
@@ -347,10 +347,14 @@ impl State {
             "commits": link(&format!("{api}/commits")),
             "statuses": link(&statuses),
         });
-        for name in ["body", "milestone", "active_lock_reason", "assignee"] {
+        for name in ["milestone", "active_lock_reason", "assignee"] {
             pull[name] = Value::Null;
         }
-        for name in ["labels", "assignees", "requested_reviewers", "requested_teams"] {
+        let pull_state = &self.pulls[&number];
+        pull["body"] = pull_state.body.clone().map_or(Value::Null, Value::String);
+        let labels: Vec<Value> = pull_state.labels.iter().map(|name| self.label_json(name)).collect();
+        pull["labels"] = Value::Array(labels);
+        for name in ["assignees", "requested_reviewers", "requested_teams"] {
             pull[name] = json!([]);
         }
         let comments = self.comments.iter().filter(|comment| comment.issue_number == number).count();

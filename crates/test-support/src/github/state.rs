@@ -54,6 +54,11 @@ pub(super) struct Pull {
     pub(super) title: String,
     pub(super) created_at: String,
     pub(super) merged: Option<(String, String)>,
+    pub(super) body: Option<String>,
+    pub(super) labels: Vec<String>,
+    /// Closed without a merge (a merged pull request is closed too).
+    pub(super) closed: bool,
+    pub(super) updated_at: String,
 }
 
 pub(super) struct Approval {
@@ -89,13 +94,13 @@ impl State {
         state
     }
 
-    fn next_id(&mut self) -> u64 {
+    pub(super) fn next_id(&mut self) -> u64 {
         let id = self.next_id;
         self.next_id += 1;
         id
     }
 
-    fn tick(&mut self) -> String {
+    pub(super) fn tick(&mut self) -> String {
         self.clock += 60;
         timestamp(self.clock)
     }
@@ -120,8 +125,12 @@ impl State {
             head_ref: head_ref.to_string(),
             base_ref: base_ref.to_string(),
             title: title.to_string(),
+            updated_at: created_at.clone(),
             created_at,
             merged: None,
+            body: None,
+            labels: Vec::new(),
+            closed: false,
         };
         self.pulls.insert(number, pull);
     }
@@ -130,6 +139,7 @@ impl State {
         let merged_at = self.tick();
         let Some(pull) = self.pulls.get_mut(&number) else { return false };
         pull.merged = Some((merge_commit_sha.to_string(), merged_at));
+        pull.closed = true;
         true
     }
 
@@ -203,6 +213,12 @@ impl State {
             "issues/create-comment" => self.create_comment(call),
             "issues/update-comment" => self.update_comment(call),
             "pulls/get" => self.get_pull(call),
+            "pulls/list" => self.list_pulls(call),
+            "pulls/create" => self.create_pull(call),
+            "pulls/update" => self.update_pull(call),
+            "issues/add-labels" => self.add_labels(call),
+            "issues/remove-label" => self.remove_label(call),
+            "git/delete-ref" => self.delete_ref(call),
             "repos/list-deployments" => self.list_deployments(call),
             "repos/create-deployment" => self.create_deployment(call),
             "repos/create-deployment-status" => self.create_deployment_status(call),
@@ -617,7 +633,7 @@ impl State {
 
     /// A list answer, paginated like GitHub: `per_page` (30, at most 100), `page`, and a
     /// `Link` header with `first`, `prev`, `next` and `last` where they apply.
-    fn page(&self, call: &Call<'_>, items: Vec<Value>) -> Reply {
+    pub(super) fn page(&self, call: &Call<'_>, items: Vec<Value>) -> Reply {
         let read =
             |name: &str, default: usize| query(call, name).and_then(|value| value.parse().ok()).unwrap_or(default);
         let per_page = read("per_page", DEFAULT_PER_PAGE).clamp(1, MAX_PER_PAGE);
@@ -673,19 +689,19 @@ fn asset_name(requested: &str) -> String {
     if trimmed.is_empty() { "default".to_string() } else { trimmed.to_string() }
 }
 
-fn not_found(call: &Call<'_>) -> Reply {
+pub(super) fn not_found(call: &Call<'_>) -> Reply {
     Reply::json(404, objects::error("Not Found", call.docs_url, 404))
 }
 
-fn number(call: &Call<'_>, name: &str) -> Option<u64> {
+pub(super) fn number(call: &Call<'_>, name: &str) -> Option<u64> {
     call.path.get(name)?.parse().ok()
 }
 
-fn query<'a>(call: &Call<'a>, name: &str) -> Option<&'a str> {
+pub(super) fn query<'a>(call: &Call<'a>, name: &str) -> Option<&'a str> {
     call.query.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
 }
 
-fn text(body: &Value, name: &str) -> Option<String> {
+pub(super) fn text(body: &Value, name: &str) -> Option<String> {
     body[name].as_str().map(str::to_string)
 }
 

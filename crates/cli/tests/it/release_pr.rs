@@ -1,0 +1,395 @@
+//! `release pr` end to end: a real bare remote, the fake GitHub (which checks every request
+//! against GitHub's REST description), and `release cut` after the release pull request merged.
+
+use std::path::Path;
+use std::process::Output;
+
+use release_test_support::github::{FakeGitHub, PullRequest};
+
+use crate::release_cut::{Setup, commit, git, release_with, setup};
+
+const TOKEN: &str = "t0k3n";
+
+fn run(dir: &Path, args: &[&str], fake: &FakeGitHub) -> Output {
+    let url = fake.base_url();
+    let env = [
+        ("GITHUB_API_URL", url.as_str()),
+        ("GITHUB_TOKEN", TOKEN),
+        ("GITHUB_REPOSITORY", "acme/shop"),
+        ("RELEASE_FORGE_BACKOFF_MS", "10"),
+    ];
+    release_with(dir, args, &env)
+}
+
+fn ok(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn started(fixture: &str) -> (Setup, FakeGitHub) {
+    let setup = setup(fixture);
+    let fake = FakeGitHub::start("acme", "shop");
+    fake.require_token(TOKEN);
+    (setup, fake)
+}
+
+fn open_pulls(fake: &FakeGitHub) -> Vec<PullRequest> {
+    fake.pulls().into_iter().filter(|pull| pull.state == "open").collect()
+}
+
+/// The remote's release branch tip, if any.
+fn remote_branch(setup: &Setup, branch: &str) -> Option<String> {
+    let out = git(&setup.remote, &["for-each-ref", "--format=%(objectname)", &format!("refs/heads/{branch}")]);
+    let tip = out.trim();
+    (!tip.is_empty()).then(|| tip.to_string())
+}
+
+/// A clone of the remote at `branch`, as a reviewer or a merge button would work in it.
+fn clone(setup: &Setup, branch: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let remote = setup.remote.to_str().unwrap();
+    git(dir.path(), &["clone", "--quiet", "--branch", branch, remote, "."]);
+    dir
+}
+
+#[test]
+fn release_pr_opens_one_pull_request_and_leaves_the_checkout_alone() {
+    let (setup, fake) = started("single-package");
+    let head = git(&setup.work, &["rev-parse", "HEAD"]);
+    let out = ok(&run(&setup.work, &["pr"], &fake));
+    assert!(out.starts_with("created #1 "), "{out}");
+    let pulls = fake.pulls();
+    assert_eq!(pulls.len(), 1);
+    let pull = &pulls[0];
+    assert_eq!((pull.head_ref.as_str(), pull.base_ref.as_str()), ("release/next", "main"));
+    assert_eq!(pull.title, "release: tool v1.2.0");
+    assert_eq!(pull.labels, ["release: pending"]);
+    let body = pull.body.as_deref().unwrap();
+    assert!(body.starts_with("<!-- release:pr -->\n"), "{body}");
+    assert!(body.contains("1.2.0"), "{body}");
+    // One release commit with the trailers on the release branch, on top of main.
+    let tip = remote_branch(&setup, "release/next").expect("the release branch is pushed");
+    let message = git(&setup.remote, &["log", "-1", "--format=%B", &tip]);
+    assert!(message.contains("Release-Tag: v1.2.0 1.2.0 tool"), "{message}");
+    assert_eq!(git(&setup.remote, &["rev-parse", &format!("{tip}^")]), head);
+    // The user's checkout: same HEAD, clean, no work tree left registered.
+    assert_eq!(git(&setup.work, &["rev-parse", "HEAD"]), head);
+    assert_eq!(git(&setup.work, &["status", "--porcelain"]), "");
+    assert_eq!(git(&setup.work, &["worktree", "list", "--porcelain"]).matches("worktree ").count(), 1);
+
+    // Again with nothing new: nothing pushed, nothing duplicated.
+    let out = ok(&run(&setup.work, &["pr"], &fake));
+    assert!(out.starts_with("unchanged #1 "), "{out}");
+    assert_eq!(remote_branch(&setup, "release/next").unwrap(), tip);
+    assert_eq!(fake.pulls().len(), 1);
+}
+
+#[test]
+fn a_new_push_to_the_base_updates_the_pull_request() {
+    let (setup, fake) = started("single-package");
+    ok(&run(&setup.work, &["pr"], &fake));
+    std::fs::write(setup.work.join("src/extra.rs"), "pub fn extra() {}\n").unwrap();
+    commit(&setup.work, "feat!: an extra feature that breaks");
+    git(&setup.work, &["push", "--quiet", "origin", "main"]);
+    let out = ok(&run(&setup.work, &["pr"], &fake));
+    assert!(out.starts_with("updated #1 "), "{out}");
+    let pulls = open_pulls(&fake);
+    assert_eq!(pulls.len(), 1);
+    assert_eq!(pulls[0].title, "release: tool v2.0.0");
+    let tip = remote_branch(&setup, "release/next").unwrap();
+    let main = git(&setup.remote, &["rev-parse", "main"]);
+    assert_eq!(git(&setup.remote, &["rev-parse", &format!("{tip}^")]), main);
+}
+
+#[test]
+fn dry_run_shows_the_commit_and_body_and_pushes_nothing() {
+    let setup = setup("single-package");
+    // No token, no GitHub: a dry run needs neither.
+    let out = ok(&release_with(&setup.work, &["pr", "--dry-run"], &[]));
+    assert!(out.starts_with("would push `release/next` ("), "{out}");
+    assert!(out.contains("title: release: tool v1.2.0\n"), "{out}");
+    assert!(out.contains("--- body\n<!-- release:pr -->\n"), "{out}");
+    assert_eq!(remote_branch(&setup, "release/next"), None);
+}
+
+#[test]
+fn a_missing_token_is_named_before_anything_is_pushed() {
+    let setup = setup("single-package");
+    let output = release_with(&setup.work, &["pr"], &[]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(stderr(&output).contains("no GitHub token"), "{}", stderr(&output));
+    assert_eq!(remote_branch(&setup, "release/next"), None);
+}
+
+#[test]
+fn the_pull_request_is_closed_and_the_branch_deleted_when_nothing_is_left() {
+    let (setup, fake) = started("single-package");
+    ok(&run(&setup.work, &["pr"], &fake));
+    // The release happens another way (a cut on main): the plan is empty.
+    ok(&release_with(&setup.work, &["cut", "--no-forge"], &[]));
+    let out = ok(&run(&setup.work, &["pr"], &fake));
+    assert!(out.starts_with("nothing to release: closed #1 "), "{out}");
+    assert!(open_pulls(&fake).is_empty());
+    assert_eq!(fake.comments(1).len(), 1);
+    assert_eq!(remote_branch(&setup, "release/next"), None);
+    // And once more: nothing at all.
+    let out = ok(&run(&setup.work, &["pr"], &fake));
+    assert_eq!(out, "nothing to release: no release pull request\n");
+    assert_eq!(fake.comments(1).len(), 1);
+}
+
+#[test]
+fn a_reviewers_edit_survives_a_regeneration_and_is_named_when_it_cannot() {
+    let (setup, fake) = started("single-package");
+    ok(&run(&setup.work, &["pr"], &fake));
+    // A reviewer edits the changelog on the release branch.
+    let reviewer = clone(&setup, "release/next");
+    let changelog = reviewer.path().join("CHANGELOG.md");
+    let text = std::fs::read_to_string(&changelog).unwrap();
+    std::fs::write(&changelog, format!("{text}\nReviewed: ship it.\n")).unwrap();
+    commit(reviewer.path(), "docs: a note in the changelog");
+    git(reviewer.path(), &["push", "--quiet", "origin", "release/next"]);
+    // main moves with a fix: the version stays 1.2.0, the edit is kept.
+    std::fs::write(setup.work.join("src/fix.rs"), "pub fn fix() {}\n").unwrap();
+    commit(&setup.work, "fix: one more fix");
+    git(&setup.work, &["push", "--quiet", "origin", "main"]);
+    let out = ok(&run(&setup.work, &["pr"], &fake));
+    assert!(out.contains("kept edits: "), "{out}");
+    let tip = remote_branch(&setup, "release/next").unwrap();
+    let kept = git(&setup.remote, &["show", &format!("{tip}:CHANGELOG.md")]);
+    assert!(kept.contains("Reviewed: ship it."), "{kept}");
+    assert!(kept.contains("one more fix"), "{kept}");
+    // A breaking change moves the version: the edit cannot be kept, and the body says so.
+    std::fs::write(setup.work.join("src/feature.rs"), "pub fn feature() {}\n").unwrap();
+    commit(&setup.work, "feat!: a breaking feature");
+    git(&setup.work, &["push", "--quiet", "origin", "main"]);
+    let out = ok(&run(&setup.work, &["pr"], &fake));
+    assert!(out.contains("edits not kept: "), "{out}");
+    let body = open_pulls(&fake)[0].body.clone().unwrap();
+    assert!(body.contains("**Edits not kept**"), "{body}");
+}
+
+#[test]
+fn a_release_branch_rewritten_by_hand_is_refused() {
+    let (setup, fake) = started("single-package");
+    ok(&run(&setup.work, &["pr"], &fake));
+    let reviewer = clone(&setup, "release/next");
+    git(reviewer.path(), &["reset", "--quiet", "--hard", "HEAD^"]);
+    commit(reviewer.path(), "chore: my own release");
+    git(reviewer.path(), &["push", "--quiet", "--force", "origin", "release/next"]);
+    let before = remote_branch(&setup, "release/next");
+    let output = run(&setup.work, &["pr"], &fake);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(stderr(&output).contains("was rewritten by hand"), "{}", stderr(&output));
+    assert_eq!(remote_branch(&setup, "release/next"), before);
+}
+
+/// Merges the release branch into main in a clone, as GitHub's button would, and pushes main.
+fn merge(setup: &Setup, strategy: &str) -> String {
+    let clone = clone(setup, "main");
+    let dir = clone.path();
+    let identity = ["-c", "user.name=GitHub", "-c", "user.email=noreply@github.com"];
+    let run = |args: &[&str]| {
+        let mut all: Vec<&str> = identity.to_vec();
+        all.extend_from_slice(args);
+        git(dir, &all)
+    };
+    run(&["fetch", "--quiet", "origin", "release/next"]);
+    match strategy {
+        "merge" => {
+            run(&["merge", "--quiet", "--no-ff", "-m", "Merge pull request #1 from acme/release/next", "FETCH_HEAD"]);
+        }
+        // The squash commit's message is the pull request's title: no trailers survive.
+        "squash" => {
+            run(&["merge", "--quiet", "--squash", "FETCH_HEAD"]);
+            run(&["commit", "--quiet", "-m", "release: tool v1.2.0 (#1)"]);
+        }
+        "rebase" => {
+            run(&["cherry-pick", "FETCH_HEAD"]);
+        }
+        other => panic!("no strategy {other}"),
+    }
+    run(&["push", "--quiet", "origin", "main"]);
+    git(dir, &["rev-parse", "HEAD"]).trim().to_string()
+}
+
+#[test]
+fn after_a_merge_by_any_strategy_release_cut_only_tags_and_relabels() {
+    for strategy in ["merge", "squash", "rebase"] {
+        let (setup, fake) = started("single-package");
+        ok(&run(&setup.work, &["pr"], &fake));
+        let merged = merge(&setup, strategy);
+        fake.merge_pull(1, &merged);
+        git(&setup.work, &["pull", "--quiet", "--ff-only"]);
+        // The push of the merge runs `release pr` first: it proposes nothing while the release
+        // waits for its tags.
+        let out = ok(&run(&setup.work, &["pr"], &fake));
+        assert!(out.starts_with("a merged release awaits `release cut` (tags v1.2.0)"), "{strategy}: {out}");
+        assert_eq!(fake.pulls().len(), 1, "{strategy}");
+        let out = ok(&run(&setup.work, &["cut"], &fake));
+        assert!(out.starts_with("released v1.2.0\n"), "{strategy}: {out}");
+        // Tagged where main is, no new commit.
+        assert_eq!(git(&setup.remote, &["rev-parse", "v1.2.0^{commit}"]).trim(), merged, "{strategy}");
+        assert_eq!(git(&setup.remote, &["rev-parse", "main"]).trim(), merged, "{strategy}");
+        assert_eq!(fake.releases().len(), 1, "{strategy}");
+        let pull = &fake.pulls()[0];
+        assert_eq!(pull.labels, ["release: tagged"], "{strategy}");
+        let comments = fake.comments(1);
+        assert_eq!(comments.len(), 1, "{strategy}");
+        assert!(comments[0].body.contains("/releases/tag/v1.2.0"), "{strategy}: {}", comments[0].body);
+        // Twice does nothing the second time (a rebased release commit at HEAD is a release
+        // commit like a cut's own: its steps report themselves done).
+        let out = ok(&run(&setup.work, &["cut"], &fake));
+        assert!(out == "nothing to release\n" || !out.contains("done now"), "{strategy}: {out}");
+        assert_eq!((fake.releases().len(), fake.comments(1).len()), (1, 1), "{strategy}");
+        // And the next release pull request starts from the release.
+        let out = ok(&run(&setup.work, &["pr"], &fake));
+        assert_eq!(out, "nothing to release: no release pull request\n", "{strategy}");
+    }
+}
+
+#[test]
+fn git_flow_releases_develop_into_main_then_back_merges() {
+    let (setup, fake) = started("single-package");
+    std::fs::write(setup.work.join("release.toml"), "[pr]\nbase = \"main\"\nfrom = \"develop\"\n").unwrap();
+    commit(&setup.work, "chore: git-flow");
+    git(&setup.work, &["push", "--quiet", "origin", "main"]);
+    git(&setup.work, &["switch", "--quiet", "-c", "develop"]);
+    std::fs::write(setup.work.join("src/develop.rs"), "pub fn develop() {}\n").unwrap();
+    commit(&setup.work, "feat: work on develop");
+    git(&setup.work, &["push", "--quiet", "origin", "develop"]);
+    git(&setup.work, &["switch", "--quiet", "main"]);
+
+    // Before any release there is nothing to bring back.
+    let out = ok(&run(&setup.work, &["pr", "--back-merge"], &fake));
+    assert_eq!(out, "nothing to merge: `main` is already in `develop`\n");
+
+    ok(&run(&setup.work, &["pr"], &fake));
+    let pull = &fake.pulls()[0];
+    assert_eq!((pull.head_ref.as_str(), pull.base_ref.as_str()), ("release/next", "main"));
+    let tip = remote_branch(&setup, "release/next").unwrap();
+    let develop = git(&setup.remote, &["rev-parse", "develop"]);
+    assert_eq!(git(&setup.remote, &["rev-parse", &format!("{tip}^")]), develop, "planned from develop");
+
+    let merged = merge(&setup, "merge");
+    fake.merge_pull(1, &merged);
+    git(&setup.work, &["pull", "--quiet", "--ff-only"]);
+    assert!(ok(&run(&setup.work, &["cut"], &fake)).starts_with("released v1.2.0\n"));
+
+    let out = ok(&run(&setup.work, &["pr", "--back-merge"], &fake));
+    assert!(out.starts_with("created #2 "), "{out}");
+    let back = &fake.pulls()[1];
+    assert_eq!((back.head_ref.as_str(), back.base_ref.as_str()), ("main", "develop"));
+    assert_eq!(back.title, "release: merge main back into develop");
+    let out = ok(&run(&setup.work, &["pr", "--back-merge"], &fake));
+    assert!(out.starts_with("unchanged #2 "), "{out}");
+    assert_eq!(fake.pulls().len(), 2);
+}
+
+#[test]
+fn back_merge_without_git_flow_says_how_to_set_it_up() {
+    let (setup, fake) = started("single-package");
+    let output = run(&setup.work, &["pr", "--back-merge"], &fake);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(stderr(&output).contains("needs git-flow"), "{}", stderr(&output));
+}
+
+#[test]
+fn json_output_names_the_pull_request_and_the_releases() {
+    let (setup, fake) = started("single-package");
+    let output = run(&setup.work, &["pr", "--format", "json"], &fake);
+    let report: serde_json::Value = serde_json::from_str(&ok(&output)).unwrap();
+    assert_eq!(report["action"], "created");
+    assert_eq!(report["number"], 1);
+    assert_eq!(report["head"], "release/next");
+    assert_eq!(report["releases"][0]["tag"], "v1.2.0");
+}
+
+/// A release pull request a person closed is left closed: the next run opens a new one (only
+/// open pull requests are looked for), with the same branch.
+#[test]
+fn a_pull_request_closed_by_a_person_is_replaced_not_reopened() {
+    let (setup, fake) = started("single-package");
+    ok(&run(&setup.work, &["pr"], &fake));
+    fake.close_pull(1);
+    let out = ok(&run(&setup.work, &["pr"], &fake));
+    assert!(out.starts_with("created #2 "), "{out}");
+    let pulls = fake.pulls();
+    assert_eq!((pulls[0].state.as_str(), pulls[1].state.as_str()), ("closed", "open"));
+    assert_eq!(pulls[1].head_ref, "release/next");
+}
+
+/// GitHub answers 502 after opening the pull request, then a run stops half-way (the branch
+/// pushed, GitHub down): the reruns finish the job with one pull request, one branch commit.
+#[test]
+fn a_failure_after_the_push_or_an_ambiguous_answer_duplicates_nothing() {
+    let (setup, fake) = started("single-package");
+    // Request 1 lists the pull requests, request 2 opens one: it happens, and answers 502.
+    fake.fail_after_handling(2, 502);
+    let out = ok(&run(&setup.work, &["pr"], &fake));
+    assert!(out.starts_with("created #1 "), "{out}");
+    assert_eq!(fake.pulls().len(), 1);
+    assert_eq!(fake.pulls()[0].labels, ["release: pending"]);
+
+    let (setup, fake) = started("single-package");
+    fake.fail_next(4, 500); // the listing, tried four times
+    let output = run(&setup.work, &["pr"], &fake);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let pushed = remote_branch(&setup, "release/next").expect("the branch was pushed before GitHub failed");
+    assert!(fake.pulls().is_empty());
+    let out = ok(&run(&setup.work, &["pr"], &fake));
+    assert!(out.starts_with("created #1 "), "{out}");
+    assert_eq!(remote_branch(&setup, "release/next").unwrap(), pushed, "the same commit is not pushed again");
+    assert_eq!(fake.pulls().len(), 1);
+}
+
+#[test]
+fn dry_run_transcript() {
+    let setup = setup("single-package");
+    let output = release_with(&setup.work, &["pr", "--dry-run"], &[]);
+    let text = crate::transcript(&setup.work, &output);
+    let sha = regex_free_sha(&text);
+    insta::assert_snapshot!(text.replace(&sha, "[SHA]"));
+}
+
+/// The short commit id in `would push `release/next` (abc1234)`.
+fn regex_free_sha(text: &str) -> String {
+    let start = text.find("` (").map(|index| index + 3).unwrap_or(0);
+    text[start..start + 7].to_string()
+}
+
+/// `release cut --promote staging` on top of a merged release pull request: the merge commit
+/// (the release commit's trailers on its merged parent) is the release the ledger records.
+#[test]
+fn a_merged_release_pull_request_is_promoted_by_release_cut_promote() {
+    use crate::promote::{code, promotion_setup, run as promote_run, says};
+    for strategy in ["merge", "rebase"] {
+        let (setup, deployments, _state) = promotion_setup("", "{ required = 1, approvers = [\"alice\"] }");
+        let fake = FakeGitHub::start("acme", "shop");
+        fake.require_token(TOKEN);
+        ok(&run(&setup.work, &["pr"], &fake));
+        assert_eq!(fake.pulls()[0].title, "release: v3.0.0", "{strategy}");
+        let merged = merge(&setup, strategy);
+        fake.merge_pull(1, &merged);
+        git(&setup.work, &["pull", "--quiet", "--ff-only"]);
+        // The same repository as `release pr` saw (links in changelogs follow it).
+        let same = [("GITHUB_REPOSITORY", "acme/shop")];
+        let args = ["cut", "--no-forge", "--promote", "staging"];
+        let output = promote_run(&setup.work, &deployments, "Release Bot", &args, &same);
+        assert_eq!(code(&output), 0, "{strategy}: {}", says(&output));
+        assert!(says(&output).contains("staging: promoted 3.0.0"), "{strategy}: {}", says(&output));
+        let tagged = git(&setup.remote, &["rev-parse", "v3.0.0^{commit}"]).trim().to_string();
+        let diff = if tagged == merged { String::new() } else { git(&setup.remote, &["diff", &merged, &tagged]) };
+        assert_eq!(tagged, merged, "{strategy}: {}\n{diff}", says(&output));
+    }
+}

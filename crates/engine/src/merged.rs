@@ -1,0 +1,175 @@
+//! `release cut` after a release pull request merged: the release is already in the files, so
+//! the cut only tags, pushes the tags, creates the GitHub releases and relabels the pull request.
+//!
+//! What is pending is read from the files, not from commit wording (which a squash rewrites): a
+//! package whose manifest version is ahead of its highest tag is a release to finish, as
+//! release-plz does. The release commit's trailers, where they survived the merge, cross-check
+//! it: they must agree with the manifests, and only they name a package's first release (no tag
+//! yet) or the repository's version (no manifest). Trailers alone never make a release.
+
+use release_cut::{REPOSITORY, ReleaseRecord};
+use release_forge::Forge;
+use release_git::{Oid, Repo};
+
+use crate::cut::CutOptions;
+use crate::session::{Planned, Session};
+use crate::{CutReport, EngineError, now};
+
+/// How far back from HEAD the release commit's trailers are looked for.
+const TRAILER_SEARCH: usize = 200;
+
+impl Session<'_> {
+    /// The releases a merged release pull request applied at `head` and no tag records yet.
+    pub(crate) fn applied_releases(&self, head: Oid) -> Result<Vec<ReleaseRecord>, EngineError> {
+        let config = self.config()?;
+        let catalog = self.catalog()?;
+        let claimed = self.trailers_since_tags(head)?;
+        let mut records = Vec::new();
+        for (index, package) in catalog.workspace.packages.iter().enumerate() {
+            let Some(version) = &package.version else { continue };
+            let tagged = catalog.releases[index].first().map(|(_, tagged, _)| tagged);
+            let claim = claimed.iter().find(|record| record.name == package.name);
+            let ahead = match tagged {
+                Some(tagged) => version > tagged,
+                // A first release: only the release commit says the manifest's version is new.
+                None => claim.is_some_and(|claim| claim.version == version.to_string()),
+            };
+            if !ahead {
+                continue;
+            }
+            if let Some(claim) = claim.filter(|claim| claim.version != version.to_string()) {
+                return Err(EngineError::TrailerDisagrees {
+                    name: package.name.clone(),
+                    trailer: claim.version.clone(),
+                    manifest: version.to_string(),
+                });
+            }
+            let tag = package.tag.render(&package.name, &version.to_string());
+            records.push(ReleaseRecord { name: package.name.clone(), version: version.to_string(), tag });
+        }
+        // The repository's version has no manifest: the trailers name it, and count only beside
+        // packages the manifests vouch for.
+        if let (Some(repo_config), false) = (&config.repo, records.is_empty()) {
+            let tagged = catalog.releases.get(catalog.workspace.packages.len()).and_then(|tags| tags.first());
+            if let Some(claim) = claimed.iter().find(|record| record.name == REPOSITORY)
+                && semver::Version::parse(&claim.version)
+                    .is_ok_and(|version| tagged.is_none_or(|(_, t, _)| &version > t))
+            {
+                let tag = repo_config.tag.render("", &claim.version);
+                records.push(ReleaseRecord { name: REPOSITORY.into(), version: claim.version.clone(), tag });
+            }
+        }
+        Ok(records)
+    }
+
+    /// Release trailers in the history of `head` since the newest tag: of a merged release
+    /// commit, a rebased one, or a squash commit's message (indented lines too).
+    fn trailers_since_tags(&self, head: Oid) -> Result<Vec<ReleaseRecord>, EngineError> {
+        let repo = self.repo();
+        let tagged: Vec<Oid> = self.tags()?.iter().filter_map(|tag| repo.peel_tag(tag)).collect();
+        let mut queue = vec![head];
+        let mut seen = std::collections::HashSet::new();
+        while let Some(commit) = queue.pop() {
+            if !seen.insert(commit) || seen.len() > TRAILER_SEARCH || tagged.contains(&commit) {
+                continue;
+            }
+            let message = repo.commit_message(commit)?;
+            let trimmed: String = message.lines().map(|line| format!("{}\n", line.trim())).collect();
+            if let Some(records) = release_cut::parse_commit_message(&trimmed) {
+                return Ok(records);
+            }
+            queue.extend(repo.parents(commit));
+        }
+        Ok(Vec::new())
+    }
+
+    /// Tags, pushes, creates the releases, and relabels the merged pull request.
+    pub(crate) fn finish_merged(
+        &self,
+        options: &CutOptions,
+        records: Vec<ReleaseRecord>,
+        branch: &str,
+        github: Option<&release_forge::GitHub>,
+    ) -> Result<CutReport, EngineError> {
+        let repo = self.repo();
+        let config = self.config()?;
+        let head = repo.resolve("HEAD")?;
+        release_cut::check_tags(&records)?;
+        let Planned { mut plan, workspace } = self.fresh_plan(None, options)?;
+        release_cut::pin(&mut plan, &records);
+        let rendering = self.rendering()?;
+        let forge = github.map(|github| github as &dyn Forge);
+        let cut =
+            release_cut::Cut { forge, push: !options.no_push, ..self.cut_of(config, &workspace, &rendering, branch) };
+        let mut report = if cut.defer_tags {
+            release_cut::Report { releases: records.clone(), commit: Some(head.to_string()), steps: Vec::new() }
+        } else {
+            release_cut::publish(&cut, &plan, &records, head)?
+        };
+        if !config.environments.is_empty() && !options.no_push {
+            let actor = crate::actor(repo);
+            release_promote::record_cut(repo, config, head, &records, &actor, now())
+                .map_err(release_exit::Classified::new)
+                .map_err(release_cut::CutError::Record)?;
+        }
+        if let Some(github) = github
+            && let Some(step) = self.relabel_step(github, &records)?
+        {
+            report.steps.push(step);
+        }
+        Ok(CutReport { plan, files: Vec::new(), written: true, diff: String::new(), steps: Some(report) })
+    }
+
+    /// The `pr` step of a cut: a merged release pull request relabelled, when there is one to.
+    pub(crate) fn relabel_step(
+        &self,
+        github: &release_forge::GitHub,
+        records: &[ReleaseRecord],
+    ) -> Result<Option<release_cut::StepReport>, EngineError> {
+        let head = self.repo().resolve("HEAD")?;
+        Ok(self.relabel_merged(github, head, records)?.map(|detail| release_cut::StepReport {
+            step: "pr".into(),
+            outcome: release_cut::Outcome::DoneNow,
+            detail,
+        }))
+    }
+
+    /// The merged release pull request whose merge is in HEAD's history gets the tagged label
+    /// and one comment linking the releases. `None` when there was nothing to do.
+    fn relabel_merged(
+        &self,
+        github: &dyn Forge,
+        head: Oid,
+        records: &[ReleaseRecord],
+    ) -> Result<Option<String>, EngineError> {
+        let repo = self.repo();
+        let pr = &self.config()?.pr;
+        let merged = github.pull_requests(&pr.branch, "closed")?.into_iter().find(|pull| {
+            crate::pr::has_marker(pull, crate::PR_MARKER)
+                && pull
+                    .merge_commit_sha
+                    .as_deref()
+                    .and_then(|sha| Oid::from_str(sha).ok())
+                    .is_some_and(|sha| repo_has(repo, sha) && repo.is_ancestor(sha, head))
+        });
+        let Some(pull) = merged.filter(|pull| !pull.has_label(&pr.tagged_label)) else { return Ok(None) };
+        let mut lines = vec!["Released:".to_string()];
+        for record in records {
+            let url = github.release_by_tag(&record.tag)?.map(|release| release.html_url);
+            lines.push(match url {
+                Some(url) => format!("- [`{}`]({url})", record.tag),
+                None => format!("- `{}`", record.tag),
+            });
+        }
+        github.create_comment(pull.number, &(lines.join("\n") + "\n"))?;
+        for label in pr.pending_labels.iter().filter(|label| pull.has_label(label)) {
+            github.remove_label(pull.number, label)?;
+        }
+        github.add_labels(pull.number, std::slice::from_ref(&pr.tagged_label))?;
+        Ok(Some(format!("#{} labelled `{}`", pull.number, pr.tagged_label)))
+    }
+}
+
+fn repo_has(repo: &Repo, commit: Oid) -> bool {
+    repo.commit_message(commit).is_ok()
+}
