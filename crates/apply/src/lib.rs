@@ -178,10 +178,25 @@ pub fn targets(input: &ApplyInput<'_>) -> Result<Vec<String>, ApplyError> {
     Ok(files.contents.into_iter().filter(|(_, (_, after))| after.is_some()).map(|(path, _)| path).collect())
 }
 
+/// Released packages by name: the workspace package, its current version and its next version.
+type Released<'a> = BTreeMap<&'a str, (&'a Package, Version, Version)>;
+
 /// Every edit the plan implies, in memory.
 fn edits<'a>(input: &ApplyInput<'a>) -> Result<Files<'a>, ApplyError> {
     let mut files = Files { root: input.root, contents: BTreeMap::new() };
-    let released: BTreeMap<&str, (&Package, Version, Version)> = input
+    let released = released(input)?;
+    edit_cargo(input, &released, &mut files)?;
+    edit_npm(input, &released, &mut files)?;
+    edit_python(input, &released, &mut files)?;
+    let changelogs = version_files_and_changelogs(input, &released, &mut files)?;
+    upsert_package_changelogs(input, &changelogs, &mut files)?;
+    upsert_root_changelog(input, &mut files)?;
+    Ok(files)
+}
+
+/// The packages the plan bumps, with their versions parsed once, so every edit below agrees.
+fn released<'a>(input: &ApplyInput<'a>) -> Result<Released<'a>, ApplyError> {
+    input
         .plan
         .packages
         .iter()
@@ -193,132 +208,165 @@ fn edits<'a>(input: &ApplyInput<'a>) -> Result<Files<'a>, ApplyError> {
         .map(|(name, (package, current, next))| {
             Ok((name, (package, parse_version(&package.path, &current)?, parse_version(&package.path, &next)?)))
         })
-        .collect::<Result<_, ApplyError>>()?;
-    let versions_of = |ecosystem: Ecosystem| -> release_manifests::Versions {
-        released
+        .collect()
+}
+
+/// The next version of each released package of one ecosystem: what its manifests' requirements
+/// are rewritten to.
+fn versions_of(released: &Released<'_>, ecosystem: Ecosystem) -> release_manifests::Versions {
+    released
+        .iter()
+        .filter(|(_, (package, _, _))| package.ecosystem == Some(ecosystem))
+        .map(|(name, (_, _, next))| (name.to_string(), next.clone()))
+        .collect()
+}
+
+/// The workspace's packages of one ecosystem, in workspace order.
+fn packages_of<'a>(input: &ApplyInput<'a>, ecosystem: Ecosystem) -> impl Iterator<Item = &'a Package> + use<'a> {
+    input.workspace.packages.iter().filter(move |package| package.ecosystem == Some(ecosystem))
+}
+
+/// Cargo: every crate's manifest (dependents' requirements change too), workspace roots, locks.
+fn edit_cargo(input: &ApplyInput<'_>, released: &Released<'_>, files: &mut Files<'_>) -> Result<(), ApplyError> {
+    let cargo_versions = versions_of(released, Ecosystem::Cargo);
+    if cargo_versions.is_empty() {
+        return Ok(());
+    }
+    let CargoFiles { manifests, locks, group_versions } = cargo_files(input, released, files);
+    for manifest in &manifests {
+        let own = input
+            .workspace
+            .packages
             .iter()
-            .filter(|(_, (package, _, _))| package.ecosystem == Some(ecosystem))
-            .map(|(name, (_, _, next))| (name.to_string(), next.clone()))
-            .collect()
-    };
+            .find(|package| package.manifest.as_deref() == Some(manifest.as_str()) && !package.version_inherited)
+            .and_then(|package| released.get(package.name.as_str()))
+            .map(|(_, _, next)| next.clone());
+        let workspace_version = group_versions.get(manifest).cloned();
+        files.edit(manifest, |text| {
+            Ok(release_manifests::edit_cargo_toml(
+                manifest,
+                text.unwrap_or_default(),
+                own.as_ref(),
+                workspace_version.as_ref(),
+                &cargo_versions,
+            )?)
+        })?;
+    }
+    for lock in &locks {
+        files.edit(lock, |text| {
+            Ok(release_manifests::edit_cargo_lock(lock, text.unwrap_or_default(), &cargo_versions)?)
+        })?;
+    }
+    Ok(())
+}
 
-    // Cargo: every crate's manifest (dependents' requirements change too), workspace roots, locks.
-    let cargo_versions = versions_of(Ecosystem::Cargo);
-    if !cargo_versions.is_empty() {
-        let mut manifests: BTreeSet<String> = BTreeSet::new();
-        let mut locks: BTreeSet<String> = BTreeSet::new();
-        let mut group_versions: BTreeMap<String, Version> = BTreeMap::new();
-        for package in input.workspace.packages.iter().filter(|package| package.ecosystem == Some(Ecosystem::Cargo)) {
-            if let Some(manifest) = &package.manifest {
-                manifests.insert(manifest.clone());
+/// The Cargo files a release may touch, and the version each workspace root's group moves to.
+struct CargoFiles {
+    manifests: BTreeSet<String>,
+    locks: BTreeSet<String>,
+    /// Version group (a workspace root manifest) -> the highest next version among its crates.
+    group_versions: BTreeMap<String, Version>,
+}
+
+/// Finds every crate manifest, every `Cargo.toml` and `Cargo.lock` above a crate, and each
+/// version group's new version: a workspace root is edited once, however many crates share it.
+fn cargo_files(input: &ApplyInput<'_>, released: &Released<'_>, files: &Files<'_>) -> CargoFiles {
+    let mut found = CargoFiles { manifests: BTreeSet::new(), locks: BTreeSet::new(), group_versions: BTreeMap::new() };
+    for package in packages_of(input, Ecosystem::Cargo) {
+        if let Some(manifest) = &package.manifest {
+            found.manifests.insert(manifest.clone());
+        }
+        for folder in ancestors(&package.path) {
+            let manifest = join(&folder, "Cargo.toml");
+            if files.exists(&manifest) {
+                found.manifests.insert(manifest);
             }
-            for folder in ancestors(&package.path) {
-                let manifest = join(&folder, "Cargo.toml");
-                if files.exists(&manifest) {
-                    manifests.insert(manifest);
-                }
-                let lock = join(&folder, "Cargo.lock");
-                if files.exists(&lock) {
-                    locks.insert(lock);
-                }
-            }
-            if let (Some(group), Some((_, _, next))) = (&package.version_group, released.get(package.name.as_str())) {
-                let entry = group_versions.entry(group.clone()).or_insert_with(|| next.clone());
-                if next > entry {
-                    *entry = next.clone();
-                }
+            let lock = join(&folder, "Cargo.lock");
+            if files.exists(&lock) {
+                found.locks.insert(lock);
             }
         }
-        for manifest in &manifests {
-            let own = input
-                .workspace
-                .packages
-                .iter()
-                .find(|package| package.manifest.as_deref() == Some(manifest.as_str()) && !package.version_inherited)
-                .and_then(|package| released.get(package.name.as_str()))
-                .map(|(_, _, next)| next.clone());
-            let workspace_version = group_versions.get(manifest).cloned();
-            files.edit(manifest, |text| {
-                Ok(release_manifests::edit_cargo_toml(
-                    manifest,
-                    text.unwrap_or_default(),
-                    own.as_ref(),
-                    workspace_version.as_ref(),
-                    &cargo_versions,
-                )?)
-            })?;
-        }
-        for lock in &locks {
-            files.edit(lock, |text| {
-                Ok(release_manifests::edit_cargo_lock(lock, text.unwrap_or_default(), &cargo_versions)?)
-            })?;
+        if let (Some(group), Some((_, _, next))) = (&package.version_group, released.get(package.name.as_str())) {
+            let entry = found.group_versions.entry(group.clone()).or_insert_with(|| next.clone());
+            if next > entry {
+                *entry = next.clone();
+            }
         }
     }
+    found
+}
 
-    // npm, pnpm, yarn, bun: package.json files and package-lock.json.
-    let npm_versions = versions_of(Ecosystem::Npm);
-    if !npm_versions.is_empty() {
-        let mut locks: BTreeSet<String> = BTreeSet::new();
-        for package in input.workspace.packages.iter().filter(|package| package.ecosystem == Some(Ecosystem::Npm)) {
-            let Some(manifest) = &package.manifest else { continue };
-            let own = released.get(package.name.as_str()).map(|(_, _, next)| next.clone());
-            files.edit(manifest, |text| {
-                Ok(release_manifests::edit_package_json(
-                    manifest,
-                    text.unwrap_or_default(),
-                    own.as_ref(),
-                    &npm_versions,
-                )?)
-            })?;
-            for folder in ancestors(&package.path) {
-                let lock = join(&folder, "package-lock.json");
-                if files.exists(&lock) {
-                    locks.insert(lock);
-                }
+/// npm, pnpm, yarn, bun: package.json files and package-lock.json.
+fn edit_npm(input: &ApplyInput<'_>, released: &Released<'_>, files: &mut Files<'_>) -> Result<(), ApplyError> {
+    let npm_versions = versions_of(released, Ecosystem::Npm);
+    if npm_versions.is_empty() {
+        return Ok(());
+    }
+    let mut locks: BTreeSet<String> = BTreeSet::new();
+    for package in packages_of(input, Ecosystem::Npm) {
+        let Some(manifest) = &package.manifest else { continue };
+        let own = released.get(package.name.as_str()).map(|(_, _, next)| next.clone());
+        files.edit(manifest, |text| {
+            Ok(release_manifests::edit_package_json(manifest, text.unwrap_or_default(), own.as_ref(), &npm_versions)?)
+        })?;
+        for folder in ancestors(&package.path) {
+            let lock = join(&folder, "package-lock.json");
+            if files.exists(&lock) {
+                locks.insert(lock);
             }
         }
-        for lock in &locks {
-            let lock_folder = lock.rfind('/').map_or(".", |index| &lock[..index]);
-            let folders: BTreeMap<String, (String, Version)> = released
-                .iter()
-                .filter(|(_, (package, _, _))| package.ecosystem == Some(Ecosystem::Npm))
-                .filter_map(|(name, (package, _, next))| {
-                    let relative = if lock_folder == "." {
-                        if package.path == "." { String::new() } else { package.path.clone() }
-                    } else if package.path == lock_folder {
-                        String::new()
-                    } else {
-                        package.path.strip_prefix(&format!("{lock_folder}/"))?.to_string()
-                    };
-                    Some((relative, (name.to_string(), next.clone())))
-                })
-                .collect();
-            files.edit(lock, |text| {
-                Ok(release_manifests::edit_package_lock(lock, text.unwrap_or_default(), &folders)?)
-            })?;
-        }
     }
-
-    // Python.
-    let python_versions = versions_of(Ecosystem::Python);
-    if !python_versions.is_empty() {
-        for package in input.workspace.packages.iter().filter(|package| package.ecosystem == Some(Ecosystem::Python)) {
-            let Some(manifest) = &package.manifest else { continue };
-            let own = released.get(package.name.as_str()).map(|(_, _, next)| next.clone());
-            files.edit(manifest, |text| {
-                Ok(release_manifests::edit_pyproject(
-                    manifest,
-                    text.unwrap_or_default(),
-                    own.as_ref(),
-                    &python_versions,
-                )?)
-            })?;
-        }
+    for lock in &locks {
+        let folders = lock_folders(released, lock);
+        files.edit(lock, |text| Ok(release_manifests::edit_package_lock(lock, text.unwrap_or_default(), &folders)?))?;
     }
+    Ok(())
+}
 
-    // Version files and changelogs of released packages. Changelogs are the bulk of the work
-    // (each is rewritten with the new section on top), so they are rendered in parallel.
-    let mut changelogs: Vec<Changelog<'_>> = Vec::new();
+/// The released npm packages a `package-lock.json` lists, keyed by their folder relative to the
+/// lock's folder (empty for the lock's own package), as the lock file names them.
+fn lock_folders(released: &Released<'_>, lock: &str) -> BTreeMap<String, (String, Version)> {
+    let lock_folder = lock.rfind('/').map_or(".", |index| &lock[..index]);
+    released
+        .iter()
+        .filter(|(_, (package, _, _))| package.ecosystem == Some(Ecosystem::Npm))
+        .filter_map(|(name, (package, _, next))| {
+            let relative = if lock_folder == "." {
+                if package.path == "." { String::new() } else { package.path.clone() }
+            } else if package.path == lock_folder {
+                String::new()
+            } else {
+                package.path.strip_prefix(&format!("{lock_folder}/"))?.to_string()
+            };
+            Some((relative, (name.to_string(), next.clone())))
+        })
+        .collect()
+}
+
+/// Python: each package's pyproject.toml.
+fn edit_python(input: &ApplyInput<'_>, released: &Released<'_>, files: &mut Files<'_>) -> Result<(), ApplyError> {
+    let python_versions = versions_of(released, Ecosystem::Python);
+    if python_versions.is_empty() {
+        return Ok(());
+    }
+    for package in packages_of(input, Ecosystem::Python) {
+        let Some(manifest) = &package.manifest else { continue };
+        let own = released.get(package.name.as_str()).map(|(_, _, next)| next.clone());
+        files.edit(manifest, |text| {
+            Ok(release_manifests::edit_pyproject(manifest, text.unwrap_or_default(), own.as_ref(), &python_versions)?)
+        })?;
+    }
+    Ok(())
+}
+
+/// Edits the version files of released packages and lists their changelogs, which are rendered
+/// afterwards, all together, so they can run in parallel.
+fn version_files_and_changelogs<'p>(
+    input: &ApplyInput<'p>,
+    released: &'p Released<'p>,
+    files: &mut Files<'_>,
+) -> Result<Vec<Changelog<'p>>, ApplyError> {
+    let mut changelogs: Vec<Changelog<'p>> = Vec::new();
     for plan in input.plan.packages.iter().filter(|plan| plan.bump != Bump::None) {
         let Some((package, current, next)) = released.get(plan.name.as_str()) else { continue };
         let explicit = input.config.packages.iter().find(|explicit| explicit.name == plan.name);
@@ -339,61 +387,79 @@ fn edits<'a>(input: &ApplyInput<'a>) -> Result<Files<'a>, ApplyError> {
             None => None,
         };
         if let Some(path) = changelog {
-            let dependencies: Vec<(String, String)> = plan
-                .reasons
-                .iter()
-                .filter_map(|reason| match reason {
-                    release_plan::Reason::Dependency { package, .. } => input
-                        .plan
-                        .packages
-                        .iter()
-                        .find(|other| &other.name == package)
-                        .map(|other| (package.clone(), other.next_version.clone())),
-                    _ => None,
-                })
-                .collect();
-            changelogs.push(Changelog { plan, path, next, dependencies });
+            changelogs.push(Changelog { plan, path, next, dependencies: dependencies_of(input.plan, plan) });
         }
     }
-    // In parallel when every changelog is its own file that nothing else edits; in order otherwise.
+    Ok(changelogs)
+}
+
+/// The released dependencies that caused this package's release, with their next versions: the
+/// changelog's "dependencies" list.
+fn dependencies_of(plan: &Plan, package: &PackagePlan) -> Vec<(String, String)> {
+    package
+        .reasons
+        .iter()
+        .filter_map(|reason| match reason {
+            release_plan::Reason::Dependency { package, .. } => plan
+                .packages
+                .iter()
+                .find(|other| &other.name == package)
+                .map(|other| (package.clone(), other.next_version.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Changelogs are the bulk of the work (each is rewritten with the new section on top), so they
+/// are rendered in parallel when every changelog is its own file that nothing else edits, and in
+/// order otherwise.
+fn upsert_package_changelogs(
+    input: &ApplyInput<'_>,
+    changelogs: &[Changelog<'_>],
+    files: &mut Files<'_>,
+) -> Result<(), ApplyError> {
     let mut paths: Vec<&str> = changelogs.iter().map(|changelog| changelog.path.as_str()).collect();
     paths.sort_unstable();
     paths.dedup();
     let independent = paths.len() == changelogs.len() && paths.iter().all(|path| !files.contents.contains_key(*path));
-    if independent {
-        let computed: Vec<(String, Option<String>, String)> = changelogs
-            .par_iter()
-            .map(|Changelog { plan, path, next, dependencies }| {
-                let section = input.renderer.section(&release_of(input, plan, dependencies))?;
-                let before = files.read(path)?;
-                let after = release_changelog::upsert(before.as_deref(), path, next, &section)?;
-                Ok((path.clone(), before, after))
-            })
-            .collect::<Result<_, ApplyError>>()?;
-        for (path, before, after) in computed {
-            files.contents.insert(path, (before, Some(after)));
+    if !independent {
+        for Changelog { plan, path, next, dependencies } in changelogs {
+            upsert_changelog(files, input.renderer, path, next, &release_of(input, plan, dependencies))?;
         }
-    } else {
-        for Changelog { plan, path, next, dependencies } in &changelogs {
-            upsert_changelog(&mut files, input.renderer, path, next, &release_of(input, plan, dependencies))?;
-        }
+        return Ok(());
     }
-    if let (Some(repo), Some(path)) = (&input.plan.repo, &input.config.changelog.root)
-        && repo.bump != Bump::None
-    {
-        let next = parse_version(path, &repo.next_version)?;
-        let release = Release {
-            version: &repo.next_version,
-            date: input.date,
-            previous_tag: repo.previous_tag.as_deref(),
-            tag: repo.next_tag.as_deref().unwrap_or_default(),
-            commits: &repo.commits,
-            dependencies: &[],
-            links: input.links,
-        };
-        upsert_changelog(&mut files, input.renderer, path, &next, &release)?;
+    let computed: Vec<(String, Option<String>, String)> = changelogs
+        .par_iter()
+        .map(|Changelog { plan, path, next, dependencies }| {
+            let section = input.renderer.section(&release_of(input, plan, dependencies))?;
+            let before = files.read(path)?;
+            let after = release_changelog::upsert(before.as_deref(), path, next, &section)?;
+            Ok((path.clone(), before, after))
+        })
+        .collect::<Result<_, ApplyError>>()?;
+    for (path, before, after) in computed {
+        files.contents.insert(path, (before, Some(after)));
     }
-    Ok(files)
+    Ok(())
+}
+
+/// The repository-wide changelog, when configured and the repository itself is released.
+fn upsert_root_changelog(input: &ApplyInput<'_>, files: &mut Files<'_>) -> Result<(), ApplyError> {
+    let (Some(repo), Some(path)) = (&input.plan.repo, &input.config.changelog.root) else { return Ok(()) };
+    if repo.bump == Bump::None {
+        return Ok(());
+    }
+    let next = parse_version(path, &repo.next_version)?;
+    let release = Release {
+        version: &repo.next_version,
+        date: input.date,
+        previous_tag: repo.previous_tag.as_deref(),
+        tag: repo.next_tag.as_deref().unwrap_or_default(),
+        commits: &repo.commits,
+        dependencies: &[],
+        links: input.links,
+    };
+    upsert_changelog(files, input.renderer, path, &next, &release)
 }
 
 /// A package changelog to upsert: the package's plan, the file, the new version, and the
