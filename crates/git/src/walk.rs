@@ -145,117 +145,172 @@ where
     T: Send,
     F: Fn(CommitData<'_>) -> T + Sync,
 {
-    let ranges = bases.len();
-    let mut full = RangeSet::with_capacity(ranges);
-    let open_ranges = bases.iter().any(Option::is_none);
-    for (range, base) in bases.iter().enumerate() {
-        if base.is_some() {
-            full.insert(range);
-        }
-    }
-    let is_full = |marks: &RangeSet| !open_ranges && marks.union_with_copy(&full) == *marks;
-
-    let mut graph = Graph::new(repository);
-    let mut heap = BinaryHeap::new();
-    let mut sequence = 0u64;
-    // Number of queued commits still in some range; the walk ends when it reaches zero.
-    let mut open = 0usize;
-
-    let head_index = graph.node(head, ranges)?;
-    let mut seeds = vec![(head_index, None)];
-    for (range, base) in bases.iter().enumerate() {
-        if let Some(base) = base {
-            seeds.push((graph.node(*base, ranges)?, Some(range)));
-        }
-    }
-    for (index, range) in seeds {
-        if let Some(range) = range {
-            graph.nodes[index].marks.insert(range);
-        }
-        if !graph.nodes[index].queued {
-            graph.nodes[index].queued = true;
-            heap.push((graph.nodes[index].time, Reverse(sequence), index));
-            sequence += 1;
-            open += 1;
-        }
-    }
-    // Seeds were counted as open; settle the count now that all seed marks are known.
-    open -= heap.iter().filter(|(_, _, index)| is_full(&graph.nodes[*index].marks)).count();
-
-    let mut order = 0usize;
-    while open > 0 {
-        let Some((_, _, index)) = heap.pop() else {
-            break;
-        };
-        graph.nodes[index].queued = false;
-        let marks = graph.nodes[index].marks.clone();
-        if !is_full(&marks) {
-            open -= 1;
-        }
-        if graph.nodes[index].order.is_none() {
-            graph.nodes[index].order = Some(order);
-            order += 1;
-        }
-        for parent in graph.parents(index, ranges)? {
-            let was_full = is_full(&graph.nodes[parent].marks);
-            let changed = graph.nodes[parent].marks.union_with(&marks);
-            let fresh = graph.nodes[parent].order.is_none() && !graph.nodes[parent].queued;
-            if graph.nodes[parent].queued {
-                if !was_full && is_full(&graph.nodes[parent].marks) {
-                    open -= 1;
-                }
-            } else if changed || fresh {
-                graph.nodes[parent].queued = true;
-                heap.push((graph.nodes[parent].time, Reverse(sequence), parent));
-                sequence += 1;
-                if !is_full(&graph.nodes[parent].marks) {
-                    open += 1;
-                }
-            }
-        }
-    }
-
-    // Every commit still queued is excluded from all ranges. Those already processed once may
-    // carry marks their parents have not seen yet (dates out of order): settle them, without
-    // walking further into unvisited history, which is excluded from all ranges anyway.
-    while let Some((_, _, index)) = heap.pop() {
-        graph.nodes[index].queued = false;
-        if graph.nodes[index].order.is_none() {
-            continue;
-        }
-        let marks = graph.nodes[index].marks.clone();
-        for parent in graph.parents(index, ranges)? {
-            let node = &mut graph.nodes[parent];
-            if node.order.is_some() && node.marks.union_with(&marks) && !node.queued {
-                node.queued = true;
-                heap.push((node.time, Reverse(sequence), parent));
-                sequence += 1;
-            }
-        }
-    }
-
-    // Unvisited commits are in no range (the walk stopped above them).
-    let mut chosen: Vec<usize> = (0..graph.nodes.len())
-        .filter(|&index| graph.nodes[index].order.is_some() && !is_full(&graph.nodes[index].marks))
-        .collect();
-    chosen.sort_by_key(|&index| graph.nodes[index].order);
-    let mut selected: Vec<Selected> = Vec::with_capacity(chosen.len());
-    for index in chosen {
-        let parents = graph.nodes[index].parents.clone().unwrap_or_default();
-        let parent_tree = parents.first().map(|&parent| graph.nodes[parent].tree);
-        let node = &mut graph.nodes[index];
-        selected.push(Selected {
-            id: node.id,
-            tree: node.tree,
-            parent_tree,
-            parent_count: parents.len(),
-            message: std::mem::take(&mut node.message),
-            excluded: node.marks.clone(),
-        });
-    }
-    drop(graph);
-
+    let mut marking = Marking::new(repository, bases);
+    marking.seed(head, bases)?;
+    marking.mark_ranges()?;
+    marking.settle()?;
+    let selected = marking.select();
     read_commits(repository, selected, &map)
+}
+
+/// Phase 1's state: the commits met so far, the date-ordered queue, and how many queued commits
+/// are still in some range.
+struct Marking<'r> {
+    graph: Graph<'r>,
+    heap: BinaryHeap<(i64, Reverse<u64>, usize)>,
+    /// Ties in the queue go to the commit queued first.
+    sequence: u64,
+    /// Number of queued commits still in some range; the walk ends when it reaches zero.
+    open: usize,
+    /// Position in the output order of the next commit processed for the first time.
+    order: usize,
+    ranges: usize,
+    /// Every range that has a base: a commit with all these marks is in no range, unless some
+    /// range is open (no base), which every commit is in.
+    full: RangeSet,
+    open_ranges: bool,
+}
+
+impl<'r> Marking<'r> {
+    fn new(repository: &'r Repository, bases: &[Option<Oid>]) -> Marking<'r> {
+        let ranges = bases.len();
+        let mut full = RangeSet::with_capacity(ranges);
+        for (range, base) in bases.iter().enumerate() {
+            if base.is_some() {
+                full.insert(range);
+            }
+        }
+        Marking {
+            graph: Graph::new(repository),
+            heap: BinaryHeap::new(),
+            sequence: 0,
+            open: 0,
+            order: 0,
+            ranges,
+            full,
+            open_ranges: bases.iter().any(Option::is_none),
+        }
+    }
+
+    /// Whether a commit with these marks is excluded from every range.
+    fn is_full(&self, marks: &RangeSet) -> bool {
+        !self.open_ranges && marks.union_with_copy(&self.full) == *marks
+    }
+
+    fn push(&mut self, index: usize) {
+        self.graph.nodes[index].queued = true;
+        self.heap.push((self.graph.nodes[index].time, Reverse(self.sequence), index));
+        self.sequence += 1;
+    }
+
+    /// Queues the head and every base, each base marked as excluded from its own range.
+    fn seed(&mut self, head: Oid, bases: &[Option<Oid>]) -> Result<(), GitError> {
+        let head_index = self.graph.node(head, self.ranges)?;
+        let mut seeds = vec![(head_index, None)];
+        for (range, base) in bases.iter().enumerate() {
+            if let Some(base) = base {
+                seeds.push((self.graph.node(*base, self.ranges)?, Some(range)));
+            }
+        }
+        for (index, range) in seeds {
+            if let Some(range) = range {
+                self.graph.nodes[index].marks.insert(range);
+            }
+            if !self.graph.nodes[index].queued {
+                self.push(index);
+                self.open += 1;
+            }
+        }
+        // Seeds were counted as open; settle the count now that all seed marks are known.
+        self.open -= self.heap.iter().filter(|(_, _, index)| self.is_full(&self.graph.nodes[*index].marks)).count();
+        Ok(())
+    }
+
+    /// Walks newest first, passing each commit's marks to its parents, until every commit still
+    /// queued is excluded from every range.
+    fn mark_ranges(&mut self) -> Result<(), GitError> {
+        while self.open > 0 {
+            let Some((_, _, index)) = self.heap.pop() else {
+                break;
+            };
+            self.graph.nodes[index].queued = false;
+            let marks = self.graph.nodes[index].marks.clone();
+            if !self.is_full(&marks) {
+                self.open -= 1;
+            }
+            if self.graph.nodes[index].order.is_none() {
+                self.graph.nodes[index].order = Some(self.order);
+                self.order += 1;
+            }
+            for parent in self.graph.parents(index, self.ranges)? {
+                self.mark_parent(parent, &marks);
+            }
+        }
+        Ok(())
+    }
+
+    /// Gives `parent` a child's marks, and queues it (again) when that taught it something.
+    fn mark_parent(&mut self, parent: usize, marks: &RangeSet) {
+        let was_full = self.is_full(&self.graph.nodes[parent].marks);
+        let changed = self.graph.nodes[parent].marks.union_with(marks);
+        let fresh = self.graph.nodes[parent].order.is_none() && !self.graph.nodes[parent].queued;
+        let is_full = self.is_full(&self.graph.nodes[parent].marks);
+        if self.graph.nodes[parent].queued {
+            if !was_full && is_full {
+                self.open -= 1;
+            }
+        } else if changed || fresh {
+            self.push(parent);
+            if !is_full {
+                self.open += 1;
+            }
+        }
+    }
+
+    /// Every commit still queued is excluded from all ranges. Those already processed once may
+    /// carry marks their parents have not seen yet (dates out of order): settle them, without
+    /// walking further into unvisited history, which is excluded from all ranges anyway.
+    fn settle(&mut self) -> Result<(), GitError> {
+        while let Some((_, _, index)) = self.heap.pop() {
+            self.graph.nodes[index].queued = false;
+            if self.graph.nodes[index].order.is_none() {
+                continue;
+            }
+            let marks = self.graph.nodes[index].marks.clone();
+            for parent in self.graph.parents(index, self.ranges)? {
+                let node = &mut self.graph.nodes[parent];
+                if node.order.is_some() && node.marks.union_with(&marks) && !node.queued {
+                    self.push(parent);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The commits in some range, newest first, with what phase 2 needs of each. Unvisited
+    /// commits are in no range (the walk stopped above them).
+    fn select(mut self) -> Vec<Selected> {
+        let mut chosen: Vec<usize> = (0..self.graph.nodes.len())
+            .filter(|&index| self.graph.nodes[index].order.is_some() && !self.is_full(&self.graph.nodes[index].marks))
+            .collect();
+        chosen.sort_by_key(|&index| self.graph.nodes[index].order);
+        let nodes = &mut self.graph.nodes;
+        let mut selected: Vec<Selected> = Vec::with_capacity(chosen.len());
+        for index in chosen {
+            let parents = nodes[index].parents.clone().unwrap_or_default();
+            let parent_tree = parents.first().map(|&parent| nodes[parent].tree);
+            let node = &mut nodes[index];
+            selected.push(Selected {
+                id: node.id,
+                tree: node.tree,
+                parent_tree,
+                parent_count: parents.len(),
+                message: std::mem::take(&mut node.message),
+                excluded: node.marks.clone(),
+            });
+        }
+        selected
+    }
 }
 
 /// A commit of the union, with what the marking pass already knows of it.
