@@ -5,6 +5,7 @@
 //! let code = release_cli::main(["release", "plan", "--format", "json"]);
 //! ```
 
+pub mod cache;
 pub mod comment;
 pub mod cut;
 pub mod engine;
@@ -103,6 +104,9 @@ enum Command {
         /// (default for `--comment`: the pull request's base).
         #[arg(long, value_name = "REV")]
         base: Option<String>,
+        /// Read every commit from the repository: neither read nor write the commit cache.
+        #[arg(long)]
+        no_cache: bool,
     },
     /// Apply the plan: bump manifests and lock files, write changelogs.
     Cut {
@@ -189,6 +193,20 @@ enum Command {
         #[command(subcommand)]
         command: LedgerCommand,
     },
+    /// Manage the commit cache under `.git/release/` that makes repeated plans fast.
+    Cache {
+        #[command(subcommand)]
+        command: CacheCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CacheCommand {
+    /// Remove the commit cache; the next plan reads the whole history and writes it again.
+    Clear {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -248,7 +266,8 @@ fn run(cli: Cli) -> Result<()> {
     };
     let progress = Progress::new(cli.quiet);
     match cli.command {
-        Command::Plan { head, packages, pre, format, comment, pr, base } => {
+        Command::Plan { head, packages, pre, format, comment, pr, base, no_cache } => {
+            release_git::set_cache_by_default(!no_cache);
             engine::check_revisions(&directory, &[("--head", head.as_deref()), ("--base", base.as_deref())])?;
             // Text and JSON show one plan: a `--base` there would be silently ignored.
             if base.is_some() && !comment && format != Format::Markdown {
@@ -381,6 +400,13 @@ fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Ledger { command } => ledger(&directory, command),
+        Command::Cache { command: CacheCommand::Clear { format } } => {
+            let cleared = cache::clear(&directory)?;
+            match format {
+                Format::Json => print(&(serde_json::to_string_pretty(&cleared).expect("a report serializes") + "\n")),
+                _ => print(&cache::text(&cleared)),
+            }
+        }
         Command::History { environment, format } => {
             let events = promote::with_context(&directory, true, |context| {
                 Ok(release_promote::history(context, &environment)?)

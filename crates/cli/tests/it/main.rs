@@ -1,5 +1,6 @@
 //! The `release` binary, end to end, on repositories built in temp dirs.
 
+mod cache;
 mod cut;
 mod errors;
 mod exit_classes;
