@@ -9,6 +9,10 @@
 //!
 //! Phase 2 (rayon) reads each commit of the union: its message and the paths it changed against
 //! its first parent, with one repository handle per worker.
+//!
+//! With the commit cache (`cache.rs`), phase 1 takes a cached commit's time, parents and message
+//! from it, and phase 2 its paths; only the commits it lacks are read from the repository, and
+//! they are handed back to be added to it.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
