@@ -11,6 +11,11 @@
 //!
 //! Both are then repacked (`git repack -adf`, `git pack-refs --all`) to look like clones.
 //!
+//! `full` and `small` run `release plan --no-cache` (cold). Two more scenarios on `full` use the
+//! commit cache: `full-warm`, a second run on the same history, and `full-new`, a run at
+//! `refs/bench/new` (five commits on top of the head) with the cache put back as it was before
+//! them before every run. Their "warm ratio" is the plan's time over `git log`'s.
+//!
 //! Peak memory is the maximum resident set size that GNU time (`/usr/bin/time -f %M`, which
 //! reads it from `wait4`) reports for each child; without that binary only times are printed.
 
@@ -127,7 +132,6 @@ fn bench_plan(options: &Options) -> Result<()> {
     let release = std::env::temp_dir().join(format!("release-bench-{}-release", std::process::id()));
     fs_err::copy(&built, &release)?;
     let _remove_binary = RemoveOnDrop(release.clone());
-
     let (dir, _cleanup) = match &options.dir {
         Some(dir) => (dir.clone(), None),
         None => {
@@ -135,53 +139,74 @@ fn bench_plan(options: &Options) -> Result<()> {
             (dir.clone(), Some(RemoveOnDrop(dir)))
         }
     };
-    let full = dir.join("full");
-    let small = dir.join("small");
-    let marker = dir.join("bench-sizes.txt");
-    let reuse = fs_err::read_to_string(&marker).is_ok_and(|text| text == options.marker());
-    if reuse {
-        eprintln!("reusing the repositories in {}", dir.display());
-    } else {
-        if marker.exists() {
-            // Ours, but for other sizes.
-            for repo in [&full, &small] {
-                if repo.exists() {
-                    fs_err::remove_dir_all(repo)?;
-                }
-            }
-            fs_err::remove_file(&marker)?;
-        } else if dir.exists() && dir.read_dir()?.next().is_some() {
-            bail!("`{}` is not empty and holds no bench repositories (hint: pass a new folder)", dir.display());
-        }
-        fs_err::create_dir_all(&dir)?;
-        let started = Instant::now();
-        eprintln!(
-            "generating {} commits, {} packages, {} tags into {} ...",
-            options.commits,
-            options.packages,
-            options.tags,
-            dir.display()
-        );
-        generate(options, &full, &small)?;
-        eprintln!("generated both repositories in {}", seconds(started.elapsed()));
-        fs_err::write(&marker, options.marker())?;
+    let (full, small) = (dir.join("full"), dir.join("small"));
+    prepare_repositories(options, &dir, &full, &small)?;
+    let range = describe_repositories(&dir, &full, &small)?;
+    let measure_rss = Path::new(GNU_TIME).exists();
+    if !measure_rss {
+        eprintln!("warning: {GNU_TIME} not found: peak memory is not measured");
     }
+    let mut rows = Vec::new();
+    for (scenario, repo, git_range) in [("full", &full, "HEAD".to_string()), ("small", &small, range)] {
+        let run = Run { scenario, repo, git_range: &git_range, plan_args: &["--no-cache"], before_plan: None };
+        rows.push(measure_scenario(options, &run, &release, measure_rss)?);
+    }
+    rows.extend(measure_warm(options, &full, &release, measure_rss)?);
+    print_table(&rows)?;
+    print_runs(options, &rows);
+    Ok(())
+}
 
-    // What the generator produced.
-    let commits = git_text(&full, &["rev-list", "--count", "HEAD"])?;
-    let merges = git_text(&full, &["rev-list", "--count", "--merges", "HEAD"])?;
-    let files = git_text(&full, &["ls-files"])?.lines().count();
-    let package_dirs = git_text(&full, &["ls-files", "packages/*/package.json"])?.lines().count();
-    let full_tags = git_text(&full, &["tag", "--list"])?;
-    let small_tags = git_text(&small, &["tag", "--list"])?;
+/// Generates the two repositories, or reuses those of an earlier run with the same sizes.
+fn prepare_repositories(options: &Options, dir: &Path, full: &Path, small: &Path) -> Result<()> {
+    let marker = dir.join("bench-sizes.txt");
+    if fs_err::read_to_string(&marker).is_ok_and(|text| text == options.marker()) {
+        eprintln!("reusing the repositories in {}", dir.display());
+        return Ok(());
+    }
+    if marker.exists() {
+        // Ours, but for other sizes.
+        for repo in [full, small] {
+            if repo.exists() {
+                fs_err::remove_dir_all(repo)?;
+            }
+        }
+        fs_err::remove_file(&marker)?;
+    } else if dir.exists() && dir.read_dir()?.next().is_some() {
+        bail!("`{}` is not empty and holds no bench repositories (hint: pass a new folder)", dir.display());
+    }
+    fs_err::create_dir_all(dir)?;
+    let started = Instant::now();
+    eprintln!(
+        "generating {} commits, {} packages, {} tags into {} ...",
+        options.commits,
+        options.packages,
+        options.tags,
+        dir.display()
+    );
+    generate(options, full, small)?;
+    eprintln!("generated both repositories in {}", seconds(started.elapsed()));
+    fs_err::write(&marker, options.marker())?;
+    Ok(())
+}
+
+/// Prints what the generator produced, so a reader can check the scenarios are what they claim;
+/// returns the small scenario's range (`<last release>..HEAD`).
+fn describe_repositories(dir: &Path, full: &Path, small: &Path) -> Result<String> {
+    let commits = git_text(full, &["rev-list", "--count", "HEAD"])?;
+    let merges = git_text(full, &["rev-list", "--count", "--merges", "HEAD"])?;
+    let files = git_text(full, &["ls-files"])?.lines().count();
+    let package_dirs = git_text(full, &["ls-files", "packages/*/package.json"])?.lines().count();
+    let full_tags = git_text(full, &["tag", "--list"])?;
+    let small_tags = git_text(small, &["tag", "--list"])?;
     let small_release_tags = small_tags.lines().filter(|tag| is_release_tag(tag)).count();
     let full_release_tags = full_tags.lines().filter(|tag| is_release_tag(tag)).count();
     let last_release = format!("p0-v1.{}.0", last_minor(&small_tags, "p0")?);
-    let base = git_text(&small, &["rev-parse", &format!("{last_release}^{{commit}}")])?;
-    let at_base = git_text(&small, &["tag", "--points-at", &base])?.lines().count();
+    let base = git_text(small, &["rev-parse", &format!("{last_release}^{{commit}}")])?;
+    let at_base = git_text(small, &["tag", "--points-at", &base])?.lines().count();
     let range = format!("{base}..HEAD");
-    let range_count = git_text(&small, &["rev-list", "--count", &range])?;
-    let same_head = git_text(&full, &["rev-parse", "HEAD"])? == git_text(&small, &["rev-parse", "HEAD"])?;
+    let range_count = git_text(small, &["rev-list", "--count", &range])?;
+    let same_head = git_text(full, &["rev-parse", "HEAD"])? == git_text(small, &["rev-parse", "HEAD"])?;
     println!();
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     println!(
@@ -201,81 +226,208 @@ fn bench_plan(options: &Options) -> Result<()> {
         small_tags.lines().count(),
         &base[..12.min(base.len())]
     );
+    Ok(range)
+}
 
-    let measure_rss = Path::new(GNU_TIME).exists();
-    if !measure_rss {
-        eprintln!("warning: {GNU_TIME} not found: peak memory is not measured");
+/// One scenario's measured runs of both tools.
+struct Row {
+    scenario: &'static str,
+    git: Stats,
+    plan: Stats,
+}
+
+/// What one scenario runs: `git log` over `git_range`, and `release plan` with `plan_args`,
+/// `before_plan` (untimed) before each run of the plan.
+struct Run<'a> {
+    scenario: &'static str,
+    repo: &'a Path,
+    git_range: &'a str,
+    plan_args: &'a [&'a str],
+    before_plan: Option<&'a dyn Fn() -> Result<()>>,
+}
+
+/// Times `git log` over the range and `release plan` on the repository, alternating, after one
+/// untimed warm-up of each (the plan's warm-up output is checked by [`describe_plan`]).
+fn measure_scenario(options: &Options, run: &Run<'_>, release: &Path, measure_rss: bool) -> Result<Row> {
+    let Run { scenario, repo, git_range, plan_args, before_plan } = run;
+    let git = Tool {
+        program: "git".into(),
+        args: ["-C", &repo.display().to_string(), "log", "--name-only", "--no-renames"]
+            .into_iter()
+            .chain(["--diff-merges=first-parent", "--format=%H%n%B", git_range])
+            .map(OsString::from)
+            .collect(),
+    };
+    let plan = Tool {
+        program: release.into(),
+        args: ["-C", &repo.display().to_string(), "plan", "--format", "json", "--quiet"]
+            .into_iter()
+            .chain(plan_args.iter().copied())
+            .map(OsString::from)
+            .collect(),
+    };
+    let prepare = || before_plan.map_or(Ok(()), |before| before());
+    eprintln!("{scenario}: warm-up ...");
+    git.sample(measure_rss)?;
+    prepare()?;
+    describe_plan(scenario, &plan.output()?)?;
+    let mut git_samples = Vec::new();
+    let mut plan_samples = Vec::new();
+    for number in 1..=options.runs {
+        eprintln!("{scenario}: run {number} of {} ...", options.runs);
+        git_samples.push(git.sample(measure_rss)?);
+        prepare()?;
+        plan_samples.push(plan.sample(measure_rss)?);
     }
-    let mut rows = Vec::new();
-    for (scenario, repo, git_range) in [("full", &full, "HEAD".to_string()), ("small", &small, range.clone())] {
-        let git = Tool {
-            program: "git".into(),
-            args: ["-C", &repo.display().to_string(), "log", "--name-only", "--no-renames"]
-                .into_iter()
-                .chain(["--diff-merges=first-parent", "--format=%H%n%B", &git_range])
-                .map(OsString::from)
-                .collect(),
-        };
-        let plan = Tool {
-            program: release.clone().into(),
-            args: ["-C", &repo.display().to_string(), "plan", "--format", "json", "--quiet"]
-                .into_iter()
-                .map(OsString::from)
-                .collect(),
-        };
-        eprintln!("{scenario}: warm-up ...");
-        git.sample(measure_rss)?;
-        describe_plan(scenario, &plan.output()?)?;
-        let mut git_samples = Vec::new();
-        let mut plan_samples = Vec::new();
-        for run in 1..=options.runs {
-            eprintln!("{scenario}: run {run} of {} ...", options.runs);
-            git_samples.push(git.sample(measure_rss)?);
-            plan_samples.push(plan.sample(measure_rss)?);
+    Ok(Row { scenario, git: Stats::of(&git_samples), plan: Stats::of(&plan_samples) })
+}
+
+/// Commits added on top of the history for the "warm, new commits" scenario.
+const NEW_COMMITS: usize = 5;
+
+/// The warm scenarios on the full history, with the commit cache: a second run on the same
+/// history (`full-warm`), and a run after [`NEW_COMMITS`] new commits whose cache holds only the
+/// history before them (`full-new`; the cache is put back before every run). The new commits
+/// are on `refs/bench/new`, planned with `--head`, so the repository's branch does not move.
+fn measure_warm(options: &Options, full: &Path, release: &Path, measure_rss: bool) -> Result<Vec<Row>> {
+    let cache = full.join(".git/release/commit-cache");
+    let clear = || -> Result<()> {
+        if cache.exists() {
+            fs_err::remove_file(&cache)?;
         }
-        rows.push((scenario, Stats::of(&git_samples), Stats::of(&plan_samples)));
-    }
+        Ok(())
+    };
+    clear()?;
+    let warm = Run { scenario: "full-warm", repo: full, git_range: "HEAD", plan_args: &[], before_plan: None };
+    let warm_row = measure_scenario(options, &warm, release, measure_rss)?;
+    let saved = full.join(".git/release/commit-cache.bench-saved");
+    fs_err::copy(&cache, &saved)?;
+    let _remove_saved = RemoveOnDrop(saved.clone());
+    let new_head = add_commits(full, NEW_COMMITS)?;
+    let restore = || -> Result<()> {
+        fs_err::copy(&saved, &cache)?;
+        Ok(())
+    };
+    let args = ["--head", new_head.as_str()];
+    let new =
+        Run { scenario: "full-new", repo: full, git_range: &new_head, plan_args: &args, before_plan: Some(&restore) };
+    let new_row = measure_scenario(options, &new, release, measure_rss)?;
+    clear()?;
+    Ok(vec![warm_row, new_row])
+}
 
+/// Adds `count` commits on top of HEAD, each changing one package file, on `refs/bench/new`
+/// (made once, then reused: the commits are the same every time); returns the ref's name.
+fn add_commits(repo: &Path, count: usize) -> Result<String> {
+    const REF: &str = "refs/bench/new";
+    if git_text(repo, &["rev-parse", "--verify", "--quiet", REF]).is_ok() {
+        return Ok(REF.to_string());
+    }
+    let index = repo.join(".git/bench-new-index");
+    let _remove_index = RemoveOnDrop(index.clone());
+    let with_index = |args: &[&str]| -> Result<String> {
+        let output = Command::new("git")
+            .arg("-C")
+            .arg(repo)
+            .args(args)
+            .env("LC_ALL", "C")
+            .env("GIT_INDEX_FILE", &index)
+            .output()?;
+        if !output.status.success() {
+            bail!("`git {}` failed: {}", args.join(" "), String::from_utf8_lossy(&output.stderr));
+        }
+        Ok(String::from_utf8(output.stdout)?.trim_end().to_string())
+    };
+    let blob_file = repo.join(".git/bench-new-blob");
+    let _remove_blob = RemoveOnDrop(blob_file.clone());
+    let mut parent = git_text(repo, &["rev-parse", "HEAD"])?;
+    let head_time: u64 = git_text(repo, &["log", "-1", "--format=%ct", "HEAD"])?.parse()?;
+    with_index(&["read-tree", &parent])?;
+    for number in 0..count {
+        let path = format!("packages/p{number}/src/late-{number}.js");
+        fs_err::write(&blob_file, format!("// late change {number}\n"))?;
+        let blob = git_text(repo, &["hash-object", "-w", &blob_file.display().to_string()])?;
+        with_index(&["update-index", "--add", "--cacheinfo", &format!("100644,{blob},{path}")])?;
+        let tree = with_index(&["write-tree"])?;
+        let time = format!("{} +0000", head_time + 60 * (number as u64 + 1));
+        let output = Command::new("git")
+            .arg("-C")
+            .arg(repo)
+            .args(["commit-tree", &tree, "-p", &parent, "-m", &format!("fix(p{number}): a late fix {number}")])
+            .env("LC_ALL", "C")
+            .env("GIT_AUTHOR_NAME", "Bench")
+            .env("GIT_AUTHOR_EMAIL", "bench@example.com")
+            .env("GIT_COMMITTER_NAME", "Bench")
+            .env("GIT_COMMITTER_EMAIL", "bench@example.com")
+            .env("GIT_AUTHOR_DATE", &time)
+            .env("GIT_COMMITTER_DATE", &time)
+            .output()?;
+        if !output.status.success() {
+            bail!("`git commit-tree` failed: {}", String::from_utf8_lossy(&output.stderr));
+        }
+        parent = String::from_utf8(output.stdout)?.trim_end().to_string();
+    }
+    git(repo, &["update-ref", REF, &parent])?;
+    Ok(REF.to_string())
+}
+
+/// The table: each scenario's median time and peak memory, and the ratios against issue #14's
+/// targets: cold full history within 1.25x `git log`'s time and 1.5x its memory, the
+/// last-release range within 2x, and warm runs (the commit cache filled) within 0.1x.
+fn print_table(rows: &[Row]) -> Result<()> {
     println!();
-    println!("{:<10}{:<15}{:>10}{:>12}", "scenario", "tool", "time", "peak RSS");
-    for (scenario, git, plan) in &rows {
-        println!("{scenario:<10}{:<15}{:>10}{:>12}", "git log", seconds(git.median), mebibytes(git.max_rss_kib));
-        let time_ratio = plan.median.as_secs_f64() / git.median.as_secs_f64();
-        let memory_ratio = match (plan.max_rss_kib, git.max_rss_kib) {
-            (Some(plan), Some(git)) => Some(plan as f64 / git as f64),
-            _ => None,
-        };
-        let mut verdict = format!("ratio {time_ratio:.2}x time");
-        if let Some(ratio) = memory_ratio {
-            write!(verdict, ", {ratio:.2}x memory")?;
-        }
-        let pass = |ok: bool| if ok { "pass" } else { "FAIL" };
-        if *scenario == "full" {
-            write!(verdict, "  (target time <= 2x: {}", pass(time_ratio <= 2.0))?;
-            match memory_ratio {
-                Some(ratio) => write!(verdict, ", memory <= 2x: {})", pass(ratio <= 2.0))?,
-                None => verdict.push_str(", memory <= 2x: not measured)"),
-            }
-        } else {
-            write!(verdict, "  (target time <= 3x: {})", pass(time_ratio <= 3.0))?;
-        }
+    println!("{:<11}{:<15}{:>10}{:>12}", "scenario", "tool", "time", "peak RSS");
+    for Row { scenario, git, plan } in rows {
+        println!("{scenario:<11}{:<15}{:>10}{:>12}", "git log", seconds(git.median), mebibytes(git.max_rss_kib));
         println!(
-            "{scenario:<10}{:<15}{:>10}{:>12}   {verdict}",
+            "{scenario:<11}{:<15}{:>10}{:>12}   {}",
             "release plan",
             seconds(plan.median),
-            mebibytes(plan.max_rss_kib)
+            mebibytes(plan.max_rss_kib),
+            verdict(scenario, git, plan)?
         );
     }
+    Ok(())
+}
+
+/// The ratios of one scenario and whether they meet its targets.
+fn verdict(scenario: &str, git: &Stats, plan: &Stats) -> Result<String> {
+    let time_ratio = plan.median.as_secs_f64() / git.median.as_secs_f64();
+    let memory_ratio = match (plan.max_rss_kib, git.max_rss_kib) {
+        (Some(plan), Some(git)) => Some(plan as f64 / git as f64),
+        _ => None,
+    };
+    let pass = |ok: bool| if ok { "pass" } else { "FAIL" };
+    if scenario.starts_with("full-") {
+        return Ok(format!("warm ratio {time_ratio:.3}x time  (target <= 0.1x: {})", pass(time_ratio <= 0.1)));
+    }
+    let mut verdict = format!("ratio {time_ratio:.2}x time");
+    if let Some(ratio) = memory_ratio {
+        write!(verdict, ", {ratio:.2}x memory")?;
+    }
+    if scenario == "full" {
+        write!(verdict, "  (target time <= 1.25x: {}", pass(time_ratio <= 1.25))?;
+        match memory_ratio {
+            Some(ratio) => write!(verdict, ", memory <= 1.5x: {})", pass(ratio <= 1.5))?,
+            None => verdict.push_str(", memory <= 1.5x: not measured)"),
+        }
+    } else {
+        write!(verdict, "  (target time <= 2x: {})", pass(time_ratio <= 2.0))?;
+    }
+    Ok(verdict)
+}
+
+/// Every run's time and memory, so a noisy median can be seen for what it is.
+fn print_runs(options: &Options, rows: &[Row]) {
     println!();
     println!("median of {} runs after one warm-up each; peak RSS is the largest of the runs", options.runs);
-    for (scenario, git, plan) in &rows {
-        println!("  {scenario:<6} git log runs:      {}", git.runs());
-        println!("  {scenario:<6} release plan runs: {}", plan.runs());
+    for Row { scenario, git, plan } in rows {
+        println!("  {scenario:<10} git log runs:      {}", git.runs());
+        println!("  {scenario:<10} release plan runs: {}", plan.runs());
     }
     if let Ok(threads) = std::env::var("RAYON_NUM_THREADS") {
         println!("  RAYON_NUM_THREADS={threads} (inherited by `release plan`)");
     }
-    Ok(())
 }
 
 /// `cargo build --release -p release-cli`, returning the path of the `release` binary.
@@ -427,7 +579,7 @@ fn describe_plan(scenario: &str, stdout: &[u8]) -> Result<()> {
         packages.len(),
         stdout.len()
     );
-    let expected = if scenario == "full" { 0 } else { packages.len() };
+    let expected = if scenario.starts_with("full") { 0 } else { packages.len() };
     if with_previous != expected {
         bail!("{scenario}: expected {expected} packages with a previous release, the plan has {with_previous}");
     }
@@ -584,19 +736,49 @@ fn fast_import(repo: &Path) -> Result<Child> {
 
 fn generate(options: &Options, full: &Path, small: &Path) -> Result<()> {
     let mut rng = Rng(SEED);
-    let slots = layout(options);
-    let earlier = options.tags - options.packages;
-
-    // Which package each earlier release is of, and its version.
-    let mut release_counts = vec![0usize; options.packages];
-    let mut earlier_releases = Vec::with_capacity(earlier);
-    for _ in 0..earlier {
-        let package = rng.below(options.packages);
-        release_counts[package] += 1;
-        earlier_releases.push((package, release_counts[package]));
+    let releases = Releases::draw(&mut rng, options);
+    let dependencies = draw_dependencies(&mut rng, options.packages);
+    let mut children = [fast_import(full)?, fast_import(small)?];
+    let writers = children.iter_mut().map(|child| BufWriter::new(child.stdin.take().expect("piped"))).collect();
+    let mut out = Tee(writers);
+    out.write_all(b"feature done\n")?;
+    let mut history = History::new(options, &releases, &dependencies);
+    for (slot, kind) in layout(options).into_iter().enumerate() {
+        let commit = history.commit(&mut rng, slot, kind)?;
+        write_commit(&mut out, slot, &commit)?;
+        history.advance(slot + 1, commit.branch);
     }
-    // Internal dependencies: on one or two packages with a lower index.
-    let dependencies: Vec<Vec<usize>> = (0..options.packages)
+    write_tags(std::mem::take(&mut out.0), &releases, &history)?;
+    finish_fast_import(&mut children, [full, small])?;
+    repack_like_clones([full, small])
+}
+
+/// Which package each earlier release is of and its version (`1.<version>.0`), drawn first so
+/// the history does not depend on anything else.
+struct Releases {
+    earlier: Vec<(usize, usize)>,
+    /// Earlier releases per package: the release of every package comes after them.
+    counts: Vec<usize>,
+}
+
+impl Releases {
+    fn draw(rng: &mut Rng, options: &Options) -> Releases {
+        let earlier = options.tags - options.packages;
+        let mut counts = vec![0usize; options.packages];
+        let mut releases = Vec::with_capacity(earlier);
+        for _ in 0..earlier {
+            let package = rng.below(options.packages);
+            counts[package] += 1;
+            releases.push((package, counts[package]));
+        }
+        Releases { earlier: releases, counts }
+    }
+}
+
+/// Internal dependencies: each package but the first depends on one or two packages with a
+/// lower index, or on none, so the graph has no cycle.
+fn draw_dependencies(rng: &mut Rng, packages: usize) -> Vec<Vec<usize>> {
+    (0..packages)
         .map(|index| {
             if index == 0 || rng.percent(30) {
                 return Vec::new();
@@ -609,126 +791,179 @@ fn generate(options: &Options, full: &Path, small: &Path) -> Result<()> {
             deps.dedup();
             deps
         })
-        .collect();
+        .collect()
+}
 
-    let mut children = [fast_import(full)?, fast_import(small)?];
-    let writers = children.iter_mut().map(|child| BufWriter::new(child.stdin.take().expect("piped"))).collect();
-    let mut out = Tee(writers);
-    out.write_all(b"feature done\n")?;
+/// One commit for fast-import: its branch, parents (marks) and content.
+struct Commit {
+    branch: &'static str,
+    from: Option<usize>,
+    merge: Option<usize>,
+    message: String,
+    changes: Vec<(String, String)>,
+}
 
-    let mut files: Vec<Vec<String>> =
-        vec![PACKAGE_FILES.iter().map(|file| file.to_string()).collect(); options.packages];
-    // Marks: slot `i` is mark `i + 1`.
-    let mut main_tip = 0usize;
-    let mut side_tip = 0usize;
-    let mut side_changes: BTreeMap<String, String> = BTreeMap::new();
-    let mut tag_marks: Vec<usize> = Vec::with_capacity(options.tags);
-    let mut last_versions = vec![0usize; options.packages];
+/// The generator's state between commits: the files of each package, the branch tips, what the
+/// open side branch changed, and where the tags go.
+struct History<'a> {
+    releases: &'a Releases,
+    dependencies: &'a [Vec<usize>],
+    files: Vec<Vec<String>>,
+    /// Marks: slot `i` is mark `i + 1`.
+    main_tip: usize,
+    side_tip: usize,
+    side_changes: BTreeMap<String, String>,
+    tag_marks: Vec<usize>,
+    last_versions: Vec<usize>,
+}
 
-    for (slot, kind) in slots.iter().enumerate() {
-        let mark = slot + 1;
-        let mut changes: Vec<(String, String)> = Vec::new();
-        let (branch, from, merge, message) = match *kind {
-            Slot::Initial => {
-                changes.push((
-                    "package.json".into(),
-                    "{\n  \"name\": \"bench-monorepo\",\n  \"private\": true,\n  \"workspaces\": [\"packages/*\"]\n}\n"
-                        .into(),
-                ));
-                for file in ROOT_FILES {
-                    changes.push((file.to_string(), format!("# {file}\n")));
-                }
-                for (package, deps) in dependencies.iter().enumerate() {
-                    changes.push((format!("packages/p{package}/package.json"), package_json(package, 0, deps)));
-                    for file in PACKAGE_FILES {
-                        changes.push((format!("packages/p{package}/{file}"), format!("// p{package}/{file}\n")));
-                    }
-                }
-                ("main", None, None, "chore: initial import of the monorepo\n".to_string())
-            }
-            Slot::Release(index) => {
-                let (package, version) = earlier_releases[index];
-                last_versions[package] = version;
-                tag_marks.push(mark);
-                changes.push((
-                    format!("packages/p{package}/package.json"),
-                    package_json(package, version, &dependencies[package]),
-                ));
-                ("main", Some(main_tip), None, format!("chore(release): p{package} v1.{version}.0\n"))
-            }
-            Slot::ReleaseAll => {
-                let mut message = String::from("chore(release): publish\n\n");
-                for (package, deps) in dependencies.iter().enumerate() {
-                    let version = release_counts[package] + 1;
-                    last_versions[package] = version;
-                    tag_marks.push(mark);
-                    changes.push((format!("packages/p{package}/package.json"), package_json(package, version, deps)));
-                    writeln!(message, "- p{package}@1.{version}.0")?;
-                }
-                ("main", Some(main_tip), None, message)
-            }
-            Slot::Normal | Slot::Side => {
-                let scope = touch(&mut rng, slot, &mut files, &mut changes);
-                let message = commit_message(&mut rng, &scope);
-                if *kind == Slot::Side {
-                    let from = if side_changes.is_empty() { main_tip } else { side_tip };
-                    side_changes.extend(changes.iter().cloned());
-                    ("side", Some(from), None, message)
-                } else {
-                    ("main", Some(main_tip), None, message)
-                }
-            }
-            Slot::Merge => {
-                changes.extend(std::mem::take(&mut side_changes));
-                let pr = 1000 + slot / 7;
-                let message = format!("Merge pull request #{pr} from bench/topic-{slot}\n\nTopic {slot}\n");
-                ("main", Some(main_tip), Some(side_tip), message)
-            }
-        };
-        let time = START + 60 * slot as u64;
-        write!(
-            out,
-            "commit refs/heads/{branch}\nmark :{mark}\nauthor Bench <bench@example.com> {time} +0000\ncommitter Bench <bench@example.com> {time} +0000\ndata {}\n{message}",
-            message.len()
-        )?;
-        if let Some(from) = from {
-            writeln!(out, "from :{from}")?;
-        }
-        if let Some(merge) = merge {
-            writeln!(out, "merge :{merge}")?;
-        }
-        for (path, content) in &changes {
-            write!(out, "M 100644 inline {path}\ndata {}\n{content}\n", content.len())?;
-        }
-        out.write_all(b"\n")?;
-        if branch == "side" {
-            side_tip = mark;
-        } else {
-            main_tip = mark;
+impl<'a> History<'a> {
+    fn new(options: &Options, releases: &'a Releases, dependencies: &'a [Vec<usize>]) -> History<'a> {
+        History {
+            releases,
+            dependencies,
+            files: vec![PACKAGE_FILES.iter().map(|file| file.to_string()).collect(); options.packages],
+            main_tip: 0,
+            side_tip: 0,
+            side_changes: BTreeMap::new(),
+            tag_marks: Vec::with_capacity(options.tags),
+            last_versions: vec![0usize; options.packages],
         }
     }
 
-    // Tags: identical commits, different names.
-    let mut writers = std::mem::take(&mut out.0);
+    /// The commit of one slot; records the tags it carries.
+    fn commit(&mut self, rng: &mut Rng, slot: usize, kind: Slot) -> Result<Commit> {
+        let mark = slot + 1;
+        let mut changes: Vec<(String, String)> = Vec::new();
+        let (branch, from, merge, message) = match kind {
+            Slot::Initial => {
+                self.initial_files(&mut changes);
+                ("main", None, None, "chore: initial import of the monorepo\n".to_string())
+            }
+            Slot::Release(index) => {
+                let (package, version) = self.releases.earlier[index];
+                self.last_versions[package] = version;
+                self.tag_marks.push(mark);
+                changes.push((
+                    format!("packages/p{package}/package.json"),
+                    package_json(package, version, &self.dependencies[package]),
+                ));
+                ("main", Some(self.main_tip), None, format!("chore(release): p{package} v1.{version}.0\n"))
+            }
+            Slot::ReleaseAll => {
+                let message = self.release_all(mark, &mut changes)?;
+                ("main", Some(self.main_tip), None, message)
+            }
+            Slot::Normal | Slot::Side => {
+                let scope = touch(rng, slot, &mut self.files, &mut changes);
+                let message = commit_message(rng, &scope);
+                if kind == Slot::Side {
+                    let from = if self.side_changes.is_empty() { self.main_tip } else { self.side_tip };
+                    self.side_changes.extend(changes.iter().cloned());
+                    ("side", Some(from), None, message)
+                } else {
+                    ("main", Some(self.main_tip), None, message)
+                }
+            }
+            Slot::Merge => {
+                changes.extend(std::mem::take(&mut self.side_changes));
+                let pr = 1000 + slot / 7;
+                let message = format!("Merge pull request #{pr} from bench/topic-{slot}\n\nTopic {slot}\n");
+                ("main", Some(self.main_tip), Some(self.side_tip), message)
+            }
+        };
+        Ok(Commit { branch, from, merge, message, changes })
+    }
+
+    /// The root files and every package's files.
+    fn initial_files(&self, changes: &mut Vec<(String, String)>) {
+        changes.push((
+            "package.json".into(),
+            "{\n  \"name\": \"bench-monorepo\",\n  \"private\": true,\n  \"workspaces\": [\"packages/*\"]\n}\n".into(),
+        ));
+        for file in ROOT_FILES {
+            changes.push((file.to_string(), format!("# {file}\n")));
+        }
+        for (package, deps) in self.dependencies.iter().enumerate() {
+            changes.push((format!("packages/p{package}/package.json"), package_json(package, 0, deps)));
+            for file in PACKAGE_FILES {
+                changes.push((format!("packages/p{package}/{file}"), format!("// p{package}/{file}\n")));
+            }
+        }
+    }
+
+    /// The release of every package at once (the small range's base); returns its message.
+    fn release_all(&mut self, mark: usize, changes: &mut Vec<(String, String)>) -> Result<String> {
+        let mut message = String::from("chore(release): publish\n\n");
+        for (package, deps) in self.dependencies.iter().enumerate() {
+            let version = self.releases.counts[package] + 1;
+            self.last_versions[package] = version;
+            self.tag_marks.push(mark);
+            changes.push((format!("packages/p{package}/package.json"), package_json(package, version, deps)));
+            writeln!(message, "- p{package}@1.{version}.0")?;
+        }
+        Ok(message)
+    }
+
+    /// Moves the tip of the branch the commit `mark` went to.
+    fn advance(&mut self, mark: usize, branch: &str) {
+        if branch == "side" {
+            self.side_tip = mark;
+        } else {
+            self.main_tip = mark;
+        }
+    }
+}
+
+/// Writes one commit in fast-import's format; every commit is 60 s after the previous one.
+fn write_commit(out: &mut Tee, slot: usize, commit: &Commit) -> Result<()> {
+    let Commit { branch, from, merge, message, changes } = commit;
+    let mark = slot + 1;
+    let time = START + 60 * slot as u64;
+    write!(
+        out,
+        "commit refs/heads/{branch}\nmark :{mark}\nauthor Bench <bench@example.com> {time} +0000\ncommitter Bench <bench@example.com> {time} +0000\ndata {}\n{message}",
+        message.len()
+    )?;
+    if let Some(from) = from {
+        writeln!(out, "from :{from}")?;
+    }
+    if let Some(merge) = merge {
+        writeln!(out, "merge :{merge}")?;
+    }
+    for (path, content) in changes {
+        write!(out, "M 100644 inline {path}\ndata {}\n{content}\n", content.len())?;
+    }
+    out.write_all(b"\n")?;
+    Ok(())
+}
+
+/// Tags: identical commits, different names (`build-<n>` in `full`, release tags in `small`).
+fn write_tags(mut writers: Vec<BufWriter<ChildStdin>>, releases: &Releases, history: &History<'_>) -> Result<()> {
+    let earlier = releases.earlier.len();
     for (repo, writer) in writers.iter_mut().enumerate() {
-        let mut releases = earlier_releases.iter().map(|(package, version)| (*package, *version));
-        for (index, mark) in tag_marks.iter().enumerate() {
+        let mut earlier_releases = releases.earlier.iter().map(|(package, version)| (*package, *version));
+        for (index, mark) in history.tag_marks.iter().enumerate() {
             let name = if repo == 0 {
                 format!("build-{}", index + 1)
             } else if index < earlier {
-                let (package, version) = releases.next().expect("one per earlier release");
+                let (package, version) = earlier_releases.next().expect("one per earlier release");
                 format!("p{package}-v1.{version}.0")
             } else {
                 let package = index - earlier;
-                format!("p{package}-v1.{}.0", last_versions[package])
+                format!("p{package}-v1.{}.0", history.last_versions[package])
             };
             write!(writer, "reset refs/tags/{name}\nfrom :{mark}\n\n")?;
         }
         writer.write_all(b"done\n")?;
         writer.flush()?;
     }
-    drop(writers);
-    for (child, repo) in children.iter_mut().zip([full, small]) {
+    Ok(())
+}
+
+/// Waits for both imports and drops the side branch, which only served to build merges.
+fn finish_fast_import(children: &mut [Child; 2], repos: [&Path; 2]) -> Result<()> {
+    for (child, repo) in children.iter_mut().zip(repos) {
         let status = child.wait()?;
         if !status.success() {
             bail!("git fast-import failed in {} ({status})", repo.display());
@@ -737,12 +972,16 @@ fn generate(options: &Options, full: &Path, small: &Path) -> Result<()> {
             git(repo, &["update-ref", "-d", "refs/heads/side"])?;
         }
     }
-    // Make the repositories look like clones: fast-import's pack deltas each object only against
-    // the previous version of its path and leaves every ref loose; a clone gets a pack from
-    // `git pack-objects` (what `repack -adf` runs) and a packed-refs file. libgit2 reads the
-    // fast-import pack much more slowly than a repacked one, git a little more slowly.
+    Ok(())
+}
+
+/// Makes the repositories look like clones: fast-import's pack deltas each object only against
+/// the previous version of its path and leaves every ref loose; a clone gets a pack from
+/// `git pack-objects` (what `repack -adf` runs) and a packed-refs file. libgit2 reads the
+/// fast-import pack much more slowly than a repacked one, git a little more slowly.
+fn repack_like_clones(repos: [&Path; 2]) -> Result<()> {
     let mut repacks = Vec::new();
-    for repo in [full, small] {
+    for repo in repos {
         git(repo, &["pack-refs", "--all"])?;
         let child = Command::new("git")
             .arg("-C")

@@ -48,17 +48,7 @@ fn parse(args: &[String]) -> Result<Options> {
 pub fn run(args: &[String]) -> Result<()> {
     let options = parse(args)?;
     if cfg!(debug_assertions) {
-        // Timings of an unoptimised build say nothing: run this benchmark from a release build.
-        eprintln!("bench apply: building xtask in release mode to measure optimised code");
-        let status = std::process::Command::new(env!("CARGO"))
-            .args(["run", "--quiet", "--release", "-p", "xtask", "--", "bench", "apply"])
-            .args(args)
-            .status()
-            .context("running cargo")?;
-        if !status.success() {
-            bail!("the release build of the benchmark failed");
-        }
-        return Ok(());
+        return rerun_optimised(args);
     }
     let parent = options.dir.clone().unwrap_or_else(std::env::temp_dir);
     fs_err::create_dir_all(&parent)?;
@@ -66,7 +56,42 @@ pub fn run(args: &[String]) -> Result<()> {
         "apply: {} packages (half Cargo, half npm, with lock files), changelogs of {} sections, every package released",
         options.packages, options.sections
     );
-    match filesystem(&parent) {
+    describe_filesystem(&parent);
+    let sizes = [options.packages / 4, options.packages / 2, options.packages];
+    let sizes: Vec<usize> = sizes.into_iter().filter(|count| *count >= 2).collect();
+    let scratch = tempfile::tempdir_in(&parent)?;
+    let fixtures = build_fixtures(&options, &sizes, scratch.path())?;
+    println!(
+        "{:>9}  {:>10}  {:>12}  {:>12}  {:>12}  {:>12}  {:>14}",
+        "packages", "bytes", "compute", "write", "raw I/O", "total", "per package"
+    );
+    for &count in &sizes {
+        print_size(count, &fixtures)?;
+    }
+    println!(
+        "(median of {} runs each; `write` is release's atomic, durable write;\n `raw I/O` is the baseline: the same bytes written with plain fs::write and one syncfs, no temp files or renames)",
+        options.runs
+    );
+    Ok(())
+}
+
+/// Timings of an unoptimised build say nothing: runs this benchmark from a release build.
+fn rerun_optimised(args: &[String]) -> Result<()> {
+    eprintln!("bench apply: building xtask in release mode to measure optimised code");
+    let status = std::process::Command::new(env!("CARGO"))
+        .args(["run", "--quiet", "--release", "-p", "xtask", "--", "bench", "apply"])
+        .args(args)
+        .status()
+        .context("running cargo")?;
+    if !status.success() {
+        bail!("the release build of the benchmark failed");
+    }
+    Ok(())
+}
+
+/// Says which file system holds the fixtures, and warns when it makes the write figures swing.
+fn describe_filesystem(parent: &Path) {
+    match filesystem(parent) {
         Some(found) => {
             println!("fixtures in {}: {found}", parent.display());
             if found.kind == "ext4" && found.journal == Some(false) {
@@ -77,54 +102,49 @@ pub fn run(args: &[String]) -> Result<()> {
         }
         None => println!("fixtures in {}", parent.display()),
     }
-    // Every fixture is built and flushed before anything is timed, and all are removed at the
-    // end: deleting one run's files just before timing the next would make the next one's
-    // creates slower on some file systems (see `Filesystem::journal`).
-    let sizes = [options.packages / 4, options.packages / 2, options.packages];
-    let sizes: Vec<usize> = sizes.into_iter().filter(|count| *count >= 2).collect();
-    let scratch = tempfile::tempdir_in(&parent)?;
+}
+
+/// Every fixture is built and flushed before anything is timed, and all are removed at the end:
+/// deleting one run's files just before timing the next would make the next one's creates
+/// slower on some file systems (see `Filesystem::journal`).
+fn build_fixtures(options: &Options, sizes: &[usize], scratch: &Path) -> Result<Vec<(usize, PathBuf)>> {
     let started = Instant::now();
     let mut fixtures = Vec::new();
-    for &count in &sizes {
+    for &count in sizes {
         for run in 0..options.runs {
-            let dir = scratch.path().join(format!("{count}-{run}"));
+            let dir = scratch.join(format!("{count}-{run}"));
             build(&dir, count, options.sections)?;
             fixtures.push((count, dir));
         }
     }
     // In a real checkout the files a release rewrites have long been on disk: flush them, or the
     // release's own flush would pay for writing the fixtures too.
-    rustix::fs::syncfs(&fs_err::File::open(scratch.path())?)?;
+    rustix::fs::syncfs(&fs_err::File::open(scratch)?)?;
     eprintln!("built {} fixtures in {:.1} s", fixtures.len(), started.elapsed().as_secs_f64());
-    println!(
-        "{:>9}  {:>10}  {:>12}  {:>12}  {:>12}  {:>12}  {:>14}",
-        "packages", "bytes", "compute", "write", "raw I/O", "total", "per package"
-    );
-    for &count in &sizes {
-        let (mut compute, mut write, mut raw) = (Vec::new(), Vec::new(), Vec::new());
-        let mut bytes = 0;
-        for (_, dir) in fixtures.iter().filter(|(size, _)| *size == count) {
-            let measured = measure(dir)?;
-            compute.push(measured.compute);
-            write.push(measured.write);
-            raw.push(measured.raw);
-            bytes = measured.bytes;
-        }
-        let (compute, write, raw) = (median(&mut compute), median(&mut write), median(&mut raw));
-        let total = compute + write;
-        println!(
-            "{count:>9}  {:>8.1}MB  {:>10.1}ms  {:>10.1}ms  {:>10.1}ms  {:>10.1}ms  {:>12.1}µs",
-            bytes as f64 / 1e6,
-            millis(compute),
-            millis(write),
-            millis(raw),
-            millis(total),
-            total.as_secs_f64() * 1e6 / count as f64
-        );
+    Ok(fixtures)
+}
+
+/// Measures every fixture of one size and prints the medians as one row.
+fn print_size(count: usize, fixtures: &[(usize, PathBuf)]) -> Result<()> {
+    let (mut compute, mut write, mut raw) = (Vec::new(), Vec::new(), Vec::new());
+    let mut bytes = 0;
+    for (_, dir) in fixtures.iter().filter(|(size, _)| *size == count) {
+        let measured = measure(dir)?;
+        compute.push(measured.compute);
+        write.push(measured.write);
+        raw.push(measured.raw);
+        bytes = measured.bytes;
     }
+    let (compute, write, raw) = (median(&mut compute), median(&mut write), median(&mut raw));
+    let total = compute + write;
     println!(
-        "(median of {} runs each; `write` is release's atomic, durable write;\n `raw I/O` is the baseline: the same bytes written with plain fs::write and one syncfs, no temp files or renames)",
-        options.runs
+        "{count:>9}  {:>8.1}MB  {:>10.1}ms  {:>10.1}ms  {:>10.1}ms  {:>10.1}ms  {:>12.1}µs",
+        bytes as f64 / 1e6,
+        millis(compute),
+        millis(write),
+        millis(raw),
+        millis(total),
+        total.as_secs_f64() * 1e6 / count as f64
     );
     Ok(())
 }

@@ -7,6 +7,7 @@
 //! ```
 
 mod backtest;
+mod cache;
 mod change;
 mod comment;
 mod cut;
@@ -138,6 +139,9 @@ enum Command {
         /// (default for `--comment`: the pull request's base).
         #[arg(long, value_name = "REV")]
         base: Option<String>,
+        /// Read every commit from the repository: neither read nor write the commit cache.
+        #[arg(long)]
+        no_cache: bool,
     },
     /// Apply the plan: bump manifests and lock files, write changelogs.
     Cut {
@@ -270,6 +274,20 @@ enum Command {
         #[command(subcommand)]
         command: LedgerCommand,
     },
+    /// Manage the commit cache under `.git/release/` that makes repeated plans fast.
+    Cache {
+        #[command(subcommand)]
+        command: CacheCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CacheCommand {
+    /// Remove the commit cache; the next plan reads the whole history and writes it again.
+    Clear {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -333,6 +351,10 @@ fn run(cli: Cli) -> Result<()> {
         // Before the repository: a bad label is the argument's fault wherever it runs.
         release_engine::check_pre_label(label)?;
     }
+    if let Command::Plan { no_cache: true, .. } = &cli.command {
+        // Every read of history in this process goes to git (the cache only ever adds speed).
+        release_git::set_cache_by_default(false);
+    }
     let session = Session::open(&directory, &progress)?;
     match cli.command {
         Command::Change { package, bump, message, format } => {
@@ -347,7 +369,7 @@ fn run(cli: Cli) -> Result<()> {
                 _ => change::text(&report),
             })
         }
-        Command::Plan { head, packages, pre, format, comment, pr, base } => {
+        Command::Plan { head, packages, pre, format, comment, pr, base, no_cache: _ } => {
             let options = PlanOptions { head, packages, pre };
             plan::run(&session, options, plan::Output { format, color, comment, pr, base })
         }
@@ -389,6 +411,13 @@ fn run(cli: Cli) -> Result<()> {
             promote::void(&session, &entry, &reason, format)
         }
         Command::Watch { environments, format } => watch::run(&session, &environments, format),
+        Command::Cache { command: CacheCommand::Clear { format } } => {
+            let cleared = cache::clear(session.repo())?;
+            print(&match format {
+                Format::Json => json(&cleared),
+                _ => cache::text(&cleared),
+            })
+        }
     }
 }
 

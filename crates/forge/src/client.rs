@@ -98,21 +98,7 @@ impl GitHub {
         // again, it would make a second release, comment or deployment.
         let retry = method != Method::POST;
         for attempt in 1..=ATTEMPTS {
-            let request = Request::builder()
-                .method(method.clone())
-                .uri(uri)
-                .header(http::header::ACCEPT, "application/vnd.github+json")
-                .header("x-github-api-version", "2022-11-28")
-                .header(http::header::CONTENT_TYPE, content_type)
-                .body(body.clone().unwrap_or_default())
-                .map_err(|error| ForgeError::Transport { operation: operation.into(), detail: error.to_string() })?;
-            let result = self.runtime.block_on(async {
-                let response = self.client.execute(request).await?;
-                let (parts, body) = response.into_parts();
-                let bytes = http_body_util_collect(body).await?;
-                Ok::<_, octocrab::Error>(Response { status: parts.status, headers: parts.headers, body: bytes })
-            });
-            let response = match result {
+            let response = match self.execute(operation, &method, uri, body.as_deref(), content_type)? {
                 Ok(response) => response,
                 Err(_) if retry && attempt < ATTEMPTS => {
                     std::thread::sleep(delay);
@@ -137,25 +123,54 @@ impl GitHub {
                 }
                 return Err(ForgeError::RateLimited { reset, seconds });
             }
-            if status == StatusCode::UNAUTHORIZED || (status == StatusCode::FORBIDDEN && self.config.token.is_none()) {
-                return Err(ForgeError::Unauthorized {
-                    variable: self.config.token.as_ref().map_or("(none)", |token| token.variable).to_string(),
-                    status: status.as_u16(),
-                    message: message(&response.body),
-                });
-            }
             if status.is_server_error() && retry && attempt < ATTEMPTS {
                 std::thread::sleep(delay);
                 delay *= 2;
                 continue;
             }
-            return Err(ForgeError::Http {
-                operation: operation.into(),
-                status: status.as_u16(),
-                message: message(&response.body),
-            });
+            return Err(self.refusal(operation, &response));
         }
         unreachable!("the last attempt returns")
+    }
+
+    /// One attempt: the outer error is a request that cannot be built (never worth a retry), the
+    /// inner one a transport failure (which may be).
+    fn execute(
+        &self,
+        operation: &str,
+        method: &Method,
+        uri: &str,
+        body: Option<&[u8]>,
+        content_type: &str,
+    ) -> Result<Result<Response, octocrab::Error>, ForgeError> {
+        let request = Request::builder()
+            .method(method.clone())
+            .uri(uri)
+            .header(http::header::ACCEPT, "application/vnd.github+json")
+            .header("x-github-api-version", "2022-11-28")
+            .header(http::header::CONTENT_TYPE, content_type)
+            .body(body.map(<[u8]>::to_vec).unwrap_or_default())
+            .map_err(|error| ForgeError::Transport { operation: operation.into(), detail: error.to_string() })?;
+        Ok(self.runtime.block_on(async {
+            let response = self.client.execute(request).await?;
+            let (parts, body) = response.into_parts();
+            let bytes = http_body_util_collect(body).await?;
+            Ok::<_, octocrab::Error>(Response { status: parts.status, headers: parts.headers, body: bytes })
+        }))
+    }
+
+    /// The error for a final answer that is neither a success nor retried: an authentication
+    /// failure names the token variable, anything else is an HTTP error.
+    fn refusal(&self, operation: &str, response: &Response) -> ForgeError {
+        let status = response.status;
+        if status == StatusCode::UNAUTHORIZED || (status == StatusCode::FORBIDDEN && self.config.token.is_none()) {
+            return ForgeError::Unauthorized {
+                variable: self.config.token.as_ref().map_or("(none)", |token| token.variable).to_string(),
+                status: status.as_u16(),
+                message: message(&response.body),
+            };
+        }
+        ForgeError::Http { operation: operation.into(), status: status.as_u16(), message: message(&response.body) }
     }
 
     /// Creates something with `post`, which is not retried blindly: after an answer that leaves

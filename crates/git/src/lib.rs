@@ -11,6 +11,7 @@
 //! println!("{} commits", commits.len());
 //! ```
 
+mod cache;
 mod command;
 mod diff;
 mod host;
@@ -20,12 +21,23 @@ mod walk;
 mod worktree;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
+pub use cache::MAX_ENTRIES as CACHE_MAX_ENTRIES;
 pub use command::{PushError, PushStatus, PushedRef};
 pub use git2::Oid;
 pub use host::{host, process_alive};
 pub use walk::{CommitData, RangeSet, Reachability, Walked};
 pub use worktree::Worktree;
+
+/// Whether repositories opened from now on use the commit cache (see [`Repo::set_cache`]).
+static CACHE_BY_DEFAULT: AtomicBool = AtomicBool::new(true);
+
+/// Turns the commit cache on or off for every repository opened afterwards in this process:
+/// what `release plan --no-cache` sets, because the commands open their repositories themselves.
+pub fn set_cache_by_default(enabled: bool) {
+    CACHE_BY_DEFAULT.store(enabled, Ordering::Relaxed);
+}
 
 /// Whether `name` can be a tag: what `git check-ref-format` accepts under `refs/tags/`, not
 /// already a full ref (`refs/heads/main` would become `refs/tags/refs/heads/main`), and no leading
@@ -69,6 +81,15 @@ pub enum GitError {
     )]
     UnknownRevision { rev: String },
 
+    #[error(
+        "cannot remove the commit cache `{path}`: {source} (hint: it only makes plans faster; deleting the folder by hand is safe)"
+    )]
+    ClearCache {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
     #[error("git: {operation}: {detail}")]
     Command { operation: String, detail: String },
 
@@ -85,7 +106,7 @@ impl release_exit::Classify for GitError {
         use release_exit::ExitClass;
         match self {
             // libgit2 failing to read what exists is not something the user asked wrongly.
-            GitError::Git { .. } => ExitClass::Unexpected,
+            GitError::Git { .. } | GitError::ClearCache { .. } => ExitClass::Unexpected,
             GitError::NotARepository { .. }
             | GitError::Bare { .. }
             | GitError::Empty { .. }
@@ -129,6 +150,8 @@ pub struct Tag {
 pub struct Repo {
     repository: git2::Repository,
     root: PathBuf,
+    /// Whether [`Repo::walk`] reads and writes the commit cache.
+    cache: bool,
 }
 
 impl Repo {
@@ -146,7 +169,7 @@ impl Repo {
             return Err(GitError::Bare { path: display_path(repository.path()) });
         };
         let root = workdir.to_path_buf();
-        Ok(Repo { repository, root })
+        Ok(Repo { repository, root, cache: CACHE_BY_DEFAULT.load(Ordering::Relaxed) })
     }
 
     /// The `.git` directory (for locks and journals that must not show up as changes).
@@ -296,12 +319,42 @@ impl Repo {
     /// Walks the union of the ranges `base..head` (one per entry of `bases`; `None` is all
     /// history) in one pass, newest first. `map` runs on rayon workers, each with its own
     /// repository handle, and turns each commit (message, changed paths) into the caller's data.
+    ///
+    /// With the commit cache on (the default), what earlier walks read of each commit comes
+    /// from `.git/release/commit-cache`, and what this one had to read is added to it; the
+    /// commits `map` sees are the same either way.
     pub fn walk<T, F>(&self, head: Oid, bases: &[Option<Oid>], map: F) -> Result<Vec<Walked<T>>, GitError>
     where
         T: Send,
         F: Fn(CommitData<'_>) -> T + Sync,
     {
-        walk::walk(&self.repository, head, bases, map)
+        let Some(file) = self.cache_path().filter(|_| self.cache) else {
+            return walk::walk(&self.repository, None, head, bases, map);
+        };
+        let mut cache = cache::CommitCache::load(file);
+        let walked = walk::walk(&self.repository, Some(&mut cache), head, bases, map)?;
+        cache.save();
+        Ok(walked)
+    }
+
+    /// Turns the commit cache on or off for this repository's walks.
+    pub fn set_cache(&mut self, enabled: bool) {
+        self.cache = enabled;
+    }
+
+    /// Where the commit cache is kept: under the common git directory (shared by worktrees),
+    /// never in the work tree. `None` in a shallow clone, whose boundary commits would be
+    /// cached with the wrong parents.
+    pub fn cache_path(&self) -> Option<PathBuf> {
+        (!self.repository.is_shallow()).then(|| cache::path_in(self.repository.commondir()))
+    }
+
+    /// Removes the commit cache (and any temporary file a writer left); returns the bytes
+    /// removed, or `None` when there was no cache.
+    pub fn clear_cache(&self) -> Result<Option<u64>, GitError> {
+        let file = cache::path_in(self.repository.commondir());
+        let removed = cache::remove(&file).map_err(|source| GitError::ClearCache { path: file.clone(), source })?;
+        Ok(removed)
     }
 }
 

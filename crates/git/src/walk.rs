@@ -9,13 +9,19 @@
 //!
 //! Phase 2 (rayon) reads each commit of the union: its message and the paths it changed against
 //! its first parent, with one repository handle per worker.
+//!
+//! With the commit cache (`cache.rs`), phase 1 takes a cached commit's time, parents and message
+//! from it, and phase 2 its paths; only the commits it lacks are read from the repository, and
+//! they are handed back to be added to it.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
+use std::path::Path;
 
 use git2::{Oid, Repository};
 use rayon::prelude::*;
 
+use crate::cache::{CommitCache, Entry};
 use crate::{Context, GitError, diff};
 
 /// A set of range indexes.
@@ -76,8 +82,11 @@ impl<T> Walked<T> {
 
 struct Node {
     id: Oid,
-    /// The commit's tree, so the workers need not parse a parent again to diff against it.
-    tree: Oid,
+    /// The commit's tree, so the workers need not parse a parent again to diff against it;
+    /// `None` for a commit read from the cache, which is not diffed.
+    tree: Option<Oid>,
+    /// Read from the commit cache: its changed paths are there too.
+    cached: bool,
     /// The raw message, kept from the one read of the commit (the workers only compare trees).
     message: Box<[u8]>,
     time: i64,
@@ -90,26 +99,35 @@ struct Node {
 
 struct Graph<'r> {
     repository: &'r Repository,
+    /// Commits read in an earlier run; the others are read from the repository.
+    cache: Option<&'r CommitCache>,
     nodes: Vec<Node>,
     index: HashMap<Oid, usize>,
 }
 
 impl<'r> Graph<'r> {
-    fn new(repository: &'r Repository) -> Graph<'r> {
-        Graph { repository, nodes: Vec::new(), index: HashMap::new() }
+    fn new(repository: &'r Repository, cache: Option<&'r CommitCache>) -> Graph<'r> {
+        Graph { repository, cache, nodes: Vec::new(), index: HashMap::new() }
     }
 
     fn node(&mut self, id: Oid, ranges: usize) -> Result<usize, GitError> {
         if let Some(&index) = self.index.get(&id) {
             return Ok(index);
         }
-        let commit = self.repository.find_commit(id).context(|| format!("reading commit {id}"))?;
+        let (tree, message, time) = match self.cache.and_then(|cache| cache.get(id)) {
+            Some(cached) => (None, cached.message.into(), cached.time),
+            None => {
+                let commit = self.repository.find_commit(id).context(|| format!("reading commit {id}"))?;
+                (Some(commit.tree_id()), commit.message_bytes().into(), commit.time().seconds())
+            }
+        };
         let index = self.nodes.len();
         self.nodes.push(Node {
             id,
-            tree: commit.tree_id(),
-            message: commit.message_bytes().into(),
-            time: commit.time().seconds(),
+            tree,
+            cached: tree.is_none(),
+            message,
+            time,
             parents: None,
             marks: RangeSet::with_capacity(ranges),
             queued: false,
@@ -123,9 +141,7 @@ impl<'r> Graph<'r> {
         if let Some(parents) = &self.nodes[index].parents {
             return Ok(parents.clone());
         }
-        let id = self.nodes[index].id;
-        let commit = self.repository.find_commit(id).context(|| format!("reading commit {id}"))?;
-        let parent_ids: Vec<Oid> = commit.parent_ids().collect();
+        let parent_ids = self.parent_ids(index)?;
         let mut parents = Vec::with_capacity(parent_ids.len());
         for parent in parent_ids {
             parents.push(self.node(parent, ranges)?);
@@ -133,10 +149,37 @@ impl<'r> Graph<'r> {
         self.nodes[index].parents = Some(parents.clone());
         Ok(parents)
     }
+
+    fn parent_ids(&self, index: usize) -> Result<Vec<Oid>, GitError> {
+        let node = &self.nodes[index];
+        if node.cached
+            && let Some(cached) = self.cache.and_then(|cache| cache.get(node.id))
+        {
+            return Ok(cached.parents().collect());
+        }
+        let id = node.id;
+        let commit = self.repository.find_commit(id).context(|| format!("reading commit {id}"))?;
+        Ok(commit.parent_ids().collect())
+    }
+
+    /// The tree of a commit met in the walk; read again for one that came from the cache.
+    fn tree(&self, index: usize) -> Result<Oid, GitError> {
+        match self.nodes[index].tree {
+            Some(tree) => Ok(tree),
+            None => {
+                let id = self.nodes[index].id;
+                let commit = self.repository.find_commit(id).context(|| format!("reading commit {id}"))?;
+                Ok(commit.tree_id())
+            }
+        }
+    }
 }
 
+/// Walks the union of the ranges; with a cache, reads what it holds from it and adds to it
+/// every commit it had to read from the repository.
 pub(crate) fn walk<T, F>(
     repository: &Repository,
+    cache: Option<&mut CommitCache>,
     head: Oid,
     bases: &[Option<Oid>],
     map: F,
@@ -145,163 +188,284 @@ where
     T: Send,
     F: Fn(CommitData<'_>) -> T + Sync,
 {
-    let ranges = bases.len();
-    let mut full = RangeSet::with_capacity(ranges);
-    let open_ranges = bases.iter().any(Option::is_none);
-    for (range, base) in bases.iter().enumerate() {
-        if base.is_some() {
-            full.insert(range);
+    let record = cache.is_some();
+    let (walked, read) = {
+        let cache = cache.as_deref();
+        let mut marking = Marking::new(repository, cache, bases);
+        marking.seed(head, bases)?;
+        marking.mark_ranges()?;
+        marking.settle()?;
+        let selected = marking.select(record)?;
+        read_commits(repository, cache, selected, &map)?
+    };
+    if let Some(cache) = cache {
+        for (id, entry) in read {
+            cache.add(id, entry);
         }
     }
-    let is_full = |marks: &RangeSet| !open_ranges && marks.union_with_copy(&full) == *marks;
+    Ok(walked)
+}
 
-    let mut graph = Graph::new(repository);
-    let mut heap = BinaryHeap::new();
-    let mut sequence = 0u64;
-    // Number of queued commits still in some range; the walk ends when it reaches zero.
-    let mut open = 0usize;
+/// Phase 1's state: the commits met so far, the date-ordered queue, and how many queued commits
+/// are still in some range.
+struct Marking<'r> {
+    graph: Graph<'r>,
+    heap: BinaryHeap<(i64, Reverse<u64>, usize)>,
+    /// Ties in the queue go to the commit queued first.
+    sequence: u64,
+    /// Number of queued commits still in some range; the walk ends when it reaches zero.
+    open: usize,
+    /// Position in the output order of the next commit processed for the first time.
+    order: usize,
+    ranges: usize,
+    /// Every range that has a base: a commit with all these marks is in no range, unless some
+    /// range is open (no base), which every commit is in.
+    full: RangeSet,
+    open_ranges: bool,
+}
 
-    let head_index = graph.node(head, ranges)?;
-    let mut seeds = vec![(head_index, None)];
-    for (range, base) in bases.iter().enumerate() {
-        if let Some(base) = base {
-            seeds.push((graph.node(*base, ranges)?, Some(range)));
+impl<'r> Marking<'r> {
+    fn new(repository: &'r Repository, cache: Option<&'r CommitCache>, bases: &[Option<Oid>]) -> Marking<'r> {
+        let ranges = bases.len();
+        let mut full = RangeSet::with_capacity(ranges);
+        for (range, base) in bases.iter().enumerate() {
+            if base.is_some() {
+                full.insert(range);
+            }
+        }
+        Marking {
+            graph: Graph::new(repository, cache),
+            heap: BinaryHeap::new(),
+            sequence: 0,
+            open: 0,
+            order: 0,
+            ranges,
+            full,
+            open_ranges: bases.iter().any(Option::is_none),
         }
     }
-    for (index, range) in seeds {
-        if let Some(range) = range {
-            graph.nodes[index].marks.insert(range);
-        }
-        if !graph.nodes[index].queued {
-            graph.nodes[index].queued = true;
-            heap.push((graph.nodes[index].time, Reverse(sequence), index));
-            sequence += 1;
-            open += 1;
-        }
-    }
-    // Seeds were counted as open; settle the count now that all seed marks are known.
-    open -= heap.iter().filter(|(_, _, index)| is_full(&graph.nodes[*index].marks)).count();
 
-    let mut order = 0usize;
-    while open > 0 {
-        let Some((_, _, index)) = heap.pop() else {
-            break;
-        };
-        graph.nodes[index].queued = false;
-        let marks = graph.nodes[index].marks.clone();
-        if !is_full(&marks) {
-            open -= 1;
+    /// Whether a commit with these marks is excluded from every range.
+    fn is_full(&self, marks: &RangeSet) -> bool {
+        !self.open_ranges && marks.union_with_copy(&self.full) == *marks
+    }
+
+    fn push(&mut self, index: usize) {
+        self.graph.nodes[index].queued = true;
+        self.heap.push((self.graph.nodes[index].time, Reverse(self.sequence), index));
+        self.sequence += 1;
+    }
+
+    /// Queues the head and every base, each base marked as excluded from its own range.
+    fn seed(&mut self, head: Oid, bases: &[Option<Oid>]) -> Result<(), GitError> {
+        let head_index = self.graph.node(head, self.ranges)?;
+        let mut seeds = vec![(head_index, None)];
+        for (range, base) in bases.iter().enumerate() {
+            if let Some(base) = base {
+                seeds.push((self.graph.node(*base, self.ranges)?, Some(range)));
+            }
         }
-        if graph.nodes[index].order.is_none() {
-            graph.nodes[index].order = Some(order);
-            order += 1;
+        for (index, range) in seeds {
+            if let Some(range) = range {
+                self.graph.nodes[index].marks.insert(range);
+            }
+            if !self.graph.nodes[index].queued {
+                self.push(index);
+                self.open += 1;
+            }
         }
-        for parent in graph.parents(index, ranges)? {
-            let was_full = is_full(&graph.nodes[parent].marks);
-            let changed = graph.nodes[parent].marks.union_with(&marks);
-            let fresh = graph.nodes[parent].order.is_none() && !graph.nodes[parent].queued;
-            if graph.nodes[parent].queued {
-                if !was_full && is_full(&graph.nodes[parent].marks) {
-                    open -= 1;
-                }
-            } else if changed || fresh {
-                graph.nodes[parent].queued = true;
-                heap.push((graph.nodes[parent].time, Reverse(sequence), parent));
-                sequence += 1;
-                if !is_full(&graph.nodes[parent].marks) {
-                    open += 1;
-                }
+        // Seeds were counted as open; settle the count now that all seed marks are known.
+        self.open -= self.heap.iter().filter(|(_, _, index)| self.is_full(&self.graph.nodes[*index].marks)).count();
+        Ok(())
+    }
+
+    /// Walks newest first, passing each commit's marks to its parents, until every commit still
+    /// queued is excluded from every range.
+    fn mark_ranges(&mut self) -> Result<(), GitError> {
+        while self.open > 0 {
+            let Some((_, _, index)) = self.heap.pop() else {
+                break;
+            };
+            self.graph.nodes[index].queued = false;
+            let marks = self.graph.nodes[index].marks.clone();
+            if !self.is_full(&marks) {
+                self.open -= 1;
+            }
+            if self.graph.nodes[index].order.is_none() {
+                self.graph.nodes[index].order = Some(self.order);
+                self.order += 1;
+            }
+            for parent in self.graph.parents(index, self.ranges)? {
+                self.mark_parent(parent, &marks);
+            }
+        }
+        Ok(())
+    }
+
+    /// Gives `parent` a child's marks, and queues it (again) when that taught it something.
+    fn mark_parent(&mut self, parent: usize, marks: &RangeSet) {
+        let was_full = self.is_full(&self.graph.nodes[parent].marks);
+        let changed = self.graph.nodes[parent].marks.union_with(marks);
+        let fresh = self.graph.nodes[parent].order.is_none() && !self.graph.nodes[parent].queued;
+        let is_full = self.is_full(&self.graph.nodes[parent].marks);
+        if self.graph.nodes[parent].queued {
+            if !was_full && is_full {
+                self.open -= 1;
+            }
+        } else if changed || fresh {
+            self.push(parent);
+            if !is_full {
+                self.open += 1;
             }
         }
     }
 
-    // Every commit still queued is excluded from all ranges. Those already processed once may
-    // carry marks their parents have not seen yet (dates out of order): settle them, without
-    // walking further into unvisited history, which is excluded from all ranges anyway.
-    while let Some((_, _, index)) = heap.pop() {
-        graph.nodes[index].queued = false;
-        if graph.nodes[index].order.is_none() {
-            continue;
-        }
-        let marks = graph.nodes[index].marks.clone();
-        for parent in graph.parents(index, ranges)? {
-            let node = &mut graph.nodes[parent];
-            if node.order.is_some() && node.marks.union_with(&marks) && !node.queued {
-                node.queued = true;
-                heap.push((node.time, Reverse(sequence), parent));
-                sequence += 1;
+    /// Every commit still queued is excluded from all ranges. Those already processed once may
+    /// carry marks their parents have not seen yet (dates out of order): settle them, without
+    /// walking further into unvisited history, which is excluded from all ranges anyway.
+    fn settle(&mut self) -> Result<(), GitError> {
+        while let Some((_, _, index)) = self.heap.pop() {
+            self.graph.nodes[index].queued = false;
+            if self.graph.nodes[index].order.is_none() {
+                continue;
+            }
+            let marks = self.graph.nodes[index].marks.clone();
+            for parent in self.graph.parents(index, self.ranges)? {
+                let node = &mut self.graph.nodes[parent];
+                if node.order.is_some() && node.marks.union_with(&marks) && !node.queued {
+                    self.push(parent);
+                }
             }
         }
+        Ok(())
     }
 
-    // Unvisited commits are in no range (the walk stopped above them).
-    let mut chosen: Vec<usize> = (0..graph.nodes.len())
-        .filter(|&index| graph.nodes[index].order.is_some() && !is_full(&graph.nodes[index].marks))
-        .collect();
-    chosen.sort_by_key(|&index| graph.nodes[index].order);
-    let mut selected: Vec<Selected> = Vec::with_capacity(chosen.len());
-    for index in chosen {
-        let parents = graph.nodes[index].parents.clone().unwrap_or_default();
-        let parent_tree = parents.first().map(|&parent| graph.nodes[parent].tree);
-        let node = &mut graph.nodes[index];
-        selected.push(Selected {
-            id: node.id,
-            tree: node.tree,
-            parent_tree,
-            parent_count: parents.len(),
-            message: std::mem::take(&mut node.message),
-            excluded: node.marks.clone(),
-        });
+    /// The commits in some range, newest first, with what phase 2 needs of each. Unvisited
+    /// commits are in no range (the walk stopped above them). With `record`, each commit read
+    /// from the repository keeps its time and parents for the cache.
+    fn select(mut self, record: bool) -> Result<Vec<Selected>, GitError> {
+        let mut chosen: Vec<usize> = (0..self.graph.nodes.len())
+            .filter(|&index| self.graph.nodes[index].order.is_some() && !self.is_full(&self.graph.nodes[index].marks))
+            .collect();
+        chosen.sort_by_key(|&index| self.graph.nodes[index].order);
+        let mut selected: Vec<Selected> = Vec::with_capacity(chosen.len());
+        for index in chosen {
+            let parents = self.graph.nodes[index].parents.clone().unwrap_or_default();
+            let changes = match self.graph.nodes[index].tree {
+                None => Changes::Cached,
+                Some(tree) => {
+                    let parent_tree = parents.first().map(|&parent| self.graph.tree(parent)).transpose()?;
+                    let record = record.then(|| Record {
+                        time: self.graph.nodes[index].time,
+                        parents: parents.iter().map(|&parent| self.graph.nodes[parent].id).collect(),
+                    });
+                    Changes::Diff { tree, parent_tree, record }
+                }
+            };
+            let node = &mut self.graph.nodes[index];
+            selected.push(Selected {
+                id: node.id,
+                changes,
+                parent_count: parents.len(),
+                message: std::mem::take(&mut node.message),
+                excluded: node.marks.clone(),
+            });
+        }
+        Ok(selected)
     }
-    drop(graph);
-
-    read_commits(repository, selected, &map)
 }
 
 /// A commit of the union, with what the marking pass already knows of it.
 struct Selected {
     id: Oid,
-    tree: Oid,
-    parent_tree: Option<Oid>,
+    changes: Changes,
     parent_count: usize,
     message: Box<[u8]>,
     excluded: RangeSet,
 }
 
-fn read_commits<T, F>(repository: &Repository, selected: Vec<Selected>, map: &F) -> Result<Vec<Walked<T>>, GitError>
+/// Where a selected commit's changed paths come from.
+enum Changes {
+    /// The cache has them.
+    Cached,
+    /// Comparing the trees gives them; `record` is what the cache needs besides.
+    Diff { tree: Oid, parent_tree: Option<Oid>, record: Option<Record> },
+}
+
+/// What a cache entry holds besides the message and the paths.
+struct Record {
+    time: i64,
+    parents: Vec<Oid>,
+}
+
+/// What phase 2 gives: the caller's data for every commit, and the cache entries of those it
+/// read from the repository.
+type Read<T> = (Vec<Walked<T>>, Vec<(Oid, Entry)>);
+
+/// Phase 2: each commit's changed paths (from the cache, or by comparing trees) and the caller's
+/// `map`, in parallel chunks; the output keeps the selection's order.
+fn read_commits<T, F>(
+    repository: &Repository,
+    cache: Option<&CommitCache>,
+    selected: Vec<Selected>,
+    map: &F,
+) -> Result<Read<T>, GitError>
 where
     T: Send,
     F: Fn(CommitData<'_>) -> T + Sync,
 {
     if selected.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     }
     let path = repository.path().to_path_buf();
     let workers = rayon::current_num_threads().max(1);
     let chunk = selected.len().div_ceil(workers * 4).max(1);
-    let results: Vec<Result<Vec<Walked<T>>, GitError>> = selected
-        .par_chunks(chunk)
-        .map(|chunk| {
-            let repository = Repository::open(&path).context(|| format!("opening {}", path.display()))?;
-            let mut out = Vec::with_capacity(chunk.len());
-            let mut trees = diff::Trees::new(&repository);
-            for Selected { id, tree, parent_tree, parent_count, message, excluded } in chunk {
+    let results: Vec<Result<Read<T>, GitError>> =
+        selected.par_chunks(chunk).map(|chunk| read_chunk(&path, cache, chunk, map)).collect();
+    let mut walked = Vec::with_capacity(selected.len());
+    let mut entries = Vec::new();
+    for result in results {
+        let (chunk_walked, chunk_entries) = result?;
+        walked.extend(chunk_walked);
+        entries.extend(chunk_entries);
+    }
+    Ok((walked, entries))
+}
+
+/// One worker's chunk; it opens its own repository handle, and only when a commit needs a diff.
+fn read_chunk<T, F>(path: &Path, cache: Option<&CommitCache>, chunk: &[Selected], map: &F) -> Result<Read<T>, GitError>
+where
+    F: Fn(CommitData<'_>) -> T,
+{
+    let repository = match chunk.iter().any(|selected| matches!(selected.changes, Changes::Diff { .. })) {
+        true => Some(Repository::open(path).context(|| format!("opening {}", path.display()))?),
+        false => None,
+    };
+    let mut trees = repository.as_ref().map(diff::Trees::new);
+    let mut out = Vec::with_capacity(chunk.len());
+    let mut entries = Vec::new();
+    for Selected { id, changes, parent_count, message, excluded } in chunk {
+        let paths = match changes {
+            Changes::Cached => cache.and_then(|cache| cache.get(*id)).map(|cached| cached.paths()).unwrap_or_default(),
+            Changes::Diff { tree, parent_tree, record } => {
+                let trees = trees.as_mut().expect("opened for a chunk with a diff");
                 let mut paths = Vec::new();
                 trees
                     .changed_paths(*parent_tree, Some(*tree), &mut paths)
                     .context(|| format!("comparing commit {id} with its parent"))?;
-                let message = String::from_utf8_lossy(message);
-                let data = map(CommitData { id: *id, message: &message, paths, parent_count: *parent_count });
-                out.push(Walked { id: *id, excluded: excluded.clone(), data });
+                if let Some(Record { time, parents }) = record {
+                    let entry =
+                        Entry { time: *time, parents: parents.clone(), message: message.clone(), paths: paths.clone() };
+                    entries.push((*id, entry));
+                }
+                paths
             }
-            Ok(out)
-        })
-        .collect();
-    let mut walked = Vec::with_capacity(selected.len());
-    for result in results {
-        walked.extend(result?);
+        };
+        let message = String::from_utf8_lossy(message);
+        let data = map(CommitData { id: *id, message: &message, paths, parent_count: *parent_count });
+        out.push(Walked { id: *id, excluded: excluded.clone(), data });
     }
-    Ok(walked)
+    Ok((out, entries))
 }
 
 impl RangeSet {
@@ -327,7 +491,7 @@ const CLOCK_SLOP_SECONDS: i64 = 24 * 60 * 60;
 
 impl<'r> Reachability<'r> {
     pub(crate) fn new(repository: &'r Repository, head: Oid) -> Result<Reachability<'r>, GitError> {
-        let mut graph = Graph::new(repository);
+        let mut graph = Graph::new(repository, None);
         let head = graph.node(head, 0)?;
         let mut heap = BinaryHeap::new();
         heap.push((graph.nodes[head].time, Reverse(0), head));

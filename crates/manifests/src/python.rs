@@ -38,43 +38,70 @@ pub fn edit_pyproject(
     let mut edits = Edits::new(body);
     let project = table_at(root, &["project"]);
     let poetry = table_at(root, &["tool", "poetry"]);
-
     if let Some(own) = own {
-        match (project, poetry) {
-            (Some(project), _) if project.contains_key("name") => {
-                let dynamic = project
-                    .get("dynamic")
-                    .and_then(Item::as_array)
-                    .is_some_and(|fields| fields.iter().any(|field| field.as_str() == Some("version")));
-                if !dynamic && !set_version(&mut edits, path, body, project, "version", "project.version", own)? {
-                    return Err(missing(
-                        path,
-                        "project.version",
-                        format!("add `version = \"{own}\"` under [project], or list \"version\" in `dynamic`"),
-                    ));
-                }
-            }
-            (_, Some(poetry)) => {
-                if !set_version(&mut edits, path, body, poetry, "version", "tool.poetry.version", own)? {
-                    return Err(missing(
-                        path,
-                        "tool.poetry.version",
-                        format!("add `version = \"{own}\"` under [tool.poetry]"),
-                    ));
-                }
-            }
-            _ => {
+        set_own_version(&mut edits, path, body, project, poetry, own)?;
+    }
+    let versions: BTreeMap<String, &Version> =
+        versions.iter().map(|(name, version)| (normalize(name), version)).collect();
+    pin_requirements(&mut edits, root, project, &versions);
+    if let Some(poetry) = poetry {
+        pin_poetry_dependencies(&mut edits, poetry, &versions);
+    }
+    Ok(format!("{bom}{}", edits.apply()))
+}
+
+/// Sets the package's own version where `release-workspace` reads it from, or says which field
+/// to add: `[project]` with a `name` wins, then `[tool.poetry]`.
+fn set_own_version(
+    edits: &mut Edits<'_>,
+    path: &str,
+    body: &str,
+    project: Option<&dyn TableLike>,
+    poetry: Option<&dyn TableLike>,
+    own: &Version,
+) -> Result<(), ManifestError> {
+    match (project, poetry) {
+        (Some(project), _) if project.contains_key("name") => {
+            let dynamic = project
+                .get("dynamic")
+                .and_then(Item::as_array)
+                .is_some_and(|fields| fields.iter().any(|field| field.as_str() == Some("version")));
+            if !dynamic && !set_version(edits, path, body, project, "version", "project.version", own)? {
                 return Err(missing(
                     path,
                     "project.version",
-                    format!("add a [project] table with a `name` and `version = \"{own}\"`"),
+                    format!("add `version = \"{own}\"` under [project], or list \"version\" in `dynamic`"),
                 ));
             }
         }
+        (_, Some(poetry)) => {
+            if !set_version(edits, path, body, poetry, "version", "tool.poetry.version", own)? {
+                return Err(missing(
+                    path,
+                    "tool.poetry.version",
+                    format!("add `version = \"{own}\"` under [tool.poetry]"),
+                ));
+            }
+        }
+        _ => {
+            return Err(missing(
+                path,
+                "project.version",
+                format!("add a [project] table with a `name` and `version = \"{own}\"`"),
+            ));
+        }
     }
+    Ok(())
+}
 
-    let versions: BTreeMap<String, &Version> =
-        versions.iter().map(|(name, version)| (normalize(name), version)).collect();
+/// Moves PEP 508 requirements that pin a released package with `==`, in `[project]`'s
+/// dependencies and optional dependencies and in PEP 735 `[dependency-groups]`.
+fn pin_requirements(
+    edits: &mut Edits<'_>,
+    root: &dyn TableLike,
+    project: Option<&dyn TableLike>,
+    versions: &BTreeMap<String, &Version>,
+) {
     let mut arrays: Vec<&Array> = Vec::new();
     if let Some(project) = project {
         arrays.extend(project.get("dependencies").and_then(Item::as_array));
@@ -98,34 +125,34 @@ pub fn edit_pyproject(
             edits.replace_string(span, requirement, &pinned);
         }
     }
+}
 
-    if let Some(poetry) = poetry {
-        let mut tables: Vec<&dyn TableLike> = Vec::new();
-        tables.extend(table_at(poetry, &["dependencies"]));
-        tables.extend(table_at(poetry, &["dev-dependencies"]));
-        if let Some(groups) = table_at(poetry, &["group"]) {
-            tables.extend(
-                groups.iter().filter_map(|(_, group)| group.as_table_like()?.get("dependencies")?.as_table_like()),
-            );
-        }
-        for (key, item) in tables.into_iter().flat_map(|table| table.iter()) {
-            let Some(new) = versions.get(&normalize(key)) else {
-                continue;
-            };
-            let constraint = match item.as_table_like() {
-                Some(detail) => detail.get("version").and_then(string),
-                None => string(item),
-            };
-            if let Some((constraint, span)) = constraint {
-                if let Some(range) = exact(constraint) {
-                    let mut pinned = constraint.to_string();
-                    pinned.replace_range(range, &new.to_string());
-                    edits.replace_string(span, constraint, &pinned);
-                }
+/// Moves Poetry dependencies on a released package whose constraint is exact, in the main,
+/// dev and group dependency tables.
+fn pin_poetry_dependencies(edits: &mut Edits<'_>, poetry: &dyn TableLike, versions: &BTreeMap<String, &Version>) {
+    let mut tables: Vec<&dyn TableLike> = Vec::new();
+    tables.extend(table_at(poetry, &["dependencies"]));
+    tables.extend(table_at(poetry, &["dev-dependencies"]));
+    if let Some(groups) = table_at(poetry, &["group"]) {
+        tables
+            .extend(groups.iter().filter_map(|(_, group)| group.as_table_like()?.get("dependencies")?.as_table_like()));
+    }
+    for (key, item) in tables.into_iter().flat_map(|table| table.iter()) {
+        let Some(new) = versions.get(&normalize(key)) else {
+            continue;
+        };
+        let constraint = match item.as_table_like() {
+            Some(detail) => detail.get("version").and_then(string),
+            None => string(item),
+        };
+        if let Some((constraint, span)) = constraint {
+            if let Some(range) = exact(constraint) {
+                let mut pinned = constraint.to_string();
+                pinned.replace_range(range, &new.to_string());
+                edits.replace_string(span, constraint, &pinned);
             }
         }
     }
-    Ok(format!("{bom}{}", edits.apply()))
 }
 
 /// PEP 503: lowercase, and every run of `-`, `_` and `.` is one `-`.

@@ -1,6 +1,7 @@
 //! The `release` binary, end to end, on repositories built in temp dirs.
 
 mod backtest;
+mod cache;
 mod change_files;
 mod cut;
 mod discovery;

@@ -1,11 +1,31 @@
 //! The walk, reachability and tree comparison on real repositories built in temp dirs.
 
+mod cache;
+
 use std::collections::BTreeSet;
 
 use release_git::{GitError, Oid, Repo};
 use release_test_support::RepoBuilder;
 
-fn walk(repo: &Repo, head: Oid, bases: &[Option<Oid>]) -> Vec<(Oid, Vec<bool>, Vec<String>, String)> {
+type Commit = (Oid, Vec<bool>, Vec<String>, String);
+
+/// Walks without the commit cache, then with it empty, then with it filled by that walk: the
+/// three must agree, so every walk test here is also a test of the cache.
+fn walk(repo: &Repo, head: Oid, bases: &[Option<Oid>]) -> Vec<Commit> {
+    let with_cache = |enabled: bool| {
+        let mut repo = Repo::open(repo.root()).unwrap();
+        repo.set_cache(enabled);
+        walk_once(&repo, head, bases)
+    };
+    repo.clear_cache().unwrap();
+    let without = with_cache(false);
+    assert!(!repo.cache_path().unwrap().exists(), "a walk without the cache wrote one");
+    assert_eq!(with_cache(true), without, "the walk that fills the cache");
+    assert_eq!(with_cache(true), without, "the walk that reads the cache");
+    without
+}
+
+fn walk_once(repo: &Repo, head: Oid, bases: &[Option<Oid>]) -> Vec<Commit> {
     repo.walk(head, bases, |commit| (commit.paths, commit.message.trim_end().to_string()))
         .unwrap()
         .into_iter()
