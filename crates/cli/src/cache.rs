@@ -17,7 +17,7 @@ pub(crate) struct Cleared {
 
 /// Removes the commit cache of the repository.
 pub(crate) fn clear(repo: &release_git::Repo) -> Result<Cleared> {
-    let file = release_git::Repo::cache_path(&repo).unwrap_or_else(|| repo.git_dir().join("release/commit-cache"));
+    let file = release_git::Repo::cache_path(repo).unwrap_or_else(|| repo.git_dir().join("release/commit-cache"));
     let path = file.strip_prefix(repo.root()).unwrap_or(&file).display().to_string();
     let removed = repo.clear_cache()?;
     Ok(Cleared { path, removed: removed.is_some(), bytes: removed.unwrap_or(0) })
