@@ -334,6 +334,7 @@ where
     }
 }
 
+/// Checks what needs no repository, opens the one session, and runs the command on it.
 fn run(cli: Cli) -> Result<()> {
     let directory = match &cli.directory {
         Some(directory) => directory.clone(),
@@ -347,23 +348,38 @@ fn run(cli: Cli) -> Result<()> {
         }
     };
     let progress = Progress::new(cli.quiet);
-    if let Command::Plan { pre: Some(label), .. } | Command::Cut { pre: Some(label), .. } = &cli.command {
+    before_the_repository(&cli.command)?;
+    let mut session = Session::open(&directory, &progress)?;
+    if matches!(cli.command, Command::Backtest { .. }) {
+        // Hundreds of plans over one history: each message is parsed once.
+        session.keep_parsed_messages();
+    }
+    dispatch(&session, cli.command, color)
+}
+
+/// What is decided from the arguments alone, before the repository is opened.
+fn before_the_repository(command: &Command) -> Result<()> {
+    if let Command::Plan { pre: Some(label), .. } | Command::Cut { pre: Some(label), .. } = command {
         // Before the repository: a bad label is the argument's fault wherever it runs.
         release_engine::check_pre_label(label)?;
     }
-    if let Command::Plan { no_cache: true, .. } = &cli.command {
+    if let Command::Plan { no_cache: true, .. } = command {
         // Every read of history in this process goes to git (the cache only ever adds speed).
         release_git::set_cache_by_default(false);
     }
-    let session = Session::open(&directory, &progress)?;
-    match cli.command {
+    Ok(())
+}
+
+/// One subcommand, on the session: each module renders its own output.
+fn dispatch(session: &Session<'_>, command: Command, color: bool) -> Result<()> {
+    match command {
         Command::Change { package, bump, message, format } => {
             let bump = match bump {
                 ChangeBump::Major => release_plan::Bump::Major,
                 ChangeBump::Minor => release_plan::Bump::Minor,
                 ChangeBump::Patch => release_plan::Bump::Patch,
             };
-            let report = change::change(&session, &package, bump, &message)?;
+            let report = change::change(session, &package, bump, &message)?;
             print(&match format {
                 Format::Json => json(&report),
                 _ => change::text(&report),
@@ -371,14 +387,14 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Plan { head, packages, pre, format, comment, pr, base, no_cache: _ } => {
             let options = PlanOptions { head, packages, pre };
-            plan::run(&session, options, plan::Output { format, color, comment, pr, base })
+            plan::run(session, options, plan::Output { format, color, comment, pr, base })
         }
         Command::Cut { dry_run, no_commit, allow_dirty, no_push, no_forge, pre, format, promote } => {
             let options = CutOptions { pre, dry_run, no_commit, allow_dirty, no_push, no_forge };
-            cut::run(&session, &options, format, promote)
+            cut::run(session, &options, format, promote)
         }
         Command::Pr { dry_run, back_merge, format } => {
-            pr::run(&session, &release_engine::PrOptions { dry_run, back_merge }, format)
+            pr::run(session, &release_engine::PrOptions { dry_run, back_merge }, format)
         }
         Command::Promote { environment, version, skip, reason, format } => {
             let bypass = release_promote::Bypass {
@@ -386,31 +402,31 @@ fn run(cli: Cli) -> Result<()> {
                 upstream: skip.contains(&Gate::Upstream),
                 reason: reason.unwrap_or_default(),
             };
-            promote::promote(&session, &environment, version.as_deref(), &bypass, format)
+            promote::promote(session, &environment, version.as_deref(), &bypass, format)
         }
         Command::Approve { environment, version, format } => {
-            promote::review(&session, &environment, version.as_deref(), None, format)
+            promote::review(session, &environment, version.as_deref(), None, format)
         }
         Command::Reject { environment, version, reason, format } => {
-            promote::review(&session, &environment, version.as_deref(), Some(&reason), format)
+            promote::review(session, &environment, version.as_deref(), Some(&reason), format)
         }
         Command::Rollback { environment, to, format } => {
-            promote::rollback(&session, &environment, to.as_deref(), format)
+            promote::rollback(session, &environment, to.as_deref(), format)
         }
-        Command::Status { format } => promote::status(&session, format),
-        Command::History { environment, format } => promote::history(&session, &environment, format),
+        Command::Status { format } => promote::status(session, format),
+        Command::History { environment, format } => promote::history(session, &environment, format),
         Command::Init { ci, force, dry_run, format } => {
             let options = release_engine::InitOptions { force, github_workflows: ci == Some(Ci::Github), dry_run };
-            init::run(&session, &options, format)
+            init::run(session, &options, format)
         }
         Command::Backtest { releases, packages, format } => {
             let options = release_engine::BacktestOptions { releases: releases as usize, packages };
-            backtest::run(&session, &options, format)
+            backtest::run(session, &options, format)
         }
         Command::Ledger { command: LedgerCommand::Void { entry, reason, format } } => {
-            promote::void(&session, &entry, &reason, format)
+            promote::void(session, &entry, &reason, format)
         }
-        Command::Watch { environments, format } => watch::run(&session, &environments, format),
+        Command::Watch { environments, format } => watch::run(session, &environments, format),
         Command::Cache { command: CacheCommand::Clear { format } } => {
             let cleared = cache::clear(session.repo())?;
             print(&match format {

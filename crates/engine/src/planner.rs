@@ -80,13 +80,21 @@ fn history(
 ) -> Result<Vec<CommitInput>, EngineError> {
     let bases: Vec<Option<Oid>> = previous.iter().map(|found| found.as_ref().map(|(_, commit)| *commit)).collect();
     session.progress().start("reading history");
+    let memo = session.parsed_messages();
     let walked = session.repo().walk(head, &bases, |commit| {
-        let parsed = release_plan::parse_message(commit.message);
+        let known = memo.and_then(|memo| memo.read().ok()?.get(&commit.id).cloned());
+        let parsed = known.unwrap_or_else(|| release_plan::parse_message(commit.message));
         (parsed, commit.paths, commit.parent_count > 1)
     });
     session.progress().finish();
+    let walked = walked?;
+    if let Some(mut memo) = memo.and_then(|memo| memo.write().ok()) {
+        for walked in &walked {
+            memo.entry(walked.id).or_insert_with(|| walked.data.0.clone());
+        }
+    }
     let package_count = workspace.packages.len();
-    Ok(walked?
+    Ok(walked
         .into_iter()
         .map(|walked| {
             let in_package_range = (0..package_count).map(|index| walked.in_range(index)).collect();

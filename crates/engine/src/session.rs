@@ -64,6 +64,9 @@ pub struct Session<'p> {
     tags: OnceCell<Vec<Tag>>,
     catalog: OnceCell<Catalog>,
     plans: RefCell<HashMap<PlanKey, Rc<Planned>>>,
+    /// Parsed messages kept across plans, when a command makes many (a backtest): each commit's
+    /// message is parsed once per run instead of once per plan that walks it.
+    parsed: Option<std::sync::RwLock<HashMap<Oid, release_plan::ParsedCommit>>>,
 }
 
 impl<'p> Session<'p> {
@@ -80,6 +83,7 @@ impl<'p> Session<'p> {
             tags: OnceCell::new(),
             catalog: OnceCell::new(),
             plans: RefCell::new(HashMap::new()),
+            parsed: None,
         })
     }
 
@@ -132,6 +136,16 @@ impl<'p> Session<'p> {
         let workspace = release_workspace::discover(&self.root, config, &files)?;
         let catalog = tags::catalog(config, workspace, self.tags()?);
         Ok(self.catalog.get_or_init(|| catalog))
+    }
+
+    /// Keeps parsed commit messages across the plans of this session (for commands that plan
+    /// many heads over one history).
+    pub fn keep_parsed_messages(&mut self) {
+        self.parsed.get_or_insert_with(Default::default);
+    }
+
+    pub(crate) fn parsed_messages(&self) -> Option<&std::sync::RwLock<HashMap<Oid, release_plan::ParsedCommit>>> {
+        self.parsed.as_ref()
     }
 
     /// The packages, with their tag conventions settled.

@@ -127,6 +127,11 @@ impl CommitCache {
         self.loaded + self.added.len()
     }
 
+    /// Whether this run read commits the cache did not hold.
+    pub(crate) fn has_additions(&self) -> bool {
+        !self.added.is_empty()
+    }
+
     /// Records a commit this run read from the repository.
     pub(crate) fn add(&mut self, id: Oid, entry: Entry) {
         if !self.index.contains_key(&id) {

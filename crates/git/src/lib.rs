@@ -152,6 +152,9 @@ pub struct Repo {
     root: PathBuf,
     /// Whether [`Repo::walk`] reads and writes the commit cache.
     cache: bool,
+    /// The commit cache as the last walk left it, when that walk added nothing: the next walk
+    /// of this run (a backtest makes hundreds) does not read the file again.
+    loaded: std::cell::RefCell<Option<cache::CommitCache>>,
 }
 
 impl Repo {
@@ -169,7 +172,8 @@ impl Repo {
             return Err(GitError::Bare { path: display_path(repository.path()) });
         };
         let root = workdir.to_path_buf();
-        Ok(Repo { repository, root, cache: CACHE_BY_DEFAULT.load(Ordering::Relaxed) })
+        let cache = CACHE_BY_DEFAULT.load(Ordering::Relaxed);
+        Ok(Repo { repository, root, cache, loaded: std::cell::RefCell::new(None) })
     }
 
     /// The `.git` directory (for locks and journals that must not show up as changes).
@@ -331,9 +335,14 @@ impl Repo {
         let Some(file) = self.cache_path().filter(|_| self.cache) else {
             return walk::walk(&self.repository, None, head, bases, map);
         };
-        let mut cache = cache::CommitCache::load(file);
+        let mut cache = self.loaded.take().unwrap_or_else(|| cache::CommitCache::load(file));
         let walked = walk::walk(&self.repository, Some(&mut cache), head, bases, map)?;
-        cache.save();
+        if cache.has_additions() {
+            // Written, and read again by the next walk with what this one added.
+            cache.save();
+        } else {
+            self.loaded.replace(Some(cache));
+        }
         Ok(walked)
     }
 
