@@ -393,3 +393,76 @@ fn a_merged_release_pull_request_is_promoted_by_release_cut_promote() {
         assert_eq!(tagged, merged, "{strategy}: {}\n{diff}", says(&output));
     }
 }
+
+/// The seeds' whole flow, as their team runs it (issue #12's definition of done): a feature's
+/// pull request gets the plan comment; after the code freeze the release pull request carries
+/// `develop` into `main`; it is merged; `release cut --promote staging` deploys to staging (tags
+/// wait for prod: `tag-on = "prod"`); alice approves prod; prod is promoted and verified, which
+/// tags and publishes; `main` is merged back into `develop`.
+#[test]
+fn the_seeds_flow_from_a_feature_pull_request_to_prod_and_back_into_develop() {
+    use crate::promote::{code, promotion_setup, run as promote_run, says};
+    let approval = "{ required = 1, approvers = [\"alice\"] }";
+    let (setup, deployments, _state) = promotion_setup("tag-on = \"prod\"", approval);
+    let fake = FakeGitHub::start("acme", "shop");
+    fake.require_token(TOKEN);
+    let url = fake.base_url();
+    let github = [
+        ("GITHUB_API_URL", url.as_str()),
+        ("GITHUB_TOKEN", TOKEN),
+        ("GITHUB_REPOSITORY", "acme/shop"),
+        ("RELEASE_FORGE_BACKOFF_MS", "10"),
+    ];
+    let work = &setup.work;
+    let mut config = fs_err::read_to_string(work.join("release.toml")).unwrap();
+    config.push_str("\n[pr]\nbase = \"main\"\nfrom = \"develop\"\n");
+    fs_err::write(work.join("release.toml"), config).unwrap();
+    commit(work, "chore: releases go from develop into main");
+    git(work, &["push", "--quiet", "origin", "main"]);
+    git(work, &["switch", "--quiet", "-c", "develop"]);
+    git(work, &["push", "--quiet", "origin", "develop"]);
+
+    // A feature's pull request into develop: the sticky plan comment says what it releases.
+    git(work, &["switch", "--quiet", "-c", "feature/health"]);
+    fs_err::write(work.join("apps/express-api/health.js"), "export const health = () => 'ok';\n").unwrap();
+    commit(work, "feat(api): add /health");
+    let head = git(work, &["rev-parse", "HEAD"]).trim().to_string();
+    fake.add_pull(7, &head, "feature/health", "develop", "feat(api): add /health");
+    ok(&run(work, &["plan", "--comment", "--pr", "7", "--base", "develop"], &fake));
+    let comments = fake.comments(7);
+    assert_eq!(comments.len(), 1);
+    assert!(comments[0].body.contains("express-api"), "{}", comments[0].body);
+    git(work, &["switch", "--quiet", "develop"]);
+    git(work, &["merge", "--quiet", "--ff-only", "feature/health"]);
+    git(work, &["push", "--quiet", "origin", "develop"]);
+    git(work, &["switch", "--quiet", "main"]);
+
+    // Code freeze: the release pull request from develop into main, reviewed, merged.
+    ok(&run(work, &["pr"], &fake));
+    let release = fake.pulls().into_iter().find(|pull| pull.head_ref == "release/next").unwrap();
+    assert_eq!((release.base_ref.as_str(), release.title.as_str()), ("main", "release: v3.0.0"));
+    let merged = merge(&setup, "merge");
+    fake.merge_pull(release.number, &merged);
+    git(work, &["pull", "--quiet", "--ff-only"]);
+
+    // Staging first; no tag before prod is verified.
+    let output = promote_run(work, &deployments, "Release Bot", &["cut", "--promote", "staging"], &github);
+    assert_eq!(code(&output), 0, "{}", says(&output));
+    assert!(says(&output).contains("staging: promoted 3.0.0"), "{}", says(&output));
+    assert!(git(&setup.remote, &["tag", "--list", "v3.0.0"]).trim().is_empty(), "tags wait for prod");
+
+    // Approval, prod, verified: tagged and published.
+    let output = promote_run(work, &deployments, "alice", &["approve", "prod"], &github);
+    assert_eq!(code(&output), 0, "{}", says(&output));
+    let output = promote_run(work, &deployments, "Release Bot", &["promote", "prod"], &github);
+    assert_eq!(code(&output), 0, "{}", says(&output));
+    assert!(says(&output).contains("prod: promoted 3.0.0"), "{}", says(&output));
+    assert_eq!(git(&setup.remote, &["rev-parse", "v3.0.0^{commit}"]).trim(), merged);
+    assert!(fake.releases().iter().any(|published| published.tag_name == "v3.0.0"));
+
+    // And main goes back into develop.
+    let out = ok(&run(work, &["pr", "--back-merge"], &fake));
+    assert!(out.starts_with("created #"), "{out}");
+    let back = fake.pulls().into_iter().find(|pull| pull.base_ref == "develop" && pull.head_ref == "main").unwrap();
+    assert_eq!(back.title, "release: merge main back into develop");
+}
