@@ -221,27 +221,60 @@ pub fn claim_holds(
     claimed: &[ReleaseRecord],
     commit_day: &str,
 ) -> Result<Claim, CutError> {
-    let sorted = |mut records: Vec<ReleaseRecord>| {
-        records.sort_by(|a, b| a.tag.cmp(&b.tag));
-        records
-    };
-    let list = |records: &[ReleaseRecord]| -> String {
-        if records.is_empty() {
-            return "nothing".into();
-        }
-        records.iter().map(|record| record.tag.as_str()).collect::<Vec<_>>().join(", ")
-    };
-    let claimed = sorted(claimed.to_vec());
+    let claimed = sorted_by_tag(claimed.to_vec());
     let mut pinned = plan.clone();
     pin(&mut pinned, &claimed);
-    if sorted(records(&pinned)) != claimed {
+    if sorted_by_tag(records(&pinned)) != claimed {
         return Ok(Claim::NotARelease(format!(
             "its trailers name {}, which this repository cannot release",
-            list(&claimed)
+            tag_list(&claimed)
         )));
     }
-    // Newer than the last release. (The working tree's manifests already hold the claimed
-    // versions, so only a tag tells what came before.)
+    if let Some(why) = not_newer(plan, &claimed) {
+        return Ok(Claim::NotARelease(why));
+    }
+    if let Some(why) = files_differ(cut, &pinned, commit_day)? {
+        return Ok(Claim::NotARelease(why));
+    }
+    if let Some(why) = foreign_files(cut, &pinned, commit)? {
+        return Ok(Claim::NotARelease(why));
+    }
+    // Its annotated tags (as `release cut` makes them) already name it: a release that is done.
+    if claimed
+        .iter()
+        .all(|record| cut.repo.tag_commit(&record.tag) == Some(commit) && cut.repo.is_annotated_tag(&record.tag))
+    {
+        return Ok(Claim::Holds);
+    }
+    let expected = sorted_by_tag(records(plan));
+    if expected != claimed {
+        return Ok(Claim::Mismatch(format!(
+            "its trailers name {}, but the plan at its parent releases {}",
+            tag_list(&claimed),
+            tag_list(&expected)
+        )));
+    }
+    Ok(Claim::Holds)
+}
+
+/// Records in tag order, so a claim compares with a plan whatever order its trailers list.
+fn sorted_by_tag(mut records: Vec<ReleaseRecord>) -> Vec<ReleaseRecord> {
+    records.sort_by(|a, b| a.tag.cmp(&b.tag));
+    records
+}
+
+/// The tags of `records` for a message: `a-v1.0.0, b-v2.0.0`, or `nothing`.
+fn tag_list(records: &[ReleaseRecord]) -> String {
+    if records.is_empty() {
+        return "nothing".into();
+    }
+    records.iter().map(|record| record.tag.as_str()).collect::<Vec<_>>().join(", ")
+}
+
+/// Why a claimed release is not newer than the last release of its package, if it is not. (The
+/// working tree's manifests already hold the claimed versions, so only a tag tells what came
+/// before.)
+fn not_newer(plan: &Plan, claimed: &[ReleaseRecord]) -> Option<String> {
     let previous = |name: &str| -> Option<&str> {
         if name == REPOSITORY {
             plan.repo.as_ref().filter(|repo| repo.previous_tag.is_some()).map(|repo| repo.current_version.as_str())
@@ -252,55 +285,36 @@ pub fn claim_holds(
                 .map(|package| package.current_version.as_str())
         }
     };
-    for record in &claimed {
-        let Some(before) = previous(&record.name) else { continue };
+    claimed.iter().find_map(|record| {
+        let before = previous(&record.name)?;
         let newer = match (semver::Version::parse(&record.version), semver::Version::parse(before)) {
             (Ok(version), Ok(before)) => version > before,
             _ => false,
         };
-        if !newer {
-            return Ok(Claim::NotARelease(format!(
-                "its trailers name {} {}, not newer than the last release, {before}",
-                record.name, record.version
-            )));
-        }
-    }
-    // The changelog's dates are the day the release was cut: the commit's day, or today's.
-    let mut held = false;
+        (!newer).then(|| {
+            format!("its trailers name {} {}, not newer than the last release, {before}", record.name, record.version)
+        })
+    })
+}
+
+/// Why the working tree's files do not hold the pinned release, if they do not. The changelog's
+/// dates are the day the release was cut: the commit's day, or today's.
+fn files_differ(cut: &Cut<'_>, pinned: &Plan, commit_day: &str) -> Result<Option<String>, CutError> {
     let mut differing = Vec::new();
     for date in [cut.date, commit_day] {
-        let changes = release_apply::changes(&ApplyInput {
-            root: cut.repo.root(),
-            config: cut.config,
-            workspace: cut.workspace,
-            plan: &pinned,
-            date,
-            links: cut.links,
-            renderer: cut.renderer,
-        })?;
+        let changes = release_apply::changes(&apply_input(cut, pinned, date))?;
         if changes.is_empty() {
-            held = true;
-            break;
+            return Ok(None);
         }
         differing = changes.into_iter().map(|change| change.path).collect();
     }
-    if !held {
-        return Ok(Claim::NotARelease(format!(
-            "its files do not hold the release its trailers name ({} would change)",
-            differing.join(", ")
-        )));
-    }
-    // Nothing but the release: a file the release does not write (a script slipped in beside the
-    // bump) makes it an ordinary commit.
-    let targets = release_apply::targets(&ApplyInput {
-        root: cut.repo.root(),
-        config: cut.config,
-        workspace: cut.workspace,
-        plan: &pinned,
-        date: cut.date,
-        links: cut.links,
-        renderer: cut.renderer,
-    })?;
+    Ok(Some(format!("its files do not hold the release its trailers name ({} would change)", differing.join(", "))))
+}
+
+/// Why the commit is more than the release, if it is: a file the release does not write (a
+/// script slipped in beside the bump) makes it an ordinary commit.
+fn foreign_files(cut: &Cut<'_>, pinned: &Plan, commit: Oid) -> Result<Option<String>, CutError> {
+    let targets = release_apply::targets(&apply_input(cut, pinned, cut.date))?;
     let foreign: Vec<String> = cut
         .repo
         .changed_paths(commit)?
@@ -308,25 +322,7 @@ pub fn claim_holds(
         .filter(|path| !targets.contains(path) && !is_change_file(path))
         .take(5)
         .collect();
-    if !foreign.is_empty() {
-        return Ok(Claim::NotARelease(format!("it changes files the release does not write ({})", foreign.join(", "))));
-    }
-    // Its annotated tags (as `release cut` makes them) already name it: a release that is done.
-    if claimed
-        .iter()
-        .all(|record| cut.repo.tag_commit(&record.tag) == Some(commit) && cut.repo.is_annotated_tag(&record.tag))
-    {
-        return Ok(Claim::Holds);
-    }
-    let expected = sorted(records(plan));
-    if expected != claimed {
-        return Ok(Claim::Mismatch(format!(
-            "its trailers name {}, but the plan at its parent releases {}",
-            list(&claimed),
-            list(&expected)
-        )));
-    }
-    Ok(Claim::Holds)
+    Ok((!foreign.is_empty()).then(|| format!("it changes files the release does not write ({})", foreign.join(", "))))
 }
 
 /// Refuses, before anything irreversible, a release whose tags git could not make or would
