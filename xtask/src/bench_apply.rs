@@ -239,6 +239,37 @@ fn measure(root: &Path) -> Result<Measured> {
         files.push(entry);
     }
     let workspace = release_workspace::discover(root, &config, &files)?;
+    let plan = synthetic_plan(&workspace)?;
+    let renderer = Renderer::default_templates();
+    let links = release_changelog::Links::new("https://github.com/acme/shop");
+    let input = ApplyInput {
+        root,
+        config: &config,
+        workspace: &workspace,
+        plan: &plan,
+        date: "2025-01-01",
+        links: Some(&links),
+        renderer: &renderer,
+    };
+    let start = Instant::now();
+    let changes = release_apply::changes(&input)?;
+    let computed = start.elapsed();
+    let expected_at_least = plan.packages.len() * 2; // a manifest and a changelog each
+    if changes.len() < expected_at_least {
+        bail!("expected at least {expected_at_least} changed files, got {}", changes.len());
+    }
+    let raw = raw_write(root, &changes)?;
+
+    let start = Instant::now();
+    release_apply::write_all(root, &changes)?;
+    let write = start.elapsed();
+    let bytes = changes.iter().map(|change| change.after.len()).sum();
+    Ok(Measured { compute: computed, write, raw, bytes })
+}
+
+/// A plan that bumps every synthetic package by a minor version with one commit each: the
+/// shape a large release has, without a history to plan from.
+fn synthetic_plan(workspace: &release_workspace::Workspace) -> Result<Plan> {
     let commits = vec![CommitEntry {
         sha: "0123456789abcdef0123456789abcdef01234567".into(),
         kind: Some("feat".into()),
@@ -270,7 +301,7 @@ fn measure(root: &Path) -> Result<Measured> {
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    let plan = Plan {
+    Ok(Plan {
         schema_version: 1,
         head: "0".repeat(40),
         packages,
@@ -278,25 +309,12 @@ fn measure(root: &Path) -> Result<Measured> {
         warnings: Vec::new(),
         skipped: Vec::new(),
         change_files: Vec::new(),
-    };
-    let renderer = Renderer::default_templates();
-    let links = release_changelog::Links::new("https://github.com/acme/shop");
-    let input = ApplyInput {
-        root,
-        config: &config,
-        workspace: &workspace,
-        plan: &plan,
-        date: "2025-01-01",
-        links: Some(&links),
-        renderer: &renderer,
-    };
-    let start = Instant::now();
-    let changes = release_apply::changes(&input)?;
-    let computed = start.elapsed();
-    let expected_at_least = plan.packages.len() * 2; // a manifest and a changelog each
-    if changes.len() < expected_at_least {
-        bail!("expected at least {expected_at_least} changed files, got {}", changes.len());
-    }
+    })
+}
+
+/// The same bytes written with plain `fs::write` and one `syncfs`, no temp files or renames: the
+/// baseline the atomic, durable write is compared with.
+fn raw_write(root: &Path, changes: &[release_apply::FileChange]) -> Result<Duration> {
     // The baseline first: it deletes nothing, so neither timing follows the other's deletions
     // (the write's renames free the replaced files).
     let baseline = root.join(".baseline");
@@ -307,13 +325,7 @@ fn measure(root: &Path) -> Result<Measured> {
     }
     let file = fs_err::File::open(&baseline)?;
     rustix::fs::syncfs(&file)?;
-    let raw = start.elapsed();
-
-    let start = Instant::now();
-    release_apply::write_all(root, &changes)?;
-    let write = start.elapsed();
-    let bytes = changes.iter().map(|change| change.after.len()).sum();
-    Ok(Measured { compute: computed, write, raw, bytes })
+    Ok(start.elapsed())
 }
 
 /// Every file under `root`, relative and `/`-separated (what `git ls-files` would list).

@@ -199,10 +199,25 @@ pub fn targets(input: &ApplyInput<'_>) -> Result<Vec<String>, ApplyError> {
     Ok(files.contents.into_iter().filter(|(_, (_, after))| after.is_some()).map(|(path, _)| path).collect())
 }
 
+/// Released packages by name: the workspace package, its current version and its next version.
+type Released<'a> = BTreeMap<&'a str, (&'a Package, Version, Version)>;
+
 /// Every edit the plan implies, in memory.
 fn edits<'a>(input: &ApplyInput<'a>) -> Result<Files<'a>, ApplyError> {
     let mut files = Files { root: input.root, contents: BTreeMap::new() };
-    let released: BTreeMap<&str, (&Package, Version, Version)> = input
+    let released = released(input)?;
+    edit_cargo(input, &released, &mut files)?;
+    edit_npm(input, &released, &mut files)?;
+    edit_python(input, &released, &mut files)?;
+    let changelogs = version_files_and_changelogs(input, &released, &mut files)?;
+    upsert_package_changelogs(input, &changelogs, &mut files)?;
+    upsert_root_changelog(input, &mut files)?;
+    Ok(files)
+}
+
+/// The packages the plan bumps, with their versions parsed once, so every edit below agrees.
+fn released<'a>(input: &ApplyInput<'a>) -> Result<Released<'a>, ApplyError> {
+    input
         .plan
         .packages
         .iter()
@@ -214,131 +229,158 @@ fn edits<'a>(input: &ApplyInput<'a>) -> Result<Files<'a>, ApplyError> {
         .map(|(name, (package, current, next))| {
             Ok((name, (package, parse_version(&package.path, &current)?, parse_version(&package.path, &next)?)))
         })
-        .collect::<Result<_, ApplyError>>()?;
-    // Dependents' requirements name packages as their manifests do.
-    let versions_of = |ecosystem: Ecosystem| -> release_manifests::Versions {
-        released
-            .values()
-            .filter(|(package, _, _)| !manifests_of(package, ecosystem).is_empty())
-            .map(|(package, _, next)| (package.manifest_name().to_string(), next.clone()))
-            .collect()
-    };
+        .collect()
+}
 
-    // Cargo: every crate's manifest (dependents' requirements change too), workspace roots, locks.
-    let cargo_versions = versions_of(Ecosystem::Cargo);
-    if !cargo_versions.is_empty() {
-        let mut manifests: BTreeSet<String> = BTreeSet::new();
-        let mut locks: BTreeSet<String> = BTreeSet::new();
-        let mut group_versions: BTreeMap<String, Version> = BTreeMap::new();
-        for (package, manifest) in all_manifests(input.workspace, Ecosystem::Cargo) {
-            manifests.insert(manifest.to_string());
-            for folder in ancestors(folder_of(manifest)) {
-                let manifest = join(&folder, "Cargo.toml");
-                if files.exists(&manifest) {
-                    manifests.insert(manifest);
-                }
-                let lock = join(&folder, "Cargo.lock");
-                if files.exists(&lock) {
-                    locks.insert(lock);
-                }
-            }
-            if let (Some(group), Some((_, _, next))) = (&package.version_group, released.get(package.name.as_str())) {
-                let entry = group_versions.entry(group.clone()).or_insert_with(|| next.clone());
-                if next > entry {
-                    *entry = next.clone();
-                }
-            }
-        }
-        for manifest in &manifests {
-            let own = all_manifests(input.workspace, Ecosystem::Cargo)
-                .find(|(package, own)| {
-                    *own == manifest.as_str()
-                        && !(package.version_inherited && package.manifest.as_deref() == Some(manifest.as_str()))
-                })
-                .and_then(|(package, _)| released.get(package.name.as_str()))
-                .map(|(_, _, next)| next.clone());
-            let workspace_version = group_versions.get(manifest).cloned();
-            files.edit(manifest, |text| {
-                Ok(release_manifests::edit_cargo_toml(
-                    manifest,
-                    text.unwrap_or_default(),
-                    own.as_ref(),
-                    workspace_version.as_ref(),
-                    &cargo_versions,
-                )?)
-            })?;
-        }
-        for lock in &locks {
-            files.edit(lock, |text| {
-                Ok(release_manifests::edit_cargo_lock(lock, text.unwrap_or_default(), &cargo_versions)?)
-            })?;
-        }
+/// The next version of each released package with a manifest of `ecosystem`, keyed by the name
+/// its manifests use: what dependents' requirements are rewritten to.
+fn versions_of(released: &Released<'_>, ecosystem: Ecosystem) -> release_manifests::Versions {
+    released
+        .values()
+        .filter(|(package, _, _)| !manifests_of(package, ecosystem).is_empty())
+        .map(|(package, _, next)| (package.manifest_name().to_string(), next.clone()))
+        .collect()
+}
+
+/// Cargo: every crate's manifest (dependents' requirements change too), workspace roots, locks.
+fn edit_cargo(input: &ApplyInput<'_>, released: &Released<'_>, files: &mut Files<'_>) -> Result<(), ApplyError> {
+    let cargo_versions = versions_of(released, Ecosystem::Cargo);
+    if cargo_versions.is_empty() {
+        return Ok(());
     }
+    let CargoFiles { manifests, locks, group_versions } = cargo_files(input, released, files);
+    for manifest in &manifests {
+        let own = all_manifests(input.workspace, Ecosystem::Cargo)
+            .find(|(package, own)| {
+                *own == manifest.as_str()
+                    && !(package.version_inherited && package.manifest.as_deref() == Some(manifest.as_str()))
+            })
+            .and_then(|(package, _)| released.get(package.name.as_str()))
+            .map(|(_, _, next)| next.clone());
+        let workspace_version = group_versions.get(manifest).cloned();
+        files.edit(manifest, |text| {
+            Ok(release_manifests::edit_cargo_toml(
+                manifest,
+                text.unwrap_or_default(),
+                own.as_ref(),
+                workspace_version.as_ref(),
+                &cargo_versions,
+            )?)
+        })?;
+    }
+    for lock in &locks {
+        files.edit(lock, |text| {
+            Ok(release_manifests::edit_cargo_lock(lock, text.unwrap_or_default(), &cargo_versions)?)
+        })?;
+    }
+    Ok(())
+}
 
-    // npm, pnpm, yarn, bun: package.json files and package-lock.json.
-    let npm_versions = versions_of(Ecosystem::Npm);
-    if !npm_versions.is_empty() {
-        let mut locks: BTreeSet<String> = BTreeSet::new();
-        for (package, manifest) in all_manifests(input.workspace, Ecosystem::Npm) {
-            let own = released.get(package.name.as_str()).map(|(_, _, next)| next.clone());
-            files.edit(manifest, |text| {
-                Ok(release_manifests::edit_package_json(
-                    manifest,
-                    text.unwrap_or_default(),
-                    own.as_ref(),
-                    &npm_versions,
-                )?)
-            })?;
-            for folder in ancestors(folder_of(manifest)) {
-                let lock = join(&folder, "package-lock.json");
-                if files.exists(&lock) {
-                    locks.insert(lock);
-                }
+/// The Cargo files a release may touch, and the version each workspace root's group moves to.
+struct CargoFiles {
+    manifests: BTreeSet<String>,
+    locks: BTreeSet<String>,
+    /// Version group (a workspace root manifest) -> the highest next version among its crates.
+    group_versions: BTreeMap<String, Version>,
+}
+
+/// Finds every crate manifest, every `Cargo.toml` and `Cargo.lock` above one, and each version
+/// group's new version: a workspace root is edited once, however many crates share it.
+fn cargo_files(input: &ApplyInput<'_>, released: &Released<'_>, files: &Files<'_>) -> CargoFiles {
+    let mut found = CargoFiles { manifests: BTreeSet::new(), locks: BTreeSet::new(), group_versions: BTreeMap::new() };
+    for (package, manifest) in all_manifests(input.workspace, Ecosystem::Cargo) {
+        found.manifests.insert(manifest.to_string());
+        for folder in ancestors(folder_of(manifest)) {
+            let manifest = join(&folder, "Cargo.toml");
+            if files.exists(&manifest) {
+                found.manifests.insert(manifest);
+            }
+            let lock = join(&folder, "Cargo.lock");
+            if files.exists(&lock) {
+                found.locks.insert(lock);
             }
         }
-        for lock in &locks {
-            let lock_folder = lock.rfind('/').map_or(".", |index| &lock[..index]);
-            let folders: BTreeMap<String, (String, Version)> = released
-                .iter()
-                .filter_map(|(_, (package, _, next))| {
-                    let name = package.manifest_name();
-                    let manifest = manifests_of(package, Ecosystem::Npm).into_iter().next()?;
-                    let path = folder_of(manifest);
-                    let relative = if lock_folder == "." {
-                        if path == "." { String::new() } else { path.to_string() }
-                    } else if path == lock_folder {
-                        String::new()
-                    } else {
-                        path.strip_prefix(&format!("{lock_folder}/"))?.to_string()
-                    };
-                    Some((relative, (name.to_string(), next.clone())))
-                })
-                .collect();
-            files.edit(lock, |text| {
-                Ok(release_manifests::edit_package_lock(lock, text.unwrap_or_default(), &folders)?)
-            })?;
+        if let (Some(group), Some((_, _, next))) = (&package.version_group, released.get(package.name.as_str())) {
+            let entry = found.group_versions.entry(group.clone()).or_insert_with(|| next.clone());
+            if next > entry {
+                *entry = next.clone();
+            }
         }
     }
+    found
+}
 
-    // Python.
-    let python_versions = versions_of(Ecosystem::Python);
-    if !python_versions.is_empty() {
-        for (package, manifest) in all_manifests(input.workspace, Ecosystem::Python) {
-            let own = released.get(package.name.as_str()).map(|(_, _, next)| next.clone());
-            files.edit(manifest, |text| {
-                Ok(release_manifests::edit_pyproject(
-                    manifest,
-                    text.unwrap_or_default(),
-                    own.as_ref(),
-                    &python_versions,
-                )?)
-            })?;
+/// npm, pnpm, yarn, bun: package.json files and package-lock.json.
+fn edit_npm(input: &ApplyInput<'_>, released: &Released<'_>, files: &mut Files<'_>) -> Result<(), ApplyError> {
+    let npm_versions = versions_of(released, Ecosystem::Npm);
+    if npm_versions.is_empty() {
+        return Ok(());
+    }
+    let mut locks: BTreeSet<String> = BTreeSet::new();
+    for (package, manifest) in all_manifests(input.workspace, Ecosystem::Npm) {
+        let own = released.get(package.name.as_str()).map(|(_, _, next)| next.clone());
+        files.edit(manifest, |text| {
+            Ok(release_manifests::edit_package_json(manifest, text.unwrap_or_default(), own.as_ref(), &npm_versions)?)
+        })?;
+        for folder in ancestors(folder_of(manifest)) {
+            let lock = join(&folder, "package-lock.json");
+            if files.exists(&lock) {
+                locks.insert(lock);
+            }
         }
     }
+    for lock in &locks {
+        let folders = lock_folders(released, lock);
+        files.edit(lock, |text| Ok(release_manifests::edit_package_lock(lock, text.unwrap_or_default(), &folders)?))?;
+    }
+    Ok(())
+}
 
-    // Version files and changelogs of released packages. Changelogs are the bulk of the work
-    // (each is rewritten with the new section on top), so they are rendered in parallel.
-    let mut changelogs: Vec<Changelog<'_>> = Vec::new();
+/// The released npm packages a `package-lock.json` lists, keyed by their folder relative to the
+/// lock's folder (empty for the lock's own package), as the lock file names them.
+fn lock_folders(released: &Released<'_>, lock: &str) -> BTreeMap<String, (String, Version)> {
+    let lock_folder = lock.rfind('/').map_or(".", |index| &lock[..index]);
+    released
+        .iter()
+        .filter_map(|(_, (package, _, next))| {
+            let name = package.manifest_name();
+            let manifest = manifests_of(package, Ecosystem::Npm).into_iter().next()?;
+            let path = folder_of(manifest);
+            let relative = if lock_folder == "." {
+                if path == "." { String::new() } else { path.to_string() }
+            } else if path == lock_folder {
+                String::new()
+            } else {
+                path.strip_prefix(&format!("{lock_folder}/"))?.to_string()
+            };
+            Some((relative, (name.to_string(), next.clone())))
+        })
+        .collect()
+}
+
+/// Python: each package's pyproject.toml.
+fn edit_python(input: &ApplyInput<'_>, released: &Released<'_>, files: &mut Files<'_>) -> Result<(), ApplyError> {
+    let python_versions = versions_of(released, Ecosystem::Python);
+    if python_versions.is_empty() {
+        return Ok(());
+    }
+    for (package, manifest) in all_manifests(input.workspace, Ecosystem::Python) {
+        let own = released.get(package.name.as_str()).map(|(_, _, next)| next.clone());
+        files.edit(manifest, |text| {
+            Ok(release_manifests::edit_pyproject(manifest, text.unwrap_or_default(), own.as_ref(), &python_versions)?)
+        })?;
+    }
+    Ok(())
+}
+
+/// Edits the version files of released packages and lists their changelogs, which are rendered
+/// afterwards, all together, so they can run in parallel.
+fn version_files_and_changelogs<'p>(
+    input: &ApplyInput<'p>,
+    released: &'p Released<'p>,
+    files: &mut Files<'_>,
+) -> Result<Vec<Changelog<'p>>, ApplyError> {
+    let mut changelogs: Vec<Changelog<'p>> = Vec::new();
     for plan in input.plan.packages.iter().filter(|plan| plan.bump != Bump::None) {
         let Some((package, current, next)) = released.get(plan.name.as_str()) else { continue };
         let explicit = input.config.packages.iter().find(|explicit| explicit.name == plan.name);
@@ -359,62 +401,80 @@ fn edits<'a>(input: &ApplyInput<'a>) -> Result<Files<'a>, ApplyError> {
             None => None,
         };
         if let Some(path) = changelog {
-            let dependencies: Vec<(String, String)> = plan
-                .reasons
-                .iter()
-                .filter_map(|reason| match reason {
-                    release_plan::Reason::Dependency { package, .. } => input
-                        .plan
-                        .packages
-                        .iter()
-                        .find(|other| &other.name == package)
-                        .map(|other| (package.clone(), other.next_version.clone())),
-                    _ => None,
-                })
-                .collect();
-            changelogs.push(Changelog { plan, path, next, dependencies });
+            changelogs.push(Changelog { plan, path, next, dependencies: dependencies_of(input.plan, plan) });
         }
     }
-    // In parallel when every changelog is its own file that nothing else edits; in order otherwise.
+    Ok(changelogs)
+}
+
+/// The released dependencies that caused this package's release, with their next versions: the
+/// changelog's "dependencies" list.
+fn dependencies_of(plan: &Plan, package: &PackagePlan) -> Vec<(String, String)> {
+    package
+        .reasons
+        .iter()
+        .filter_map(|reason| match reason {
+            release_plan::Reason::Dependency { package, .. } => plan
+                .packages
+                .iter()
+                .find(|other| &other.name == package)
+                .map(|other| (package.clone(), other.next_version.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Changelogs are the bulk of the work (each is rewritten with the new section on top), so they
+/// are rendered in parallel when every changelog is its own file that nothing else edits, and in
+/// order otherwise.
+fn upsert_package_changelogs(
+    input: &ApplyInput<'_>,
+    changelogs: &[Changelog<'_>],
+    files: &mut Files<'_>,
+) -> Result<(), ApplyError> {
     let mut paths: Vec<&str> = changelogs.iter().map(|changelog| changelog.path.as_str()).collect();
     paths.sort_unstable();
     paths.dedup();
     let independent = paths.len() == changelogs.len() && paths.iter().all(|path| !files.contents.contains_key(*path));
-    if independent {
-        let computed: Vec<(String, Option<String>, String)> = changelogs
-            .par_iter()
-            .map(|Changelog { plan, path, next, dependencies }| {
-                let before = files.read(path)?;
-                let release = release_of(input, plan, dependencies);
-                let after = input.renderer.upsert_into(before.as_deref(), path, next, &release, style(input.config))?;
-                Ok((path.clone(), before, after))
-            })
-            .collect::<Result<_, ApplyError>>()?;
-        for (path, before, after) in computed {
-            files.contents.insert(path, (before, Some(after)));
+    if !independent {
+        for Changelog { plan, path, next, dependencies } in changelogs {
+            upsert_changelog(files, input, path, next, &release_of(input, plan, dependencies))?;
         }
-    } else {
-        for Changelog { plan, path, next, dependencies } in &changelogs {
-            upsert_changelog(&mut files, input, path, next, &release_of(input, plan, dependencies))?;
-        }
+        return Ok(());
     }
-    if let (Some(repo), Some(path)) = (&input.plan.repo, &input.config.changelog.root)
-        && repo.bump != Bump::None
-    {
-        let next = parse_version(path, &repo.next_version)?;
-        let release = Release {
-            version: &repo.next_version,
-            date: input.date,
-            previous_tag: repo.previous_tag.as_deref(),
-            tag: repo.next_tag.as_deref().unwrap_or_default(),
-            commits: &repo.commits,
-            changes: &[],
-            dependencies: &[],
-            links: input.links,
-        };
-        upsert_changelog(&mut files, input, path, &next, &release)?;
+    let computed: Vec<(String, Option<String>, String)> = changelogs
+        .par_iter()
+        .map(|Changelog { plan, path, next, dependencies }| {
+            let before = files.read(path)?;
+            let release = release_of(input, plan, dependencies);
+            let after = input.renderer.upsert_into(before.as_deref(), path, next, &release, style(input.config))?;
+            Ok((path.clone(), before, after))
+        })
+        .collect::<Result<_, ApplyError>>()?;
+    for (path, before, after) in computed {
+        files.contents.insert(path, (before, Some(after)));
     }
-    Ok(files)
+    Ok(())
+}
+
+/// The repository's own changelog (`changelog.root`), when the plan releases the repository.
+fn upsert_root_changelog(input: &ApplyInput<'_>, files: &mut Files<'_>) -> Result<(), ApplyError> {
+    let (Some(repo), Some(path)) = (&input.plan.repo, &input.config.changelog.root) else { return Ok(()) };
+    if repo.bump == Bump::None {
+        return Ok(());
+    }
+    let next = parse_version(path, &repo.next_version)?;
+    let release = Release {
+        version: &repo.next_version,
+        date: input.date,
+        previous_tag: repo.previous_tag.as_deref(),
+        tag: repo.next_tag.as_deref().unwrap_or_default(),
+        commits: &repo.commits,
+        changes: &[],
+        dependencies: &[],
+        links: input.links,
+    };
+    upsert_changelog(files, input, path, &next, &release)
 }
 
 /// A package changelog to upsert: the package's plan, the file, the new version, and the
@@ -426,6 +486,7 @@ struct Changelog<'p> {
     dependencies: Vec<(String, String)>,
 }
 
+/// The changelog release section of one package: its plan's commits, changes and tags.
 fn release_of<'r>(
     input: &'r ApplyInput<'_>,
     plan: &'r PackagePlan,
@@ -443,6 +504,7 @@ fn release_of<'r>(
     }
 }
 
+/// Puts a release's section into a changelog already read or edited, in the configured style.
 fn upsert_changelog(
     files: &mut Files<'_>,
     input: &ApplyInput<'_>,

@@ -90,6 +90,17 @@ pub(crate) fn table<const N: usize>(titles: &[&str; N], rows: &[[String; N]]) ->
 pub fn text(plan: &Plan, style: Style) -> String {
     let released: Vec<&PackagePlan> = plan.packages.iter().filter(|package| package.bump != Bump::None).collect();
     let unchanged: Vec<&PackagePlan> = plan.packages.iter().filter(|package| package.bump == Bump::None).collect();
+    let mut out = headline(plan, released.len());
+    write_table(&mut out, &rows(plan, &released), style);
+    write_unchanged(&mut out, &unchanged, style);
+    write_skipped(&mut out, plan, unchanged.is_empty(), style);
+    write_reasons(&mut out, plan, &released, style);
+    write_warnings(&mut out, plan, style);
+    out
+}
+
+/// One table row per release: the released packages, then the repository's own version.
+fn rows(plan: &Plan, released: &[&PackagePlan]) -> Vec<Row> {
     let mut rows: Vec<Row> = released
         .iter()
         .map(|package| Row {
@@ -109,67 +120,88 @@ pub fn text(plan: &Plan, style: Style) -> String {
             why: plain(&why(&repo.reasons)),
         });
     }
+    rows
+}
 
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "release plan at {}: {} of {} packages to release{}",
+/// The first line: where the plan was made and how much it releases, so a glance is enough.
+fn headline(plan: &Plan, released: usize) -> String {
+    let repository = match &plan.repo {
+        Some(repo) if repo.bump != Bump::None => {
+            format!(", repository {} -> {}", repo.current_version, repo.next_version)
+        }
+        Some(_) => ", repository unchanged".to_string(),
+        None => String::new(),
+    };
+    format!(
+        "release plan at {}: {released} of {} packages to release{repository}\n",
         short(&plan.head),
-        released.len(),
-        plan.packages.len(),
-        match &plan.repo {
-            Some(repo) if repo.bump != Bump::None =>
-                format!(", repository {} -> {}", repo.current_version, repo.next_version),
-            Some(_) => ", repository unchanged".to_string(),
-            None => String::new(),
-        }
+        plan.packages.len()
+    )
+}
+
+/// The releases as aligned columns, with the bump coloured by its size.
+fn write_table(out: &mut String, rows: &[Row], style: Style) {
+    if rows.is_empty() {
+        return;
+    }
+    let width = |get: fn(&Row) -> &str, title: &str| {
+        rows.iter().map(|row| get(row).chars().count()).max().unwrap_or(0).max(title.len())
+    };
+    let name_width = width(|row| &row.name, "PACKAGE");
+    let current_width = width(|row| &row.current, "CURRENT");
+    let next_width = width(|row| &row.next, "NEXT");
+    out.push('\n');
+    let header = format!(
+        "{:<name_width$}  {:<current_width$}  {:<next_width$}  {:<5}  WHY",
+        "PACKAGE", "CURRENT", "NEXT", "BUMP"
     );
-    if !rows.is_empty() {
-        let width = |get: fn(&Row) -> &str, title: &str| {
-            rows.iter().map(|row| get(row).chars().count()).max().unwrap_or(0).max(title.len())
-        };
-        let name_width = width(|row| &row.name, "PACKAGE");
-        let current_width = width(|row| &row.current, "CURRENT");
-        let next_width = width(|row| &row.next, "NEXT");
-        out.push('\n');
-        let header = format!(
-            "{:<name_width$}  {:<current_width$}  {:<next_width$}  {:<5}  WHY",
-            "PACKAGE", "CURRENT", "NEXT", "BUMP"
-        );
-        let _ = writeln!(out, "{}", style.bold(&header));
-        for row in &rows {
-            let _ = writeln!(
-                out,
-                "{:<name_width$}  {:<current_width$}  {:<next_width$}  {}  {}",
-                row.name,
-                row.current,
-                row.next,
-                style.bump(row.bump, 5),
-                row.why
-            );
-        }
-    }
-    if !unchanged.is_empty() {
-        let list: Vec<String> =
-            unchanged.iter().map(|package| format!("{} {}", plain(&package.name), package.current_version)).collect();
-        let _ = writeln!(out, "\n{}", style.dim(&format!("unchanged: {}", list.join(", "))));
-    }
-    if !plan.skipped.is_empty() {
-        // A name set aside twice (two private test packages) is told apart by its folder.
-        let shown = |package: &release_plan::SkippedPackage| {
-            let twice = plan.skipped.iter().filter(|other| other.name == package.name).count() > 1;
-            let name = if twice { format!("{} in {}", package.name, package.path) } else { package.name.clone() };
-            format!("{} ({})", plain(&name), plain(&package.reason))
-        };
-        let list: Vec<String> = plan.skipped.iter().map(shown).collect();
+    let _ = writeln!(out, "{}", style.bold(&header));
+    for row in rows {
         let _ = writeln!(
             out,
-            "{}{}",
-            if unchanged.is_empty() { "\n" } else { "" },
-            style.dim(&format!("not released: {}", list.join(", ")))
+            "{:<name_width$}  {:<current_width$}  {:<next_width$}  {}  {}",
+            row.name,
+            row.current,
+            row.next,
+            style.bump(row.bump, 5),
+            row.why
         );
     }
+}
 
+/// The packages with nothing to release, on one dim line: present, but out of the way.
+fn write_unchanged(out: &mut String, unchanged: &[&PackagePlan], style: Style) {
+    if unchanged.is_empty() {
+        return;
+    }
+    let list: Vec<String> =
+        unchanged.iter().map(|package| format!("{} {}", plain(&package.name), package.current_version)).collect();
+    let _ = writeln!(out, "\n{}", style.dim(&format!("unchanged: {}", list.join(", "))));
+}
+
+/// The packages set aside (private, excluded) with the reason, so none goes missing silently.
+/// It joins the "unchanged" paragraph when there is one.
+fn write_skipped(out: &mut String, plan: &Plan, new_paragraph: bool, style: Style) {
+    if plan.skipped.is_empty() {
+        return;
+    }
+    // A name set aside twice (two private test packages) is told apart by its folder.
+    let shown = |package: &release_plan::SkippedPackage| {
+        let twice = plan.skipped.iter().filter(|other| other.name == package.name).count() > 1;
+        let name = if twice { format!("{} in {}", package.name, package.path) } else { package.name.clone() };
+        format!("{} ({})", plain(&name), plain(&package.reason))
+    };
+    let list: Vec<String> = plan.skipped.iter().map(shown).collect();
+    let _ = writeln!(
+        out,
+        "{}{}",
+        if new_paragraph { "\n" } else { "" },
+        style.dim(&format!("not released: {}", list.join(", ")))
+    );
+}
+
+/// Every reason of a release with more than one, which the table's WHY column only summarises.
+fn write_reasons(out: &mut String, plan: &Plan, released: &[&PackagePlan], style: Style) {
     let detailed: Vec<(String, &Vec<Reason>)> = released
         .iter()
         .map(|package| {
@@ -186,22 +218,27 @@ pub fn text(plan: &Plan, style: Style) -> String {
         )
         .filter(|(_, reasons)| reasons.len() > 1)
         .collect();
-    if !detailed.is_empty() {
-        let _ = writeln!(out, "\n{}", style.bold("why:"));
-        for (title, reasons) in detailed {
-            let _ = writeln!(out, "  {title}");
-            for reason in reasons {
-                let _ = writeln!(out, "    {}  {}", style.bump(reason.bump(), 5), plain(&reason.describe()));
-            }
+    if detailed.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n{}", style.bold("why:"));
+    for (title, reasons) in detailed {
+        let _ = writeln!(out, "  {title}");
+        for reason in reasons {
+            let _ = writeln!(out, "    {}  {}", style.bump(reason.bump(), 5), plain(&reason.describe()));
         }
     }
-    if !plan.warnings.is_empty() {
-        let _ = writeln!(out, "\n{}", style.paint("33", "warnings:"));
-        for warning in &plan.warnings {
-            let _ = writeln!(out, "  {}", plain(warning));
-        }
+}
+
+/// The planner's warnings, last, where they are read.
+fn write_warnings(out: &mut String, plan: &Plan, style: Style) {
+    if plan.warnings.is_empty() {
+        return;
     }
-    out
+    let _ = writeln!(out, "\n{}", style.paint("33", "warnings:"));
+    for warning in &plan.warnings {
+        let _ = writeln!(out, "  {}", plain(warning));
+    }
 }
 
 pub(crate) fn why(reasons: &[Reason]) -> String {

@@ -221,27 +221,60 @@ pub fn claim_holds(
     claimed: &[ReleaseRecord],
     commit_day: &str,
 ) -> Result<Claim, CutError> {
-    let sorted = |mut records: Vec<ReleaseRecord>| {
-        records.sort_by(|a, b| a.tag.cmp(&b.tag));
-        records
-    };
-    let list = |records: &[ReleaseRecord]| -> String {
-        if records.is_empty() {
-            return "nothing".into();
-        }
-        records.iter().map(|record| record.tag.as_str()).collect::<Vec<_>>().join(", ")
-    };
-    let claimed = sorted(claimed.to_vec());
+    let claimed = sorted_by_tag(claimed.to_vec());
     let mut pinned = plan.clone();
     pin(&mut pinned, &claimed);
-    if sorted(records(&pinned)) != claimed {
+    if sorted_by_tag(records(&pinned)) != claimed {
         return Ok(Claim::NotARelease(format!(
             "its trailers name {}, which this repository cannot release",
-            list(&claimed)
+            tag_list(&claimed)
         )));
     }
-    // Newer than the last release. (The working tree's manifests already hold the claimed
-    // versions, so only a tag tells what came before.)
+    if let Some(why) = not_newer(plan, &claimed) {
+        return Ok(Claim::NotARelease(why));
+    }
+    if let Some(why) = files_differ(cut, &pinned, commit_day)? {
+        return Ok(Claim::NotARelease(why));
+    }
+    if let Some(why) = foreign_files(cut, &pinned, commit)? {
+        return Ok(Claim::NotARelease(why));
+    }
+    // Its annotated tags (as `release cut` makes them) already name it: a release that is done.
+    if claimed
+        .iter()
+        .all(|record| cut.repo.tag_commit(&record.tag) == Some(commit) && cut.repo.is_annotated_tag(&record.tag))
+    {
+        return Ok(Claim::Holds);
+    }
+    let expected = sorted_by_tag(records(plan));
+    if expected != claimed {
+        return Ok(Claim::Mismatch(format!(
+            "its trailers name {}, but the plan at its parent releases {}",
+            tag_list(&claimed),
+            tag_list(&expected)
+        )));
+    }
+    Ok(Claim::Holds)
+}
+
+/// Records in tag order, so a claim compares with a plan whatever order its trailers list.
+fn sorted_by_tag(mut records: Vec<ReleaseRecord>) -> Vec<ReleaseRecord> {
+    records.sort_by(|a, b| a.tag.cmp(&b.tag));
+    records
+}
+
+/// The tags of `records` for a message: `a-v1.0.0, b-v2.0.0`, or `nothing`.
+fn tag_list(records: &[ReleaseRecord]) -> String {
+    if records.is_empty() {
+        return "nothing".into();
+    }
+    records.iter().map(|record| record.tag.as_str()).collect::<Vec<_>>().join(", ")
+}
+
+/// Why a claimed release is not newer than the last release of its package, if it is not. (The
+/// working tree's manifests already hold the claimed versions, so only a tag tells what came
+/// before.)
+fn not_newer(plan: &Plan, claimed: &[ReleaseRecord]) -> Option<String> {
     let previous = |name: &str| -> Option<&str> {
         if name == REPOSITORY {
             plan.repo.as_ref().filter(|repo| repo.previous_tag.is_some()).map(|repo| repo.current_version.as_str())
@@ -252,55 +285,36 @@ pub fn claim_holds(
                 .map(|package| package.current_version.as_str())
         }
     };
-    for record in &claimed {
-        let Some(before) = previous(&record.name) else { continue };
+    claimed.iter().find_map(|record| {
+        let before = previous(&record.name)?;
         let newer = match (semver::Version::parse(&record.version), semver::Version::parse(before)) {
             (Ok(version), Ok(before)) => version > before,
             _ => false,
         };
-        if !newer {
-            return Ok(Claim::NotARelease(format!(
-                "its trailers name {} {}, not newer than the last release, {before}",
-                record.name, record.version
-            )));
-        }
-    }
-    // The changelog's dates are the day the release was cut: the commit's day, or today's.
-    let mut held = false;
+        (!newer).then(|| {
+            format!("its trailers name {} {}, not newer than the last release, {before}", record.name, record.version)
+        })
+    })
+}
+
+/// Why the working tree's files do not hold the pinned release, if they do not. The changelog's
+/// dates are the day the release was cut: the commit's day, or today's.
+fn files_differ(cut: &Cut<'_>, pinned: &Plan, commit_day: &str) -> Result<Option<String>, CutError> {
     let mut differing = Vec::new();
     for date in [cut.date, commit_day] {
-        let changes = release_apply::changes(&ApplyInput {
-            root: cut.repo.root(),
-            config: cut.config,
-            workspace: cut.workspace,
-            plan: &pinned,
-            date,
-            links: cut.links,
-            renderer: cut.renderer,
-        })?;
+        let changes = release_apply::changes(&apply_input(cut, pinned, date))?;
         if changes.is_empty() {
-            held = true;
-            break;
+            return Ok(None);
         }
         differing = changes.into_iter().map(|change| change.path).collect();
     }
-    if !held {
-        return Ok(Claim::NotARelease(format!(
-            "its files do not hold the release its trailers name ({} would change)",
-            differing.join(", ")
-        )));
-    }
-    // Nothing but the release: a file the release does not write (a script slipped in beside the
-    // bump) makes it an ordinary commit.
-    let targets = release_apply::targets(&ApplyInput {
-        root: cut.repo.root(),
-        config: cut.config,
-        workspace: cut.workspace,
-        plan: &pinned,
-        date: cut.date,
-        links: cut.links,
-        renderer: cut.renderer,
-    })?;
+    Ok(Some(format!("its files do not hold the release its trailers name ({} would change)", differing.join(", "))))
+}
+
+/// Why the commit is more than the release, if it is: a file the release does not write (a
+/// script slipped in beside the bump) makes it an ordinary commit.
+fn foreign_files(cut: &Cut<'_>, pinned: &Plan, commit: Oid) -> Result<Option<String>, CutError> {
+    let targets = release_apply::targets(&apply_input(cut, pinned, cut.date))?;
     let foreign: Vec<String> = cut
         .repo
         .changed_paths(commit)?
@@ -308,25 +322,7 @@ pub fn claim_holds(
         .filter(|path| !targets.contains(path) && !is_change_file(path))
         .take(5)
         .collect();
-    if !foreign.is_empty() {
-        return Ok(Claim::NotARelease(format!("it changes files the release does not write ({})", foreign.join(", "))));
-    }
-    // Its annotated tags (as `release cut` makes them) already name it: a release that is done.
-    if claimed
-        .iter()
-        .all(|record| cut.repo.tag_commit(&record.tag) == Some(commit) && cut.repo.is_annotated_tag(&record.tag))
-    {
-        return Ok(Claim::Holds);
-    }
-    let expected = sorted(records(plan));
-    if expected != claimed {
-        return Ok(Claim::Mismatch(format!(
-            "its trailers name {}, but the plan at its parent releases {}",
-            list(&claimed),
-            list(&expected)
-        )));
-    }
-    Ok(Claim::Holds)
+    Ok((!foreign.is_empty()).then(|| format!("it changes files the release does not write ({})", foreign.join(", "))))
 }
 
 /// Refuses, before anything irreversible, a release whose tags git could not make or would
@@ -468,13 +464,10 @@ fn is_change_file(path: &str) -> bool {
 
 /// Runs the steps from wherever the last run stopped.
 pub fn execute(cut: &Cut<'_>, plan: &Plan, resume: &Resume) -> Result<Report, CutError> {
-    let repo = cut.repo;
     let mut steps = Vec::new();
     let mut step = |name: &str, outcome: Outcome, detail: String| {
         steps.push(StepReport { step: name.to_string(), outcome, detail });
     };
-
-    // Apply and commit.
     let (commit, records) = match resume {
         Resume::Claimed { commit, .. } => {
             return Err(CutError::Unverified {
@@ -487,100 +480,136 @@ pub fn execute(cut: &Cut<'_>, plan: &Plan, resume: &Resume) -> Result<Report, Cu
             step("commit", Outcome::AlreadyDone, format!("release commit {}", short(*commit)));
             (*commit, records.clone())
         }
-        Resume::Fresh | Resume::Journal(_) => {
-            let records = match resume {
-                Resume::Journal(journal) => journal.records.clone(),
-                _ => records(plan),
-            };
-            check_tags(&records)?;
-            let changes = release_apply::changes(&ApplyInput {
-                root: repo.root(),
-                config: cut.config,
-                workspace: cut.workspace,
-                plan,
-                date: cut.date,
-                links: cut.links,
-                renderer: cut.renderer,
-            })?;
-            let mut files: Vec<String> = changes.iter().map(|change| change.path.clone()).collect();
-            // Consumed change files leave in the release commit: their deletion is one of its files.
-            files.extend(plan.change_files.iter().filter(|path| repo.in_head(path)).cloned());
-            let own: &[String] = match resume {
-                Resume::Journal(journal) => &journal.files,
-                _ => &[],
-            };
-            check_release_files_clean(repo, &files, own)?;
-            if let Resume::Journal(journal) = resume {
-                // Files written by the run that stopped are already new: they still belong in the commit.
-                for file in &journal.files {
-                    if !files.contains(file) {
-                        files.push(file.clone());
-                    }
-                }
-            }
-            files.sort();
-            let head = repo.resolve("HEAD")?;
-            let mut journal = Journal {
-                head: head.to_string(),
-                files: files.clone(),
-                records: records.clone(),
-                commit: None,
-                message: None,
-            };
-            journal.write(repo.git_dir())?;
-            release_apply::write_all(repo.root(), &changes)?;
-            let outcome = if changes.is_empty() && matches!(resume, Resume::Journal(_)) {
-                Outcome::AlreadyDone
-            } else {
-                Outcome::DoneNow
-            };
-            step("apply", outcome, describe_files(&changes, files.len()));
-            fault("apply");
-            let message = commit_message(&cut.config.cut.commit_message, &records, cut.actor);
-            // The message too, before the commit: a run killed right after it knows its own commit.
-            journal.message = Some(message.clone());
-            journal.write(repo.git_dir())?;
-            // Last before the commit: a run stopped earlier still plans with them on its rerun.
-            remove_change_files(repo.root(), &plan.change_files)?;
-            let commit = repo.commit_paths(&files, &message)?;
-            fault("commit-made");
-            journal.commit = Some(commit.to_string());
-            journal.write(repo.git_dir())?;
-            step("commit", Outcome::DoneNow, format!("release commit {}", short(commit)));
-            fault("commit");
-            (commit, records)
-        }
+        Resume::Fresh | Resume::Journal(_) => apply_and_commit(cut, plan, resume, &mut step)?,
     };
-
     if cut.defer_tags {
-        step(
-            "tags",
-            Outcome::Skipped,
-            "tag-on = \"prod\": tags and releases follow the last environment's verification".into(),
-        );
-        if cut.push {
-            let remote = &cut.config.cut.remote;
-            let result = repo.push_atomic(remote, &[format!("{commit}:refs/heads/{}", cut.branch)])?;
-            let moved = result.iter().filter(|pushed| pushed.status == PushStatus::Pushed).count();
-            step(
-                "push",
-                if moved == 0 { Outcome::AlreadyDone } else { Outcome::DoneNow },
-                format!("`{remote}`: {}", cut.branch),
-            );
-            fault("push");
-        } else {
-            step("push", Outcome::Skipped, "--no-push".into());
-        }
-        record_into(cut, &records, commit, &mut step)?;
-        step("releases", Outcome::Skipped, "tag-on = \"prod\"".into());
+        push_deferred(cut, &records, commit, &mut step)?;
     } else {
         publish_into(cut, plan, &records, commit, true, &mut step)?;
     }
     if cut.push {
         // Done: nothing is left for a rerun (with --no-push the push is still to do).
-        Journal::remove(repo.git_dir())?;
+        Journal::remove(cut.repo.git_dir())?;
     }
     Ok(Report { releases: records, commit: Some(commit.to_string()), steps })
+}
+
+/// What release-apply needs to compute a plan's files in this cut's repository, for `date`.
+fn apply_input<'a>(cut: &Cut<'a>, plan: &'a Plan, date: &'a str) -> ApplyInput<'a> {
+    ApplyInput {
+        root: cut.repo.root(),
+        config: cut.config,
+        workspace: cut.workspace,
+        plan,
+        date,
+        links: cut.links,
+        renderer: cut.renderer,
+    }
+}
+
+/// The first half of a cut: writes the release's files and commits them, journaling each
+/// point so that a run stopped anywhere resumes without writing or committing twice.
+fn apply_and_commit(
+    cut: &Cut<'_>,
+    plan: &Plan,
+    resume: &Resume,
+    step: &mut impl FnMut(&str, Outcome, String),
+) -> Result<(Oid, Vec<ReleaseRecord>), CutError> {
+    let repo = cut.repo;
+    let records = match resume {
+        Resume::Journal(journal) => journal.records.clone(),
+        _ => records(plan),
+    };
+    check_tags(&records)?;
+    let changes = release_apply::changes(&apply_input(cut, plan, cut.date))?;
+    let files = commit_files(cut, plan, resume, &changes)?;
+    let head = repo.resolve("HEAD")?;
+    let mut journal =
+        Journal { head: head.to_string(), files: files.clone(), records: records.clone(), commit: None, message: None };
+    journal.write(repo.git_dir())?;
+    release_apply::write_all(repo.root(), &changes)?;
+    let outcome = if changes.is_empty() && matches!(resume, Resume::Journal(_)) {
+        Outcome::AlreadyDone
+    } else {
+        Outcome::DoneNow
+    };
+    step("apply", outcome, describe_files(&changes, files.len()));
+    fault("apply");
+    let commit = commit_journaled(cut, plan, &mut journal)?;
+    step("commit", Outcome::DoneNow, format!("release commit {}", short(commit)));
+    fault("commit");
+    Ok((commit, records))
+}
+
+/// The files the release commit holds (sorted): the plan's changes, the consumed change files,
+/// and whatever a stopped run already wrote; refuses files the user has edited meanwhile.
+fn commit_files(cut: &Cut<'_>, plan: &Plan, resume: &Resume, changes: &[FileChange]) -> Result<Vec<String>, CutError> {
+    let repo = cut.repo;
+    let mut files: Vec<String> = changes.iter().map(|change| change.path.clone()).collect();
+    // Consumed change files leave in the release commit: their deletion is one of its files.
+    files.extend(plan.change_files.iter().filter(|path| repo.in_head(path)).cloned());
+    let own: &[String] = match resume {
+        Resume::Journal(journal) => &journal.files,
+        _ => &[],
+    };
+    check_release_files_clean(repo, &files, own)?;
+    if let Resume::Journal(journal) = resume {
+        // Files written by the run that stopped are already new: they still belong in the commit.
+        for file in &journal.files {
+            if !files.contains(file) {
+                files.push(file.clone());
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Makes the release commit of the journal's files, writing the message to the journal before
+/// and the commit after, so a run killed in between still recognises its own commit.
+fn commit_journaled(cut: &Cut<'_>, plan: &Plan, journal: &mut Journal) -> Result<Oid, CutError> {
+    let repo = cut.repo;
+    let message = commit_message(&cut.config.cut.commit_message, &journal.records, cut.actor);
+    journal.message = Some(message.clone());
+    journal.write(repo.git_dir())?;
+    // Last before the commit: a run stopped earlier still plans with them on its rerun.
+    remove_change_files(repo.root(), &plan.change_files)?;
+    let commit = repo.commit_paths(&journal.files, &message)?;
+    fault("commit-made");
+    journal.commit = Some(commit.to_string());
+    journal.write(repo.git_dir())?;
+    Ok(commit)
+}
+
+/// With `tag-on = "prod"` a cut ends at the branch: it pushes the release commit and records the
+/// cut; tags and forge releases wait for [`publish`].
+fn push_deferred(
+    cut: &Cut<'_>,
+    records: &[ReleaseRecord],
+    commit: Oid,
+    step: &mut impl FnMut(&str, Outcome, String),
+) -> Result<(), CutError> {
+    step(
+        "tags",
+        Outcome::Skipped,
+        "tag-on = \"prod\": tags and releases follow the last environment's verification".into(),
+    );
+    if cut.push {
+        let remote = &cut.config.cut.remote;
+        let result = cut.repo.push_atomic(remote, &[format!("{commit}:refs/heads/{}", cut.branch)])?;
+        let moved = result.iter().filter(|pushed| pushed.status == PushStatus::Pushed).count();
+        step(
+            "push",
+            if moved == 0 { Outcome::AlreadyDone } else { Outcome::DoneNow },
+            format!("`{remote}`: {}", cut.branch),
+        );
+        fault("push");
+    } else {
+        step("push", Outcome::Skipped, "--no-push".into());
+    }
+    record_into(cut, records, commit, step)?;
+    step("releases", Outcome::Skipped, "tag-on = \"prod\"".into());
+    Ok(())
 }
 
 /// The ledger step: after the push, so the ledger never names a commit the remote lacks.
