@@ -203,7 +203,8 @@ type Roots = Vec<(String, Vec<String>)>;
 ///
 /// When the repository root is a workspace (`workspaces` in its package.json, or a
 /// pnpm-workspace.yaml), only the root and its members are read: any other package.json (a test
-/// fixture, an example app) is never parsed. Otherwise every tracked package.json is read, and
+/// fixture, an example app) is never parsed. A root that is one published package without a
+/// workspace counts as a workspace of no members: the repository is that package. Otherwise every tracked package.json is read, and
 /// those under a nested workspace that are not its members are skipped.
 pub(crate) fn discover(
     root: &Path,
@@ -219,7 +220,13 @@ pub(crate) fn discover(
         documents.insert("package.json".to_string(), read_json(root, "package.json")?);
     }
     let context = Context { root, manifests: &manifests, pnpm_files: &pnpm_files };
-    let root_members = context.workspace(".", documents.get("package.json"), warnings)?;
+    let root_members = match context.workspace(".", documents.get("package.json"), warnings)? {
+        Some(members) => Some(members),
+        // The root is one published package and no workspace: the repository is that package,
+        // and the package.json files below it are test fixtures and examples, not packages.
+        None if is_single_package(documents.get("package.json"), files) => Some(Vec::new()),
+        None => None,
+    };
     let mut roots = Roots::new();
     if let Some(members) = root_members {
         let wanted = members.iter().chain(listed).filter_map(|folder| join(folder, "package.json"));
@@ -251,6 +258,15 @@ pub(crate) fn discover(
         }
     }
     Ok(found)
+}
+
+/// A root package.json that is a package of its own (a name, not private) with no workspace, in a
+/// repository without lerna.json (whose `packages` would make the subfolders packages).
+fn is_single_package(root: Option<&(Value, String)>, files: &[&str]) -> bool {
+    let Some((document, _)) = root else { return false };
+    let named = document.get("name").and_then(Value::as_str).is_some_and(|name| !name.trim().is_empty());
+    let private = document.get("private").and_then(Value::as_bool) == Some(true);
+    named && !private && !files.contains(&"lerna.json")
 }
 
 struct Context<'a> {

@@ -207,3 +207,28 @@ fn cargo_fixture_workspaces_under_tests_are_not_packages() {
     let changed = git(dir.path(), &["show", "--name-only", "--format=", "HEAD"]);
     assert!(!changed.contains("tests/fixtures"), "{changed}");
 }
+
+/// Regression (googleapis/release-please): a single npm package whose test fixtures hold
+/// package.json files, two of them with one name, failed every plan with "two packages are named".
+/// A root that is a package of its own and no workspace is the repository's one package.
+#[test]
+fn a_single_package_repository_never_reads_its_fixtures_package_json_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut builder = release_test_support::RepoBuilder::init(dir.path()).unwrap();
+    builder.write("package.json", "{\"name\": \"tool\", \"version\": \"2.1.0\"}\n");
+    builder.write("test/fixtures/node/package.json", "{\"name\": \"node-test-repo\", \"version\": \"1.0.0\"}\n");
+    builder.write("test/fixtures/expo/package.json", "{\"name\": \"node-test-repo\", \"version\": \"1.0.0\"}\n");
+    builder.write("test/fixtures/broken/package.json", "{ not json\n");
+    builder.commit("feat: first").unwrap();
+    builder.tag("v2.1.0").unwrap();
+    builder.write("src/index.js", "export {};\n");
+    builder.commit("fix: a bug").unwrap();
+    builder.checkout().unwrap();
+    let output = crate::release_cut::release_with(dir.path(), &["plan", "--format", "json"], &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let plan: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let names: Vec<&str> =
+        plan["packages"].as_array().unwrap().iter().map(|package| package["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["tool"], "{plan:#}");
+    assert_eq!(plan["packages"][0]["next_version"], "2.1.1", "{plan:#}");
+}
