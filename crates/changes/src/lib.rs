@@ -102,6 +102,9 @@ pub struct Found {
     /// In path order.
     pub files: Vec<ChangeFile>,
     pub warnings: Vec<String>,
+    /// covector's package names (`.changes/config.json` `packages`), which need not be the
+    /// manifests' names: name -> (folder, manager: `rust`, `javascript`, ...).
+    pub aliases: Vec<(String, String, Option<String>)>,
 }
 
 /// Reads every change file of the sources `release.toml` lists. A folder of a source that is
@@ -117,6 +120,9 @@ pub fn read(root: &Path, sources: &[Source]) -> Result<Found, ChangesError> {
             }
             continue;
         }
+        if format == Format::Covector {
+            found.aliases = covector_aliases(&folder.join("config.json"));
+        }
         for name in markdown_files(&folder)? {
             let path = format!("{}/{name}", format.folder());
             let text = fs_err::read_to_string(folder.join(&name))?;
@@ -124,6 +130,25 @@ pub fn read(root: &Path, sources: &[Source]) -> Result<Found, ChangesError> {
         }
     }
     Ok(found)
+}
+
+/// The `packages` of covector's `config.json`: each name with its folder (`./plugins/fs` read as
+/// `plugins/fs`) and manager. A missing or unreadable file gives none: then the names in the
+/// change files must be the manifests' own, and an unknown one is an error that says so.
+fn covector_aliases(config: &Path) -> Vec<(String, String, Option<String>)> {
+    let Ok(text) = fs_err::read_to_string(config) else { return Vec::new() };
+    let Ok(document) = serde_json::from_str::<serde_json::Value>(&text) else { return Vec::new() };
+    let Some(packages) = document.get("packages").and_then(serde_json::Value::as_object) else { return Vec::new() };
+    packages
+        .iter()
+        .filter_map(|(name, package)| {
+            let path = package.get("path")?.as_str()?;
+            let folder = path.trim_start_matches("./").trim_end_matches('/');
+            let folder = if folder == "." { "" } else { folder };
+            let manager = package.get("manager").and_then(serde_json::Value::as_str).map(str::to_string);
+            Some((name.clone(), folder.to_string(), manager))
+        })
+        .collect()
 }
 
 fn not_enabled(format: Format, sources: &[Source]) -> String {

@@ -28,10 +28,11 @@ pub(crate) fn plan(
     let previous = previous_releases(repo, tags, catalog, head)?;
     let commits = history(session, config, &catalog.workspace, head, &previous)?;
     // Change files are read from the working tree, so only for a plan of it (not `--head`).
-    let changes = match working_tree {
+    let mut changes = match working_tree {
         true => release_changes::read(session.root(), &config.versioning.sources)?,
         false => release_changes::Found::default(),
     };
+    resolve_aliases(&mut changes, &catalog.workspace);
     let input = PlanInput {
         config,
         head: head.to_string(),
@@ -177,4 +178,69 @@ fn skipped(workspace: &Workspace) -> Vec<release_plan::SkippedPackage> {
             reason: package.reason.clone(),
         })
         .collect()
+}
+
+/// covector names packages in its own `config.json` (`fs-js` for the npm package in
+/// `plugins/fs`): each such name becomes the name of the package in that folder, of the
+/// ecosystem its `manager` says when two share the folder.
+fn resolve_aliases(changes: &mut release_changes::Found, workspace: &Workspace) {
+    let ecosystem_of = |manager: &str| match manager {
+        "rust" | "cargo" => Some("Cargo.toml"),
+        "javascript" | "npm" | "pnpm" | "yarn" => Some("package.json"),
+        "python" | "pip" => Some("pyproject.toml"),
+        _ => None,
+    };
+    for (alias, folder, manager) in &changes.aliases {
+        if workspace.packages.iter().any(|package| &package.name == alias) {
+            continue;
+        }
+        let manifest = manager.as_deref().and_then(ecosystem_of);
+        let candidates: Vec<&str> = workspace
+            .packages
+            .iter()
+            .filter(|package| &package.path == folder)
+            .filter(|package| {
+                manifest.is_none_or(|file| package.manifest.as_deref().is_some_and(|path| path.ends_with(file)))
+            })
+            .map(|package| package.name.as_str())
+            .collect();
+        let name = match candidates[..] {
+            [name] => name.to_string(),
+            // A package discovery set aside (`publish: false` in covector too, usually).
+            [] => match workspace.skipped.iter().find(|skipped| &skipped.path == folder) {
+                Some(skipped) => skipped.name.clone(),
+                None => continue,
+            },
+            _ => continue,
+        };
+        for file in &mut changes.files {
+            for (named, _) in &mut file.bumps {
+                if named == alias {
+                    named.clone_from(&name);
+                }
+            }
+        }
+    }
+    drop_unreleased(changes, workspace);
+}
+
+/// A change file may name a package that is not released (a private example app): that entry is
+/// said in the warnings and left out, never an error.
+fn drop_unreleased(changes: &mut release_changes::Found, workspace: &Workspace) {
+    for file in &mut changes.files {
+        let path = &file.path;
+        file.bumps.retain(|(name, _)| {
+            let skipped = workspace.skipped.iter().find(|skipped| &skipped.name == name);
+            if let Some(skipped) = skipped
+                && !workspace.packages.iter().any(|package| &package.name == name)
+            {
+                changes.warnings.push(format!(
+                    "{path}: package `{name}` is not released ({}); its entry is ignored",
+                    skipped.reason
+                ));
+                return false;
+            }
+            true
+        });
+    }
 }

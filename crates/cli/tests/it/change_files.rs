@@ -107,3 +107,37 @@ fn release_change_says_what_it_wrote_and_the_plan_table_shows_the_file() {
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("no package is named `tol` (hint: did you mean `tool`?)"));
 }
+
+/// Regression (tauri-apps/plugins-workspace): covector names packages in `.changes/config.json`
+/// (`fs-js` is the npm package in `plugins/fs`, beside the crate `fs`), and a change file for a
+/// private example app is no release: the plan failed with "unknown package `fs-js`".
+#[test]
+fn covector_package_names_are_read_from_its_config_and_private_apps_are_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut builder = release_test_support::RepoBuilder::init(dir.path()).unwrap();
+    builder.write("release.toml", "[versioning]\nsources = [\"commits\", \"covector\"]\n");
+    builder.write(
+        ".changes/config.json",
+        r#"{"packages": {"fs": {"path": "./plugins/fs", "manager": "rust"}, "fs-js": {"path": "./plugins/fs", "manager": "javascript"}, "app": {"path": "./examples/app", "manager": "javascript", "publish": false}}}"#,
+    );
+    builder.write("plugins/fs/Cargo.toml", "[package]\nname = \"tauri-plugin-fs\"\nversion = \"2.0.0\"\n");
+    builder.write("plugins/fs/src/lib.rs", "");
+    builder.write("plugins/fs/package.json", "{\"name\": \"@tauri-apps/plugin-fs\", \"version\": \"2.0.0\"}\n");
+    builder.write("examples/app/package.json", "{\"name\": \"app\", \"private\": true}\n");
+    builder.commit("feat: first").unwrap();
+    builder.tag("tauri-plugin-fs-v2.0.0").unwrap();
+    builder.tag("@tauri-apps/plugin-fs-v2.0.0").unwrap();
+    builder.write(".changes/write-text.md", "---\n\"fs-js\": minor\n\"app\": patch\n---\n\nAdd `writeTextFile`.\n");
+    builder.commit("chore: a change file").unwrap();
+    builder.checkout().unwrap();
+    let output = crate::release_cut::release_with(dir.path(), &["plan", "--format", "json"], &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let plan: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let package = |name: &str| {
+        plan["packages"].as_array().unwrap().iter().find(|package| package["name"] == name).unwrap().clone()
+    };
+    assert_eq!(package("@tauri-apps/plugin-fs")["next_version"], "2.1.0", "{plan:#}");
+    assert_eq!(package("tauri-plugin-fs")["next_version"], "2.0.0", "{plan:#}");
+    let warnings = plan["warnings"].to_string();
+    assert!(warnings.contains(".changes/write-text.md: package `app` is not released"), "{warnings}");
+}
