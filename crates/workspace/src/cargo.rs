@@ -53,7 +53,7 @@ pub(crate) fn discover(root: &Path, files: &[&str], listed: &[String]) -> Result
         read_members(root, &manifests, &mut documents, &mut roots[0])?;
         read_listed(root, &manifests, listed, &mut documents)?;
     } else {
-        for manifest in &manifests {
+        for manifest in manifests.iter().filter(|manifest| crate::outside_tests(manifest, listed)) {
             if !documents.contains_key(*manifest) {
                 documents.insert(manifest.to_string(), read_toml(root, manifest)?);
             }

@@ -265,6 +265,18 @@ pub const MANIFEST_NAMES: &[&str] = &["Cargo.toml", "package.json", "pnpm-worksp
 /// Each ecosystem decides membership first and reads only the manifests of its workspace roots
 /// and members (see the modules); packages that cannot be released are set aside in
 /// [`Workspace::skipped`]; a crate and an npm package of one name in one folder are one package.
+/// Folders that hold tests and their fixtures: a manifest below one is a fixture, not a package,
+/// unless a workspace lists it as a member or release.toml names its folder.
+const TEST_FOLDERS: [&str; 9] =
+    ["test", "tests", "__tests__", "fixtures", "__fixtures__", "testdata", "test-data", "test_data", "spec"];
+
+/// Whether `manifest` is read when no workspace of its ecosystem decides membership: not below a
+/// test or fixture folder, unless release.toml lists its folder.
+pub(crate) fn outside_tests(manifest: &str, listed: &[String]) -> bool {
+    let folder = parent(manifest);
+    listed.iter().any(|path| path == folder) || !folder.split('/').any(|part| TEST_FOLDERS.contains(&part))
+}
+
 pub fn discover(root: &Path, config: &Config, files: &[String]) -> Result<Workspace, WorkspaceError> {
     let ignore = globs(&config.workspace.ignore, &config.file)?;
     let files: Vec<&str> = files

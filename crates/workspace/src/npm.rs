@@ -238,7 +238,7 @@ pub(crate) fn discover(
         }
         roots.push((".".to_string(), members));
     } else {
-        for manifest in &manifests {
+        for manifest in manifests.iter().filter(|manifest| crate::outside_tests(manifest, listed)) {
             if !documents.contains_key(*manifest) {
                 documents.insert(manifest.to_string(), read_json(root, manifest)?);
             }

@@ -28,9 +28,23 @@ pub(crate) fn discover(root: &Path, files: &[&str], listed: &[String]) -> Result
         Some((document, text)) => uv_members(document, text, &manifests)?,
         None => None,
     };
+    let root_is_a_project = documents.get("pyproject.toml").is_some_and(|(document, _)| {
+        document.get("project").and_then(|project| project.get("name")).is_some()
+            || document.get("tool").and_then(|tool| tool.get("poetry")).and_then(|poetry| poetry.get("name")).is_some()
+    });
     let wanted: Vec<String> = match root_members {
         Some(members) => members.iter().chain(listed).filter_map(|folder| join(folder, "pyproject.toml")).collect(),
-        None => manifests.iter().map(|manifest| manifest.to_string()).collect(),
+        // A root project without a workspace is the repository's one Python project: the
+        // pyproject.toml files below it are fixtures and tools, never read.
+        None if root_is_a_project => std::iter::once(".")
+            .chain(listed.iter().map(String::as_str))
+            .filter_map(|folder| join(folder, "pyproject.toml"))
+            .collect(),
+        None => manifests
+            .iter()
+            .filter(|manifest| crate::outside_tests(manifest, listed))
+            .map(|manifest| manifest.to_string())
+            .collect(),
     };
     for manifest in wanted {
         if manifests.contains(&manifest.as_str()) && !documents.contains_key(&manifest) {

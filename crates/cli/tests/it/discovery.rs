@@ -232,3 +232,32 @@ fn a_single_package_repository_never_reads_its_fixtures_package_json_files() {
     assert_eq!(names, ["tool"], "{plan:#}");
     assert_eq!(plan["packages"][0]["next_version"], "2.1.1", "{plan:#}");
 }
+
+/// Regression (googleapis/release-please, astral-sh/ruff): with no workspace of their ecosystem,
+/// manifests under test and fixture folders were packages (release-please's Cargo fixtures were
+/// planned; ruff's deliberately invalid `pyproject.toml` fixture failed every plan). They are
+/// fixtures; a root Python project without a workspace is the repository's one project.
+#[test]
+fn manifests_under_test_folders_and_below_a_root_project_are_fixtures() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut builder = release_test_support::RepoBuilder::init(dir.path()).unwrap();
+    builder.write("Cargo.toml", "[package]\nname = \"tool\"\nversion = \"1.0.0\"\n");
+    builder.write("src/lib.rs", "");
+    builder.write("test/fixtures/ws/Cargo.toml", "[workspace]\nmembers = [\"a\"]\n");
+    builder.write("test/fixtures/ws/a/Cargo.toml", "[package]\nname = \"pkgA\"\nversion = \"1.1.1\"\n");
+    builder.write("pyproject.toml", "[project]\nname = \"tool-py\"\nversion = \"1.0.0\"\n");
+    builder.write(
+        "crates/linter/resources/test/fixtures/bad/pyproject.toml",
+        "[project]\nname = \"x\"\nversion = \"...\"\n",
+    );
+    builder.write("scripts/pyproject.toml", "[project]\nname = \"scripts\"\nversion = \"0.0.1\"\n");
+    builder.commit("feat: first").unwrap();
+    builder.checkout().unwrap();
+    let output = crate::release_cut::release_with(dir.path(), &["plan", "--format", "json"], &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let plan: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let mut names: Vec<&str> =
+        plan["packages"].as_array().unwrap().iter().map(|package| package["name"].as_str().unwrap()).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["tool", "tool-py"], "{plan:#}");
+}
