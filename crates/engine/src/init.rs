@@ -77,7 +77,14 @@ impl Session<'_> {
         self.use_config(Config::parse(&root.join(file), "")?);
         let (packages, migrated_from) = self.init_packages(cargo_release.as_ref())?;
         let sources = change_file_sources(root);
-        let config = render(&packages, cargo_release.as_ref(), &sources);
+        let repo_tags = self.repository_version_tags(&packages)?;
+        let mut config = render(&packages, cargo_release.as_ref(), &sources);
+        if repo_tags > 0 {
+            config.push_str(&format!(
+                "\n# The repository has {repo_tags} tags like `v1.2.3` for more than one package: one version for\n\
+                 # the whole repository, which its releases carry.\n[repo]\ntag = \"v{{version}}\"\n"
+            ));
+        }
         // What init writes must load: checked before anything is written.
         Config::parse(&root.join(file), &config)?;
         let mut changes = vec![change(root, file, &config)?];
@@ -90,6 +97,20 @@ impl Session<'_> {
             release_apply::write_all(root, &changes)?;
         }
         Ok(InitReport { files: paths, written: !options.dry_run, config, packages, migrated_from })
+    }
+
+    /// Stable `v1.2.3` tags in a repository of several packages: the repository's own version
+    /// (bevy, pnpm, pydantic-ai tag this way), which `[repo]` carries.
+    fn repository_version_tags(&self, packages: &[InitPackage]) -> Result<usize, EngineError> {
+        if packages.len() < 2 || packages.iter().any(|package| package.tag.starts_with("v{")) {
+            return Ok(0);
+        }
+        let versioned = |name: &str| {
+            name.strip_prefix('v')
+                .and_then(|version| semver::Version::parse(version).ok())
+                .is_some_and(|version| version.pre.is_empty())
+        };
+        Ok(self.tags()?.iter().filter(|tag| versioned(&tag.name)).count())
     }
 
     /// Every discovered package with the tag template it gets: a peer tool's configuration

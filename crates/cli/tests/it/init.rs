@@ -124,3 +124,18 @@ fn a_changesets_repository_gets_its_change_files_read() {
     let plan: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
     assert!(plan["warnings"].as_array().unwrap().is_empty(), "no hint to turn them on: {plan:#}");
 }
+
+/// bevy, pnpm and pydantic-ai tag one version for the whole repository (`v0.14.0`), not per
+/// package: init gives the repository its version, so plans and backtests see those releases.
+#[test]
+fn repository_wide_version_tags_give_the_repository_its_version() {
+    let dir = repository(&[]);
+    crate::release_cut::git(dir.path(), &["tag", "v4.0.0", "HEAD~1"]);
+    let output = release_with(dir.path(), &["init"], &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let config = fs_err::read_to_string(dir.path().join("release.toml")).unwrap();
+    assert!(config.contains("[repo]\ntag = \"v{version}\"\n"), "{config}");
+    let plan = release_with(dir.path(), &["plan", "--format", "json"], &[]);
+    let plan: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
+    assert_eq!(plan["repo"]["current_version"], "4.0.0", "{plan:#}");
+}
