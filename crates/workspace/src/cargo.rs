@@ -279,6 +279,7 @@ fn package(
         version_inherited: inherited,
         version_group: inherited.then(|| enclosing.map(|root| root.manifest.clone())).flatten(),
         dependencies: dependencies(document, enclosing),
+        binds: None,
     }))
 }
 

@@ -220,6 +220,9 @@ pub(crate) struct Found {
     pub version_inherited: bool,
     pub version_group: Option<String>,
     pub dependencies: Vec<(String, DependencyKind)>,
+    /// The folder of the crate a Python project builds (maturin's `manifest-path`): the two are
+    /// one package, wherever they are.
+    pub binds: Option<String>,
 }
 
 impl Found {
@@ -374,15 +377,18 @@ fn merge_same_folder(found: Vec<Found>) -> Vec<(Found, Vec<Companion>)> {
     let mut out: Vec<(Found, Vec<Companion>)> = Vec::new();
     for package in found {
         let lead = out.iter_mut().find(|(lead, _)| {
+            let bound = package.binds.as_deref() == Some(lead.path.as_str())
+                || lead.binds.as_deref() == Some(package.path.as_str());
             lead.name == package.name
                 && lead.ecosystem != package.ecosystem
                 && (lead.path == package.path
                     || parent(&lead.path) == package.path
-                    || parent(&package.path) == lead.path)
+                    || parent(&package.path) == lead.path
+                    || bound)
         });
         match lead {
             Some((lead, companions)) => {
-                if parent(&lead.path) == package.path {
+                if parent(&lead.path) == package.path && package.binds.is_none() {
                     lead.path = package.path.clone();
                 }
                 lead.dependencies.extend(package.dependencies);

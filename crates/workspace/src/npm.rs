@@ -386,6 +386,7 @@ fn package(
         version_inherited: false,
         version_group: None,
         dependencies,
+        binds: None,
     }))
 }
 

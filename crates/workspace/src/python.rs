@@ -147,7 +147,15 @@ fn project(manifest: &str, document: &DocumentMut, text: &str) -> Result<Option<
         version_inherited: false,
         version_group: None,
         dependencies: dependencies(project, poetry),
+        binds: maturin_crate(manifest, document),
     }))
+}
+
+/// The folder of the crate maturin builds this project from (`[tool.maturin] manifest-path`).
+fn maturin_crate(manifest: &str, document: &DocumentMut) -> Option<String> {
+    let path = document.get("tool")?.get("maturin")?.get("manifest-path")?.as_str()?;
+    let cargo = crate::join(parent(manifest), path)?;
+    Some(parent(&cargo).to_string())
 }
 
 /// Requirements of `[project]` and dependencies of `[tool.poetry]`, by normalised name.

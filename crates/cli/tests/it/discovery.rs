@@ -261,3 +261,26 @@ fn manifests_under_test_folders_and_below_a_root_project_are_fixtures() {
     names.sort_unstable();
     assert_eq!(names, ["tool", "tool-py"], "{plan:#}");
 }
+
+/// Regression (astral-sh/ruff): the root pyproject.toml is the wheel maturin builds from
+/// `crates/ruff`, under the crate's name: "two packages are named `ruff`". They are one package
+/// with two manifests.
+#[test]
+fn a_maturin_project_and_the_crate_it_builds_are_one_package() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut builder = release_test_support::RepoBuilder::init(dir.path()).unwrap();
+    builder.write("Cargo.toml", "[workspace]\nmembers = [\"crates/*\"]\n");
+    builder.write("crates/tool/Cargo.toml", "[package]\nname = \"tool\"\nversion = \"0.5.0\"\n");
+    builder.write("crates/tool/src/main.rs", "fn main() {}\n");
+    builder.write(
+        "pyproject.toml",
+        "[project]\nname = \"tool\"\nversion = \"0.5.0\"\n\n[tool.maturin]\nmanifest-path = \"crates/tool/Cargo.toml\"\n",
+    );
+    builder.commit("feat: first").unwrap();
+    builder.checkout().unwrap();
+    let output = crate::release_cut::release_with(dir.path(), &["cut", "--dry-run"], &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let diff = String::from_utf8_lossy(&output.stdout);
+    assert!(diff.contains("+++ b/pyproject.toml") && diff.contains("+++ b/crates/tool/Cargo.toml"), "{diff}");
+    assert!(diff.contains("+version = \"0.5.1\"") || diff.contains("+version = \"0.6.0\""), "{diff}");
+}
