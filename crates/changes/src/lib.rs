@@ -121,7 +121,7 @@ pub fn read(root: &Path, sources: &[Source]) -> Result<Found, ChangesError> {
             continue;
         }
         if format == Format::Covector {
-            found.aliases = covector_aliases(&folder.join("config.json"));
+            found.aliases = covector_names(root);
         }
         for name in markdown_files(&folder)? {
             let path = format!("{}/{name}", format.folder());
@@ -132,10 +132,12 @@ pub fn read(root: &Path, sources: &[Source]) -> Result<Found, ChangesError> {
     Ok(found)
 }
 
-/// The `packages` of covector's `config.json`: each name with its folder (`./plugins/fs` read as
-/// `plugins/fs`) and manager. A missing or unreadable file gives none: then the names in the
-/// change files must be the manifests' own, and an unknown one is an error that says so.
-fn covector_aliases(config: &Path) -> Vec<(String, String, Option<String>)> {
+/// The `packages` of covector's `.changes/config.json`: each name with its folder
+/// (`./plugins/fs` read as `plugins/fs`) and manager. A missing or unreadable file gives none:
+/// then the names in the change files must be the manifests' own, and an unknown one is an
+/// error that says so.
+pub fn covector_names(root: &Path) -> Vec<(String, String, Option<String>)> {
+    let config = root.join(Format::Covector.folder()).join("config.json");
     let Ok(text) = fs_err::read_to_string(config) else { return Vec::new() };
     let Ok(document) = serde_json::from_str::<serde_json::Value>(&text) else { return Vec::new() };
     let Some(packages) = document.get("packages").and_then(serde_json::Value::as_object) else { return Vec::new() };
@@ -144,7 +146,7 @@ fn covector_aliases(config: &Path) -> Vec<(String, String, Option<String>)> {
         .filter_map(|(name, package)| {
             let path = package.get("path")?.as_str()?;
             let folder = path.trim_start_matches("./").trim_end_matches('/');
-            let folder = if folder == "." { "" } else { folder };
+            let folder = if folder.is_empty() { "." } else { folder };
             let manager = package.get("manager").and_then(serde_json::Value::as_str).map(str::to_string);
             Some((name.clone(), folder.to_string(), manager))
         })

@@ -19,12 +19,17 @@ pub(crate) struct Migrated {
 
 const RELEASE_PLEASE: &str = "release-please-config.json";
 const RELEASE_PLZ: [&str; 2] = ["release-plz.toml", ".release-plz.toml"];
+const COCOGITTO: &str = "cog.toml";
 
 pub(crate) fn read(root: &Path, workspace: &Workspace) -> Result<Migrated, EngineError> {
     let mut migrated = Migrated::default();
     if let Some(text) = read_file(root, RELEASE_PLEASE)? {
         release_please(&text, workspace, &mut migrated)?;
         migrated.files.push(RELEASE_PLEASE.to_string());
+    }
+    if let Some(text) = read_file(root, COCOGITTO)? {
+        cocogitto(&text, workspace, &mut migrated)?;
+        migrated.files.push(COCOGITTO.to_string());
     }
     for file in RELEASE_PLZ {
         if let Some(text) = read_file(root, file)? {
@@ -55,7 +60,10 @@ fn release_please(text: &str, workspace: &Workspace, migrated: &mut Migrated) ->
     };
     let setting = |package: &serde_json::Value, key: &str| package.get(key).or_else(|| json.get(key)).cloned();
     for (folder, package) in packages {
-        let path = if folder == "." { String::new() } else { folder.trim_matches('/').to_string() };
+        let path = match folder.trim_start_matches("./").trim_matches('/') {
+            "" | "." => ".".to_string(),
+            folder => folder.to_string(),
+        };
         let discovered = workspace.packages.iter().find(|found| found.path == path);
         let component = setting(package, "component")
             .or_else(|| setting(package, "package-name"))
@@ -72,6 +80,26 @@ fn release_please(text: &str, workspace: &Workspace, migrated: &mut Migrated) ->
             None => version.to_string(),
         };
         migrated.tags.push((path, tag, RELEASE_PLEASE.to_string()));
+    }
+    Ok(())
+}
+
+/// cocogitto's monorepo: `[packages.NAME] path = "..."`, tagged
+/// `NAME{monorepo_version_separator}{tag_prefix}{version}` (separator `-` by default).
+fn cocogitto(text: &str, workspace: &Workspace, migrated: &mut Migrated) -> Result<(), EngineError> {
+    let document: toml_edit::DocumentMut = text.parse().map_err(|error| unreadable(COCOGITTO, error))?;
+    let string = |key: &str| document.get(key).and_then(|item| item.as_str()).unwrap_or_default().to_string();
+    let prefix = string("tag_prefix");
+    let separator = document.get("monorepo_version_separator").and_then(|item| item.as_str()).unwrap_or("-");
+    let Some(packages) = document.get("packages").and_then(|item| item.as_table_like()) else { return Ok(()) };
+    for (name, package) in packages.iter() {
+        let Some(path) = package.get("path").and_then(|item| item.as_str()) else { continue };
+        let path = path.trim_start_matches("./").trim_end_matches('/');
+        let path = if path.is_empty() { "." } else { path };
+        if workspace.packages.iter().any(|found| found.path == path) {
+            let tag = format!("{name}{separator}{prefix}{{version}}");
+            migrated.tags.push((path.to_string(), tag, COCOGITTO.to_string()));
+        }
     }
     Ok(())
 }

@@ -181,41 +181,12 @@ fn skipped(workspace: &Workspace) -> Vec<release_plan::SkippedPackage> {
 }
 
 /// covector names packages in its own `config.json` (`fs-js` for the npm package in
-/// `plugins/fs`): each such name becomes the name of the package in that folder, of the
-/// ecosystem its `manager` says when two share the folder.
+/// `plugins/fs`): each such name in a change file becomes the package's own name.
 fn resolve_aliases(changes: &mut release_changes::Found, workspace: &Workspace) {
-    let ecosystem_of = |manager: &str| match manager {
-        "rust" | "cargo" => Some("Cargo.toml"),
-        "javascript" | "npm" | "pnpm" | "yarn" => Some("package.json"),
-        "python" | "pip" => Some("pyproject.toml"),
-        _ => None,
-    };
-    for (alias, folder, manager) in &changes.aliases {
-        if workspace.packages.iter().any(|package| &package.name == alias) {
-            continue;
-        }
-        let manifest = manager.as_deref().and_then(ecosystem_of);
-        let candidates: Vec<&str> = workspace
-            .packages
-            .iter()
-            .filter(|package| &package.path == folder)
-            .filter(|package| {
-                manifest.is_none_or(|file| package.manifest.as_deref().is_some_and(|path| path.ends_with(file)))
-            })
-            .map(|package| package.name.as_str())
-            .collect();
-        let name = match candidates[..] {
-            [name] => name.to_string(),
-            // A package discovery set aside (`publish: false` in covector too, usually).
-            [] => match workspace.skipped.iter().find(|skipped| &skipped.path == folder) {
-                Some(skipped) => skipped.name.clone(),
-                None => continue,
-            },
-            _ => continue,
-        };
+    for (alias, name) in crate::tags::covector_targets(&changes.aliases, workspace, true) {
         for file in &mut changes.files {
             for (named, _) in &mut file.bumps {
-                if named == alias {
+                if *named == alias {
                     named.clone_from(&name);
                 }
             }

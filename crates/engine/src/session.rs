@@ -134,7 +134,8 @@ impl<'p> Session<'p> {
         let config = self.config()?;
         let files = self.repo.tracked_files_named(release_workspace::MANIFEST_NAMES)?;
         let workspace = release_workspace::discover(&self.root, config, &files)?;
-        let catalog = tags::catalog(config, workspace, self.tags()?);
+        let covector = release_changes::covector_names(&self.root);
+        let catalog = tags::catalog(config, workspace, self.tags()?, &covector);
         Ok(self.catalog.get_or_init(|| catalog))
     }
 

@@ -20,7 +20,54 @@ pub(crate) struct Catalog {
     pub warnings: Vec<String>,
 }
 
-pub(crate) fn catalog(config: &Config, mut workspace: Workspace, tags: &[Tag]) -> Catalog {
+/// covector's own package names (`.changes/config.json`) that name a package of the workspace:
+/// `(covector name, package name)`, by the package's folder and the manager's ecosystem. With
+/// `skipped`, a name for a package discovery set aside maps to that package's name too.
+pub(crate) fn covector_targets(
+    names: &[(String, String, Option<String>)],
+    workspace: &Workspace,
+    skipped: bool,
+) -> Vec<(String, String)> {
+    let manifest_of = |manager: &str| match manager {
+        "rust" | "cargo" => Some("Cargo.toml"),
+        "javascript" | "npm" | "pnpm" | "yarn" => Some("package.json"),
+        "python" | "pip" => Some("pyproject.toml"),
+        _ => None,
+    };
+    let mut out = Vec::new();
+    for (alias, folder, manager) in names {
+        if workspace.packages.iter().any(|package| &package.name == alias) {
+            continue;
+        }
+        let manifest = manager.as_deref().and_then(manifest_of);
+        let candidates: Vec<&str> = workspace
+            .packages
+            .iter()
+            .filter(|package| &package.path == folder)
+            .filter(|package| {
+                manifest.is_none_or(|file| package.manifest.as_deref().is_some_and(|path| path.ends_with(file)))
+            })
+            .map(|package| package.name.as_str())
+            .collect();
+        let name = match candidates[..] {
+            [name] => name.to_string(),
+            [] if skipped => match workspace.skipped.iter().find(|found| &found.path == folder) {
+                Some(found) => found.name.clone(),
+                None => continue,
+            },
+            _ => continue,
+        };
+        out.push((alias.clone(), name));
+    }
+    out
+}
+
+pub(crate) fn catalog(
+    config: &Config,
+    mut workspace: Workspace,
+    tags: &[Tag],
+    covector: &[(String, String, Option<String>)],
+) -> Catalog {
     // What the configuration and discovery said come first: they are about the files the rest
     // is computed from.
     let mut warnings = config.warnings.clone();
@@ -32,7 +79,8 @@ pub(crate) fn catalog(config: &Config, mut workspace: Workspace, tags: &[Tag]) -
     }
     // The other tag conventions of packages whose template release.toml does not set: one pass
     // over the tags matches them all.
-    let conventions = other_conventions(config, &workspace);
+    let aliases = covector_targets(covector, &workspace, false);
+    let conventions = other_conventions(config, &workspace, &aliases);
     let configured = targets.len();
     targets.extend(
         conventions.iter().map(|(package, template)| (workspace.packages[*package].name.clone(), template.clone())),
@@ -52,7 +100,11 @@ type Tagged = Vec<(String, semver::Version, usize)>;
 /// (tokio's), `{name}@{version}`,
 /// `{name}@v{version}`, the same with the npm scope removed, and for a single package
 /// `v{version}` and `{version}`. `(package index, template)`.
-fn other_conventions(config: &Config, workspace: &Workspace) -> Vec<(usize, TagTemplate)> {
+fn other_conventions(
+    config: &Config,
+    workspace: &Workspace,
+    aliases: &[(String, String)],
+) -> Vec<(usize, TagTemplate)> {
     let single = workspace.packages.len() == 1 && config.repo.is_none();
     let mut out = Vec::new();
     for (index, package) in workspace.packages.iter().enumerate() {
@@ -73,6 +125,15 @@ fn other_conventions(config: &Config, workspace: &Workspace) -> Vec<(usize, TagT
         }
         if single {
             texts.extend(["v{version}".to_string(), "{version}".to_string()]);
+        }
+        // covector tags packages by its own names (`fs-v2.0.3` for `tauri-plugin-fs`).
+        for (alias, _) in aliases.iter().filter(|(_, name)| *name == package.name) {
+            texts.extend([
+                format!("{alias}-v{{version}}"),
+                format!("{alias}-{{version}}"),
+                format!("{alias}@v{{version}}"),
+                format!("{alias}@{{version}}"),
+            ]);
         }
         for text in texts {
             let Ok(template) = TagTemplate::parse(&text) else { continue };

@@ -109,7 +109,8 @@ fn release_change_says_what_it_wrote_and_the_plan_table_shows_the_file() {
 }
 
 /// Regression (tauri-apps/plugins-workspace): covector names packages in `.changes/config.json`
-/// (`fs-js` is the npm package in `plugins/fs`, beside the crate `fs`), and a change file for a
+/// (`fs-js` is the npm package in `plugins/fs`, beside the crate `fs`) and tags by those names,
+/// and a change file for a
 /// private example app is no release: the plan failed with "unknown package `fs-js`".
 #[test]
 fn covector_package_names_are_read_from_its_config_and_private_apps_are_ignored() {
@@ -125,8 +126,9 @@ fn covector_package_names_are_read_from_its_config_and_private_apps_are_ignored(
     builder.write("plugins/fs/package.json", "{\"name\": \"@tauri-apps/plugin-fs\", \"version\": \"2.0.0\"}\n");
     builder.write("examples/app/package.json", "{\"name\": \"app\", \"private\": true}\n");
     builder.commit("feat: first").unwrap();
-    builder.tag("tauri-plugin-fs-v2.0.0").unwrap();
-    builder.tag("@tauri-apps/plugin-fs-v2.0.0").unwrap();
+    // Tagged by covector's names, as covector does.
+    builder.tag("fs-v2.0.0").unwrap();
+    builder.tag("fs-js-v2.0.0").unwrap();
     builder.write(".changes/write-text.md", "---\n\"fs-js\": minor\n\"app\": patch\n---\n\nAdd `writeTextFile`.\n");
     builder.commit("chore: a change file").unwrap();
     builder.checkout().unwrap();
@@ -137,6 +139,9 @@ fn covector_package_names_are_read_from_its_config_and_private_apps_are_ignored(
         plan["packages"].as_array().unwrap().iter().find(|package| package["name"] == name).unwrap().clone()
     };
     assert_eq!(package("@tauri-apps/plugin-fs")["next_version"], "2.1.0", "{plan:#}");
+    assert_eq!(package("@tauri-apps/plugin-fs")["previous_tag"], "fs-js-v2.0.0", "{plan:#}");
+    assert_eq!(package("@tauri-apps/plugin-fs")["next_tag"], "fs-js-v2.1.0", "{plan:#}");
+    assert_eq!(package("tauri-plugin-fs")["previous_tag"], "fs-v2.0.0", "{plan:#}");
     assert_eq!(package("tauri-plugin-fs")["next_version"], "2.0.0", "{plan:#}");
     let warnings = plan["warnings"].to_string();
     assert!(warnings.contains(".changes/write-text.md: package `app` is not released"), "{warnings}");

@@ -139,3 +139,19 @@ fn repository_wide_version_tags_give_the_repository_its_version() {
     let plan: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
     assert_eq!(plan["repo"]["current_version"], "4.0.0", "{plan:#}");
 }
+
+/// cocogitto's monorepo packages carry over: `NAME{monorepo_version_separator}{tag_prefix}{version}`.
+#[test]
+fn cocogitto_packages_carry_over() {
+    let cog = "tag_prefix = \"v\"\nmonorepo_version_separator = \"@\"\n\n[packages.backend]\npath = \"packages/api\"\n";
+    let dir = repository(&[("cog.toml", cog)]);
+    let output = release_with(dir.path(), &["init", "--format", "json"], &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let api = report["packages"].as_array().unwrap().iter().find(|package| package["name"] == "api").unwrap();
+    assert_eq!(
+        (api["tag"].as_str(), api["source"].as_str()),
+        (Some("backend@v{version}"), Some("cog.toml")),
+        "{report:#}"
+    );
+}
