@@ -46,6 +46,67 @@ pub(crate) fn change(session: &Session<'_>, package: &str, bump: Bump, message: 
     })
 }
 
+/// What the change file says, from the flags or, on a terminal, from questions.
+pub(crate) struct Asked {
+    pub package: String,
+    pub bump: Bump,
+    pub message: String,
+}
+
+/// Fills in what the flags left out by asking on the terminal; without a terminal (CI, a pipe)
+/// a missing flag is an error that names it.
+pub(crate) fn ask(
+    session: &Session<'_>,
+    package: Option<String>,
+    bump: Option<Bump>,
+    message: Option<String>,
+) -> Result<Asked> {
+    use std::io::{BufRead, IsTerminal, Write};
+    let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    let answer = |question: &str, flag: &str| -> Result<String> {
+        if !interactive {
+            return Err(UsageError(format!(
+                "`release change` needs `{flag}` (hint: `release change --package NAME --bump minor --message \"...\"`, or run it in a terminal to be asked)"
+            ))
+            .into());
+        }
+        let mut stderr = std::io::stderr().lock();
+        write!(stderr, "{question}: ")?;
+        stderr.flush()?;
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        Ok(line.trim().to_string())
+    };
+    let package = match package {
+        Some(package) => package,
+        None => {
+            let names: Vec<&str> = session.workspace()?.packages.iter().map(|package| package.name.as_str()).collect();
+            answer(&format!("package ({})", names.join(", ")), "--package")?
+        }
+    };
+    let bump = match bump {
+        Some(bump) => bump,
+        None => match answer("bump (major, minor, patch)", "--bump")?.as_str() {
+            "major" => Bump::Major,
+            "minor" => Bump::Minor,
+            "patch" => Bump::Patch,
+            other => {
+                return Err(UsageError(format!("`{other}` is not a bump (hint: major, minor or patch)")).into());
+            }
+        },
+    };
+    let message = match message {
+        Some(message) => message,
+        None => answer("what changed (one line, for the changelog)", "--message")?,
+    };
+    if message.trim().is_empty() {
+        return Err(
+            UsageError("the change's message is empty (hint: say what changed, for the changelog)".into()).into()
+        );
+    }
+    Ok(Asked { package, bump, message })
+}
+
 /// One line for a terminal.
 pub(crate) fn text(report: &ChangeReport) -> String {
     format!("wrote {} ({} {}, {} format)\n", report.path, report.package, report.bump, report.format)

@@ -104,15 +104,17 @@ enum ChangeBump {
 enum Command {
     /// Write a change file (changesets or covector format, as `[versioning] sources` says) that
     /// the next release consumes.
+    ///
+    /// On a terminal, what is not given as a flag is asked for.
     Change {
         /// The package the change is for.
         #[arg(long = "package", short = 'p', value_name = "NAME")]
-        package: String,
+        package: Option<String>,
         #[arg(long, value_enum)]
-        bump: ChangeBump,
+        bump: Option<ChangeBump>,
         /// What changed, for the changelog.
         #[arg(long, short = 'm')]
-        message: String,
+        message: Option<String>,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
@@ -374,12 +376,13 @@ fn before_the_repository(command: &Command) -> Result<()> {
 fn dispatch(session: &Session<'_>, command: Command, color: bool) -> Result<()> {
     match command {
         Command::Change { package, bump, message, format } => {
-            let bump = match bump {
+            let bump = bump.map(|bump| match bump {
                 ChangeBump::Major => release_plan::Bump::Major,
                 ChangeBump::Minor => release_plan::Bump::Minor,
                 ChangeBump::Patch => release_plan::Bump::Patch,
-            };
-            let report = change::change(session, &package, bump, &message)?;
+            });
+            let asked = change::ask(session, package, bump, message)?;
+            let report = change::change(session, &asked.package, asked.bump, &asked.message)?;
             print(&match format {
                 Format::Json => json(&report),
                 _ => change::text(&report),

@@ -106,12 +106,16 @@ fn release_change_says_what_it_wrote_and_the_plan_table_shows_the_file() {
     let output = release_with(work, &["change", "-p", "tol", "--bump", "patch", "-m", "x"], &[]);
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("no package is named `tol` (hint: did you mean `tool`?)"));
+    // Without a terminal nothing is asked: a missing flag is named.
+    let output = release_with(work, &["change", "-p", "tool", "-m", "x"], &[]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("`release change` needs `--bump`"), "{stderr}");
 }
 
 /// Regression (tauri-apps/plugins-workspace): covector names packages in `.changes/config.json`
 /// (`fs-js` is the npm package in `plugins/fs`, beside the crate `fs`) and tags by those names,
-/// and a change file for a
-/// private example app is no release: the plan failed with "unknown package `fs-js`".
+/// and a change file for a private example app is no release: the plan failed with "unknown package `fs-js`".
 #[test]
 fn covector_package_names_are_read_from_its_config_and_private_apps_are_ignored() {
     let dir = tempfile::tempdir().unwrap();
