@@ -132,6 +132,29 @@ pub fn read(root: &Path, sources: &[Source]) -> Result<Found, ChangesError> {
     Ok(found)
 }
 
+/// The change files of the enabled sources as they were in a commit, for a plan of the past (a
+/// backtest): `list(folder)` gives the files directly in a folder, `(name, text)`. A file that
+/// does not parse is a warning here, never an error: the past cannot be fixed.
+pub fn read_past(root: &Path, sources: &[Source], list: &dyn Fn(&str) -> Vec<(String, String)>) -> Found {
+    let mut found = Found::default();
+    for format in Format::ALL.into_iter().filter(|format| sources.contains(&format.source())) {
+        if format == Format::Covector {
+            found.aliases = covector_names(root);
+        }
+        let mut files = list(format.folder());
+        files.retain(|(name, _)| name.ends_with(".md") && !name.eq_ignore_ascii_case("README.md"));
+        files.sort();
+        for (name, text) in files {
+            let path = format!("{}/{name}", format.folder());
+            match parse(format, &path, &text) {
+                Ok(file) => found.files.push(file),
+                Err(error) => found.warnings.push(format!("{error} (skipped)")),
+            }
+        }
+    }
+    found
+}
+
 /// The `packages` of covector's `.changes/config.json`: each name with its folder
 /// (`./plugins/fs` read as `plugins/fs`) and manager. A missing or unreadable file gives none:
 /// then the names in the change files must be the manifests' own, and an unknown one is an

@@ -1,7 +1,7 @@
 //! `release backtest`: how would `release` have done on this history? At each of the last
 //! releases of every package, the plan is rebuilt as it would have been computed then (at the
-//! release commit's parent, so only the tags before it count, with today's config) and its next
-//! version is compared with the one that shipped.
+//! release commit's parent, so only the tags before it count, with today's config, and the change
+//! files that were there) and its next version is compared with the one that shipped.
 //!
 //! Several packages released at one commit are one release point and one plan; each plan walks
 //! only the ranges since the previous releases (the session's commit reading is shared).
@@ -177,7 +177,7 @@ impl Session<'_> {
             return Ok(Vec::new());
         };
         // Not memoised: a backtest plans each point once, and keeping them all costs memory.
-        let planned = self.plan_at(parent, None, false)?;
+        let planned = self.plan_at(parent, None, crate::planner::ChangeFiles::At(parent))?;
         let mut targets: Vec<Target<'_>> = planned
             .plan
             .packages

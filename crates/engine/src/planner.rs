@@ -12,6 +12,17 @@ use crate::EngineError;
 use crate::session::{Planned, Session};
 use crate::tags::Catalog;
 
+/// Where a plan's change files come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum ChangeFiles {
+    /// None (a plan of `--head`: the working tree is not that commit).
+    None,
+    /// The checkout's.
+    WorkingTree,
+    /// As they were in a commit's tree (a backtest's release points).
+    At(Oid),
+}
+
 /// A target's previous release and the commit it tags.
 type Previous = Option<(Release, Oid)>;
 
@@ -21,18 +32,30 @@ pub(crate) fn plan(
     catalog: &Catalog,
     head: Oid,
     pre: Option<String>,
-    working_tree: bool,
+    changes: ChangeFiles,
 ) -> Result<Planned, EngineError> {
     let repo = session.repo();
     let tags = session.tags()?;
     let previous = previous_releases(repo, tags, catalog, head)?;
     let commits = history(session, config, &catalog.workspace, head, &previous)?;
-    // Change files are read from the working tree, so only for a plan of it (not `--head`).
-    let mut changes = match working_tree {
-        true => release_changes::read(session.root(), &config.versioning.sources)?,
-        false => release_changes::Found::default(),
+    let changes = match changes {
+        ChangeFiles::None => release_changes::Found::default(),
+        ChangeFiles::WorkingTree => {
+            let mut found = release_changes::read(session.root(), &config.versioning.sources)?;
+            resolve_aliases(&mut found, &catalog.workspace);
+            found
+        }
+        ChangeFiles::At(commit) => {
+            let list = |folder: &str| repo.files_in(commit, folder).unwrap_or_default();
+            let mut found = release_changes::read_past(session.root(), &config.versioning.sources, &list);
+            resolve_aliases(&mut found, &catalog.workspace);
+            // Packages renamed or removed since: the past names them, today does not.
+            for file in &mut found.files {
+                file.bumps.retain(|(name, _)| catalog.workspace.packages.iter().any(|package| &package.name == name));
+            }
+            found
+        }
     };
-    resolve_aliases(&mut changes, &catalog.workspace);
     let input = PlanInput {
         config,
         head: head.to_string(),

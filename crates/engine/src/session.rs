@@ -13,6 +13,7 @@ use release_plan::Plan;
 use release_workspace::Workspace;
 
 use crate::EngineError;
+use crate::planner::ChangeFiles;
 use crate::tags::{self, Catalog};
 
 /// What a plan was asked for.
@@ -53,7 +54,7 @@ impl Progress for Silent {
 
 /// A plan is the same for the same head, pre-release label, and whether it read the working
 /// tree's change files (a plan of the checkout, not of `--head`).
-type PlanKey = (Oid, Option<String>, bool);
+type PlanKey = (Oid, Option<String>, crate::planner::ChangeFiles);
 
 /// The run's shared state. Everything is read on first use and kept.
 pub struct Session<'p> {
@@ -173,13 +174,14 @@ impl<'p> Session<'p> {
         }
         self.check_packages(&options.packages)?;
         let head = self.repo.resolve(options.head.as_deref().unwrap_or("HEAD"))?;
-        let working_tree = options.head.is_none();
-        let key = (head, options.pre.clone(), working_tree);
+        // Change files are read from the working tree, so only for a plan of it (not `--head`).
+        let changes = if options.head.is_none() { ChangeFiles::WorkingTree } else { ChangeFiles::None };
+        let key = (head, options.pre.clone(), changes);
         let cached = self.plans.borrow().get(&key).cloned();
         let planned = match cached {
             Some(planned) => planned,
             None => {
-                let planned = Rc::new(self.plan_at(head, options.pre.clone(), working_tree)?);
+                let planned = Rc::new(self.plan_at(head, options.pre.clone(), changes)?);
                 self.plans.borrow_mut().insert(key, planned.clone());
                 planned
             }
@@ -215,10 +217,9 @@ impl Session<'_> {
         Ok(())
     }
 
-    /// The plan at `head`, computed now (not memoised); with `working_tree`, the change files
-    /// in the checkout count too.
-    pub(crate) fn plan_at(&self, head: Oid, pre: Option<String>, working_tree: bool) -> Result<Planned, EngineError> {
-        crate::planner::plan(self, self.config()?, self.catalog()?, head, pre, working_tree)
+    /// The plan at `head`, computed now (not memoised), with the change files `changes` says.
+    pub(crate) fn plan_at(&self, head: Oid, pre: Option<String>, changes: ChangeFiles) -> Result<Planned, EngineError> {
+        crate::planner::plan(self, self.config()?, self.catalog()?, head, pre, changes)
     }
 }
 

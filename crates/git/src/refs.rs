@@ -61,6 +61,22 @@ impl Repo {
         }
     }
 
+    /// The files directly in `folder` of a commit's tree, `(name, text)`, text decoded lossily;
+    /// none when the folder is not there.
+    pub fn files_in(&self, commit: Oid, folder: &str) -> Result<Vec<(String, String)>, GitError> {
+        let commit = self.repository.find_commit(commit).context(|| format!("reading commit {commit}"))?;
+        let tree = commit.tree().context(|| "reading a tree".into())?;
+        let Ok(entry) = tree.get_path(std::path::Path::new(folder)) else { return Ok(Vec::new()) };
+        let Ok(folder_tree) = self.repository.find_tree(entry.id()) else { return Ok(Vec::new()) };
+        let mut files = Vec::new();
+        for entry in folder_tree.iter().filter(|entry| entry.kind() == Some(git2::ObjectType::Blob)) {
+            let Ok(name) = entry.name() else { continue };
+            let blob = self.repository.find_blob(entry.id()).context(|| format!("reading {folder}/{name}"))?;
+            files.push((name.to_string(), String::from_utf8_lossy(blob.content()).into_owned()));
+        }
+        Ok(files)
+    }
+
     /// Commits from the root to `tip` along first parents, oldest first.
     pub fn first_parent_chain(&self, tip: Oid) -> Result<Vec<Oid>, GitError> {
         let mut chain = Vec::new();

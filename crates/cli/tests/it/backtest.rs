@@ -72,3 +72,30 @@ fn an_unknown_package_is_named_with_the_known_ones() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("no package is named `apx` (hint: the packages are: api, ui)"), "{stderr}");
 }
+
+/// A repository that decides versions with change files: each release commit deletes them, so a
+/// backtest reads those that were there at the release commit's parent (changesets/changesets
+/// agreed on 15 of 338 releases while it read commits only).
+#[test]
+fn change_files_of_the_past_count_at_each_release_point() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut builder = release_test_support::RepoBuilder::init(dir.path()).unwrap();
+    builder.write("release.toml", "[versioning]\nsources = [\"commits\", \"changesets\"]\n");
+    builder.write("packages/api/package.json", "{\"name\": \"api\", \"version\": \"1.0.0\"}\n");
+    builder.write("packages/ui/package.json", "{\"name\": \"ui\", \"version\": \"1.0.0\"}\n");
+    builder.commit("chore: first").unwrap();
+    builder.tag("api-v1.0.0").unwrap();
+    builder.write("packages/api/index.js", "// more\n");
+    builder.write(".changeset/brave-lions.md", "---\n\"api\": minor\n---\n\nA new endpoint.\n");
+    builder.commit("chore: work (no conventional bump)").unwrap();
+    builder.delete(".changeset/brave-lions.md");
+    builder.write("packages/api/package.json", "{\"name\": \"api\", \"version\": \"1.1.0\"}\n");
+    builder.commit("chore: version packages").unwrap();
+    builder.tag("api-v1.1.0").unwrap();
+    builder.checkout().unwrap();
+    let output = release_with(dir.path(), &["backtest", "--format", "json"], &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let api = report["scores"].as_array().unwrap().iter().find(|score| score["package"] == "api").unwrap();
+    assert_eq!((api["shipped"].as_u64(), api["agree"].as_u64()), (Some(1), Some(1)), "{report:#}");
+}
