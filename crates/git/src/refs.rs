@@ -163,12 +163,25 @@ impl Repo {
         name: &str,
         expected: Option<Oid>,
     ) -> Result<bool, PushError> {
-        let lease = format!("--force-with-lease={name}:{}", expected.map(|oid| oid.to_string()).unwrap_or_default());
-        let refspec = format!("{new}:{name}");
+        let expected = expected.map(|oid| oid.to_string()).unwrap_or_default();
+        self.leased_push(remote, name, &expected, &format!("{new}:{name}"), "pushing the ledger")
+    }
+
+    /// `git push --force-with-lease=NAME:EXPECTED REMOTE REFSPEC`: `Ok(false)` when the remote
+    /// refused because the ref moved (the lease was lost), an error for any other failure.
+    pub(crate) fn leased_push(
+        &self,
+        remote: &str,
+        name: &str,
+        expected: &str,
+        refspec: &str,
+        operation: &str,
+    ) -> Result<bool, PushError> {
+        let lease = format!("--force-with-lease={name}:{expected}");
         let output = crate::command::git(&self.root)
-            .args(["push", "--porcelain", &lease, "--", remote, &refspec])
+            .args(["push", "--porcelain", &lease, "--", remote, refspec])
             .output()
-            .map_err(|error| GitError::Command { operation: "pushing the ledger".into(), detail: error.to_string() })?;
+            .map_err(|error| GitError::Command { operation: operation.to_string(), detail: error.to_string() })?;
         if output.status.success() {
             return Ok(true);
         }

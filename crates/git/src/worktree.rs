@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use git2::Oid;
 
 use crate::command::{git, run_git};
-use crate::{GitError, PushError, PushStatus, Repo};
+use crate::{GitError, PushError, Repo};
 
 /// A linked work tree checked out (detached) at one commit; removed when dropped.
 pub struct Worktree {
@@ -117,22 +117,6 @@ impl Repo {
     /// Deletes branch `name` (a full ref) on `remote` if it is still at `expected`. `Ok(false)`
     /// when someone moved it first.
     pub fn delete_remote_ref(&self, remote: &str, name: &str, expected: Oid) -> Result<bool, PushError> {
-        let lease = format!("--force-with-lease={name}:{expected}");
-        let refspec = format!(":{name}");
-        let output = git(&self.root).args(["push", "--porcelain", &lease, "--", remote, &refspec]).output().map_err(
-            |error| GitError::Command { operation: format!("deleting `{name}`"), detail: error.to_string() },
-        )?;
-        if output.status.success() {
-            return Ok(true);
-        }
-        let refs = crate::command::parse_porcelain(&String::from_utf8_lossy(&output.stdout));
-        if refs.iter().any(|pushed| pushed.status == PushStatus::Rejected) {
-            return Ok(false);
-        }
-        Err(PushError::Failed {
-            remote: remote.to_string(),
-            status: output.status.code().unwrap_or(-1),
-            stderr: String::from_utf8_lossy(&output.stderr).trim().to_string(),
-        })
+        self.leased_push(remote, name, &expected.to_string(), &format!(":{name}"), &format!("deleting `{name}`"))
     }
 }
