@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use wait_timeout::ChildExt;
 
-use crate::{Measurement, Settings, format_duration};
+use crate::{Analysis, Measurement, format_duration};
 
 /// How many lines of a failing command's output are kept, from its start and from its end.
 pub const OUTPUT_LINES: usize = 3;
@@ -31,11 +31,7 @@ pub struct CommandCheck {
     pub directory: PathBuf,
     /// The environment variables it gets besides the inherited ones (the RELEASE_* variables).
     pub variables: Vec<(String, String)>,
-    pub interval: Duration,
-    pub count: u32,
-    pub failure_limit: u32,
-    pub error_limit: u32,
-    pub consecutive_successes: u32,
+    pub analysis: Analysis,
     /// The time one run may take; then it is killed and counts as an error.
     pub timeout: Duration,
 }
@@ -53,23 +49,9 @@ impl CommandCheck {
             argv: argv.clone(),
             directory: directory.to_path_buf(),
             variables,
-            interval: verify.interval,
-            count: verify.count,
-            failure_limit: verify.failure_limit,
-            error_limit: verify.error_limit,
-            consecutive_successes: verify.consecutive_successes,
+            analysis: Analysis::of(verify),
             timeout: verify.timeout,
         })
-    }
-
-    pub(crate) fn settings(&self) -> Settings {
-        Settings {
-            interval: self.interval,
-            count: self.count,
-            failure_limit: self.failure_limit,
-            error_limit: self.error_limit,
-            consecutive_successes: self.consecutive_successes,
-        }
     }
 }
 

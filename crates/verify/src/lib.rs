@@ -77,21 +77,22 @@ impl HttpCheck {
         let release_config::promotion::Probe::Http { url, status, body_contains } = &verify.probe else {
             return None;
         };
+        let Analysis { interval, count, failure_limit, error_limit, consecutive_successes } = Analysis::of(verify);
         Some(HttpCheck {
             url: render(url),
             status: *status,
             body_contains: body_contains.as_deref().map(&render),
-            interval: verify.interval,
-            count: verify.count,
-            failure_limit: verify.failure_limit,
-            error_limit: verify.error_limit,
-            consecutive_successes: verify.consecutive_successes,
+            interval,
+            count,
+            failure_limit,
+            error_limit,
+            consecutive_successes,
             timeout: verify.timeout,
         })
     }
 
-    fn settings(&self) -> Settings {
-        Settings {
+    fn settings(&self) -> Analysis {
+        Analysis {
             interval: self.interval,
             count: self.count,
             failure_limit: self.failure_limit,
@@ -101,13 +102,28 @@ impl HttpCheck {
     }
 }
 
-/// The analysis settings both kinds of check share.
-struct Settings {
-    interval: Duration,
-    count: u32,
-    failure_limit: u32,
-    error_limit: u32,
-    consecutive_successes: u32,
+/// How a series of measurements is judged, whatever measures them (see [`HttpCheck`]'s fields
+/// of the same names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Analysis {
+    pub interval: Duration,
+    pub count: u32,
+    pub failure_limit: u32,
+    pub error_limit: u32,
+    pub consecutive_successes: u32,
+}
+
+impl Analysis {
+    /// The analysis `[environments.NAME.verify]` (or a monitor's check) asks for.
+    pub fn of(verify: &release_config::promotion::Verify) -> Analysis {
+        Analysis {
+            interval: verify.interval,
+            count: verify.count,
+            failure_limit: verify.failure_limit,
+            error_limit: verify.error_limit,
+            consecutive_successes: verify.consecutive_successes,
+        }
+    }
 }
 
 /// The outcome of one request.
@@ -160,13 +176,13 @@ pub fn verify(check: &HttpCheck, sleep: &mut dyn FnMut(Duration)) -> Verdict {
 /// [`verify`] for a [`CommandCheck`]: each measurement runs the command once.
 pub fn verify_command(check: &CommandCheck, sleep: &mut dyn FnMut(Duration)) -> Verdict {
     let program = format!("`{}`", check.argv.first().map(String::as_str).unwrap_or_default());
-    analyze(&check.settings(), &program, &mut || command::measure(check), sleep)
+    analyze(&check.analysis, &program, &mut || command::measure(check), sleep)
 }
 
 /// The analysis loop: `measure` answers with a measurement and whether its error is hopeless;
 /// `target` names what is measured in the summary.
 fn analyze(
-    settings: &Settings,
+    settings: &Analysis,
     target: &str,
     measure: &mut dyn FnMut() -> (Measurement, bool),
     sleep: &mut dyn FnMut(Duration),
@@ -225,7 +241,7 @@ fn analyze(
 }
 
 /// The summary of an analysis that ran out of measurements.
-fn exhausted(settings: &Settings, required: u32, measurements: &[Measurement]) -> String {
+fn exhausted(settings: &Analysis, required: u32, measurements: &[Measurement]) -> String {
     let last_problem = measurements.iter().rev().find_map(|measurement| match measurement {
         Measurement::Success { .. } => None,
         Measurement::Failure { reason, .. } | Measurement::Error { reason } => Some(reason.clone()),

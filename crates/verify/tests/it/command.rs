@@ -3,18 +3,20 @@
 
 use std::time::Duration;
 
-use release_verify::{CommandCheck, Measurement, verify_command};
+use release_verify::{Analysis, CommandCheck, Measurement, verify_command};
 
 fn check(script: &str) -> CommandCheck {
     CommandCheck {
         argv: vec!["sh".into(), "-c".into(), script.into()],
         directory: std::env::temp_dir(),
         variables: vec![("RELEASE_VERSION".into(), "1.2.3".into())],
-        interval: Duration::from_secs(1),
-        count: 1,
-        failure_limit: 0,
-        error_limit: 0,
-        consecutive_successes: 1,
+        analysis: Analysis {
+            interval: Duration::from_secs(1),
+            count: 1,
+            failure_limit: 0,
+            error_limit: 0,
+            consecutive_successes: 1,
+        },
         timeout: Duration::from_secs(20),
     }
 }
@@ -60,8 +62,8 @@ fn a_command_that_runs_too_long_is_killed_and_counts_as_an_error() {
 fn a_command_that_is_not_there_fails_at_once() {
     let mut missing = check("");
     missing.argv = vec!["./no-such-check".into()];
-    missing.count = 5;
-    missing.error_limit = 4;
+    missing.analysis.count = 5;
+    missing.analysis.error_limit = 4;
     let verdict = verify_command(&missing, &mut never_sleep);
     assert!(!verdict.passed);
     assert_eq!(verdict.measurements.len(), 1, "waiting does not make a program appear");
