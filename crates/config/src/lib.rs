@@ -18,6 +18,7 @@ mod check;
 mod environments;
 mod error;
 pub mod glob;
+pub mod notify;
 mod pr;
 pub mod promotion;
 pub mod suggest;
@@ -64,6 +65,8 @@ pub struct Config {
     pub promotion: promotion::Promotion,
     /// Upstream environments before the ones promoted from them.
     pub environments: Vec<promotion::Environment>,
+    /// `[[notify]]` targets, in the order of the file.
+    pub notify: Vec<notify::NotifyTarget>,
 }
 
 #[derive(Debug, Clone)]
@@ -468,8 +471,10 @@ impl Resolver<'_> {
         let pr = self.pr(wire.pr, &cut)?;
         let promotion = self.promotion_of(wire.promotion, &cut)?;
         let environments = self.environments(wire.environments)?;
+        let notify = self.notify(wire.notify, &environments)?;
 
         Ok(Config {
+            notify,
             warnings: Vec::new(),
             cut,
             pr,

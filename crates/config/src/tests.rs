@@ -710,3 +710,79 @@ fn pr_settings_and_their_mistakes() {
     }
     assert!(error("[pr]\nlabel = \"x\"\n").contains("`label`"), "{}", error("[pr]\nlabel = \"x\"\n"));
 }
+
+/// `[[notify]]` targets: the defaults, and every bad value named at its line with a hint; a
+/// webhook URL written into the file is refused, since it is a secret.
+#[test]
+fn notify_targets_are_checked_when_the_file_loads() {
+    let environments =
+        "[environments.staging]\ndeploy = [\"d\"]\n[environments.prod]\ndeploy = [\"d\"]\nfrom = \"staging\"\n";
+    let config = parse(&format!(
+        "{environments}[[notify]]\nkind = \"webhook\"\nurl-env = \"SLACK_WEBHOOK_URL\"\n[[notify]]\nkind = \"github\"\nevents = [\"rolled-back\", \"held\", \"held\"]\nenvironments = [\"prod\"]\ntimeout = \"2s\"\n"
+    ))
+    .unwrap();
+    use crate::notify::{NotifyEvent, NotifyKind};
+    assert_eq!(config.notify.len(), 2);
+    assert_eq!(config.notify[0].name, "webhook SLACK_WEBHOOK_URL");
+    assert_eq!(config.notify[0].kind, NotifyKind::Webhook { url_env: "SLACK_WEBHOOK_URL".into() });
+    assert_eq!(config.notify[0].events, NotifyEvent::ALL.to_vec());
+    assert_eq!(config.notify[0].timeout, std::time::Duration::from_secs(5));
+    assert_eq!(config.notify[1].name, "github");
+    assert_eq!(config.notify[1].events, [NotifyEvent::RolledBack, NotifyEvent::Held]);
+    assert!(config.notify[1].wants(NotifyEvent::Held, "prod"));
+    assert!(!config.notify[1].wants(NotifyEvent::Held, "staging"));
+    assert!(!config.notify[1].wants(NotifyEvent::Verified, "prod"));
+
+    let check = |target: &str, expected: &str| {
+        let text = format!("{environments}[[notify]]\n{target}\n");
+        assert_eq!(error(&text), expected, "for:\n{text}");
+    };
+    check(
+        "kind = \"webhook\"\nurl = \"https://hooks.slack.com/services/T0/B0/secret\"",
+        "release.toml:8:7: `notify[0].url`: a webhook URL is a secret and does not belong in release.toml (hint: put it in a CI secret and name the variable that holds it: url-env = \"SLACK_WEBHOOK_URL\")",
+    );
+    check(
+        "kind = \"webhook\"\nurl-env = \"https://hooks.slack.com/services/T0/B0/secret\"",
+        "release.toml:8:11: `notify[0].url-env`: `https://hooks.slack.com/services/T0/B0/secret` is not an environment variable's name (hint: that is the URL itself, a secret: put it in a CI secret and write the variable's name here, e.g. url-env = \"SLACK_WEBHOOK_URL\")",
+    );
+    check(
+        "kind = \"webhook\"",
+        "release.toml:6:1: `notify[0].url-env`: a webhook target names the environment variable that holds its URL (hint: add url-env = \"SLACK_WEBHOOK_URL\" and set that variable in CI)",
+    );
+    check(
+        "kind = \"slack\"",
+        "release.toml:7:8: `notify[0].kind`: unknown kind `slack` (hint: kind = \"webhook\" or kind = \"github\")",
+    );
+    check(
+        "url-env = \"X\"",
+        "release.toml:6:1: `notify[0].kind`: a target says what it is (hint: add kind = \"webhook\" (with url-env) or kind = \"github\")",
+    );
+    check(
+        "kind = \"github\"\nurl-env = \"X\"",
+        "release.toml:8:11: `notify[0].url-env`: a github target comments through the GitHub API and has no URL (hint: remove url-env; the comment uses GITHUB_TOKEN)",
+    );
+    check(
+        "kind = \"github\"\nevents = [\"verified\", \"rolledback\"]",
+        "release.toml:8:23: `notify[0].events`: unknown event `rolledback` (hint: did you mean `rolled-back`?)",
+    );
+    check(
+        "kind = \"github\"\nevents = []",
+        "release.toml:8:10: `notify[0].events`: an empty list notifies of nothing (hint: leave `events` out for every event, or name some, e.g. [\"rolled-back\", \"held\"])",
+    );
+    check(
+        "kind = \"github\"\nenvironments = [\"prd\"]",
+        "release.toml:8:17: `notify[0].environments`: unknown environment `prd` (hint: did you mean `prod`?)",
+    );
+    check(
+        "kind = \"github\"\ntimeout = \"2m\"",
+        "release.toml:8:11: `notify[0].timeout`: `2m` is not between 1ms and 30s (hint: a notification never holds up a promotion for long: e.g. timeout = \"5s\")",
+    );
+    check(
+        "kind = \"github\"\n[[notify]]\nkind = \"github\"",
+        "release.toml:8:1: `notify[1]`: a second target named `github` (hint: give each [[notify]] entry its own `name`)",
+    );
+    check(
+        "kind = \"github\"\nchannel = \"#ops\"",
+        "release.toml:8:1: unknown key `channel` (hint: valid keys here: kind, url-env, url, events, environments, timeout, name)",
+    );
+}

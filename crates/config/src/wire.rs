@@ -41,6 +41,9 @@ pub struct ConfigWire {
     /// Where releases are deployed, verified, approved and rolled back.
     #[serde(default)]
     pub environments: crate::promotion::EnvironmentsWire,
+    /// Who hears about promotions, rollbacks and releases: webhooks and GitHub comments.
+    #[serde(default)]
+    pub notify: Vec<crate::notify::NotifyWire>,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]

@@ -326,6 +326,14 @@ const PACKAGE: &[(&str, Kind)] = &[
     ("version-files", Texts),
     ("assets", Texts),
 ];
+const NOTIFY: &[(&str, Kind)] = &[
+    ("kind", OneOf(&["webhook", "github", "slack"])),
+    ("url-env", OneOf(&["SLACK_WEBHOOK_URL", "https://hooks.example/x", "1BAD"])),
+    ("events", Words(&["verified", "rolled-back", "held", "released", "approval-needed", "rolledback"])),
+    ("environments", Words(&["staging", "prod", "qa"])),
+    ("timeout", OneOf(&["5s", "0s", "1m", "soon"])),
+    ("name", Text),
+];
 const RULE: &[(&str, Kind)] = &[
     ("name", Text),
     ("paths", Texts),
@@ -410,13 +418,14 @@ fn shaped_document() -> impl Strategy<Value = String> {
         sections,
         proptest::collection::vec(shaped_table(PACKAGE), 0..3),
         proptest::collection::vec(shaped_table(RULE), 0..3),
+        proptest::collection::vec(shaped_table(NOTIFY), 0..3),
     )
-        .prop_map(|(sections, packages, rules)| {
+        .prop_map(|(sections, packages, rules, notify)| {
             let mut document = toml_edit::DocumentMut::new();
             for (name, table) in sections.into_iter().flatten() {
                 document.insert(name, toml_edit::Item::Table(table));
             }
-            for (name, tables) in [("package", packages), ("rule", rules)] {
+            for (name, tables) in [("package", packages), ("rule", rules), ("notify", notify)] {
                 if !tables.is_empty() {
                     document.insert(name, toml_edit::Item::ArrayOfTables(tables.into_iter().collect()));
                 }
