@@ -374,6 +374,36 @@ impl Forge for GitHub {
         self.send_json(&operation, Method::GET, &self.repo_path(&format!("/pulls/{number}")), None::<&()>)
     }
 
+    fn pulls_of_commit(&self, sha: &str) -> Result<Vec<PullRequest>, ForgeError> {
+        let operation = format!("listing the pull requests of commit {sha}");
+        let uri = self.repo_path(&format!("/commits/{}/pulls?per_page=100", encode(sha)));
+        self.send_json(&operation, Method::GET, &uri, None::<&()>)
+    }
+
+    fn commit_comments(&self, sha: &str) -> Result<Vec<Comment>, ForgeError> {
+        let operation = format!("listing the comments of commit {sha}");
+        let mut all = Vec::new();
+        for page in 1..=50 {
+            let uri = self.repo_path(&format!("/commits/{}/comments?per_page=100&page={page}", encode(sha)));
+            let batch: Vec<Comment> = self.send_json(&operation, Method::GET, &uri, None::<&()>)?;
+            let done = batch.len() < 100;
+            all.extend(batch);
+            if done {
+                break;
+            }
+        }
+        Ok(all)
+    }
+
+    fn create_commit_comment(&self, sha: &str, body: &str) -> Result<Comment, ForgeError> {
+        let operation = format!("commenting on commit {sha}");
+        let uri = self.repo_path(&format!("/commits/{}/comments", encode(sha)));
+        self.create(
+            || self.send_json(&operation, Method::POST, &uri, Some(&serde_json::json!({ "body": body }))),
+            || Ok(self.commit_comments(sha)?.into_iter().rev().find(|comment| comment.body.as_deref() == Some(body))),
+        )
+    }
+
     fn pull_requests(&self, head: &str, state: &str) -> Result<Vec<PullRequest>, ForgeError> {
         let operation = format!("listing the pull requests from `{head}`");
         let mut all = Vec::new();

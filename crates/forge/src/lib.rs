@@ -260,6 +260,11 @@ pub trait Forge {
     fn create_comment(&self, issue: u64, body: &str) -> Result<Comment, ForgeError>;
     fn update_comment(&self, id: u64, body: &str) -> Result<Comment, ForgeError>;
     fn pull_request(&self, number: u64) -> Result<PullRequest, ForgeError>;
+    /// The pull requests GitHub associates with a commit (the one that merged it, or whose branch
+    /// holds it).
+    fn pulls_of_commit(&self, sha: &str) -> Result<Vec<PullRequest>, ForgeError>;
+    fn commit_comments(&self, sha: &str) -> Result<Vec<Comment>, ForgeError>;
+    fn create_commit_comment(&self, sha: &str, body: &str) -> Result<Comment, ForgeError>;
     /// Pull requests from branch `head` of this repository (`state`: `open`, `closed` or `all`),
     /// newest first.
     fn pull_requests(&self, head: &str, state: &str) -> Result<Vec<PullRequest>, ForgeError>;

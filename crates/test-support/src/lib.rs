@@ -22,6 +22,7 @@
 
 mod fixture;
 pub mod github;
+pub mod receiver;
 pub mod service;
 
 use std::collections::BTreeMap;

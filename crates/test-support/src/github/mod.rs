@@ -125,6 +125,17 @@ pub struct Comment {
     pub html_url: String,
 }
 
+/// A comment on a commit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommitComment {
+    pub id: u64,
+    pub commit_id: String,
+    pub body: String,
+    pub user_login: String,
+    pub created_at: String,
+    pub html_url: String,
+}
+
 /// A deployment and its statuses, oldest status first.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Deployment {
@@ -376,6 +387,11 @@ impl FakeGitHub {
     /// The comments on issue or pull request `issue_number`, oldest first.
     pub fn comments(&self, issue_number: u64) -> Vec<Comment> {
         self.inner().state.comments(issue_number)
+    }
+
+    /// The comments on commit `sha`, oldest first.
+    pub fn commit_comments(&self, sha: &str) -> Vec<CommitComment> {
+        self.inner().state.commit_comments.iter().filter(|comment| comment.commit_id == sha).cloned().collect()
     }
 
     /// Every deployment, oldest first.

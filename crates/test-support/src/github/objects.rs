@@ -219,6 +219,24 @@ impl State {
         })
     }
 
+    pub(super) fn commit_comment_json(&self, comment: &super::CommitComment) -> Value {
+        json!({
+            "id": comment.id,
+            "node_id": node_id("CC_kwDO", comment.id),
+            "url": self.site.api(&format!("/comments/{}", comment.id)),
+            "html_url": comment.html_url,
+            "body": comment.body,
+            "path": null,
+            "position": null,
+            "line": null,
+            "commit_id": comment.commit_id,
+            "user": self.site.user(&comment.user_login, self.users.get(&comment.user_login).copied().unwrap_or(0)),
+            "author_association": "NONE",
+            "created_at": comment.created_at,
+            "updated_at": comment.created_at,
+        })
+    }
+
     pub(super) fn deployment_json(&self, deployment: &Deployment) -> Value {
         let url = self.site.api(&format!("/deployments/{}", deployment.id));
         json!({

@@ -38,6 +38,13 @@ pub const OPERATIONS: &[DocumentedOperation] = &[
     operation("issues/add-labels", "POST", "/repos/{owner}/{repo}/issues/{issue_number}/labels"),
     operation("issues/remove-label", "DELETE", "/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}"),
     operation("pulls/list", "GET", "/repos/{owner}/{repo}/pulls"),
+    operation(
+        "repos/list-pull-requests-associated-with-commit",
+        "GET",
+        "/repos/{owner}/{repo}/commits/{commit_sha}/pulls",
+    ),
+    operation("repos/list-comments-for-commit", "GET", "/repos/{owner}/{repo}/commits/{commit_sha}/comments"),
+    operation("repos/create-commit-comment", "POST", "/repos/{owner}/{repo}/commits/{commit_sha}/comments"),
     operation("pulls/create", "POST", "/repos/{owner}/{repo}/pulls"),
     operation("pulls/get", "GET", "/repos/{owner}/{repo}/pulls/{pull_number}"),
     operation("pulls/update", "PATCH", "/repos/{owner}/{repo}/pulls/{pull_number}"),

@@ -50,10 +50,14 @@ impl State {
             .filter(|(_, pull)| query(call, "base").is_none_or(|base| base == pull.base_ref))
             .map(|(number, _)| *number)
             .collect();
-        let mut items = Vec::new();
-        for number in wanted {
-            let mut pull = self.pull_json(number);
-            // `pull-request-simple`: the list leaves out what needs computing.
+        let items = wanted.into_iter().map(|number| self.simple_pull_json(number)).collect();
+        self.page(call, items)
+    }
+
+    /// `pull-request-simple`: a list leaves out what needs computing.
+    fn simple_pull_json(&mut self, number: u64) -> Value {
+        let mut pull = self.pull_json(number);
+        {
             let object = pull.as_object_mut().expect("a pull request is an object");
             for field in [
                 "merged",
@@ -71,8 +75,20 @@ impl State {
             ] {
                 object.remove(field);
             }
-            items.push(pull);
         }
+        pull
+    }
+
+    /// The pull requests whose head is the commit, or that merged as it.
+    pub(super) fn pulls_of_commit(&mut self, call: &Call<'_>) -> Reply {
+        let sha = call.path.get("commit_sha").cloned().unwrap_or_default();
+        let numbers: Vec<u64> = self
+            .pulls
+            .iter()
+            .filter(|(_, pull)| pull.head_sha == sha || pull.merged.as_ref().is_some_and(|(merge, _)| merge == &sha))
+            .map(|(number, _)| *number)
+            .collect();
+        let items = numbers.into_iter().map(|number| self.simple_pull_json(number)).collect();
         self.page(call, items)
     }
 

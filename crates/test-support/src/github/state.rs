@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 
 use super::objects::{self, Site, timestamp};
 use super::reply::{Reply, ReplyBody};
-use super::{Asset, BOT_LOGIN, Comment, Deployment, DeploymentStatus, Release, UPLOADS_PREFIX};
+use super::{Asset, BOT_LOGIN, Comment, CommitComment, Deployment, DeploymentStatus, Release, UPLOADS_PREFIX};
 
 /// Ids start here, so that no id is a plausible issue number or an id of another kind.
 const FIRST_ID: u64 = 1_000_001;
@@ -40,6 +40,7 @@ pub(crate) struct State {
     pub(super) releases: Vec<Release>,
     pub(super) latest: Option<u64>,
     pub(super) comments: Vec<Comment>,
+    pub(super) commit_comments: Vec<CommitComment>,
     pub(super) pulls: BTreeMap<u64, Pull>,
     pub(super) refs: BTreeMap<String, String>,
     pub(super) deployments: Vec<Deployment>,
@@ -83,6 +84,7 @@ impl State {
             releases: Vec::new(),
             latest: None,
             comments: Vec::new(),
+            commit_comments: Vec::new(),
             pulls: BTreeMap::new(),
             refs: BTreeMap::new(),
             deployments: Vec::new(),
@@ -214,6 +216,9 @@ impl State {
             "issues/update-comment" => self.update_comment(call),
             "pulls/get" => self.get_pull(call),
             "pulls/list" => self.list_pulls(call),
+            "repos/list-pull-requests-associated-with-commit" => self.pulls_of_commit(call),
+            "repos/list-comments-for-commit" => self.list_commit_comments(call),
+            "repos/create-commit-comment" => self.create_commit_comment(call),
             "pulls/create" => self.create_pull(call),
             "pulls/update" => self.update_pull(call),
             "issues/add-labels" => self.add_labels(call),
@@ -404,6 +409,34 @@ impl State {
         let comment = self.comments.last().expect("just pushed");
         let location = self.site.api(&format!("/issues/comments/{id}"));
         Reply::json(201, self.comment_json(comment)).header("Location", &location)
+    }
+
+    fn list_commit_comments(&mut self, call: &Call<'_>) -> Reply {
+        let sha = call.path.get("commit_sha").cloned().unwrap_or_default();
+        let items: Vec<Value> = self
+            .commit_comments
+            .iter()
+            .filter(|comment| comment.commit_id == sha)
+            .map(|comment| self.commit_comment_json(comment))
+            .collect();
+        self.page(call, items)
+    }
+
+    fn create_commit_comment(&mut self, call: &Call<'_>) -> Reply {
+        let sha = call.path.get("commit_sha").cloned().unwrap_or_default();
+        let now = self.tick();
+        let id = self.next_id();
+        self.commit_comments.push(CommitComment {
+            id,
+            commit_id: sha.clone(),
+            body: text(call.json, "body").unwrap_or_default(),
+            user_login: BOT_LOGIN.to_string(),
+            created_at: now,
+            html_url: self.site.web(&format!("/commit/{sha}#commitcomment-{id}")),
+        });
+        let comment = self.commit_comments.last().expect("just pushed");
+        let location = self.site.api(&format!("/comments/{id}"));
+        Reply::json(201, self.commit_comment_json(comment)).header("Location", &location)
     }
 
     fn update_comment(&mut self, call: &Call<'_>) -> Reply {
