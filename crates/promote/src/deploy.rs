@@ -285,7 +285,9 @@ pub fn rollback(context: &Context<'_>, name: &str, to: Option<&str>) -> Result<O
             None => last_good(name, &state, &ledger.events)?,
         };
         let release = context.release(&version, &ledger.events)?.clone();
-        events.push(context.event(EventKind::Started, name, &release, &run));
+        let mut started = context.event(EventKind::Started, name, &release, &run);
+        started.rollback = true;
+        events.push(started);
         if !ledger.append(&events)? {
             ledger.reload()?;
             continue;

@@ -32,6 +32,10 @@ pub enum EventKind {
     CheckFailed,
     /// The release's monitoring window ended without failing; `detail` counts its failed checks.
     Monitored,
+    /// A `[[notify]]` target got a notification: `delivery` says which (schema 2).
+    Notified,
+    /// A notification did not arrive (a warning, retried by the next command): `detail` says why.
+    NotifyFailed,
 }
 
 impl EventKind {
@@ -51,13 +55,22 @@ impl EventKind {
             EventKind::Voided => "voided",
             EventKind::CheckFailed => "check_failed",
             EventKind::Monitored => "monitored",
+            EventKind::Notified => "notified",
+            EventKind::NotifyFailed => "notify_failed",
         }
+    }
+
+    /// Kinds that belong to no environment's state: the cut, voids, and notification records.
+    pub fn is_bookkeeping(self) -> bool {
+        matches!(self, EventKind::Cut | EventKind::Voided | EventKind::Notified | EventKind::NotifyFailed)
     }
 }
 
 /// The shape of the events this version writes. Events written before the field existed read as
-/// 0: [`Event::upgrade`] turns what they said in text into the typed fields.
-pub const SCHEMA: u32 = 1;
+/// 0: [`Event::upgrade`] turns what they said in text into the typed fields. 2 added the
+/// notification records (`notified`, `notify_failed` and their `delivery`) and marks a
+/// rollback's `started` with `rollback`.
+pub const SCHEMA: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
@@ -82,6 +95,9 @@ pub struct Event {
     /// release, which does not lift a hold.
     #[serde(default, skip_serializing_if = "is_false")]
     pub rollback: bool,
+    /// A `notified` or `notify_failed` event: what was sent to whom.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<Box<crate::notify::Delivery>>,
 }
 
 fn is_false(value: &bool) -> bool {
@@ -115,6 +131,7 @@ impl Event {
             detail: None,
             from_version: None,
             rollback: false,
+            delivery: None,
         }
     }
 
@@ -161,7 +178,7 @@ fn voided(entries: &[Entry]) -> Vec<String> {
 
 /// Why an entry of the ledger cannot be used, or `None`.
 fn invalid(event: &Event, now: u64) -> Option<String> {
-    let global = matches!(event.kind, EventKind::Cut | EventKind::Voided);
+    let global = event.kind.is_bookkeeping();
     if event.schema > SCHEMA {
         return Some(format!(
             "it is written by a newer release (schema {}, this one reads up to {SCHEMA}; hint: upgrade release)",

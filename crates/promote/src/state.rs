@@ -88,10 +88,11 @@ impl EnvironmentState {
     }
 }
 
-/// Every environment's state. `cut` and `voided` events belong to no environment and are skipped.
+/// Every environment's state. `cut`, `voided` and notification events change no environment and
+/// are skipped.
 pub fn fold(events: &[Event]) -> BTreeMap<String, EnvironmentState> {
     let mut states: BTreeMap<String, EnvironmentState> = BTreeMap::new();
-    for event in events.iter().filter(|event| !matches!(event.kind, EventKind::Cut | EventKind::Voided)) {
+    for event in events.iter().filter(|event| !event.kind.is_bookkeeping()) {
         let state = states
             .entry(event.environment.clone())
             .or_insert_with(|| EnvironmentState { name: event.environment.clone(), ..EnvironmentState::default() });
@@ -147,6 +148,8 @@ fn apply(state: &mut EnvironmentState, event: &Event) {
         | EventKind::RolledBack
         | EventKind::Cut
         | EventKind::Voided
+        | EventKind::Notified
+        | EventKind::NotifyFailed
         | EventKind::CheckFailed
         | EventKind::Monitored => {}
     }

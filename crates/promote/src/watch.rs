@@ -166,7 +166,9 @@ fn fail_window(
         OnVerifyFailure::Hold => None,
     };
     if let Some(back_to) = &back_to {
-        events.push(context.event(EventKind::Started, name, back_to, run));
+        let mut started = context.event(EventKind::Started, name, back_to, run);
+        started.rollback = true;
+        events.push(started);
     }
     if !ledger.append(&events)? {
         return Ok(busy());
