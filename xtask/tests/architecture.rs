@@ -98,10 +98,10 @@ fn only_crates_git_depends_on_git2() {
 }
 
 #[test]
-fn only_forge_and_verify_depend_on_an_http_client() {
+fn only_forge_verify_and_notify_depend_on_an_http_client() {
     let mut offenders = Vec::new();
     for (name, folder) in crates() {
-        if ["forge", "verify"].contains(&name.as_str()) || DEV_TOOLS.contains(&name.as_str()) {
+        if ["forge", "verify", "notify"].contains(&name.as_str()) || DEV_TOOLS.contains(&name.as_str()) {
             continue;
         }
         for dependency in dependencies(&folder) {
@@ -110,7 +110,10 @@ fn only_forge_and_verify_depend_on_an_http_client() {
             }
         }
     }
-    assert!(offenders.is_empty(), "only crates/forge and crates/verify may talk HTTP; found {offenders:?}");
+    assert!(
+        offenders.is_empty(),
+        "only crates/forge, crates/verify and crates/notify may talk HTTP; found {offenders:?}"
+    );
 }
 
 #[test]

@@ -31,6 +31,15 @@ pub(crate) fn run(
         Format::Json => crate::json(&report),
         _ => text(&report, options),
     })?;
+    if let Some(released) =
+        report.steps.as_ref().and_then(|steps| promote::released(steps, &release_engine::actor(session.repo())))
+        && !session.config()?.notify.is_empty()
+    {
+        promote::notifying(session, true, |_, extra| {
+            extra.push(released);
+            Ok(())
+        })?;
+    }
     match promote_to {
         Some(environment) => promote::after_cut(session, &environment, format),
         None => Ok(()),

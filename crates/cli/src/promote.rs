@@ -6,7 +6,9 @@ use release_config::promotion::{Environment, Verify};
 use release_engine::Session;
 use release_forge::{Forge, GitHub, GitHubConfig, NewDeployment, NewDeploymentStatus};
 use release_git::Repo;
-use release_promote::{Action, Bypass, Change, CheckTarget, Context, Hooks, Outcome, Review, ReviewsError, StatusRow};
+use release_promote::{
+    Action, Bypass, Change, CheckTarget, Context, Hooks, Notice, Outbox, Outcome, Review, ReviewsError, StatusRow,
+};
 use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::HashMap;
 
@@ -36,6 +38,26 @@ pub(crate) fn with_context<T>(
     quiet: bool,
     work: impl FnOnce(&Context<'_>) -> Result<T>,
 ) -> Result<T> {
+    in_context(session, quiet, false, |context, _| work(context))
+}
+
+/// [`with_context`] for a command that writes the ledger: afterwards, whether it succeeded or
+/// not, the `[[notify]]` targets hear of what it recorded, of the notices `work` adds (released)
+/// and of an approval it stopped at, and failed deliveries of earlier commands are retried.
+pub(crate) fn notifying<T>(
+    session: &Session<'_>,
+    quiet: bool,
+    work: impl FnOnce(&Context<'_>, &mut Vec<Notice>) -> Result<T>,
+) -> Result<T> {
+    in_context(session, quiet, true, work)
+}
+
+fn in_context<T>(
+    session: &Session<'_>,
+    quiet: bool,
+    notify: bool,
+    work: impl FnOnce(&Context<'_>, &mut Vec<Notice>) -> Result<T>,
+) -> Result<T> {
     let repo = session.repo();
     let config = session.config()?;
     let head = repo.resolve("HEAD")?;
@@ -51,7 +73,56 @@ pub(crate) fn with_context<T>(
         hooks: &hooks,
         quiet_commands: quiet,
     };
-    work(&context)
+    let since = release_engine::now();
+    let mut extra = Vec::new();
+    let result = work(&context, &mut extra);
+    if notify && !config.notify.is_empty() {
+        if let Err(error) = &result
+            && let Some(notice) = approval_needed(&context, error)
+        {
+            extra.push(notice);
+        }
+        send_notifications(session, &context, &hooks, Outbox { extra, ..Outbox::of_this_process(since) });
+    }
+    result
+}
+
+/// The notice of a promotion that stopped at the approvals gate.
+fn approval_needed(context: &Context<'_>, error: &anyhow::Error) -> Option<Notice> {
+    let Some(release_promote::PromoteError::WaitingForApproval { environment, version, have, need, hint }) =
+        error.downcast_ref::<release_promote::PromoteError>()
+    else {
+        return None;
+    };
+    let release = context.releases.iter().rev().find(|release| &release.version == version)?;
+    let waiting = format!("approvals {have}/{need} ({hint})");
+    Some(Notice::approval_needed(environment, release, &context.actor, (context.now)(), &waiting))
+}
+
+/// Delivers, records, and says on stderr what did not arrive: a notification never fails the
+/// command.
+fn send_notifications(session: &Session<'_>, context: &Context<'_>, hooks: &GitHubHooks<'_>, outbox: Outbox) {
+    let sender = release_notify::Sender {
+        repository: session.links().ok().flatten().map(|links| links.base),
+        run: hooks.log_url.clone(),
+        github: hooks.github().map(|github| github as &(dyn Forge + Sync)).map_err(str::to_string),
+    };
+    match release_promote::notify(context, &outbox, &|target, delivery| sender.send(target, delivery)) {
+        Ok(report) => {
+            for (delivery, why) in &report.failed {
+                let retry = if delivery.attempt >= release_promote::MAX_ATTEMPTS {
+                    "given up after this attempt"
+                } else {
+                    "recorded; the next command retries it"
+                };
+                warn(&format!(
+                    "notification `{}` of {} to `{}` not delivered: {why} ({retry})",
+                    delivery.notice.event, delivery.notice.version, delivery.target
+                ));
+            }
+        }
+        Err(error) => warn(&format!("notifications: {error}")),
+    }
 }
 
 pub(crate) fn promote(
@@ -61,11 +132,11 @@ pub(crate) fn promote(
     bypass: &Bypass,
     format: Format,
 ) -> Result<()> {
-    let outcome = with_context(session, format == Format::Json, |context| {
-        Ok(release_promote::promote(context, environment, version, bypass)?)
-    })?;
-    print(&outcome_text(&outcome, format))?;
-    publish(session, &outcome, format)
+    notifying(session, format == Format::Json, |context, extra| {
+        let outcome = release_promote::promote(context, environment, version, bypass)?;
+        print(&outcome_text(&outcome, format))?;
+        publish(session, &outcome, format, extra)
+    })
 }
 
 /// `release cut --promote ENV`: the new release, promoted in the same session.
@@ -81,12 +152,12 @@ pub(crate) fn review(
     format: Format,
 ) -> Result<()> {
     let outcome =
-        with_context(session, true, |context| Ok(release_promote::review(context, environment, version, rejection)?))?;
+        notifying(session, true, |context, _| Ok(release_promote::review(context, environment, version, rejection)?))?;
     print(&outcome_text(&outcome, format))
 }
 
 pub(crate) fn rollback(session: &Session<'_>, environment: &str, to: Option<&str>, format: Format) -> Result<()> {
-    let outcome = with_context(session, format == Format::Json, |context| {
+    let outcome = notifying(session, format == Format::Json, |context, _| {
         Ok(release_promote::rollback(context, environment, to)?)
     })?;
     print(&outcome_text(&outcome, format))
@@ -122,16 +193,32 @@ pub(crate) fn void(session: &Session<'_>, entry: &str, reason: &str, format: For
 }
 
 /// With `tag-on = "prod"`, a verified promotion to the last environment tags and publishes.
-fn publish(session: &Session<'_>, outcome: &Outcome, format: Format) -> Result<()> {
+fn publish(session: &Session<'_>, outcome: &Outcome, format: Format, extra: &mut Vec<Notice>) -> Result<()> {
     // "already running" too: a rerun finishes a publication that stopped half-way.
     if !matches!(outcome.action, Action::Promoted | Action::AlreadyRunning) {
         return Ok(());
     }
-    match session.publish_after_promotion(&outcome.environment, &outcome.version)? {
-        Some(report) if format == Format::Json => print(&crate::json(&report)),
-        Some(report) => print(&crate::cut::summary(&report)),
-        None => Ok(()),
+    let Some(report) = session.publish_after_promotion(&outcome.environment, &outcome.version)? else {
+        return Ok(());
+    };
+    extra.extend(released(&report, &release_engine::actor(session.repo())));
+    match format {
+        Format::Json => print(&crate::json(&report)),
+        _ => print(&crate::cut::summary(&report)),
     }
+}
+
+/// The `released` notice of a cut or publication whose tags reached the remote.
+pub(crate) fn released(report: &release_cut::Report, actor: &str) -> Option<Notice> {
+    let pushed =
+        |name: &str| report.steps.iter().any(|step| step.step == name && step.outcome != release_cut::Outcome::Skipped);
+    if !pushed("tags") || !pushed("push") {
+        return None;
+    }
+    let commit = report.commit.as_deref()?;
+    let main = report.releases.iter().find(|record| record.is_repository()).or(report.releases.first())?;
+    let tags: Vec<String> = report.releases.iter().map(|record| record.tag.clone()).collect();
+    Some(Notice::released(&main.version, commit, &tags, actor, release_engine::now()))
 }
 
 fn outcome_text(outcome: &Outcome, format: Format) -> String {

@@ -11,7 +11,7 @@ use crate::Format;
 pub(crate) fn run(session: &Session<'_>, environments: &[String], format: Format) -> Result<()> {
     let json = format == Format::Json;
     let watched =
-        crate::promote::with_context(session, json, |context| Ok(release_promote::watch(context, environments)?))?;
+        crate::promote::notifying(session, json, |context, _| Ok(release_promote::watch(context, environments)?))?;
     let report = if json { crate::json(&watched) } else { text(&watched) };
     let failed = watched.iter().find_map(|watched| match &watched.result {
         WatchResult::Failed { summary, rolled_back } => Some((watched, summary, rolled_back)),

@@ -14,6 +14,7 @@ mod hostile_input;
 mod hostile_text;
 mod init;
 mod kill;
+mod notify;
 mod output;
 mod promote;
 mod release_cut;

@@ -68,7 +68,7 @@ pub(crate) fn run(dir: &Path, deployments: &Deployments, actor: &str, args: &[&s
 }
 
 /// A fake GitHub serving `acme/shop`, and the variables that point `release` at it.
-fn fake_github() -> (release_test_support::github::FakeGitHub, Vec<(&'static str, String)>) {
+pub(crate) fn fake_github() -> (release_test_support::github::FakeGitHub, Vec<(&'static str, String)>) {
     let fake = release_test_support::github::FakeGitHub::start("acme", "shop");
     let variables = vec![
         ("GITHUB_API_URL", fake.base_url()),
@@ -78,7 +78,7 @@ fn fake_github() -> (release_test_support::github::FakeGitHub, Vec<(&'static str
     (fake, variables)
 }
 
-fn borrowed<'v>(variables: &'v [(&'static str, String)]) -> Vec<(&'static str, &'v str)> {
+pub(crate) fn borrowed<'v>(variables: &'v [(&'static str, String)]) -> Vec<(&'static str, &'v str)> {
     variables.iter().map(|(key, value)| (*key, value.as_str())).collect()
 }
 

@@ -10,7 +10,7 @@ use crate::release_cut::{commit, git};
 
 /// The promotion setup, with staging watched for an hour after each verification and rolled
 /// back when its window fails.
-fn watched_setup(failure_limit: u32) -> (crate::release_cut::Setup, Deployments, tempfile::TempDir) {
+pub(crate) fn watched_setup(failure_limit: u32) -> (crate::release_cut::Setup, Deployments, tempfile::TempDir) {
     let (setup, deployments, state) = promotion_setup("", "{ required = 1, approvers = [\"alice\"] }");
     let work = &setup.work;
     let path = work.join("release.toml");
