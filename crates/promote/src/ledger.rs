@@ -92,7 +92,8 @@ pub struct Event {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_version: Option<String>,
     /// A "deployed" or "verified" event of a rollback: the environment went back to this
-    /// release, which does not lift a hold.
+    /// release, which does not lift a hold. On a "started" event (schema 2): the deployment
+    /// that begins is a rollback's.
     #[serde(default, skip_serializing_if = "is_false")]
     pub rollback: bool,
     /// A `notified` or `notify_failed` event: what was sent to whom.

@@ -569,3 +569,44 @@ fn a_failed_verification_is_recorded_rolled_back_and_held() {
     let held = crate::promote(&context, "staging", None, &crate::Bypass::default()).unwrap_err();
     assert_eq!(held.exit_code(), 18, "{held}");
 }
+
+/// Which ledger events a `[[notify]]` target can choose, and what each says; a rollback's start
+/// is no promotion, and notification records announce nothing themselves.
+#[test]
+fn ledger_events_make_these_notices() {
+    use crate::notify::Notice;
+    let said = |event: Event| {
+        Notice::of_event(&event, Some("v1.2.0")).map(|(kind, notice)| format!("{}: {}", kind.name(), notice.text))
+    };
+    let mut rolled_back = with_detail(event(EventKind::RolledBack, "prod", "1.1.0", 5), "by hand");
+    rolled_back.from_version = Some("1.2.0".into());
+    let mut started_back = event(EventKind::Started, "prod", "1.1.0", 4);
+    started_back.rollback = true;
+    let cases = [
+        (event(EventKind::Started, "prod", "1.2.0", 1), Some("promoted: 1.2.0 is being deployed to prod by ci")),
+        (event(EventKind::Verified, "prod", "1.2.0", 2), Some("verified: 1.2.0 is deployed and verified in prod")),
+        (rollback(event(EventKind::Verified, "prod", "1.1.0", 5)), None),
+        (started_back, None),
+        (
+            with_detail(event(EventKind::Monitored, "prod", "1.2.0", 3), "30m window passed, 0 failed checks"),
+            Some("monitored: 1.2.0 passed its monitoring window in prod (30m window passed, 0 failed checks)"),
+        ),
+        (
+            with_detail(event(EventKind::Failed, "prod", "1.2.0", 4), "status 500 (expected 200)"),
+            Some("verification-failed: 1.2.0 failed in prod: status 500 (expected 200)"),
+        ),
+        (rolled_back, Some("rolled-back: prod rolled back from 1.2.0 to 1.1.0 (by hand)")),
+        (
+            with_detail(event(EventKind::Held, "prod", "1.2.0", 6), "1.2.0 failed: status 500"),
+            Some("held: automatic promotion to prod is held: 1.2.0 failed: status 500"),
+        ),
+        (event(EventKind::CheckFailed, "prod", "1.2.0", 3), None),
+        (event(EventKind::Approved, "prod", "1.2.0", 1), None),
+        (event(EventKind::Notified, "prod", "1.2.0", 7), None),
+        (event(EventKind::NotifyFailed, "prod", "1.2.0", 7), None),
+    ];
+    for (event, expected) in cases {
+        let kind = event.kind;
+        assert_eq!(said(event).as_deref(), expected, "for {kind:?}");
+    }
+}
