@@ -466,3 +466,80 @@ fn the_seeds_flow_from_a_feature_pull_request_to_prod_and_back_into_develop() {
     let back = fake.pulls().into_iter().find(|pull| pull.base_ref == "develop" && pull.head_ref == "main").unwrap();
     assert_eq!(back.title, "release: merge main back into develop");
 }
+
+/// Installs `script` as the bare remote's `reference-transaction` hook: it runs inside the
+/// remote's own ref update, so what it does races the run for real.
+fn remote_hook(setup: &Setup, script: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    let path = setup.remote.join("hooks").join("reference-transaction");
+    fs_err::create_dir_all(path.parent().unwrap()).unwrap();
+    fs_err::write(&path, script).unwrap();
+    fs_err::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// Someone's push to `main` lands the moment the release branch does, once.
+const MAIN_MOVES_ONCE: &str = "#!/bin/sh
+test \"$1\" = committed || exit 0
+grep -q ' refs/heads/release/next$' || exit 0
+test -e moved-once && exit 0
+: > moved-once
+exec git update-ref refs/heads/main refs/meanwhile/main
+";
+
+/// Someone pushes to `main` every time the release branch lands.
+const MAIN_KEEPS_MOVING: &str = "#!/bin/sh
+test \"$1\" = committed || exit 0
+grep -q ' refs/heads/release/next$' || exit 0
+next=$(git commit-tree -p refs/heads/main -m 'chore: another push' 'refs/heads/main^{tree}') || exit 1
+exec git update-ref refs/heads/main \"$next\"
+";
+
+/// The base moved between planning and pushing: the run plans again from the new tip, and
+/// never writes over the push that moved it.
+#[test]
+fn a_base_that_moves_during_the_run_is_planned_again_and_never_overwritten() {
+    let (setup, fake) = started("single-package");
+    // The push that lands meanwhile (a breaking change), kept aside on the remote until then.
+    std::fs::write(setup.work.join("src/meanwhile.rs"), "pub fn meanwhile() {}\n").unwrap();
+    commit(&setup.work, "feat!: pushed while release pr ran");
+    let meanwhile = git(&setup.work, &["rev-parse", "HEAD"]).trim().to_string();
+    git(&setup.work, &["push", "--quiet", "origin", "HEAD:refs/meanwhile/main"]);
+    git(&setup.work, &["reset", "--quiet", "--hard", "HEAD^"]);
+    remote_hook(&setup, MAIN_MOVES_ONCE);
+
+    let output = run(&setup.work, &["pr"], &fake);
+    let out = ok(&output);
+    assert!(out.starts_with("created #1 "), "{out}");
+    assert!(stderr(&output).contains("`main` moved from "), "{}", stderr(&output));
+    assert_eq!(git(&setup.remote, &["rev-parse", "main"]).trim(), meanwhile, "the push that raced is kept");
+    let tip = remote_branch(&setup, "release/next").unwrap();
+    assert_eq!(git(&setup.remote, &["rev-parse", &format!("{tip}^")]).trim(), meanwhile, "planned from the new tip");
+    let pulls = fake.pulls();
+    assert_eq!(pulls.len(), 1);
+    assert_eq!(pulls[0].title, "release: tool v2.0.0", "the release of the new tip");
+}
+
+/// A base that moves on every attempt: a bounded number of attempts, then a clear stop (exit 1),
+/// and the next quiet run finishes the job.
+#[test]
+fn a_base_that_keeps_moving_stops_the_run_with_exit_1() {
+    let (setup, fake) = started("single-package");
+    let first = git(&setup.work, &["rev-parse", "HEAD"]).trim().to_string();
+    remote_hook(&setup, MAIN_KEEPS_MOVING);
+    let output = run(&setup.work, &["pr"], &fake);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert!(message.contains("`main` moved while `release pr` ran, 3 times"), "{message}");
+    assert!(message.contains("nothing of theirs was overwritten"), "{message}");
+    assert!(fake.pulls().is_empty(), "no pull request for a release of a tip that is gone");
+    // Every push of main is there, one on the other, from the tip the run started at.
+    let pushes = git(&setup.remote, &["rev-list", "--count", &format!("{first}..main")]);
+    assert_eq!(pushes.trim(), "3");
+
+    std::fs::remove_file(setup.remote.join("hooks/reference-transaction")).unwrap();
+    let out = ok(&run(&setup.work, &["pr"], &fake));
+    assert!(out.starts_with("created #1 "), "{out}");
+    let tip = remote_branch(&setup, "release/next").unwrap();
+    let main = git(&setup.remote, &["rev-parse", "main"]);
+    assert_eq!(git(&setup.remote, &["rev-parse", &format!("{tip}^")]), main);
+}
