@@ -543,3 +543,42 @@ fn a_base_that_keeps_moving_stops_the_run_with_exit_1() {
     let main = git(&setup.remote, &["rev-parse", "main"]);
     assert_eq!(git(&setup.remote, &["rev-parse", &format!("{tip}^")]), main);
 }
+
+/// A fork's pull request, or a job without `permissions:`, gets a token GitHub lets read but
+/// not write: both `release pr` and `release cut` name the repository, GitHub's answer and the
+/// permissions to give (exit 1).
+#[test]
+fn a_token_that_cannot_write_says_which_permissions_it_needs() {
+    let says_read_only = |output: &Output| {
+        assert_eq!(output.status.code(), Some(1), "{}", stderr(output));
+        let message = stderr(output);
+        for needed in [
+            "the token from `GITHUB_TOKEN` cannot write to `acme/shop`",
+            "Resource not accessible by integration",
+            "contents: write",
+            "pull-requests: write",
+            "fork gets a read-only GITHUB_TOKEN",
+            "pull_request_target",
+            "GitHub App token",
+        ] {
+            assert!(message.contains(needed), "{needed:?} in {message}");
+        }
+    };
+    let (setup, fake) = started("single-package");
+    fake.read_only();
+    says_read_only(&run(&setup.work, &["pr"], &fake));
+    assert!(fake.pulls().is_empty());
+
+    // After the merge: the cut tags and pushes (git's own credentials), then GitHub refuses the
+    // release; nothing is half-made there.
+    let (setup, fake) = started("single-package");
+    ok(&run(&setup.work, &["pr"], &fake));
+    let merged = merge(&setup, "merge");
+    fake.merge_pull(1, &merged);
+    git(&setup.work, &["pull", "--quiet", "--ff-only"]);
+    fake.read_only();
+    says_read_only(&run(&setup.work, &["cut"], &fake));
+    assert!(fake.releases().is_empty());
+    assert!(fake.comments(1).is_empty());
+    assert_eq!(fake.pulls()[0].labels, ["release: pending"]);
+}

@@ -199,6 +199,8 @@ struct Shared {
 struct Inner {
     state: State,
     token: Option<String>,
+    /// The token may read but not write (a fork pull request's GITHUB_TOKEN).
+    read_only: bool,
     /// Faults by the number of the request they answer (1 is the first request received).
     faults: BTreeMap<u64, Fault>,
     received: u64,
@@ -246,6 +248,7 @@ impl FakeGitHub {
             inner: Mutex::new(Inner {
                 state: State::new(&base_url, owner, repo),
                 token: None,
+                read_only: false,
                 faults: BTreeMap::new(),
                 received: 0,
                 requests: Vec::new(),
@@ -282,6 +285,14 @@ impl FakeGitHub {
     /// others get GitHub's 401.
     pub fn require_token(&self, token: &str) -> &Self {
         self.inner().token = Some(token.to_string());
+        self
+    }
+
+    /// From now on the token may read but not write, as a fork pull request's `GITHUB_TOKEN` or
+    /// a job without `permissions:`: every request but a GET answers GitHub's 403 "Resource not
+    /// accessible by integration" and changes nothing.
+    pub fn read_only(&self) -> &Self {
+        self.inner().read_only = true;
         self
     }
 
@@ -543,6 +554,8 @@ impl Inner {
             self.state.download(&tag, &name)
         } else if let Some(reply) = self.authenticate(incoming.authorization.as_deref(), docs_url) {
             reply
+        } else if self.read_only && incoming.method != "GET" {
+            Reply::json(403, objects::error("Resource not accessible by integration", docs_url, 403))
         } else {
             let operation = operation.expect("a request without problems matched an operation");
             self.state.handle(&Call {
