@@ -8,9 +8,9 @@ use release_test_support::github::{FakeGitHub, PullRequest};
 
 use crate::release_cut::{Setup, commit, git, release_with, setup};
 
-const TOKEN: &str = "t0k3n";
+pub(crate) const TOKEN: &str = "t0k3n";
 
-fn run(dir: &Path, args: &[&str], fake: &FakeGitHub) -> Output {
+pub(crate) fn run(dir: &Path, args: &[&str], fake: &FakeGitHub) -> Output {
     let url = fake.base_url();
     let env = [
         ("GITHUB_API_URL", url.as_str()),
@@ -21,7 +21,7 @@ fn run(dir: &Path, args: &[&str], fake: &FakeGitHub) -> Output {
     release_with(dir, args, &env)
 }
 
-fn ok(output: &Output) -> String {
+pub(crate) fn ok(output: &Output) -> String {
     assert!(
         output.status.success(),
         "exit {:?}\nstdout:\n{}\nstderr:\n{}",
@@ -36,7 +36,7 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-fn started(fixture: &str) -> (Setup, FakeGitHub) {
+pub(crate) fn started(fixture: &str) -> (Setup, FakeGitHub) {
     let setup = setup(fixture);
     let fake = FakeGitHub::start("acme", "shop");
     fake.require_token(TOKEN);
@@ -194,15 +194,29 @@ fn a_release_branch_rewritten_by_hand_is_refused() {
     assert_eq!(remote_branch(&setup, "release/next"), before);
 }
 
+/// `git` with pinned dates, so the same steps make the same commits in every temporary repository.
+pub(crate) fn pinned_git(dir: &Path, args: &[&str]) -> String {
+    let output = std::process::Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env("LC_ALL", "C")
+        .env("GIT_AUTHOR_DATE", "2025-02-01T00:00:00Z")
+        .env("GIT_COMMITTER_DATE", "2025-02-01T00:00:00Z")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap()
+}
+
 /// Merges the release branch into main in a clone, as GitHub's button would, and pushes main.
-fn merge(setup: &Setup, strategy: &str) -> String {
+pub(crate) fn merge(setup: &Setup, strategy: &str) -> String {
     let clone = clone(setup, "main");
     let dir = clone.path();
     let identity = ["-c", "user.name=GitHub", "-c", "user.email=noreply@github.com"];
     let run = |args: &[&str]| {
         let mut all: Vec<&str> = identity.to_vec();
         all.extend_from_slice(args);
-        git(dir, &all)
+        pinned_git(dir, &all)
     };
     run(&["fetch", "--quiet", "origin", "release/next"]);
     match strategy {
@@ -581,4 +595,42 @@ fn a_token_that_cannot_write_says_which_permissions_it_needs() {
     assert!(fake.releases().is_empty());
     assert!(fake.comments(1).is_empty());
     assert_eq!(fake.pulls()[0].labels, ["release: pending"]);
+}
+
+/// Regression: a cut after a merged release pull request that stopped after its tag (or its
+/// push, or its release) was never finished. The rerun saw the tag, so the manifest was no
+/// longer ahead of it, and said `nothing to release`: no push, no GitHub release, no relabel.
+/// Its journal now says what it was finishing, and the rerun's release notes are the first
+/// run's (the release's own tag is not a previous release).
+#[test]
+fn a_cut_after_the_merge_that_stopped_after_its_tag_is_finished_by_the_rerun() {
+    for strategy in ["merge", "squash"] {
+        for point in ["tag", "push", "release"] {
+            let (setup, fake) = started("single-package");
+            ok(&run(&setup.work, &["pr"], &fake));
+            let merged = merge(&setup, strategy);
+            fake.merge_pull(1, &merged);
+            git(&setup.work, &["pull", "--quiet", "--ff-only"]);
+            let url = fake.base_url();
+            let env = [
+                ("GITHUB_API_URL", url.as_str()),
+                ("GITHUB_TOKEN", TOKEN),
+                ("GITHUB_REPOSITORY", "acme/shop"),
+                ("RELEASE_FAULT", point),
+            ];
+            let crashed = release_with(&setup.work, &["cut"], &env);
+            assert!(!crashed.status.success(), "{strategy} {point}: the fault stops the run");
+            let out = ok(&run(&setup.work, &["cut"], &fake));
+            assert!(out.starts_with("released v1.2.0\n"), "{strategy} {point}: {out}");
+            assert_eq!(git(&setup.remote, &["rev-parse", "v1.2.0^{commit}"]).trim(), merged, "{strategy} {point}");
+            let releases = fake.releases();
+            assert_eq!(releases.len(), 1, "{strategy} {point}");
+            let notes = releases[0].body.clone().unwrap_or_default();
+            assert!(notes.contains("config file support"), "{strategy} {point}: the first run's notes: {notes}");
+            assert_eq!(fake.pulls()[0].labels, ["release: tagged"], "{strategy} {point}");
+            assert_eq!(fake.comments(1).len(), 1, "{strategy} {point}");
+            assert!(!setup.work.join(".git/release/cut.json").exists(), "{strategy} {point}: the journal is done with");
+            assert_eq!(ok(&run(&setup.work, &["cut"], &fake)), "nothing to release\n", "{strategy} {point}");
+        }
+    }
 }
