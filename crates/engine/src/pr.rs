@@ -19,6 +19,8 @@ use crate::{EngineError, FileReport};
 
 /// The hidden line a release pull request's body is recognised by (never its title).
 pub const PR_MARKER: &str = "<!-- release:pr -->";
+/// The hidden line of the comment `release pr` leaves on the release pull request it closes.
+const CLOSED_MARKER: &str = "<!-- release:closed -->";
 /// The hidden line of the back-merge pull request.
 pub const BACK_MERGE_MARKER: &str = "<!-- release:back-merge -->";
 
@@ -381,9 +383,17 @@ impl Session<'_> {
     ) -> Result<PrReport, EngineError> {
         let config = self.config()?;
         if let Some(pull) = find_marked(github, &config.pr.branch, PR_MARKER)? {
-            let comment = "Nothing is left to release on this base: the release pull request is closed. \
-                           `release pr` opens a new one when there is.";
-            github.create_comment(pull.number, comment)?;
+            // A run stopped between the comment and the close finds its comment by the marker.
+            let commented = github.comments(pull.number)?.iter().any(|comment| {
+                comment.body.as_deref().is_some_and(|body| body.lines().any(|line| line.trim() == CLOSED_MARKER))
+            });
+            if !commented {
+                let comment = format!(
+                    "{CLOSED_MARKER}\nNothing is left to release on this base: the release pull request is \
+                     closed. `release pr` opens a new one when there is.\n"
+                );
+                github.create_comment(pull.number, &comment)?;
+            }
             let update = PullRequestUpdate { state: Some("closed".into()), ..PullRequestUpdate::default() };
             github.update_pull_request(pull.number, &update)?;
             report.action = "closed";

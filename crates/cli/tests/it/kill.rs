@@ -223,6 +223,28 @@ fn release_pr_killed_while_updating_the_pull_request_is_finished_by_the_next_run
     });
 }
 
+/// Nothing left to release (the release was cut another way): the pull request is commented,
+/// closed and its branch deleted, each possibly cut short.
+#[test]
+fn release_pr_killed_while_closing_the_pull_request_is_finished_by_the_next_run() {
+    killed_release_pr_runs_are_finished(0x5eed_0009, "single-package", &["pr"], &|setup, fake| {
+        ok(&run(&setup.work, &["pr"], fake));
+        ok(&release_with(&setup.work, &["cut", "--no-forge"], &[]));
+    });
+}
+
+/// A monorepo: a release pull request of several packages, each with its own tag and release.
+#[test]
+fn release_pr_and_the_cut_after_the_merge_of_a_monorepo_killed_are_finished_by_the_next_run() {
+    killed_release_pr_runs_are_finished(0x5eed_000a, "seeds-monorepo", &["pr"], &|_, _| {});
+    killed_release_pr_runs_are_finished(0x5eed_000b, "seeds-monorepo", &["cut"], &|setup, fake| {
+        ok(&run(&setup.work, &["pr"], fake));
+        let merged = merge(setup, "merge");
+        fake.merge_pull(1, &merged);
+        git(&setup.work, &["pull", "--quiet", "--ff-only"]);
+    });
+}
+
 /// The cut after a merged release pull request: tags, their push, the GitHub releases, the
 /// relabel and its comment, each possibly cut short.
 #[test]
