@@ -595,6 +595,17 @@ fn a_token_that_cannot_write_says_which_permissions_it_needs() {
     assert!(fake.releases().is_empty());
     assert!(fake.comments(1).is_empty());
     assert_eq!(fake.pulls()[0].labels, ["release: pending"]);
+
+    // A token that may publish releases but not touch pull requests: the release is out, the
+    // relabel is refused, and the run with the permission given finishes it, once.
+    fake.writable().read_only_for("issues/");
+    says_read_only(&run(&setup.work, &["cut"], &fake));
+    assert_eq!(fake.releases().len(), 1);
+    assert!(fake.comments(1).is_empty());
+    fake.writable();
+    ok(&run(&setup.work, &["cut"], &fake));
+    assert_eq!((fake.releases().len(), fake.comments(1).len()), (1, 1));
+    assert_eq!(fake.pulls()[0].labels, ["release: tagged"]);
 }
 
 /// Regression: a cut after a merged release pull request that stopped after its tag (or its
