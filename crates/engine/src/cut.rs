@@ -140,6 +140,8 @@ impl Session<'_> {
         if !options.no_push {
             release_cut::check_upstream(repo, &branch)?;
         }
+        // Read before `resume_state`, which sets aside a journal that is not a release commit's.
+        let merged = self.merged_in_progress()?;
         let resume = release_cut::resume_state(repo)?;
         if !options.allow_dirty {
             release_cut::check_clean(repo, &resume)?;
@@ -148,9 +150,13 @@ impl Session<'_> {
         // no forge releases (the tags are not on the remote), so needs no token.
         let github = if options.no_forge || options.no_push { None } else { Some(self.github(true)?) };
         if matches!(resume, Resume::Fresh) {
-            // A merged release pull request: the files hold the release, the tags do not yet. A
+            // A merged release pull request: the files hold the release, the tags do not yet (or
+            // a run finishing it stopped after its first tag: its journal says what it was). A
             // release commit at HEAD (a rebase merge) is checked as a claim below, like any other.
-            let applied = self.applied_releases(repo.resolve("HEAD")?)?;
+            let applied = match merged {
+                Some(records) => records,
+                None => self.applied_releases(repo.resolve("HEAD")?)?,
+            };
             if !applied.is_empty() {
                 return self.finish_merged(options, applied, &branch, github.as_ref());
             }

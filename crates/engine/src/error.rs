@@ -102,6 +102,11 @@ pub enum EngineError {
     ReleaseBranchMoved { branch: String },
 
     #[error(
+        "`{branch}` moved while `release pr` ran, {attempts} times (planned at {tips}; now at {now}): the release pull request was not opened or updated (hint: someone keeps pushing to `{branch}`; nothing of theirs was overwritten; run `release pr` again when it is quiet, or let the run of the newest push do it)"
+    )]
+    BaseMoved { branch: String, attempts: usize, tips: String, now: String },
+
+    #[error(
         "the release branch `{branch}` (at {tip}) was rewritten by hand: no release commit of this tool is on it since the base (hint: delete the branch, `git push origin --delete {branch}`, and run `release pr` again; make edits as commits on top of the release commit)"
     )]
     HandRewritten { branch: String, tip: String },
@@ -145,6 +150,7 @@ impl Classify for EngineError {
             | EngineError::NoBranch { .. }
             | EngineError::NoRemote { .. }
             | EngineError::ReleaseBranchMoved { .. }
+            | EngineError::BaseMoved { .. }
             | EngineError::HandRewritten { .. }
             | EngineError::NoGitFlow
             | EngineError::TrailerDisagrees { .. } => ExitClass::InvalidInput,

@@ -95,8 +95,12 @@ impl Session<'_> {
         let config = self.config()?;
         let head = repo.resolve("HEAD")?;
         release_cut::check_tags(&records)?;
-        let Planned { mut plan, workspace } = self.fresh_plan(None, options)?;
+        let own_tags: Vec<String> = records.iter().map(|record| record.tag.clone()).collect();
+        let Planned { mut plan, workspace } = self.plan_finishing(head, options.pre.clone(), &own_tags)?;
         release_cut::pin(&mut plan, &records);
+        // What is being finished is recorded before the first tag: once a tag exists the files
+        // no longer say the release is pending, and a rerun after a kill reads it from here.
+        merged_journal(head, &records).write(repo.git_dir())?;
         let rendering = self.rendering()?;
         let forge = github.map(|github| github as &dyn Forge);
         let cut =
@@ -117,7 +121,24 @@ impl Session<'_> {
         {
             report.steps.push(step);
         }
+        if !options.no_push {
+            // Done: nothing is left for a rerun (with --no-push the push is still to do).
+            release_cut::Journal::remove(repo.git_dir())?;
+        }
         Ok(CutReport { plan, files: Vec::new(), written: true, diff: String::new(), steps: Some(report) })
+    }
+
+    /// The releases a cut after a merged release pull request was finishing at HEAD when it
+    /// stopped (killed after its first tag, say), from its journal; `None` when there is none.
+    pub(crate) fn merged_in_progress(&self) -> Result<Option<Vec<ReleaseRecord>>, EngineError> {
+        let repo = self.repo();
+        let head = repo.resolve("HEAD")?;
+        let Some(journal) = release_cut::Journal::read(repo.git_dir()) else { return Ok(None) };
+        // A cut's own release commit at HEAD carries trailers and resumes as a release commit;
+        // this journal is for a HEAD without them (a merge or squash commit).
+        let ours = journal == merged_journal(head, &journal.records)
+            && release_cut::parse_commit_message(&repo.commit_message(head)?).is_none();
+        Ok(ours.then_some(journal.records))
     }
 
     /// The `pr` step of a cut: a merged release pull request relabelled, when there is one to.
@@ -153,7 +174,24 @@ impl Session<'_> {
                     .is_some_and(|sha| repo_has(repo, sha) && repo.is_ancestor(sha, head))
         });
         let Some(pull) = merged.filter(|pull| !pull.has_label(&pr.tagged_label)) else { return Ok(None) };
-        let mut lines = vec!["Released:".to_string()];
+        // The comment comes before the label: a run stopped between them finds its comment by
+        // the marker and does not write it twice.
+        let commented = github.comments(pull.number)?.iter().any(|comment| {
+            comment.body.as_deref().is_some_and(|body| body.lines().any(|line| line.trim() == RELEASED_MARKER))
+        });
+        if !commented {
+            self.comment_released(github, pull.number, records)?;
+        }
+        for label in pr.pending_labels.iter().filter(|label| pull.has_label(label)) {
+            github.remove_label(pull.number, label)?;
+        }
+        github.add_labels(pull.number, std::slice::from_ref(&pr.tagged_label))?;
+        Ok(Some(format!("#{} labelled `{}`", pull.number, pr.tagged_label)))
+    }
+
+    /// One comment on the merged release pull request linking the releases.
+    fn comment_released(&self, github: &dyn Forge, number: u64, records: &[ReleaseRecord]) -> Result<(), EngineError> {
+        let mut lines = vec![RELEASED_MARKER.to_string(), "Released:".to_string()];
         for record in records {
             let url = github.release_by_tag(&record.tag)?.map(|release| release.html_url);
             lines.push(match url {
@@ -161,12 +199,23 @@ impl Session<'_> {
                 None => format!("- `{}`", record.tag),
             });
         }
-        github.create_comment(pull.number, &(lines.join("\n") + "\n"))?;
-        for label in pr.pending_labels.iter().filter(|label| pull.has_label(label)) {
-            github.remove_label(pull.number, label)?;
-        }
-        github.add_labels(pull.number, std::slice::from_ref(&pr.tagged_label))?;
-        Ok(Some(format!("#{} labelled `{}`", pull.number, pr.tagged_label)))
+        github.create_comment(number, &(lines.join("\n") + "\n"))?;
+        Ok(())
+    }
+}
+
+/// The hidden line of the comment that links a merged release pull request to its releases.
+const RELEASED_MARKER: &str = "<!-- release:released -->";
+
+/// The journal of a cut after a merged release pull request: the records it finishes at `head`,
+/// which is their commit; no files, no message (nothing is committed).
+fn merged_journal(head: Oid, records: &[ReleaseRecord]) -> release_cut::Journal {
+    release_cut::Journal {
+        head: head.to_string(),
+        files: Vec::new(),
+        records: records.to_vec(),
+        commit: Some(head.to_string()),
+        message: None,
     }
 }
 

@@ -26,6 +26,9 @@ pub(crate) enum ChangeFiles {
 /// A target's previous release and the commit it tags.
 type Previous = Option<(Release, Oid)>;
 
+/// The plan at `head`. `own_tags` are the tags of the release being finished at `head` (a cut
+/// after a merged release pull request that a rerun resumes): they are not previous releases,
+/// so the plan, and the release notes from it, are the same before and after they exist.
 pub(crate) fn plan(
     session: &Session<'_>,
     config: &Config,
@@ -33,10 +36,11 @@ pub(crate) fn plan(
     head: Oid,
     pre: Option<String>,
     changes: ChangeFiles,
+    own_tags: &[String],
 ) -> Result<Planned, EngineError> {
     let repo = session.repo();
     let tags = session.tags()?;
-    let previous = previous_releases(repo, tags, catalog, head)?;
+    let previous = previous_releases(repo, tags, catalog, head, own_tags)?;
     let commits = history(session, config, &catalog.workspace, head, &previous)?;
     let changes = match changes {
         ChangeFiles::None => release_changes::Found::default(),
@@ -76,12 +80,19 @@ pub(crate) fn plan(
 }
 
 /// Per target, the highest stable tagged version whose commit the head reaches.
-fn previous_releases(repo: &Repo, tags: &[Tag], catalog: &Catalog, head: Oid) -> Result<Vec<Previous>, EngineError> {
+fn previous_releases(
+    repo: &Repo,
+    tags: &[Tag],
+    catalog: &Catalog,
+    head: Oid,
+    own_tags: &[String],
+) -> Result<Vec<Previous>, EngineError> {
     let mut reach = repo.reachability(head)?;
     let mut previous = Vec::with_capacity(catalog.releases.len());
     for candidates in &catalog.releases {
         let mut found = None;
-        for (tag, version, position) in candidates.iter().filter(|(_, version, _)| version.pre.is_empty()) {
+        let earlier = candidates.iter().filter(|(tag, version, _)| version.pre.is_empty() && !own_tags.contains(tag));
+        for (tag, version, position) in earlier {
             // Only the tags actually considered are peeled (usually one per package).
             let Some(commit) = repo.peel_tag(&tags[*position]) else { continue };
             if reach.reaches(commit)? {

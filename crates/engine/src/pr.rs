@@ -19,6 +19,8 @@ use crate::{EngineError, FileReport};
 
 /// The hidden line a release pull request's body is recognised by (never its title).
 pub const PR_MARKER: &str = "<!-- release:pr -->";
+/// The hidden line of the comment `release pr` leaves on the release pull request it closes.
+const CLOSED_MARKER: &str = "<!-- release:closed -->";
 /// The hidden line of the back-merge pull request.
 pub const BACK_MERGE_MARKER: &str = "<!-- release:back-merge -->";
 
@@ -60,6 +62,20 @@ pub struct PrReport {
 /// Renders the pull request's body from the plan (the CLI's plan-comment renderer).
 pub type BodyRenderer<'a> = dyn Fn(&Session<'_>, &Plan) -> Result<String, EngineError> + 'a;
 
+/// How many tips of the `from` branch one run plans before it gives up on a branch that keeps
+/// moving.
+const BASE_ATTEMPTS: usize = 3;
+
+/// What one attempt at one tip of the `from` branch came to.
+enum Attempt {
+    Done(Box<PrReport>),
+    /// The branch moved away from the tip planned (`to`: where it is now, `None`: deleted).
+    BaseMoved {
+        from: Oid,
+        to: Option<Oid>,
+    },
+}
+
 /// The release commit as built in the work tree.
 struct Built {
     commit: Oid,
@@ -78,8 +94,6 @@ impl Session<'_> {
             return self.back_merge(options);
         }
         let config = self.config()?;
-        let pr = &config.pr;
-        let remote = config.cut.remote.clone();
         // A missing token is found out before anything is pushed.
         let github = if options.dry_run { None } else { Some(self.github(true)?) };
         let repo = self.repo();
@@ -88,6 +102,45 @@ impl Session<'_> {
         if let Some(warning) = stale {
             self.progress().warn(&warning.to_string());
         }
+        // Someone may push to the branch the release is planned from while this runs: the
+        // release branch would then propose a stale release. Each attempt plans one tip and
+        // checks, before and after its push, that the tip is still there.
+        let mut seen = Vec::new();
+        loop {
+            match self.release_pr_at_one_tip(github.as_ref(), render)? {
+                Attempt::Done(report) => return Ok(*report),
+                Attempt::BaseMoved { from, to } => {
+                    seen.push(short(from));
+                    if seen.len() >= BASE_ATTEMPTS {
+                        return Err(EngineError::BaseMoved {
+                            branch: config.pr.from.clone(),
+                            attempts: seen.len(),
+                            tips: seen.join(", "),
+                            now: to.map_or_else(|| "deleted".to_string(), short),
+                        });
+                    }
+                    self.progress().warn(&format!(
+                        "`{}` moved from {} to {} while `release pr` ran: planning again from the new tip",
+                        config.pr.from,
+                        short(from),
+                        to.map_or_else(|| "nothing (deleted)".to_string(), short)
+                    ));
+                }
+            }
+        }
+    }
+
+    /// One attempt of `release pr`: plans the `from` branch's tip as read now, and writes
+    /// (pushes, opens or closes) only while that tip is still the remote's.
+    fn release_pr_at_one_tip(
+        &self,
+        github: Option<&release_forge::GitHub>,
+        render: &BodyRenderer<'_>,
+    ) -> Result<Attempt, EngineError> {
+        let config = self.config()?;
+        let pr = &config.pr;
+        let remote = config.cut.remote.clone();
+        let repo = self.repo();
         let from_tip = self.branch_tip(&remote, &pr.from)?;
         let release_ref = format!("refs/heads/{}", pr.branch);
         let old_tip = if repo.has_remote(&remote) {
@@ -120,12 +173,14 @@ impl Session<'_> {
             drop(worktree);
             if !applied.is_empty() {
                 report.releases = applied;
-                return Ok(report);
+                return Ok(Attempt::Done(Box::new(report)));
             }
-            return match &github {
-                Some(github) => self.close_empty(github, old_tip, report),
-                None => Ok(report),
-            };
+            let Some(github) = github else { return Ok(Attempt::Done(Box::new(report))) };
+            // An empty plan of a tip that is gone says nothing about the new one.
+            if let Some(moved) = self.base_moved(from_tip)? {
+                return Ok(moved);
+            }
+            return self.close_empty(github, old_tip, report).map(|report| Attempt::Done(Box::new(report)));
         };
         report.title = title(&pr.title, &built.records);
         report.body = built.body.clone();
@@ -137,12 +192,32 @@ impl Session<'_> {
         let Some(github) = github else {
             report.action = "would-push";
             report.commit = Some(built.commit.to_string());
-            return Ok(report);
+            return Ok(Attempt::Done(Box::new(report)));
         };
+        if let Some(moved) = self.base_moved(from_tip)? {
+            return Ok(moved);
+        }
         let pushed = self.push_release_branch(old_tip, from_tip, built.commit)?;
         drop(worktree);
+        // Moved during the push: the branch now holds a stale release, replaced by the next
+        // attempt (its lease is on what was just pushed, so nothing of anyone else's is lost).
+        if let Some(moved) = self.base_moved(from_tip)? {
+            return Ok(moved);
+        }
         report.commit = Some(pushed.to_string());
-        self.open_or_update(&github, report)
+        self.open_or_update(github, report).map(|report| Attempt::Done(Box::new(report)))
+    }
+
+    /// `Some` when the remote's `from` branch is no longer at `planned`. Without a remote there
+    /// is nothing to race with.
+    fn base_moved(&self, planned: Oid) -> Result<Option<Attempt>, EngineError> {
+        let config = self.config()?;
+        let remote = &config.cut.remote;
+        if !self.repo().has_remote(remote) {
+            return Ok(None);
+        }
+        let now = self.repo().remote_ref(remote, &format!("refs/heads/{}", config.pr.from))?;
+        Ok((now != Some(planned)).then_some(Attempt::BaseMoved { from: planned, to: now }))
     }
 
     /// `.git/release/pr-worktree`: inside the repository's own git directory, never the checkout.
@@ -308,9 +383,17 @@ impl Session<'_> {
     ) -> Result<PrReport, EngineError> {
         let config = self.config()?;
         if let Some(pull) = find_marked(github, &config.pr.branch, PR_MARKER)? {
-            let comment = "Nothing is left to release on this base: the release pull request is closed. \
-                           `release pr` opens a new one when there is.";
-            github.create_comment(pull.number, comment)?;
+            // A run stopped between the comment and the close finds its comment by the marker.
+            let commented = github.comments(pull.number)?.iter().any(|comment| {
+                comment.body.as_deref().is_some_and(|body| body.lines().any(|line| line.trim() == CLOSED_MARKER))
+            });
+            if !commented {
+                let comment = format!(
+                    "{CLOSED_MARKER}\nNothing is left to release on this base: the release pull request is \
+                     closed. `release pr` opens a new one when there is.\n"
+                );
+                github.create_comment(pull.number, &comment)?;
+            }
             let update = PullRequestUpdate { state: Some("closed".into()), ..PullRequestUpdate::default() };
             github.update_pull_request(pull.number, &update)?;
             report.action = "closed";

@@ -219,7 +219,18 @@ impl Session<'_> {
 
     /// The plan at `head`, computed now (not memoised), with the change files `changes` says.
     pub(crate) fn plan_at(&self, head: Oid, pre: Option<String>, changes: ChangeFiles) -> Result<Planned, EngineError> {
-        crate::planner::plan(self, self.config()?, self.catalog()?, head, pre, changes)
+        crate::planner::plan(self, self.config()?, self.catalog()?, head, pre, changes, &[])
+    }
+
+    /// The plan of the release being finished at `head` whose tags `own_tags` may exist already
+    /// (a rerun): as if they did not, so it is the plan the first run had (not memoised).
+    pub(crate) fn plan_finishing(
+        &self,
+        head: Oid,
+        pre: Option<String>,
+        own_tags: &[String],
+    ) -> Result<Planned, EngineError> {
+        crate::planner::plan(self, self.config()?, self.catalog()?, head, pre, ChangeFiles::WorkingTree, own_tags)
     }
 }
 

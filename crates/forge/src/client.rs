@@ -128,7 +128,7 @@ impl GitHub {
                 delay *= 2;
                 continue;
             }
-            return Err(self.refusal(operation, &response));
+            return Err(self.refusal(operation, &method, &response));
         }
         unreachable!("the last attempt returns")
     }
@@ -161,12 +161,24 @@ impl GitHub {
 
     /// The error for a final answer that is neither a success nor retried: an authentication
     /// failure names the token variable, anything else is an HTTP error.
-    fn refusal(&self, operation: &str, response: &Response) -> ForgeError {
+    fn refusal(&self, operation: &str, method: &Method, response: &Response) -> ForgeError {
         let status = response.status;
         if status == StatusCode::UNAUTHORIZED || (status == StatusCode::FORBIDDEN && self.config.token.is_none()) {
             return ForgeError::Unauthorized {
                 variable: self.config.token.as_ref().map_or("(none)", |token| token.variable).to_string(),
                 status: status.as_u16(),
+                message: message(&response.body),
+            };
+        }
+        // A valid token without the permission: GitHub's "Resource not accessible by integration"
+        // (a job's GITHUB_TOKEN without `permissions:`, or any token of a fork's pull request).
+        // A rate limit, also a 403, was told apart above.
+        if let (StatusCode::FORBIDDEN, Some(token)) = (status, &self.config.token) {
+            return ForgeError::ReadOnly {
+                operation: operation.into(),
+                variable: token.variable.to_string(),
+                repository: format!("{}/{}", self.config.owner, self.config.repo),
+                access: if *method == Method::GET { "read" } else { "write to" },
                 message: message(&response.body),
             };
         }

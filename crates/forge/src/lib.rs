@@ -40,6 +40,11 @@ pub enum ForgeError {
     Unauthorized { variable: String, status: u16, message: String },
 
     #[error(
+        "GitHub: {operation}: the token from `{variable}` cannot {access} `{repository}` (403: {message}) (hint: give the job `permissions: contents: write` and `pull-requests: write`; a pull request from a fork gets a read-only GITHUB_TOKEN, so run this on the base branch's push, or use `pull_request_target` without checking out the fork's code, or a GitHub App token)"
+    )]
+    ReadOnly { operation: String, variable: String, repository: String, access: &'static str, message: String },
+
+    #[error(
         "GitHub's rate limit is exhausted until {reset} (in {seconds} s) (hint: run the same command again after that; it continues where it stopped)"
     )]
     RateLimited { reset: u64, seconds: u64 },
@@ -71,6 +76,7 @@ impl release_exit::Classify for ForgeError {
         match self {
             ForgeError::NoToken
             | ForgeError::Unauthorized { .. }
+            | ForgeError::ReadOnly { .. }
             | ForgeError::RateLimited { .. }
             | ForgeError::NotGitHub { .. }
             | ForgeError::NoRepository

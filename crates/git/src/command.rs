@@ -41,7 +41,7 @@ pub enum PushError {
     )]
     Rejected { remote: String, reference: String, summary: String },
     #[error(
-        "push to `{remote}` failed (exit status {status}): {stderr} (hint: check that you can push to `{remote}`: credentials, network, URL)"
+        "push to `{remote}` failed (exit status {status}): {stderr} (hint: check that you can push to `{remote}`: credentials, network, URL; a pull request from a fork gets a read-only GITHUB_TOKEN)"
     )]
     Failed { remote: String, status: i32, stderr: String },
     #[error(transparent)]

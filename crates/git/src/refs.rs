@@ -128,9 +128,9 @@ impl Repo {
         self.repository.find_remote(name).is_ok()
     }
 
-    /// Fetches one ref of a remote into `local` (forced), or returns `None` when the remote does
-    /// not have it (`git ls-remote --exit-code` answers 2).
-    pub fn fetch_ref(&self, remote: &str, name: &str, local: &str) -> Result<Option<Oid>, GitError> {
+    /// Where `name` (a full ref) is on `remote` now, read without fetching (`git ls-remote`);
+    /// `None` when the remote does not have it (`--exit-code` answers 2).
+    pub fn remote_ref(&self, remote: &str, name: &str) -> Result<Option<Oid>, GitError> {
         let output =
             crate::command::git(&self.root).args(["ls-remote", "--exit-code", "--", remote, name]).output().map_err(
                 |error| GitError::Command { operation: format!("listing `{remote}`"), detail: error.to_string() },
@@ -144,6 +144,21 @@ impl Repo {
                     detail: String::from_utf8_lossy(&output.stderr).trim().to_string(),
                 });
             }
+        }
+        // `ls-remote` matches patterns by their tail: keep the line of exactly this ref.
+        let listed = String::from_utf8_lossy(&output.stdout);
+        let found = listed.lines().find_map(|line| {
+            let (id, reference) = line.split_once('\t')?;
+            (reference == name).then(|| Oid::from_str(id).ok()).flatten()
+        });
+        Ok(found)
+    }
+
+    /// Fetches one ref of a remote into `local` (forced), or returns `None` when the remote does
+    /// not have it.
+    pub fn fetch_ref(&self, remote: &str, name: &str, local: &str) -> Result<Option<Oid>, GitError> {
+        if self.remote_ref(remote, name)?.is_none() {
+            return Ok(None);
         }
         let refspec = format!("+{name}:{local}");
         run_git(

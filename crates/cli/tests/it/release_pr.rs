@@ -8,9 +8,9 @@ use release_test_support::github::{FakeGitHub, PullRequest};
 
 use crate::release_cut::{Setup, commit, git, release_with, setup};
 
-const TOKEN: &str = "t0k3n";
+pub(crate) const TOKEN: &str = "t0k3n";
 
-fn run(dir: &Path, args: &[&str], fake: &FakeGitHub) -> Output {
+pub(crate) fn run(dir: &Path, args: &[&str], fake: &FakeGitHub) -> Output {
     let url = fake.base_url();
     let env = [
         ("GITHUB_API_URL", url.as_str()),
@@ -21,7 +21,7 @@ fn run(dir: &Path, args: &[&str], fake: &FakeGitHub) -> Output {
     release_with(dir, args, &env)
 }
 
-fn ok(output: &Output) -> String {
+pub(crate) fn ok(output: &Output) -> String {
     assert!(
         output.status.success(),
         "exit {:?}\nstdout:\n{}\nstderr:\n{}",
@@ -36,7 +36,7 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-fn started(fixture: &str) -> (Setup, FakeGitHub) {
+pub(crate) fn started(fixture: &str) -> (Setup, FakeGitHub) {
     let setup = setup(fixture);
     let fake = FakeGitHub::start("acme", "shop");
     fake.require_token(TOKEN);
@@ -194,15 +194,29 @@ fn a_release_branch_rewritten_by_hand_is_refused() {
     assert_eq!(remote_branch(&setup, "release/next"), before);
 }
 
+/// `git` with pinned dates, so the same steps make the same commits in every temporary repository.
+pub(crate) fn pinned_git(dir: &Path, args: &[&str]) -> String {
+    let output = std::process::Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env("LC_ALL", "C")
+        .env("GIT_AUTHOR_DATE", "2025-02-01T00:00:00Z")
+        .env("GIT_COMMITTER_DATE", "2025-02-01T00:00:00Z")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap()
+}
+
 /// Merges the release branch into main in a clone, as GitHub's button would, and pushes main.
-fn merge(setup: &Setup, strategy: &str) -> String {
+pub(crate) fn merge(setup: &Setup, strategy: &str) -> String {
     let clone = clone(setup, "main");
     let dir = clone.path();
     let identity = ["-c", "user.name=GitHub", "-c", "user.email=noreply@github.com"];
     let run = |args: &[&str]| {
         let mut all: Vec<&str> = identity.to_vec();
         all.extend_from_slice(args);
-        git(dir, &all)
+        pinned_git(dir, &all)
     };
     run(&["fetch", "--quiet", "origin", "release/next"]);
     match strategy {
@@ -465,4 +479,169 @@ fn the_seeds_flow_from_a_feature_pull_request_to_prod_and_back_into_develop() {
     assert!(out.starts_with("created #"), "{out}");
     let back = fake.pulls().into_iter().find(|pull| pull.base_ref == "develop" && pull.head_ref == "main").unwrap();
     assert_eq!(back.title, "release: merge main back into develop");
+}
+
+/// Installs `script` as the bare remote's `reference-transaction` hook: it runs inside the
+/// remote's own ref update, so what it does races the run for real.
+fn remote_hook(setup: &Setup, script: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    let path = setup.remote.join("hooks").join("reference-transaction");
+    fs_err::create_dir_all(path.parent().unwrap()).unwrap();
+    fs_err::write(&path, script).unwrap();
+    fs_err::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// Someone's push to `main` lands the moment the release branch does, once.
+const MAIN_MOVES_ONCE: &str = "#!/bin/sh
+test \"$1\" = committed || exit 0
+grep -q ' refs/heads/release/next$' || exit 0
+test -e moved-once && exit 0
+: > moved-once
+exec git update-ref refs/heads/main refs/meanwhile/main
+";
+
+/// Someone pushes to `main` every time the release branch lands.
+const MAIN_KEEPS_MOVING: &str = "#!/bin/sh
+test \"$1\" = committed || exit 0
+grep -q ' refs/heads/release/next$' || exit 0
+next=$(git commit-tree -p refs/heads/main -m 'chore: another push' 'refs/heads/main^{tree}') || exit 1
+exec git update-ref refs/heads/main \"$next\"
+";
+
+/// The base moved between planning and pushing: the run plans again from the new tip, and
+/// never writes over the push that moved it.
+#[test]
+fn a_base_that_moves_during_the_run_is_planned_again_and_never_overwritten() {
+    let (setup, fake) = started("single-package");
+    // The push that lands meanwhile (a breaking change), kept aside on the remote until then.
+    std::fs::write(setup.work.join("src/meanwhile.rs"), "pub fn meanwhile() {}\n").unwrap();
+    commit(&setup.work, "feat!: pushed while release pr ran");
+    let meanwhile = git(&setup.work, &["rev-parse", "HEAD"]).trim().to_string();
+    git(&setup.work, &["push", "--quiet", "origin", "HEAD:refs/meanwhile/main"]);
+    git(&setup.work, &["reset", "--quiet", "--hard", "HEAD^"]);
+    remote_hook(&setup, MAIN_MOVES_ONCE);
+
+    let output = run(&setup.work, &["pr"], &fake);
+    let out = ok(&output);
+    assert!(out.starts_with("created #1 "), "{out}");
+    assert!(stderr(&output).contains("`main` moved from "), "{}", stderr(&output));
+    assert_eq!(git(&setup.remote, &["rev-parse", "main"]).trim(), meanwhile, "the push that raced is kept");
+    let tip = remote_branch(&setup, "release/next").unwrap();
+    assert_eq!(git(&setup.remote, &["rev-parse", &format!("{tip}^")]).trim(), meanwhile, "planned from the new tip");
+    let pulls = fake.pulls();
+    assert_eq!(pulls.len(), 1);
+    assert_eq!(pulls[0].title, "release: tool v2.0.0", "the release of the new tip");
+}
+
+/// A base that moves on every attempt: a bounded number of attempts, then a clear stop (exit 1),
+/// and the next quiet run finishes the job.
+#[test]
+fn a_base_that_keeps_moving_stops_the_run_with_exit_1() {
+    let (setup, fake) = started("single-package");
+    let first = git(&setup.work, &["rev-parse", "HEAD"]).trim().to_string();
+    remote_hook(&setup, MAIN_KEEPS_MOVING);
+    let output = run(&setup.work, &["pr"], &fake);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert!(message.contains("`main` moved while `release pr` ran, 3 times"), "{message}");
+    assert!(message.contains("nothing of theirs was overwritten"), "{message}");
+    assert!(fake.pulls().is_empty(), "no pull request for a release of a tip that is gone");
+    // Every push of main is there, one on the other, from the tip the run started at.
+    let pushes = git(&setup.remote, &["rev-list", "--count", &format!("{first}..main")]);
+    assert_eq!(pushes.trim(), "3");
+
+    std::fs::remove_file(setup.remote.join("hooks/reference-transaction")).unwrap();
+    let out = ok(&run(&setup.work, &["pr"], &fake));
+    assert!(out.starts_with("created #1 "), "{out}");
+    let tip = remote_branch(&setup, "release/next").unwrap();
+    let main = git(&setup.remote, &["rev-parse", "main"]);
+    assert_eq!(git(&setup.remote, &["rev-parse", &format!("{tip}^")]), main);
+}
+
+/// A fork's pull request, or a job without `permissions:`, gets a token GitHub lets read but
+/// not write: both `release pr` and `release cut` name the repository, GitHub's answer and the
+/// permissions to give (exit 1).
+#[test]
+fn a_token_that_cannot_write_says_which_permissions_it_needs() {
+    let says_read_only = |output: &Output| {
+        assert_eq!(output.status.code(), Some(1), "{}", stderr(output));
+        let message = stderr(output);
+        for needed in [
+            "the token from `GITHUB_TOKEN` cannot write to `acme/shop`",
+            "Resource not accessible by integration",
+            "contents: write",
+            "pull-requests: write",
+            "fork gets a read-only GITHUB_TOKEN",
+            "pull_request_target",
+            "GitHub App token",
+        ] {
+            assert!(message.contains(needed), "{needed:?} in {message}");
+        }
+    };
+    let (setup, fake) = started("single-package");
+    fake.read_only();
+    says_read_only(&run(&setup.work, &["pr"], &fake));
+    assert!(fake.pulls().is_empty());
+
+    // After the merge: the cut tags and pushes (git's own credentials), then GitHub refuses the
+    // release; nothing is half-made there.
+    let (setup, fake) = started("single-package");
+    ok(&run(&setup.work, &["pr"], &fake));
+    let merged = merge(&setup, "merge");
+    fake.merge_pull(1, &merged);
+    git(&setup.work, &["pull", "--quiet", "--ff-only"]);
+    fake.read_only();
+    says_read_only(&run(&setup.work, &["cut"], &fake));
+    assert!(fake.releases().is_empty());
+    assert!(fake.comments(1).is_empty());
+    assert_eq!(fake.pulls()[0].labels, ["release: pending"]);
+
+    // A token that may publish releases but not touch pull requests: the release is out, the
+    // relabel is refused, and the run with the permission given finishes it, once.
+    fake.writable().read_only_for("issues/");
+    says_read_only(&run(&setup.work, &["cut"], &fake));
+    assert_eq!(fake.releases().len(), 1);
+    assert!(fake.comments(1).is_empty());
+    fake.writable();
+    ok(&run(&setup.work, &["cut"], &fake));
+    assert_eq!((fake.releases().len(), fake.comments(1).len()), (1, 1));
+    assert_eq!(fake.pulls()[0].labels, ["release: tagged"]);
+}
+
+/// Regression: a cut after a merged release pull request that stopped after its tag (or its
+/// push, or its release) was never finished. The rerun saw the tag, so the manifest was no
+/// longer ahead of it, and said `nothing to release`: no push, no GitHub release, no relabel.
+/// Its journal now says what it was finishing, and the rerun's release notes are the first
+/// run's (the release's own tag is not a previous release).
+#[test]
+fn a_cut_after_the_merge_that_stopped_after_its_tag_is_finished_by_the_rerun() {
+    for strategy in ["merge", "squash"] {
+        for point in ["tag", "push", "release"] {
+            let (setup, fake) = started("single-package");
+            ok(&run(&setup.work, &["pr"], &fake));
+            let merged = merge(&setup, strategy);
+            fake.merge_pull(1, &merged);
+            git(&setup.work, &["pull", "--quiet", "--ff-only"]);
+            let url = fake.base_url();
+            let env = [
+                ("GITHUB_API_URL", url.as_str()),
+                ("GITHUB_TOKEN", TOKEN),
+                ("GITHUB_REPOSITORY", "acme/shop"),
+                ("RELEASE_FAULT", point),
+            ];
+            let crashed = release_with(&setup.work, &["cut"], &env);
+            assert!(!crashed.status.success(), "{strategy} {point}: the fault stops the run");
+            let out = ok(&run(&setup.work, &["cut"], &fake));
+            assert!(out.starts_with("released v1.2.0\n"), "{strategy} {point}: {out}");
+            assert_eq!(git(&setup.remote, &["rev-parse", "v1.2.0^{commit}"]).trim(), merged, "{strategy} {point}");
+            let releases = fake.releases();
+            assert_eq!(releases.len(), 1, "{strategy} {point}");
+            let notes = releases[0].body.clone().unwrap_or_default();
+            assert!(notes.contains("config file support"), "{strategy} {point}: the first run's notes: {notes}");
+            assert_eq!(fake.pulls()[0].labels, ["release: tagged"], "{strategy} {point}");
+            assert_eq!(fake.comments(1).len(), 1, "{strategy} {point}");
+            assert!(!setup.work.join(".git/release/cut.json").exists(), "{strategy} {point}: the journal is done with");
+            assert_eq!(ok(&run(&setup.work, &["cut"], &fake)), "nothing to release\n", "{strategy} {point}");
+        }
+    }
 }

@@ -210,6 +210,9 @@ struct Shared {
 struct Inner {
     state: State,
     token: Option<String>,
+    /// The token may read but not write the operations whose id starts with this (`""`: every
+    /// write, as a fork pull request's GITHUB_TOKEN).
+    read_only: Option<String>,
     /// Faults by the number of the request they answer (1 is the first request received).
     faults: BTreeMap<u64, Fault>,
     received: u64,
@@ -257,6 +260,7 @@ impl FakeGitHub {
             inner: Mutex::new(Inner {
                 state: State::new(&base_url, owner, repo),
                 token: None,
+                read_only: None,
                 faults: BTreeMap::new(),
                 received: 0,
                 requests: Vec::new(),
@@ -293,6 +297,27 @@ impl FakeGitHub {
     /// others get GitHub's 401.
     pub fn require_token(&self, token: &str) -> &Self {
         self.inner().token = Some(token.to_string());
+        self
+    }
+
+    /// From now on the token may read but not write, as a fork pull request's `GITHUB_TOKEN` or
+    /// a job without `permissions:`: every request but a GET answers GitHub's 403 "Resource not
+    /// accessible by integration" and changes nothing.
+    pub fn read_only(&self) -> &Self {
+        self.read_only_for("")
+    }
+
+    /// Like [`FakeGitHub::read_only`], for the operations whose id starts with `prefix` only:
+    /// `"issues/"` is a token without `pull-requests: write` (comments and labels), which still
+    /// creates releases.
+    pub fn read_only_for(&self, prefix: &str) -> &Self {
+        self.inner().read_only = Some(prefix.to_string());
+        self
+    }
+
+    /// Writes are allowed again (the token was given its permissions).
+    pub fn writable(&self) -> &Self {
+        self.inner().read_only = None;
         self
     }
 
@@ -559,6 +584,11 @@ impl Inner {
             self.state.download(&tag, &name)
         } else if let Some(reply) = self.authenticate(incoming.authorization.as_deref(), docs_url) {
             reply
+        } else if incoming.method != "GET"
+            && let (Some(prefix), Some(operation)) = (&self.read_only, operation)
+            && operation.id.starts_with(prefix.as_str())
+        {
+            Reply::json(403, objects::error("Resource not accessible by integration", docs_url, 403))
         } else {
             let operation = operation.expect("a request without problems matched an operation");
             self.state.handle(&Call {

@@ -338,6 +338,20 @@ fn the_rate_limit_answers_403_with_its_headers() {
     assert_ne!(next.header("x-ratelimit-remaining"), Some("0"));
 }
 
+/// A fork pull request's `GITHUB_TOKEN`: reads work, every write is GitHub's 403 and changes
+/// nothing.
+#[test]
+fn a_read_only_token_reads_and_gets_403_for_writes() {
+    let github = fake();
+    github.read_only();
+    assert_eq!(call(&github, "GET", "/repos/acme/widgets/releases", None).status, 200);
+    let refused = call(&github, "POST", "/repos/acme/widgets/releases", Some(json!({"tag_name": "v1"})));
+    assert_eq!(refused.status, 403);
+    assert_eq!(refused.json()["message"], json!("Resource not accessible by integration"));
+    assert!(refused.json()["documentation_url"].is_string());
+    assert!(github.releases().is_empty());
+}
+
 #[test]
 fn a_body_that_breaks_the_schema_is_a_violation() {
     let github = fake();
