@@ -150,95 +150,16 @@ impl Resolver<'_> {
         wire: NotifyWire,
         environments: &[Environment],
     ) -> Result<NotifyTarget, ConfigError> {
-        let at = |field| [Step::Key("notify"), Step::Index(index), Step::Key(field)];
-        let key = |field: &str| format!("notify[{index}].{field}");
-        if wire.url.is_some() {
-            return Err(self.invalid(
-                &at("url"),
-                &key("url"),
-                "a webhook URL is a secret and does not belong in release.toml".into(),
-                Some(
-                    "put it in a CI secret and name the variable that holds it: url-env = \"SLACK_WEBHOOK_URL\"".into(),
-                ),
-            ));
-        }
-        let kind = match wire.kind.as_deref() {
-            Some("webhook") => {
-                let Some(url_env) = wire.url_env else {
-                    return Err(self.invalid(
-                        &[Step::Key("notify"), Step::Index(index)],
-                        &key("url-env"),
-                        "a webhook target names the environment variable that holds its URL".into(),
-                        Some("add url-env = \"SLACK_WEBHOOK_URL\" and set that variable in CI".into()),
-                    ));
-                };
-                self.url_env(&at("url-env"), &key("url-env"), &url_env)?;
-                NotifyKind::Webhook { url_env }
-            }
-            Some("github") => {
-                if wire.url_env.is_some() {
-                    return Err(self.invalid(
-                        &at("url-env"),
-                        &key("url-env"),
-                        "a github target comments through the GitHub API and has no URL".into(),
-                        Some("remove url-env; the comment uses GITHUB_TOKEN".into()),
-                    ));
-                }
-                NotifyKind::GitHub
-            }
-            Some(other) => {
-                return Err(self.invalid(
-                    &at("kind"),
-                    &key("kind"),
-                    format!("unknown kind `{other}`"),
-                    Some("kind = \"webhook\" or kind = \"github\"".into()),
-                ));
-            }
-            None => {
-                return Err(self.invalid(
-                    &[Step::Key("notify"), Step::Index(index)],
-                    &key("kind"),
-                    "a target says what it is".into(),
-                    Some("add kind = \"webhook\" (with url-env) or kind = \"github\"".into()),
-                ));
-            }
-        };
+        let kind = self.notify_kind(index, &wire)?;
         let events = self.notify_events(index, wire.events)?;
-        let known: Vec<&str> = environments.iter().map(|environment| environment.name.as_str()).collect();
         let names = wire.environments.unwrap_or_default();
-        for (position, name) in names.iter().enumerate() {
-            if !known.contains(&name.as_str()) {
-                let hint = match crate::suggest::closest(name, known.iter().copied()) {
-                    Some(near) => format!("did you mean `{near}`?"),
-                    None if known.is_empty() => "define it as [environments.NAME]".to_string(),
-                    None => format!("environments are: {}", known.join(", ")),
-                };
-                return Err(self.invalid(
-                    &[Step::Key("notify"), Step::Index(index), Step::Key("environments"), Step::Index(position)],
-                    &key("environments"),
-                    format!("unknown environment `{name}`"),
-                    Some(hint),
-                ));
-            }
-        }
-        let timeout = match &wire.timeout {
-            None => Duration::from_secs(5),
-            Some(text) => parse_duration(text)
-                .map_err(|error| self.invalid(&at("timeout"), &key("timeout"), error.to_string(), None))?,
-        };
-        if timeout.is_zero() || timeout > MAX_TIMEOUT {
-            return Err(self.invalid(
-                &at("timeout"),
-                &key("timeout"),
-                format!("`{}` is not between 1ms and 30s", wire.timeout.unwrap_or_default()),
-                Some("a notification never holds up a promotion for long: e.g. timeout = \"5s\"".into()),
-            ));
-        }
+        self.notify_environments(index, &names, environments)?;
+        let timeout = self.notify_timeout(index, wire.timeout.as_deref())?;
         let name = match wire.name {
             Some(name) if name.trim().is_empty() || name.chars().any(char::is_control) => {
                 return Err(self.invalid(
-                    &at("name"),
-                    &key("name"),
+                    &[Step::Key("notify"), Step::Index(index), Step::Key("name")],
+                    &format!("notify[{index}].name"),
                     "an empty name or one with control characters".into(),
                     Some("e.g. name = \"slack\"".into()),
                 ));
@@ -250,6 +171,95 @@ impl Resolver<'_> {
             },
         };
         Ok(NotifyTarget { name, kind, events, environments: names, timeout })
+    }
+
+    /// `kind`, and the URL's variable a webhook needs (and a github target must not have).
+    fn notify_kind(&self, index: usize, wire: &NotifyWire) -> Result<NotifyKind, ConfigError> {
+        let at = |field| [Step::Key("notify"), Step::Index(index), Step::Key(field)];
+        let key = |field: &str| format!("notify[{index}].{field}");
+        let entry = [Step::Key("notify"), Step::Index(index)];
+        if wire.url.is_some() {
+            return Err(self.invalid(
+                &at("url"),
+                &key("url"),
+                "a webhook URL is a secret and does not belong in release.toml".into(),
+                Some(
+                    "put it in a CI secret and name the variable that holds it: url-env = \"SLACK_WEBHOOK_URL\"".into(),
+                ),
+            ));
+        }
+        match (wire.kind.as_deref(), &wire.url_env) {
+            (Some("webhook"), Some(url_env)) => {
+                self.url_env(&at("url-env"), &key("url-env"), url_env)?;
+                Ok(NotifyKind::Webhook { url_env: url_env.clone() })
+            }
+            (Some("webhook"), None) => Err(self.invalid(
+                &entry,
+                &key("url-env"),
+                "a webhook target names the environment variable that holds its URL".into(),
+                Some("add url-env = \"SLACK_WEBHOOK_URL\" and set that variable in CI".into()),
+            )),
+            (Some("github"), None) => Ok(NotifyKind::GitHub),
+            (Some("github"), Some(_)) => Err(self.invalid(
+                &at("url-env"),
+                &key("url-env"),
+                "a github target comments through the GitHub API and has no URL".into(),
+                Some("remove url-env; the comment uses GITHUB_TOKEN".into()),
+            )),
+            (Some(other), _) => Err(self.invalid(
+                &at("kind"),
+                &key("kind"),
+                format!("unknown kind `{other}`"),
+                Some("kind = \"webhook\" or kind = \"github\"".into()),
+            )),
+            (None, _) => Err(self.invalid(
+                &entry,
+                &key("kind"),
+                "a target says what it is".into(),
+                Some("add kind = \"webhook\" (with url-env) or kind = \"github\"".into()),
+            )),
+        }
+    }
+
+    /// `environments`: each one defined in release.toml.
+    fn notify_environments(
+        &self,
+        index: usize,
+        names: &[String],
+        environments: &[Environment],
+    ) -> Result<(), ConfigError> {
+        let known: Vec<&str> = environments.iter().map(|environment| environment.name.as_str()).collect();
+        let Some((position, name)) = names.iter().enumerate().find(|(_, name)| !known.contains(&name.as_str())) else {
+            return Ok(());
+        };
+        let hint = match crate::suggest::closest(name, known.iter().copied()) {
+            Some(near) => format!("did you mean `{near}`?"),
+            None if known.is_empty() => "define it as [environments.NAME]".to_string(),
+            None => format!("environments are: {}", known.join(", ")),
+        };
+        Err(self.invalid(
+            &[Step::Key("notify"), Step::Index(index), Step::Key("environments"), Step::Index(position)],
+            &format!("notify[{index}].environments"),
+            format!("unknown environment `{name}`"),
+            Some(hint),
+        ))
+    }
+
+    /// `timeout`: default 5s, at most [`MAX_TIMEOUT`].
+    fn notify_timeout(&self, index: usize, text: Option<&str>) -> Result<Duration, ConfigError> {
+        let at = [Step::Key("notify"), Step::Index(index), Step::Key("timeout")];
+        let key = format!("notify[{index}].timeout");
+        let Some(text) = text else { return Ok(Duration::from_secs(5)) };
+        let timeout = parse_duration(text).map_err(|error| self.invalid(&at, &key, error.to_string(), None))?;
+        if timeout.is_zero() || timeout > MAX_TIMEOUT {
+            return Err(self.invalid(
+                &at,
+                &key,
+                format!("`{text}` is not between 1ms and 30s"),
+                Some("a notification never holds up a promotion for long: e.g. timeout = \"5s\"".into()),
+            ));
+        }
+        Ok(timeout)
     }
 
     /// `url-env`: a variable's name, not a URL.
