@@ -54,9 +54,6 @@ pub enum ApplyError {
         "`{path}` is a directory, but release needs to read and write it as a file (hint: move the directory, or name another file in release.toml, e.g. `changelog = \"...\"`)"
     )]
     NotAFile { path: String },
-
-    #[error("`{path}`: the plan's version {version} is not semantic versioning")]
-    Version { path: String, version: String },
 }
 
 impl release_exit::Classify for ApplyError {
@@ -68,8 +65,7 @@ impl release_exit::Classify for ApplyError {
             | ApplyError::Changelog(_)
             | ApplyError::Escape { .. }
             | ApplyError::GitDir { .. }
-            | ApplyError::NotAFile { .. }
-            | ApplyError::Version { .. } => ExitClass::InvalidInput,
+            | ApplyError::NotAFile { .. } => ExitClass::InvalidInput,
         }
     }
 }
@@ -147,10 +143,6 @@ impl Files<'_> {
     }
 }
 
-fn parse_version(path: &str, text: &str) -> Result<Version, ApplyError> {
-    Version::parse(text).map_err(|_| ApplyError::Version { path: path.to_string(), version: text.to_string() })
-}
-
 fn join(folder: &str, file: &str) -> String {
     if folder == "." { file.to_string() } else { format!("{folder}/{file}") }
 }
@@ -205,7 +197,7 @@ type Released<'a> = BTreeMap<&'a str, (&'a Package, Version, Version)>;
 /// Every edit the plan implies, in memory.
 fn edits<'a>(input: &ApplyInput<'a>) -> Result<Files<'a>, ApplyError> {
     let mut files = Files { root: input.root, contents: BTreeMap::new() };
-    let released = released(input)?;
+    let released = released(input);
     edit_cargo(input, &released, &mut files)?;
     edit_npm(input, &released, &mut files)?;
     edit_python(input, &released, &mut files)?;
@@ -215,8 +207,8 @@ fn edits<'a>(input: &ApplyInput<'a>) -> Result<Files<'a>, ApplyError> {
     Ok(files)
 }
 
-/// The packages the plan bumps, with their versions parsed once, so every edit below agrees.
-fn released<'a>(input: &ApplyInput<'a>) -> Result<Released<'a>, ApplyError> {
+/// The packages the plan bumps, with their versions, so every edit below agrees.
+fn released<'a>(input: &ApplyInput<'a>) -> Released<'a> {
     input
         .plan
         .packages
@@ -225,9 +217,6 @@ fn released<'a>(input: &ApplyInput<'a>) -> Result<Released<'a>, ApplyError> {
         .filter_map(|plan| {
             let package = input.workspace.packages.iter().find(|package| package.name == plan.name)?;
             Some((plan.name.as_str(), (package, plan.current_version.clone(), plan.next_version.clone())))
-        })
-        .map(|(name, (package, current, next))| {
-            Ok((name, (package, parse_version(&package.path, &current)?, parse_version(&package.path, &next)?)))
         })
         .collect()
 }
@@ -401,27 +390,10 @@ fn version_files_and_changelogs<'p>(
             None => None,
         };
         if let Some(path) = changelog {
-            changelogs.push(Changelog { plan, path, next, dependencies: dependencies_of(input.plan, plan) });
+            changelogs.push(Changelog { plan, path, next, dependencies: input.plan.released_dependencies(plan) });
         }
     }
     Ok(changelogs)
-}
-
-/// The released dependencies that caused this package's release, with their next versions: the
-/// changelog's "dependencies" list.
-fn dependencies_of(plan: &Plan, package: &PackagePlan) -> Vec<(String, String)> {
-    package
-        .reasons
-        .iter()
-        .filter_map(|reason| match reason {
-            release_plan::Reason::Dependency { package, .. } => plan
-                .packages
-                .iter()
-                .find(|other| &other.name == package)
-                .map(|other| (package.clone(), other.next_version.clone())),
-            _ => None,
-        })
-        .collect()
 }
 
 /// Changelogs are the bulk of the work (each is rewritten with the new section on top), so they
@@ -463,7 +435,7 @@ fn upsert_root_changelog(input: &ApplyInput<'_>, files: &mut Files<'_>) -> Resul
     if repo.bump == Bump::None {
         return Ok(());
     }
-    let next = parse_version(path, &repo.next_version)?;
+    let next = &repo.next_version;
     let release = Release {
         version: &repo.next_version,
         date: input.date,
@@ -474,7 +446,7 @@ fn upsert_root_changelog(input: &ApplyInput<'_>, files: &mut Files<'_>) -> Resul
         dependencies: &[],
         links: input.links,
     };
-    upsert_changelog(files, input, path, &next, &release)
+    upsert_changelog(files, input, path, next, &release)
 }
 
 /// A package changelog to upsert: the package's plan, the file, the new version, and the
@@ -483,14 +455,14 @@ struct Changelog<'p> {
     plan: &'p PackagePlan,
     path: String,
     next: &'p Version,
-    dependencies: Vec<(String, String)>,
+    dependencies: Vec<(String, Version)>,
 }
 
 /// The changelog release section of one package: its plan's commits, changes and tags.
 fn release_of<'r>(
     input: &'r ApplyInput<'_>,
     plan: &'r PackagePlan,
-    dependencies: &'r [(String, String)],
+    dependencies: &'r [(String, Version)],
 ) -> Release<'r> {
     Release {
         version: &plan.next_version,

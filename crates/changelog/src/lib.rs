@@ -188,7 +188,7 @@ impl Default for Groups {
 
 /// One release of one package (or of the repository).
 pub struct Release<'a> {
-    pub version: &'a str,
+    pub version: &'a semver::Version,
     /// `YYYY-MM-DD`
     pub date: &'a str,
     pub previous_tag: Option<&'a str>,
@@ -197,7 +197,7 @@ pub struct Release<'a> {
     /// What change files say about this release (no commit id: the entries have no link).
     pub changes: &'a [ChangeEntry],
     /// Workspace packages this release follows: (name, new version).
-    pub dependencies: &'a [(String, String)],
+    pub dependencies: &'a [(String, semver::Version)],
     pub links: Option<&'a Links>,
 }
 
@@ -306,7 +306,7 @@ impl Renderer {
         };
         let compare = release.previous_tag.map(|previous| links.compare(previous, release.tag));
         let unreleased = (!release.tag.is_empty()).then(|| links.compare(release.tag, "HEAD"));
-        Ok(upsert_links(&text, release.version, compare.as_deref(), unreleased.as_deref()))
+        Ok(upsert_links(&text, &release.version.to_string(), compare.as_deref(), unreleased.as_deref()))
     }
 
     /// The body of a forge release (and of an annotated tag).

@@ -38,7 +38,7 @@ fn a_section_groups_commits_with_links() {
     let links = Links::from_remote("git@github.com:acme/shop.git").unwrap();
     let commits = commits();
     let release = Release {
-        version: "1.3.0",
+        version: v("1.3.0"),
         date: "2025-02-03",
         previous_tag: Some("api-v1.2.0"),
         tag: "api-v1.3.0",
@@ -83,7 +83,7 @@ fn a_section_groups_commits_with_links() {
 fn without_a_remote_or_notable_commits() {
     let commits = vec![commit("d", "chore", None, "tidy", None, None)];
     let release = Release {
-        version: "0.1.1",
+        version: v("0.1.1"),
         date: "2025-02-03",
         previous_tag: None,
         tag: "v0.1.1",
@@ -100,9 +100,9 @@ fn without_a_remote_or_notable_commits() {
 
 #[test]
 fn dependency_updates_get_a_section() {
-    let dependencies = [("core".to_string(), "0.6.0".to_string())];
+    let dependencies = [("core".to_string(), v("0.6.0").clone())];
     let release = Release {
-        version: "0.6.0",
+        version: v("0.6.0"),
         date: "2025-02-03",
         previous_tag: None,
         tag: "cli-v0.6.0",
@@ -124,7 +124,7 @@ fn template_errors_name_the_template_and_line() {
     let error = Renderer::new(configured("## {{ version }}\n{{ nope }}\n"), notes(), Groups::default())
         .unwrap()
         .section(&Release {
-            version: "1.0.0",
+            version: v("1.0.0"),
             date: "d",
             previous_tag: None,
             tag: "v1.0.0",
@@ -308,7 +308,7 @@ fn commit_text_with_terminal_controls_is_escaped_in_sections_and_notes() {
         None,
     )];
     let release = Release {
-        version: "1.0.0",
+        version: v("1.0.0"),
         date: "2025-02-03",
         previous_tag: None,
         tag: "v1.0.0",
@@ -368,7 +368,7 @@ fn configured_section(name: &str, source: &str) -> Result<String, ChangelogError
     )
     .unwrap();
     renderer.section(&Release {
-        version: "1.0.0",
+        version: v("1.0.0"),
         date: "2025-02-03",
         previous_tag: None,
         tag: "v1.0.0",
@@ -386,7 +386,7 @@ fn the_built_in_templates_render_twenty_thousand_commits() {
     let links = Links::from_remote("git@github.com:acme/shop.git").unwrap();
     let commits = many_commits(20_000);
     let release = Release {
-        version: "2.0.0",
+        version: v("2.0.0"),
         date: "2025-02-03",
         previous_tag: Some("v1.0.0"),
         tag: "v2.0.0",
@@ -433,7 +433,7 @@ mod properties {
             .unwrap();
             renderer.environment.set_fuel(Some(100_000));
             let release = Release {
-                version: "1.0.0",
+                version: v("1.0.0"),
                 date: "2025-02-03",
                 previous_tag: None,
                 tag: "v1.0.0",
@@ -481,7 +481,7 @@ fn change_files_land_in_the_section_of_their_bump_or_tag() {
     ];
     let commits = vec![commit("a", "feat", None, "a commit", None, None)];
     let release = Release {
-        version: "1.0.0",
+        version: v("1.0.0"),
         date: "2025-02-03",
         previous_tag: None,
         tag: "v1.0.0",
@@ -538,7 +538,7 @@ fn a_keep_a_changelog_file_gets_sections_and_links_in_its_style() {
         commit("e", "perf", None, "cache lookups", None, None),
     ];
     let release = Release {
-        version: "1.1.0",
+        version: v("1.1.0"),
         date: "2025-02-03",
         previous_tag: Some("v1.0.0"),
         tag: "v1.1.0",
@@ -619,4 +619,9 @@ fn link_references_are_added_replaced_and_kept_at_the_bottom() {
         "a\r\n\r\n[Unreleased]: https://old.test\r\n[1.0.0]: https://x.test/0\r\n",
         "a\r\n\r\n[Unreleased]: https://x.test/u\r\n[1.1.0]: https://x.test/c\r\n[1.0.0]: https://x.test/0\r\n",
     );
+}
+
+/// A version for a test's release, as long as the test runs.
+fn v(text: &str) -> &'static semver::Version {
+    Box::leak(Box::new(text.parse().expect("a test version")))
 }

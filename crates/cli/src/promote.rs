@@ -218,7 +218,7 @@ pub(crate) fn released(report: &release_cut::Report, actor: &str) -> Option<Noti
     let commit = report.commit.as_deref()?;
     let main = report.releases.iter().find(|record| record.is_repository()).or(report.releases.first())?;
     let tags: Vec<String> = report.releases.iter().map(|record| record.tag.clone()).collect();
-    Some(Notice::released(&main.version, commit, &tags, actor, release_engine::now()))
+    Some(Notice::released(&main.version.to_string(), commit, &tags, actor, release_engine::now()))
 }
 
 fn outcome_text(outcome: &Outcome, format: Format) -> String {

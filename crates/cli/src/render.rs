@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use release_changelog::{ChangelogError, Template, escape_markdown, neutralize_controls};
 use release_config::Config;
 use release_config::promotion::{ApprovalSource, TagOn};
-use release_plan::{Bump, PackagePlan, Plan, Reason, bump_name, short};
+use release_plan::{Bump, PackagePlan, Plan, Reason, Version, bump_name, short};
 use serde::Serialize;
 
 pub fn json(plan: &Plan) -> String {
@@ -105,8 +105,8 @@ fn rows(plan: &Plan, released: &[&PackagePlan]) -> Vec<Row> {
         .iter()
         .map(|package| Row {
             name: plain(&package.name),
-            current: package.current_version.clone(),
-            next: package.next_version.clone(),
+            current: package.current_version.to_string(),
+            next: package.next_version.to_string(),
             bump: package.bump,
             why: plain(&why(&package.reasons)),
         })
@@ -114,8 +114,8 @@ fn rows(plan: &Plan, released: &[&PackagePlan]) -> Vec<Row> {
     if let Some(repo) = plan.repo.as_ref().filter(|repo| repo.bump != Bump::None) {
         rows.push(Row {
             name: "(repository)".into(),
-            current: repo.current_version.clone(),
-            next: repo.next_version.clone(),
+            current: repo.current_version.to_string(),
+            next: repo.next_version.to_string(),
             bump: repo.bump,
             why: plain(&why(&repo.reasons)),
         });
@@ -269,7 +269,7 @@ struct MarkdownTarget {
 const MAX_REASONS: usize = 25;
 const MAX_REASON_CHARS: usize = 200;
 
-fn markdown_target(name: &str, current: &str, next: &str, bump: Bump, reasons: &[Reason]) -> MarkdownTarget {
+fn markdown_target(name: &str, current: &Version, next: &Version, bump: Bump, reasons: &[Reason]) -> MarkdownTarget {
     let mut listed: Vec<MarkdownReason> = reasons
         .iter()
         .take(MAX_REASONS)
@@ -375,11 +375,11 @@ fn promotion_steps(config: &Config) -> Vec<PromotionStep> {
 
 /// The version a cut of `plan` would promote: the repository's, or the only released package's
 /// (as `release promote` defines a release's version); `None` when there is none.
-fn release_version(plan: &Plan) -> Option<&str> {
+fn release_version(plan: &Plan) -> Option<&Version> {
     match &plan.repo {
-        Some(repo) => (repo.bump != Bump::None).then_some(repo.next_version.as_str()),
+        Some(repo) => (repo.bump != Bump::None).then_some(&repo.next_version),
         None => match plan.packages.iter().filter(|package| package.bump != Bump::None).collect::<Vec<_>>()[..] {
-            [only] => Some(only.next_version.as_str()),
+            [only] => Some(&only.next_version),
             _ => None,
         },
     }

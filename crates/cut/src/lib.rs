@@ -28,7 +28,7 @@ use release_changelog::{Links, Release, Renderer};
 use release_config::Config;
 use release_forge::{Forge, NewRelease};
 use release_git::{Oid, PushStatus, Repo};
-use release_plan::{Bump, Plan};
+use release_plan::Plan;
 use release_workspace::Workspace;
 use serde::Serialize;
 
@@ -87,7 +87,7 @@ pub enum CutError {
     #[error(
         "`{name}` {version} would be tagged `{tag}`, which is not a valid git tag name (hint: set a tag template without spaces or `~^:?*[\\` for it in release.toml, e.g. `[[package]] name = \"{name}\"` with `tag = \"...-v{{version}}\"`)"
     )]
-    InvalidTag { name: String, version: String, tag: String },
+    InvalidTag { name: String, version: semver::Version, tag: String },
 
     #[error(
         "HEAD {commit} looks like a release commit that the plan does not make: {why} (hint: if it was cut with `--pre`, run again with the same `--pre`; otherwise it is not a release this tool made: add a commit on top, or reset it)"
@@ -275,23 +275,19 @@ fn tag_list(records: &[ReleaseRecord]) -> String {
 /// working tree's manifests already hold the claimed versions, so only a tag tells what came
 /// before.)
 fn not_newer(plan: &Plan, claimed: &[ReleaseRecord]) -> Option<String> {
-    let previous = |name: &str| -> Option<&str> {
+    let previous = |name: &str| -> Option<&semver::Version> {
         if name == REPOSITORY {
-            plan.repo.as_ref().filter(|repo| repo.previous_tag.is_some()).map(|repo| repo.current_version.as_str())
+            plan.repo.as_ref().filter(|repo| repo.previous_tag.is_some()).map(|repo| &repo.current_version)
         } else {
             plan.packages
                 .iter()
                 .find(|package| package.name == name && package.previous_tag.is_some())
-                .map(|package| package.current_version.as_str())
+                .map(|package| &package.current_version)
         }
     };
     claimed.iter().find_map(|record| {
         let before = previous(&record.name)?;
-        let newer = match (semver::Version::parse(&record.version), semver::Version::parse(before)) {
-            (Ok(version), Ok(before)) => version > before,
-            _ => false,
-        };
-        (!newer).then(|| {
+        (record.version <= *before).then(|| {
             format!("its trailers name {} {}, not newer than the last release, {before}", record.name, record.version)
         })
     })
@@ -752,24 +748,11 @@ fn notes(cut: &Cut<'_>, plan: &Plan, record: &ReleaseRecord) -> Result<String, C
             None => (&empty, None),
         }
     };
-    let dependencies: Vec<(String, String)> = plan
+    let dependencies = plan
         .packages
         .iter()
         .find(|package| package.name == record.name)
-        .map(|package| {
-            package
-                .reasons
-                .iter()
-                .filter_map(|reason| match reason {
-                    release_plan::Reason::Dependency { package: name, .. } => plan
-                        .packages
-                        .iter()
-                        .find(|other| &other.name == name && other.bump != Bump::None)
-                        .map(|other| (name.clone(), other.next_version.clone())),
-                    _ => None,
-                })
-                .collect()
-        })
+        .map(|package| plan.released_dependencies(package))
         .unwrap_or_default();
     Ok(cut.renderer.release_notes(&Release {
         version: &record.version,

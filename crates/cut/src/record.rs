@@ -18,7 +18,7 @@ const ACTOR_TRAILER: &str = "Release-Actor:";
 pub struct ReleaseRecord {
     /// A package name, or [`REPOSITORY`].
     pub name: String,
-    pub version: String,
+    pub version: semver::Version,
     pub tag: String,
 }
 
@@ -28,7 +28,7 @@ impl ReleaseRecord {
     }
 
     pub fn is_prerelease(&self) -> bool {
-        semver::Version::parse(&self.version).is_ok_and(|version| !version.pre.is_empty())
+        !self.version.pre.is_empty()
     }
 }
 
@@ -147,15 +147,15 @@ pub fn parse_commit_message(message: &str) -> Option<Vec<ReleaseRecord>> {
         let Some(rest) = line.strip_prefix("Release-Tag: ") else { continue };
         let mut parts = rest.splitn(3, ' ');
         let (tag, version, name) = (parts.next()?, parts.next()?, parts.next()?);
+        let version = semver::Version::parse(version).ok()?;
         if !release_git::is_valid_tag_name(tag)
-            || semver::Version::parse(version).is_err()
             || name.trim().is_empty()
             || name.trim() != name
             || name.chars().any(char::is_control)
         {
             return None;
         }
-        records.push(ReleaseRecord { name: name.to_string(), version: version.to_string(), tag: tag.to_string() });
+        records.push(ReleaseRecord { name: name.to_string(), version, tag: tag.to_string() });
     }
     (!records.is_empty()).then_some(records)
 }
@@ -228,8 +228,16 @@ mod tests {
     #[test]
     fn commit_trailers_round_trip_and_wording_does_not_matter() {
         let records = vec![
-            ReleaseRecord { name: "express-api".into(), version: "1.3.0".into(), tag: "express-api@v1.3.0".into() },
-            ReleaseRecord { name: REPOSITORY.into(), version: "3.0.0-rc.1".into(), tag: "v3.0.0-rc.1".into() },
+            ReleaseRecord {
+                name: "express-api".into(),
+                version: "1.3.0".parse().unwrap(),
+                tag: "express-api@v1.3.0".into(),
+            },
+            ReleaseRecord {
+                name: REPOSITORY.into(),
+                version: "3.0.0-rc.1".parse().unwrap(),
+                tag: "v3.0.0-rc.1".into(),
+            },
         ];
         let message = commit_message("chore(release): {summary}", &records, Some("alice\nRelease-Tag: v9 9.9.9 evil"));
         assert!(message.starts_with("chore(release): express-api 1.3.0, v3.0.0-rc.1\n\nRelease-Tool: release\n"));
@@ -264,7 +272,11 @@ mod tests {
         }
         assert_eq!(
             parse_commit_message(&format!("{tool}Release-Tag: @s/ui@1.0.0 1.0.0 @s/ui\n")),
-            Some(vec![ReleaseRecord { name: "@s/ui".into(), version: "1.0.0".into(), tag: "@s/ui@1.0.0".into() }])
+            Some(vec![ReleaseRecord {
+                name: "@s/ui".into(),
+                version: "1.0.0".parse().unwrap(),
+                tag: "@s/ui@1.0.0".into()
+            }])
         );
     }
 }

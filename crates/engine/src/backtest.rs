@@ -83,8 +83,8 @@ pub struct Backtest {
 /// One package (or the repository) in the plan at a release point.
 struct Target<'p> {
     name: &'p str,
-    current: &'p str,
-    next: &'p str,
+    current: &'p semver::Version,
+    next: &'p semver::Version,
     bump: Bump,
     first: bool,
     reasons: &'p [Reason],

@@ -32,30 +32,29 @@ impl Session<'_> {
             let ahead = match tagged {
                 Some(tagged) => version > tagged,
                 // A first release: only the release commit says the manifest's version is new.
-                None => claim.is_some_and(|claim| claim.version == version.to_string()),
+                None => claim.is_some_and(|claim| &claim.version == version),
             };
             if !ahead {
                 continue;
             }
-            if let Some(claim) = claim.filter(|claim| claim.version != version.to_string()) {
+            if let Some(claim) = claim.filter(|claim| &claim.version != version) {
                 return Err(EngineError::TrailerDisagrees {
                     name: package.name.clone(),
-                    trailer: claim.version.clone(),
+                    trailer: claim.version.to_string(),
                     manifest: version.to_string(),
                 });
             }
             let tag = package.tag.render(&package.name, &version.to_string());
-            records.push(ReleaseRecord { name: package.name.clone(), version: version.to_string(), tag });
+            records.push(ReleaseRecord { name: package.name.clone(), version: version.clone(), tag });
         }
         // The repository's version has no manifest: the trailers name it, and count only beside
         // packages the manifests vouch for.
         if let (Some(repo_config), false) = (&config.repo, records.is_empty()) {
             let tagged = catalog.releases.get(catalog.workspace.packages.len()).and_then(|tags| tags.first());
             if let Some(claim) = claimed.iter().find(|record| record.name == REPOSITORY)
-                && semver::Version::parse(&claim.version)
-                    .is_ok_and(|version| tagged.is_none_or(|(_, t, _)| &version > t))
+                && tagged.is_none_or(|(_, tagged, _)| &claim.version > tagged)
             {
-                let tag = repo_config.tag.render("", &claim.version);
+                let tag = repo_config.tag.render("", &claim.version.to_string());
                 records.push(ReleaseRecord { name: REPOSITORY.into(), version: claim.version.clone(), tag });
             }
         }

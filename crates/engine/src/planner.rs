@@ -187,7 +187,7 @@ fn manifest_warnings(workspace: &Workspace, previous: &[Previous], plan: &releas
         if let (Some(manifest_version), Some((release, _))) = (&package.version, previous)
             && manifest_version != &release.version
             && manifest_version.pre.is_empty()
-            && manifest_version.to_string() != planned.next_version
+            && manifest_version != &planned.next_version
         {
             warnings.push(format!(
                 "{}: manifest `{}` says {manifest_version} but the last release tag is `{}` ({})",

@@ -29,6 +29,7 @@ pub use model::{
 };
 pub use release_config::Bump;
 pub use route::{OwnedGlobs, RouteSpec, Router};
+pub use semver::Version;
 pub use version::{bump_version, classify, next_pre_release, zero_major};
 
 /// Errors the planner finds in its input.
@@ -132,11 +133,11 @@ fn compute_versions(context: &Context<'_>, input: &PlanInput<'_>, targets: Vec<T
             name: package.name.clone(),
             path: package.path.clone(),
             components: component_names,
-            current_version: current.to_string(),
-            next_version: next.to_string(),
+            next_tag: (next != current).then(|| package.tag.render(&package.name, &next.to_string())),
+            current_version: current,
+            next_version: next,
             bump,
             previous_tag: package.previous.as_ref().map(|release| release.tag.clone()),
-            next_tag: (next != current).then(|| package.tag.render(&package.name, &next.to_string())),
             commits: target.commits,
             reasons: target.reasons,
             changes: target.changes,
@@ -157,15 +158,16 @@ fn group_versions(input: &PlanInput<'_>, package_plans: &mut [PackagePlan]) {
             .iter()
             .zip(package_plans.iter())
             .filter(|(member, _)| member.version_group.as_ref() == Some(group))
-            .filter_map(|(_, plan)| semver::Version::parse(&plan.next_version).ok())
-            .max();
+            .map(|(_, plan)| &plan.next_version)
+            .max()
+            .cloned();
         let plan = &mut package_plans[index];
         if let Some(highest) = highest
             && plan.bump != Bump::None
-            && highest.to_string() != plan.next_version
+            && highest != plan.next_version
         {
-            plan.next_version = highest.to_string();
-            plan.next_tag = Some(package.tag.render(&package.name, &plan.next_version));
+            plan.next_tag = Some(package.tag.render(&package.name, &highest.to_string()));
+            plan.next_version = highest;
         }
     }
 }
@@ -200,11 +202,11 @@ fn repo_plan(
     Reason::sort(&mut repo.reasons);
     let (next, bump) = next_version(config, &current, raw, None, &repo_input.tagged_versions, input.pre.as_deref());
     Some(RepoPlan {
-        current_version: current.to_string(),
-        next_version: next.to_string(),
+        next_tag: (next != current).then(|| repo_config.tag.render("", &next.to_string())),
+        current_version: current,
+        next_version: next,
         bump,
         previous_tag: repo_input.previous.as_ref().map(|release| release.tag.clone()),
-        next_tag: (next != current).then(|| repo_config.tag.render("", &next.to_string())),
         components: repo_components.iter().map(|&index| config.components[index].name.clone()).collect(),
         commits: repo.commits,
         reasons: repo.reasons,

@@ -102,6 +102,25 @@ pub struct Plan {
     pub skipped: Vec<SkippedPackage>,
 }
 
+impl Plan {
+    /// The released packages (bumped in this plan) whose release caused `package`'s, with their
+    /// next versions: a changelog's and the release notes' "dependencies" list.
+    pub fn released_dependencies(&self, package: &PackagePlan) -> Vec<(String, semver::Version)> {
+        package
+            .reasons
+            .iter()
+            .filter_map(|reason| match reason {
+                crate::Reason::Dependency { package: name, .. } => self
+                    .packages
+                    .iter()
+                    .find(|other| &other.name == name && other.bump != Bump::None)
+                    .map(|other| (name.clone(), other.next_version.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
 /// A package that is not released, and why (`private, no version`).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct SkippedPackage {
@@ -115,8 +134,8 @@ pub struct PackagePlan {
     pub name: String,
     pub path: String,
     pub components: Vec<String>,
-    pub current_version: String,
-    pub next_version: String,
+    pub current_version: semver::Version,
+    pub next_version: semver::Version,
     #[serde(serialize_with = "serialize_bump")]
     pub bump: Bump,
     pub previous_tag: Option<String>,
@@ -140,8 +159,8 @@ pub struct ChangeEntry {
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct RepoPlan {
-    pub current_version: String,
-    pub next_version: String,
+    pub current_version: semver::Version,
+    pub next_version: semver::Version,
     #[serde(serialize_with = "serialize_bump")]
     pub bump: Bump,
     pub previous_tag: Option<String>,

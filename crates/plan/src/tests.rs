@@ -119,7 +119,7 @@ fn unchanged_packages_keep_their_version_and_have_no_next_tag() {
     let s = scenario("", &[("api", "api", Some("1.0.0"), &[])]).commit("c1", "docs: readme\n", &["api/README.md"]);
     let plan = s.plan().unwrap();
     assert_eq!(plan.packages[0].bump, Bump::None);
-    assert_eq!(plan.packages[0].next_version, "1.0.0");
+    assert_eq!(plan.packages[0].next_version.to_string(), "1.0.0");
     assert_eq!(plan.packages[0].next_tag, None);
 }
 
@@ -333,7 +333,7 @@ fn reasons_are_strongest_first_and_name_rule_and_path() {
 fn on_zero_major_reasons_show_the_bump_they_give() {
     let s = scenario("", &[("lib", "lib", Some("0.3.0"), &[])]).commit("c1", "feat!: drop x\n", &["lib/a"]);
     let plan = s.plan().unwrap();
-    assert_eq!(plan.packages[0].next_version, "0.4.0");
+    assert_eq!(plan.packages[0].next_version.to_string(), "0.4.0");
     assert_eq!(plan.packages[0].reasons[0].bump(), Bump::Minor);
     assert_eq!(plan.packages[0].commits[0].bump, Bump::Major, "the commit itself still asks for a major");
 }

@@ -53,10 +53,10 @@ pub fn releases(repo: &Repo, head: Oid) -> Result<Vec<Release>, PromoteError> {
         };
         let tagged = repo.tag_commit(&main.tag) == Some(commit) && repo.is_annotated_tag(&main.tag);
         out.push(Release {
-            version: main.version,
+            version: main.version.to_string(),
             commit: commit.to_string(),
             tag: main.tag,
-            packages: records.into_iter().map(|record| (record.name, record.version, record.tag)).collect(),
+            packages: records.into_iter().map(|record| (record.name, record.version.to_string(), record.tag)).collect(),
             author: match release_cut::parse_commit_actor(&message) {
                 Some(actor) => actor,
                 None => repo.author(commit)?,
@@ -128,8 +128,8 @@ pub fn record_cut(
         _ => None,
     });
     let tags: Vec<&str> = records.iter().map(|record| record.tag.as_str()).collect();
-    let version = main.map(|record| record.version.as_str()).unwrap_or_default();
-    let mut event = Event::new(EventKind::Cut, "", version, &id, actor, now, &run_id(now));
+    let version = main.map(|record| record.version.to_string()).unwrap_or_default();
+    let mut event = Event::new(EventKind::Cut, "", &version, &id, actor, now, &run_id(now));
     event.detail = Some(tags.join(", "));
     ledger.append_retrying(&[event])?;
     Ok(true)
