@@ -217,6 +217,22 @@ impl GitHub {
         })
     }
 
+    /// A list GitHub pages: 100 a page, up to `pages` pages, until a page is not full.
+    fn pages<T: DeserializeOwned>(&self, operation: &str, path: &str, pages: u32) -> Result<Vec<T>, ForgeError> {
+        let separator = if path.contains('?') { '&' } else { '?' };
+        let mut all = Vec::new();
+        for page in 1..=pages {
+            let uri = self.repo_path(&format!("{path}{separator}per_page=100&page={page}"));
+            let batch: Vec<T> = self.send_json(operation, Method::GET, &uri, None::<&()>)?;
+            let done = batch.len() < 100;
+            all.extend(batch);
+            if done {
+                break;
+            }
+        }
+        Ok(all)
+    }
+
     fn send_json<T: DeserializeOwned>(
         &self,
         operation: &str,
@@ -351,18 +367,7 @@ impl Forge for GitHub {
     }
 
     fn comments(&self, issue: u64) -> Result<Vec<Comment>, ForgeError> {
-        let operation = format!("listing the comments of #{issue}");
-        let mut all = Vec::new();
-        for page in 1..=50 {
-            let uri = self.repo_path(&format!("/issues/{issue}/comments?per_page=100&page={page}"));
-            let batch: Vec<Comment> = self.send_json(&operation, Method::GET, &uri, None::<&()>)?;
-            let done = batch.len() < 100;
-            all.extend(batch);
-            if done {
-                break;
-            }
-        }
-        Ok(all)
+        self.pages(&format!("listing the comments of #{issue}"), &format!("/issues/{issue}/comments"), 50)
     }
 
     fn create_comment(&self, issue: u64, body: &str) -> Result<Comment, ForgeError> {
@@ -393,18 +398,7 @@ impl Forge for GitHub {
     }
 
     fn commit_comments(&self, sha: &str) -> Result<Vec<Comment>, ForgeError> {
-        let operation = format!("listing the comments of commit {sha}");
-        let mut all = Vec::new();
-        for page in 1..=50 {
-            let uri = self.repo_path(&format!("/commits/{}/comments?per_page=100&page={page}", encode(sha)));
-            let batch: Vec<Comment> = self.send_json(&operation, Method::GET, &uri, None::<&()>)?;
-            let done = batch.len() < 100;
-            all.extend(batch);
-            if done {
-                break;
-            }
-        }
-        Ok(all)
+        self.pages(&format!("listing the comments of commit {sha}"), &format!("/commits/{}/comments", encode(sha)), 50)
     }
 
     fn create_commit_comment(&self, sha: &str, body: &str) -> Result<Comment, ForgeError> {
@@ -417,22 +411,12 @@ impl Forge for GitHub {
     }
 
     fn pull_requests(&self, head: &str, state: &str) -> Result<Vec<PullRequest>, ForgeError> {
-        let operation = format!("listing the pull requests from `{head}`");
-        let mut all = Vec::new();
-        for page in 1..=10 {
-            let uri = self.repo_path(&format!(
-                "/pulls?state={}&head={}&sort=created&direction=desc&per_page=100&page={page}",
-                encode(state),
-                encode(&format!("{}:{head}", self.config.owner))
-            ));
-            let batch: Vec<PullRequest> = self.send_json(&operation, Method::GET, &uri, None::<&()>)?;
-            let done = batch.len() < 100;
-            all.extend(batch);
-            if done {
-                break;
-            }
-        }
-        Ok(all)
+        let path = format!(
+            "/pulls?state={}&head={}&sort=created&direction=desc",
+            encode(state),
+            encode(&format!("{}:{head}", self.config.owner))
+        );
+        self.pages(&format!("listing the pull requests from `{head}`"), &path, 10)
     }
 
     fn create_pull_request(&self, pull: &NewPullRequest) -> Result<PullRequest, ForgeError> {
