@@ -201,6 +201,21 @@ fn invalid(event: &Event, now: u64) -> Option<String> {
     None
 }
 
+/// Why an entry does not parse: written by a newer release (a kind or field this one does not
+/// know), which its `schema` says, or broken.
+fn unparsed(bytes: &[u8], error: &serde_json::Error) -> String {
+    let schema = serde_json::from_slice::<serde_json::Value>(bytes)
+        .ok()
+        .and_then(|value| value.get("schema").and_then(serde_json::Value::as_u64))
+        .filter(|schema| *schema > u64::from(SCHEMA));
+    match schema {
+        Some(schema) => format!(
+            "it is written by a newer release (schema {schema}, this one reads up to {SCHEMA}; hint: upgrade release)"
+        ),
+        None => format!("it does not parse: {error}"),
+    }
+}
+
 impl<'r> Ledger<'r> {
     /// Reads the history, from the remote when there is one (it is the truth shared by runners).
     pub fn load(repo: &'r Repo, reference: &str, remote: &str, now: u64) -> Result<Ledger<'r>, PromoteError> {
@@ -248,7 +263,7 @@ impl<'r> Ledger<'r> {
             };
             let event = serde_json::from_slice::<Event>(&bytes)
                 .map(Event::upgrade)
-                .map_err(|error| format!("it does not parse: {error}"))
+                .map_err(|error| unparsed(&bytes, &error))
                 .and_then(|event| match invalid(&event, self.now) {
                     Some(why) => Err(why),
                     None => Ok(event),
