@@ -14,8 +14,8 @@ use std::collections::HashMap;
 
 use crate::{Format, print};
 
-/// The checks of release.toml: HTTP with `{url}` and `{version}` filled in, or a command run
-/// from the repository root with the RELEASE_* variables.
+/// The checks of release.toml: HTTP with `{url}` and `{version}` filled in, a command run from
+/// the repository root with the RELEASE_* variables, or a Prometheus query.
 pub fn verifier(verify: &Verify, target: &CheckTarget<'_>) -> (bool, String) {
     let fill =
         |text: &str| text.replace("{url}", target.url.trim_end_matches('/')).replace("{version}", target.version);
@@ -26,8 +26,10 @@ pub fn verifier(verify: &Verify, target: &CheckTarget<'_>) -> (bool, String) {
         release_verify::CommandCheck::from_config(verify, target.directory, target.variables.clone())
     {
         release_verify::verify_command(&check, sleep)
+    } else if let Some(check) = release_verify::PrometheusCheck::from_config(verify, fill) {
+        release_verify::verify_prometheus(&check, sleep)
     } else {
-        return (false, "the check is neither `http` nor `command`".into());
+        return (false, "the check is none of `http`, `command` and `prometheus`".into());
     };
     (verdict.passed, verdict.summary)
 }

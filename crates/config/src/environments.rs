@@ -15,6 +15,10 @@ struct ProbeWire<'w> {
     command: Option<&'w Vec<String>>,
     status: Option<u16>,
     body_contains: Option<&'w String>,
+    prometheus: Option<&'w String>,
+    query: Option<&'w String>,
+    min: Option<f64>,
+    max: Option<f64>,
 }
 
 /// Where in release.toml a table of checks is: `environments.NAME.verify`.
@@ -215,12 +219,16 @@ impl Resolver<'_> {
             command: wire.command.as_ref(),
             status: wire.status,
             body_contains: wire.body_contains.as_ref(),
+            prometheus: wire.prometheus.as_ref(),
+            query: wire.query.as_ref(),
+            min: wire.min,
+            max: wire.max,
         };
         let probe = self.probe(&table, url, &probe)?.ok_or_else(|| {
             self.invalid(
                 &[Step::Key("environments"), Step::Key(environment), Step::Key("verify")],
                 &format!("environments.{environment}.verify"),
-                "the check has neither `http` nor `command`".into(),
+                "the check has none of `http`, `command` and `prometheus`".into(),
                 Some("add http = \"{url}/health\", or command = [\"./scripts/smoke.sh\"]".into()),
             )
         })?;
@@ -317,6 +325,10 @@ impl Resolver<'_> {
             command: wire.command.as_ref(),
             status: wire.status,
             body_contains: wire.body_contains.as_ref(),
+            prometheus: wire.prometheus.as_ref(),
+            query: wire.query.as_ref(),
+            min: wire.min,
+            max: wire.max,
         };
         let probe = match (self.probe(&table, url, &probe)?, verify) {
             (Some(probe), _) => probe,
@@ -325,7 +337,7 @@ impl Resolver<'_> {
                 return Err(self.invalid(
                     &[Step::Key("environments"), Step::Key(environment), Step::Key("monitor")],
                     &format!("environments.{environment}.monitor"),
-                    "the monitor has no check: no `http` or `command` of its own, and the environment has no `verify`"
+                    "the monitor has no check: no `http`, `command` or `prometheus` of its own, and the environment has no `verify`"
                         .into(),
                     Some("add http = \"{url}/health\" or command = [\"./scripts/check.sh\"] to the monitor".into()),
                 ));
@@ -341,14 +353,50 @@ impl Resolver<'_> {
         let invalid = |field: &'static str, message: String, hint: &str| {
             self.invalid(&table.at(field), &table.key(field), message, Some(hint.to_string()))
         };
-        match (wire.http, wire.command) {
-            (Some(_), Some(_)) => Err(invalid(
-                "command",
-                "a check is `http` or `command`, not both".into(),
-                "keep one; for both, write a command that runs the request too",
-            )),
-            (Some(http), None) => self.http_probe(table, url, http, wire).map(Some),
-            (None, Some(argv)) => {
+        let kinds: Vec<&str> = [
+            ("http", wire.http.is_some()),
+            ("command", wire.command.is_some()),
+            ("prometheus", wire.prometheus.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(kind, set)| set.then_some(kind))
+        .collect();
+        let kind = match kinds[..] {
+            [] => None,
+            [kind] => Some(kind),
+            [_, second, ..] => {
+                return Err(invalid(
+                    if second == "command" { "command" } else { "prometheus" },
+                    format!("a check is one of `http`, `command` and `prometheus`, not {}", kinds.join(" and ")),
+                    "keep one; for more, write a command that runs them all",
+                ));
+            }
+        };
+        // The keys of one kind of check, refused on another.
+        let keys = [
+            ("status", wire.status.is_some(), "http"),
+            ("body-contains", wire.body_contains.is_some(), "http"),
+            ("query", wire.query.is_some(), "prometheus"),
+            ("min", wire.min.is_some(), "prometheus"),
+            ("max", wire.max.is_some(), "prometheus"),
+        ];
+        if let Some(kind) = kind
+            && let Some((field, _, owner)) = keys.iter().find(|(_, set, owner)| *set && *owner != kind)
+        {
+            let hint = match kind {
+                "command" => "a command check passes on exit 0; remove the key",
+                "prometheus" => "a prometheus check passes on its query's value (`min`, `max`); remove the key",
+                _ => "an http check passes on its `status` and `body-contains`; remove the key",
+            };
+            let article = |kind: &str| if kind == "http" { "an" } else { "a" };
+            let (a_owner, a_kind) = (article(owner), article(kind));
+            let message = format!("`{field}` applies to {a_owner} `{owner}` check, and this one is {a_kind} `{kind}`");
+            return Err(invalid(field, message, hint));
+        }
+        match kind {
+            Some("http") => self.http_probe(table, url, wire.http.expect("an http check"), wire).map(Some),
+            Some("command") => {
+                let argv = wire.command.expect("a command check");
                 if argv.first().is_none_or(|program| program.trim().is_empty()) {
                     return Err(invalid(
                         "command",
@@ -356,19 +404,48 @@ impl Resolver<'_> {
                         "write it as a list: command = [\"./scripts/smoke.sh\", \"--quick\"]",
                     ));
                 }
-                for (field, set) in [("status", wire.status.is_some()), ("body-contains", wire.body_contains.is_some())]
-                {
-                    if set {
-                        return Err(invalid(
-                            field,
-                            format!("`{field}` applies to an `http` check, and this one is a `command`"),
-                            "a command check passes on exit 0; remove the key",
-                        ));
-                    }
-                }
                 Ok(Some(Probe::Command { argv: argv.clone() }))
             }
-            (None, None) => Ok(None),
+            Some(_) => self.prometheus_probe(table, wire).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// A `prometheus` check: a server's address, a query, and at least one bound.
+    fn prometheus_probe(&self, table: &Table<'_>, wire: &ProbeWire<'_>) -> Result<Probe, ConfigError> {
+        let invalid = |field: &'static str, message: String, hint: &str| {
+            self.invalid(&table.at(field), &table.key(field), message, Some(hint.to_string()))
+        };
+        let server = wire.prometheus.expect("a prometheus check");
+        if let Some(problem) = crate::check::http_url_problem(server) {
+            return Err(invalid(
+                "prometheus",
+                format!("`{}` {problem}", server.escape_debug()),
+                "the Prometheus server's address, e.g. prometheus = \"http://prometheus.monitoring:9090\"",
+            ));
+        }
+        let query = wire.query.map(|query| query.trim()).filter(|query| !query.is_empty()).ok_or_else(|| {
+            invalid(
+                "prometheus",
+                "a prometheus check needs a `query`".into(),
+                "e.g. query = 'sum(rate(http_requests_total{code=~\"5..\"}[5m])) / sum(rate(http_requests_total[5m]))'",
+            )
+        })?;
+        for (field, bound) in [("min", wire.min), ("max", wire.max)] {
+            if bound.is_some_and(|bound| !bound.is_finite()) {
+                return Err(invalid(field, format!("`{field}` is not a finite number"), "e.g. max = 0.01"));
+            }
+        }
+        match (wire.min, wire.max) {
+            (None, None) => Err(invalid(
+                "query",
+                "a prometheus check needs a bound: `min`, `max` or both".into(),
+                "the value the query may reach and stay healthy, e.g. max = 0.01 for a 1% error rate",
+            )),
+            (Some(min), Some(max)) if min > max => {
+                Err(invalid("min", format!("`min` {min} is above `max` {max}"), "min is the lowest healthy value"))
+            }
+            (min, max) => Ok(Probe::Prometheus { server: server.to_string(), query: query.to_string(), min, max }),
         }
     }
 

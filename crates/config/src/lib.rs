@@ -343,8 +343,10 @@ fn deserialize_error(file: &Path, text: &str, error: &toml_edit::de::Error) -> C
     if let Some((key, expected)) = parse_unknown_field(&message) {
         // A cargo-release key at the top of a file that also has keys of ours.
         let top_level = expected.iter().any(|expected| expected == "versioning");
+        let monitor = expected.iter().any(|expected| expected == "for");
         let hint = (top_level && cargo_release::KEYS.contains(&key.as_str()))
             .then(|| format!("`{key}` is a cargo-release key: cargo-release's configuration stays in {FILE_NAME}, release's goes in {SECOND_PLACE}"))
+            .or_else(|| (monitor && key == "every").then(|| "how often the monitor checks is the schedule that runs `release watch` (its cron), not a key here".to_string()))
             .or_else(|| closest(&key, expected.iter().map(String::as_str)).map(|candidate| format!("did you mean `{candidate}`?")))
             .or_else(|| Some(format!("valid keys here: {}", expected.join(", "))));
         return ConfigError::UnknownKey { location, key, hint };

@@ -85,7 +85,7 @@ pub enum OnVerifyFailure {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct VerifyWire {
-    /// The URL to check; `{url}` and `{version}` are filled in. One of `http` and `command`.
+    /// The URL to check; `{url}` and `{version}` are filled in. One of `http`, `command` and `prometheus`.
     pub http: Option<String>,
     /// A command to run as a check, as an argv list (never a shell string); it passes on exit
     /// 0 and gets the release in the same RELEASE_* variables as the deploy command.
@@ -93,6 +93,15 @@ pub struct VerifyWire {
     pub status: Option<u16>,
     /// Text the body must contain; `{version}` is filled in.
     pub body_contains: Option<String>,
+    /// A Prometheus server's address: the check runs `query` there (instant query).
+    pub prometheus: Option<String>,
+    /// The PromQL query of a `prometheus` check; `{version}` is filled in. It must return one
+    /// value (aggregate with `sum(...)`).
+    pub query: Option<String>,
+    /// A `prometheus` check passes when the value is at least this.
+    pub min: Option<f64>,
+    /// A `prometheus` check passes when the value is at most this.
+    pub max: Option<f64>,
     pub interval: Option<String>,
     pub count: Option<u32>,
     pub failure_limit: Option<u32>,
@@ -112,12 +121,17 @@ pub struct MonitorWire {
     /// The window fails (rollback or hold, as `on-verify-failure` says) once failed checks
     /// exceed this (default 1).
     pub failure_limit: Option<u32>,
-    /// The URL to check (default: the `verify` check). One of `http` and `command`.
+    /// The URL to check (default: the `verify` check). One of `http`, `command` and `prometheus`.
     pub http: Option<String>,
     /// A command to run as the check (default: the `verify` check).
     pub command: Option<Vec<String>>,
     pub status: Option<u16>,
     pub body_contains: Option<String>,
+    /// A Prometheus server to query as the check (see `verify.prometheus`).
+    pub prometheus: Option<String>,
+    pub query: Option<String>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
     /// The time one check may take (default: the `verify` timeout, or `"5s"`).
     pub timeout: Option<String>,
 }
@@ -195,14 +209,17 @@ pub struct Environment {
     pub monitor: Option<Monitor>,
 }
 
-/// What one check does: an HTTP request, or a command.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What one check does: an HTTP request, a command, or a Prometheus query.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Probe {
     /// `GET` the URL (`{url}` and `{version}` still to be filled in); healthy at `status`, with
     /// `body_contains` in the body when set.
     Http { url: String, status: u16, body_contains: Option<String> },
     /// Run the argv from the repository root with the RELEASE_* variables; healthy on exit 0.
     Command { argv: Vec<String> },
+    /// Ask the Prometheus server at `server` for `query` (`{version}` still to be filled in);
+    /// healthy when its one value is within `min` and `max` (each bound optional, one given).
+    Prometheus { server: String, query: String, min: Option<f64>, max: Option<f64> },
 }
 
 #[derive(Debug, Clone)]

@@ -350,11 +350,11 @@ fn command_checks_and_monitor_windows_are_checked_when_the_file_loads() {
     );
     check(
         "verify = { command = [\"./smoke\"], http = \"http://x/\" }",
-        "release.toml:3:22: `environments.staging.verify.command`: a check is `http` or `command`, not both (hint: keep one; for both, write a command that runs the request too)",
+        "release.toml:3:22: `environments.staging.verify.command`: a check is one of `http`, `command` and `prometheus`, not http and command (hint: keep one; for more, write a command that runs them all)",
     );
     check(
         "verify = { count = 2 }",
-        "release.toml:3:10: `environments.staging.verify`: the check has neither `http` nor `command` (hint: add http = \"{url}/health\", or command = [\"./scripts/smoke.sh\"])",
+        "release.toml:3:10: `environments.staging.verify`: the check has none of `http`, `command` and `prometheus` (hint: add http = \"{url}/health\", or command = [\"./scripts/smoke.sh\"])",
     );
     check(
         "verify = { command = [\"./smoke\"], status = 204 }",
@@ -363,6 +363,30 @@ fn command_checks_and_monitor_windows_are_checked_when_the_file_loads() {
     check(
         "verify = { command = [\"./smoke\"], timeout = \"0s\" }",
         "release.toml:3:45: `environments.staging.verify.timeout`: a timeout of 0s fails every check before it is sent (hint: the time one check may take, e.g. timeout = \"5s\")",
+    );
+    check(
+        "verify = { prometheus = \"http://prom:9090\" }",
+        "release.toml:3:25: `environments.staging.verify.prometheus`: a prometheus check needs a `query` (hint: e.g. query = 'sum(rate(http_requests_total{code=~\"5..\"}[5m])) / sum(rate(http_requests_total[5m]))')",
+    );
+    check(
+        "verify = { prometheus = \"http://prom:9090\", query = \"up\" }",
+        "release.toml:3:53: `environments.staging.verify.query`: a prometheus check needs a bound: `min`, `max` or both (hint: the value the query may reach and stay healthy, e.g. max = 0.01 for a 1% error rate)",
+    );
+    check(
+        "verify = { prometheus = \"prom:9090\", query = \"up\", min = 1.0 }",
+        "release.toml:3:25: `environments.staging.verify.prometheus`: `prom:9090` is not a URL: it has no `http://` or `https://` (hint: the Prometheus server's address, e.g. prometheus = \"http://prometheus.monitoring:9090\")",
+    );
+    check(
+        "verify = { prometheus = \"http://prom:9090\", query = \"up\", min = 2.0, max = 1.0 }",
+        "release.toml:3:65: `environments.staging.verify.min`: `min` 2 is above `max` 1 (hint: min is the lowest healthy value)",
+    );
+    check(
+        "verify = { prometheus = \"http://prom:9090\", query = \"up\", max = 1.0, status = 200 }",
+        "release.toml:3:79: `environments.staging.verify.status`: `status` applies to an `http` check, and this one is a `prometheus` (hint: a prometheus check passes on its query's value (`min`, `max`); remove the key)",
+    );
+    check(
+        "verify = { http = \"http://x/\", max = 1.0 }",
+        "release.toml:3:38: `environments.staging.verify.max`: `max` applies to a `prometheus` check, and this one is an `http` (hint: an http check passes on its `status` and `body-contains`; remove the key)",
     );
     check(
         "monitor = { for = \"soon\" }",
@@ -374,11 +398,11 @@ fn command_checks_and_monitor_windows_are_checked_when_the_file_loads() {
     );
     check(
         "monitor = { for = \"30m\" }",
-        "release.toml:3:11: `environments.staging.monitor`: the monitor has no check: no `http` or `command` of its own, and the environment has no `verify` (hint: add http = \"{url}/health\" or command = [\"./scripts/check.sh\"] to the monitor)",
+        "release.toml:3:11: `environments.staging.monitor`: the monitor has no check: no `http`, `command` or `prometheus` of its own, and the environment has no `verify` (hint: add http = \"{url}/health\" or command = [\"./scripts/check.sh\"] to the monitor)",
     );
     check(
         "monitor = { for = \"30m\", every = \"1m\", command = [\"./check\"] }",
-        "release.toml:3:26: unknown key `every` (hint: valid keys here: for, failure-limit, http, command, status, body-contains, timeout)",
+        "release.toml:3:26: unknown key `every` (hint: how often the monitor checks is the schedule that runs `release watch` (its cron), not a key here)",
     );
 
     // A monitor without a check of its own watches with the verification's check.

@@ -37,8 +37,10 @@ use std::time::Duration;
 use release_config::promotion::format_duration;
 
 mod command;
+mod prometheus;
 
 pub use command::{CommandCheck, OUTPUT_LINE_LIMIT, OUTPUT_LINES};
+pub use prometheus::PrometheusCheck;
 
 /// How much of a response body is read to look for [`HttpCheck::body_contains`].
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -177,6 +179,18 @@ pub fn verify(check: &HttpCheck, sleep: &mut dyn FnMut(Duration)) -> Verdict {
 pub fn verify_command(check: &CommandCheck, sleep: &mut dyn FnMut(Duration)) -> Verdict {
     let program = format!("`{}`", check.argv.first().map(String::as_str).unwrap_or_default());
     analyze(&check.analysis, &program, &mut || command::measure(check), sleep)
+}
+
+/// [`verify`] for a [`PrometheusCheck`]: each measurement is one instant query.
+pub fn verify_prometheus(check: &PrometheusCheck, sleep: &mut dyn FnMut(Duration)) -> Verdict {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(check.timeout))
+        .user_agent(concat!("release-verify/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .into();
+    let target = format!("Prometheus at {}", redact(&check.server));
+    analyze(&check.analysis, &target, &mut || prometheus::measure(&agent, check), sleep)
 }
 
 /// The analysis loop: `measure` answers with a measurement and whether its error is hopeless;

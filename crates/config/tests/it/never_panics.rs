@@ -255,6 +255,9 @@ const VERIFY: &[(&str, Kind)] = &[
     ("error-limit", Number),
     ("consecutive-successes", Number),
     ("timeout", Text),
+    ("prometheus", Text),
+    ("query", Text),
+    ("max", Number),
 ];
 const MONITOR: &[(&str, Kind)] = &[
     ("for", Text),
@@ -264,6 +267,9 @@ const MONITOR: &[(&str, Kind)] = &[
     ("status", Number),
     ("body-contains", Text),
     ("timeout", Text),
+    ("prometheus", Text),
+    ("query", Text),
+    ("min", Number),
 ];
 const APPROVAL: &[(&str, Kind)] = &[
     ("required", Number),

@@ -5,6 +5,7 @@
 mod analysis;
 mod command;
 mod deploy;
+mod prometheus;
 mod server;
 
 use std::time::Duration;
