@@ -22,6 +22,7 @@
 
 mod fixture;
 pub mod github;
+pub mod prometheus;
 pub mod receiver;
 pub mod service;
 

@@ -11,14 +11,19 @@ use crate::release_cut::{commit, git};
 /// The promotion setup, with staging watched for an hour after each verification and rolled
 /// back when its window fails.
 pub(crate) fn watched_setup(failure_limit: u32) -> (crate::release_cut::Setup, Deployments, tempfile::TempDir) {
+    watched_with(&format!("{{ for = \"1h\", failure-limit = {failure_limit} }}"))
+}
+
+/// The promotion setup, with staging watched by `monitor` (an inline table) and rolled back when
+/// its window fails.
+fn watched_with(monitor: &str) -> (crate::release_cut::Setup, Deployments, tempfile::TempDir) {
     let (setup, deployments, state) = promotion_setup("", "{ required = 1, approvers = [\"alice\"] }");
     let work = &setup.work;
     let path = work.join("release.toml");
     let text = fs_err::read_to_string(&path).unwrap();
     let staging = "deploy = [\"./deploy.sh\", \"staging\"]";
     assert!(text.contains(staging));
-    let monitor =
-        format!("on-verify-failure = \"rollback\"\nmonitor = {{ for = \"1h\", failure-limit = {failure_limit} }}");
+    let monitor = format!("on-verify-failure = \"rollback\"\nmonitor = {monitor}");
     fs_err::write(&path, text.replacen(staging, &format!("{staging}\n{monitor}"), 1)).unwrap();
     commit(work, "ci: watch staging after each deployment");
     git(work, &["push", "--quiet", "origin", "main"]);
@@ -149,4 +154,54 @@ fn two_overlapping_watch_runs_roll_back_once() {
     let count = |kind: &str| kinds.iter().filter(|event| event.starts_with(kind)).count();
     assert_eq!((count("failed "), count("rolled_back "), count("held ")), (1, 1, 1), "{kinds:?}");
     assert_eq!(count("check_failed "), 1, "{kinds:?}");
+}
+
+/// A `prometheus` monitor, end to end: a real Prometheus scrapes a service whose error rate the
+/// test raises after 3.0.1 is verified; `release watch` asks it, finds the rate above `max`, and
+/// rolls staging back to 3.0.0.
+#[test]
+fn a_prometheus_monitor_rolls_back_when_the_error_rate_rises() {
+    use release_test_support::prometheus::{ERROR_RATE, Metrics, Prometheus};
+    let metrics = Metrics::start();
+    let prometheus = Prometheus::start(metrics.port);
+    prometheus.wait_for_data(ERROR_RATE);
+    let monitor = format!(
+        "{{ for = \"1h\", failure-limit = 0, prometheus = \"{}\", query = '{ERROR_RATE}', max = 0.05 }}",
+        prometheus.url
+    );
+    let (setup, deployments, _state) = watched_with(&monitor);
+    let work = &setup.work;
+    let output = run(work, &deployments, "Release Bot", &["cut", "--no-forge", "--promote", "staging"], &[]);
+    assert_eq!(code(&output), 0, "{}", says(&output));
+    let output = run(work, &deployments, "ci", &["watch"], &[]);
+    assert_eq!(code(&output), 0, "{}", says(&output));
+    assert!(says(&output).starts_with("staging 3.0.0: healthy (monitoring "), "{}", says(&output));
+
+    fs_err::write(work.join("packages/macro-ai-api-client/src/index.ts"), "export const client = 2\n").unwrap();
+    commit(work, "fix(client): retries");
+    git(work, &["push", "--quiet", "origin", "main"]);
+    let output = run(work, &deployments, "Release Bot", &["cut", "--no-forge", "--promote", "staging"], &[]);
+    assert_eq!(code(&output), 0, "{}", says(&output));
+
+    // Half the requests fail from now on; the 2-second rate climbs past 5% within a few scrapes.
+    metrics.fail(500);
+    let mut passes = 0;
+    let failed = loop {
+        let output = run(work, &deployments, "ci", &["watch", "--format", "json"], &[]);
+        passes += 1;
+        if code(&output) == 16 || passes == 100 {
+            break output;
+        }
+        assert_eq!(code(&output), 0, "{}", says(&output));
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert_eq!(code(&failed), 16, "{}", says(&failed));
+    let report: serde_json::Value = serde_json::from_slice(&failed.stdout).unwrap();
+    assert_eq!(report[0]["rolled_back"], "3.0.0", "{report}");
+    let summary = report[0]["summary"].as_str().unwrap();
+    assert!(summary.contains("the query gave 0.") && summary.contains(" (max 0.05)"), "{summary}");
+    assert_eq!(
+        row(&status(work, &deployments), "staging"),
+        "3.0.0 rolled back, held last-verified=3.0.0 next=- waiting=-"
+    );
 }
