@@ -96,7 +96,7 @@ fn approval_needed(context: &Context<'_>, error: &anyhow::Error) -> Option<Notic
     else {
         return None;
     };
-    let release = context.releases.iter().rev().find(|release| &release.version == version)?;
+    let release = context.releases.iter().rev().find(|release| &release.version.to_string() == version)?;
     let waiting = format!("approvals {have}/{need} ({hint})");
     Some(Notice::approval_needed(environment, release, &context.actor, (context.now)(), &waiting))
 }
@@ -353,7 +353,7 @@ impl Hooks for GitHubHooks<'_> {
 
     fn changed(&self, environment: &Environment, change: Change<'_>) {
         let Some(github) = self.mirror() else { return };
-        let key = |version: &str| (environment.name.clone(), version.to_string());
+        let key = |version: &release_plan::Version| (environment.name.clone(), version.to_string());
         match change {
             Change::Started { release, rollback } => {
                 let deployment = NewDeployment {
@@ -456,10 +456,10 @@ pub fn status_table(rows: &[StatusRow]) -> String {
         .map(|row| {
             [
                 row.environment.clone(),
-                row.version.clone().unwrap_or_else(|| "-".into()),
+                row.version.as_ref().map_or_else(|| "-".into(), ToString::to_string),
                 row.state.clone(),
                 age(row.since),
-                row.last_verified.clone().unwrap_or_else(|| "-".into()),
+                row.last_verified.as_ref().map_or_else(|| "-".into(), ToString::to_string),
                 match (&row.next, &row.waiting) {
                     (Some(next), Some(waiting)) if waiting != "ready" => format!("{next} waiting: {waiting}"),
                     (Some(next), _) => format!("{next} ready"),

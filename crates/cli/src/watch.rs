@@ -21,7 +21,7 @@ pub(crate) fn run(session: &Session<'_>, environments: &[String], format: Format
         crate::print(&report)?;
         return Err(release_promote::PromoteError::VerifyFailed {
             environment: failed.environment.clone(),
-            version: failed.version.clone().unwrap_or_default(),
+            version: failed.version.as_ref().map(ToString::to_string).unwrap_or_default(),
             summary: summary.clone(),
             rolled_back: rolled_back.clone(),
         }
@@ -37,7 +37,7 @@ fn text(watched: &[Watched]) -> String {
     }
     let mut text = String::new();
     for watched in watched {
-        let version = watched.version.as_deref().map(|version| format!(" {version}")).unwrap_or_default();
+        let version = watched.version.as_ref().map(|version| format!(" {version}")).unwrap_or_default();
         let minutes =
             |seconds: u64| release_config::promotion::format_duration(std::time::Duration::from_secs(seconds));
         let said = match &watched.result {

@@ -6,7 +6,6 @@ use std::process::Command;
 
 use release_config::promotion::{Environment, OnVerifyFailure};
 
-use crate::gates::compare;
 use crate::ledger::{EventKind, Ledger, ROLLBACK_DETAIL};
 use crate::releases::Release;
 use crate::state::{EnvironmentState, fold};
@@ -77,7 +76,7 @@ pub(crate) fn deploy_and_verify(
             ledger.append_retrying(&events)?;
             let summary = failure.summary();
             context.hooks.changed(environment, Change::Failed { release, summary: &summary });
-            Err(failure.into_error(&environment.name, &release.version, None))
+            Err(failure.into_error(&environment.name, &release.version.to_string(), None))
         }
         Err(failure) => failed(context, ledger, target, failure),
     }
@@ -106,7 +105,7 @@ pub(crate) fn check(
 ) -> (bool, String) {
     let target = crate::CheckTarget {
         url: environment.url.as_deref().unwrap_or_default(),
-        version: &release.version,
+        version: &release.version.to_string(),
         directory: context.repo.root(),
         variables: release_variables(environment, release),
     };
@@ -117,7 +116,7 @@ pub(crate) fn check(
 /// RELEASE_ENV, RELEASE_COMMIT, RELEASE_URL and RELEASE_VERSION_<NAME> per package.
 pub(crate) fn release_variables(environment: &Environment, release: &Release) -> Vec<(String, String)> {
     let mut variables = vec![
-        ("RELEASE_VERSION".to_string(), release.version.clone()),
+        ("RELEASE_VERSION".to_string(), release.version.to_string()),
         ("RELEASE_TAG".to_string(), release.tag.clone()),
         ("RELEASE_ENV".to_string(), environment.name.clone()),
         ("RELEASE_COMMIT".to_string(), release.commit.clone()),
@@ -126,7 +125,7 @@ pub(crate) fn release_variables(environment: &Environment, release: &Release) ->
         variables.push(("RELEASE_URL".to_string(), url.clone()));
     }
     for (package, version, _) in &release.packages {
-        variables.push((format!("RELEASE_VERSION_{}", variable_suffix(package)), version.clone()));
+        variables.push((format!("RELEASE_VERSION_{}", variable_suffix(package)), version.to_string()));
     }
     variables
 }
@@ -161,7 +160,7 @@ fn succeeded(
     context.hooks.changed(environment, Change::Succeeded { release, replaced });
     Ok(Outcome {
         environment: name.clone(),
-        version: release.version.clone(),
+        version: release.version.to_string(),
         action: if rolling_back.is_some() { Action::RolledBack } else { Action::Promoted },
         detail: "deployed and verified".into(),
     })
@@ -198,10 +197,11 @@ fn failed(
         context.hooks.changed(environment, Change::Failed { release, summary: &summary });
         reported = true;
         let back_to = back_to.clone();
-        let back = RollingBack { from: Some(release.version.clone()), why: "automatic, after a failed verification" };
+        let back =
+            RollingBack { from: Some(release.version.to_string()), why: "automatic, after a failed verification" };
         let rollback = Target { release: &back_to, ..*target };
         if deploy_and_verify(context, ledger, &rollback, Some(back)).is_ok() {
-            rolled_back = Some(back_to.version.clone());
+            rolled_back = Some(back_to.version.to_string());
         }
     }
     events.push(held);
@@ -209,7 +209,7 @@ fn failed(
     if !reported {
         context.hooks.changed(environment, Change::Failed { release, summary: &summary });
     }
-    Err(failure.into_error(&environment.name, &release.version, rolled_back))
+    Err(failure.into_error(&environment.name, &release.version.to_string(), rolled_back))
 }
 
 /// Runs an argv from the repository root with the release in environment variables, never in
@@ -268,11 +268,12 @@ pub fn rollback(context: &Context<'_>, name: &str, to: Option<&str>) -> Result<O
             }
             events.push(context.abandon(started, &run));
         }
-        let current = state.current.as_ref().map(|current| current.version.clone());
+        let current = state.current.as_ref().map(|current| current.version.to_string());
         let version = match to {
-            Some(version) => {
-                rollback_target_allowed(name, &state, &context.release(version, &ledger.events)?.version)?;
-                if let Some(rejected) = rejected_in(&ledger.events, name, version) {
+            Some(named) => {
+                let version = context.named(named, &ledger.events)?.version.clone();
+                rollback_target_allowed(name, &state, &version)?;
+                if let Some(rejected) = rejected_in(&ledger.events, name, &version) {
                     return Err(PromoteError::Rejected {
                         environment: name.to_string(),
                         version: version.to_string(),
@@ -280,7 +281,7 @@ pub fn rollback(context: &Context<'_>, name: &str, to: Option<&str>) -> Result<O
                         reason: rejected.detail.clone().unwrap_or_default(),
                     });
                 }
-                version.to_string()
+                version
             }
             None => last_good(name, &state, &ledger.events)?,
         };
@@ -299,7 +300,12 @@ pub fn rollback(context: &Context<'_>, name: &str, to: Option<&str>) -> Result<O
 }
 
 /// A rejection of `version` for `environment`: final there, for a rollback too.
-fn rejected_in<'e>(events: &'e [crate::Event], environment: &str, version: &str) -> Option<&'e crate::Event> {
+fn rejected_in<'e>(
+    events: &'e [crate::Event],
+    environment: &str,
+    version: &semver::Version,
+) -> Option<&'e crate::Event> {
+    let version = version.to_string();
     events
         .iter()
         .find(|event| event.kind == EventKind::Rejected && event.environment == environment && event.version == version)
@@ -307,17 +313,19 @@ fn rejected_in<'e>(events: &'e [crate::Event], environment: &str, version: &str)
 
 /// The newest release verified in the environment that is not what it runs, never failed there
 /// and was not rejected there since.
-pub(crate) fn last_good(name: &str, state: &EnvironmentState, events: &[crate::Event]) -> Result<String, PromoteError> {
-    let current = state.current.as_ref().map(|current| current.version.as_str());
+pub(crate) fn last_good(
+    name: &str,
+    state: &EnvironmentState,
+    events: &[crate::Event],
+) -> Result<semver::Version, PromoteError> {
+    let current = state.current.as_ref().map(|current| &current.version);
     state
         .verified
         .iter()
         .rev()
         .map(|verified| &verified.version)
         .find(|version| {
-            Some(version.as_str()) != current
-                && !state.failed.contains(version)
-                && rejected_in(events, name, version).is_none()
+            Some(*version) != current && !state.failed.contains(version) && rejected_in(events, name, version).is_none()
         })
         .cloned()
         .ok_or_else(|| PromoteError::NoRollbackTarget {
@@ -327,19 +335,23 @@ pub(crate) fn last_good(name: &str, state: &EnvironmentState, events: &[crate::E
 }
 
 /// `--to V`: a release older than what `environment` runs, verified there before.
-pub(crate) fn rollback_target_allowed(name: &str, state: &EnvironmentState, target: &str) -> Result<(), PromoteError> {
+pub(crate) fn rollback_target_allowed(
+    name: &str,
+    state: &EnvironmentState,
+    target: &semver::Version,
+) -> Result<(), PromoteError> {
     let refuse = |why: String| Err(PromoteError::NoRollbackTarget { environment: name.to_string(), why });
     let Some(current) = &state.current else {
         return refuse(format!("it runs nothing yet (hint: `release promote {name} --version {target}`)"));
     };
-    if compare(target, &current.version).is_ge() {
+    if target >= &current.version {
         return refuse(format!(
             "{target} is not older than {}, which it runs (hint: going forward is `release promote {name} --version {target}`, through every gate)",
             current.version
         ));
     }
     if state.verified_at(target).is_none() {
-        let verified: Vec<&str> = state.verified.iter().map(|verified| verified.version.as_str()).collect();
+        let verified: Vec<String> = state.verified.iter().map(|verified| verified.version.to_string()).collect();
         return refuse(format!(
             "{target} was never verified in `{name}` (hint: roll back to one that was: {})",
             if verified.is_empty() { "none".to_string() } else { verified.join(", ") }

@@ -3,7 +3,6 @@
 //! returns what the release waits for, a [`Waiting`]; `promote` turns it into its error (and
 //! exit code), `status` into a few words.
 
-use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 use release_config::promotion::{ApprovalSource, Environment, Freeze};
@@ -84,7 +83,7 @@ pub(crate) fn frozen(freeze: &[Freeze], now: u64) -> Option<Waiting> {
 pub(crate) fn upstream(
     states: &BTreeMap<String, EnvironmentState>,
     environment: &Environment,
-    version: &str,
+    version: &semver::Version,
     now: u64,
     window: u64,
 ) -> Option<Waiting> {
@@ -122,8 +121,9 @@ pub(crate) fn approvals(
 ) -> Result<Vec<String>, Waiting> {
     let Some(policy) = &environment.approval else { return Ok(Vec::new()) };
     let mut approvers: Vec<String> = Vec::new();
+    let version = release.version.to_string();
     for event in events.iter().filter(|event| {
-        event.environment == environment.name && event.version == release.version && event.commit == release.commit
+        event.environment == environment.name && event.version == version && event.commit == release.commit
     }) {
         match event.kind {
             EventKind::Rejected => {
@@ -202,16 +202,4 @@ pub(crate) fn candidate<'r>(cut: &[&'r Release], events: &[Event], environment: 
                 None => true,
             }
     })
-}
-
-/// Orders two releases' versions by semver precedence (`1.10.0` after `1.9.0`, a pre-release
-/// before its release). The versions compared here are checked to be semver where they enter
-/// (the ledger refuses an entry whose version does not parse; a release commit's trailers are
-/// parsed the same way), so the fallback is for text that is not both versions: it orders as
-/// text, byte by byte, which is what the code did before it said so.
-pub(crate) fn compare(a: &str, b: &str) -> Ordering {
-    match (semver::Version::parse(a), semver::Version::parse(b)) {
-        (Ok(a), Ok(b)) => a.cmp(&b),
-        (Err(_), _) | (_, Err(_)) => a.cmp(b),
-    }
 }

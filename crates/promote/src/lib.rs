@@ -215,6 +215,15 @@ impl std::fmt::Display for Action {
     }
 }
 
+/// `version ... was never cut`, with the releases that were.
+fn never_cut(version: &dyn std::fmt::Display, cut: &[&Release]) -> PromoteError {
+    let known: Vec<String> = cut.iter().map(|release| release.version.to_string()).collect();
+    PromoteError::NeverCut {
+        version: version.to_string(),
+        known: if known.is_empty() { "none yet (`release cut`)".into() } else { known.join(", ") },
+    }
+}
+
 fn run_id(now: u64) -> String {
     format!("{}:{}:{now}", release_git::host(), std::process::id())
 }
@@ -232,19 +241,21 @@ impl<'a> Context<'a> {
         self.releases.iter().filter(|release| evident(release, events)).collect()
     }
 
-    fn release(&self, version: &str, events: &[Event]) -> Result<&Release, PromoteError> {
+    fn release(&self, version: &semver::Version, events: &[Event]) -> Result<&Release, PromoteError> {
         let cut = self.cut_releases(events);
-        cut.iter().rev().find(|release| release.version == version).copied().ok_or_else(|| {
-            let known: Vec<&str> = cut.iter().map(|release| release.version.as_str()).collect();
-            PromoteError::NeverCut {
-                version: version.to_string(),
-                known: if known.is_empty() { "none yet (`release cut`)".into() } else { known.join(", ") },
-            }
-        })
+        cut.iter().rev().find(|release| &release.version == version).copied().ok_or_else(|| never_cut(version, &cut))
+    }
+
+    /// The cut release a person named (`--version`, `--to`): text that may be no version at all.
+    fn named(&self, version: &str, events: &[Event]) -> Result<&Release, PromoteError> {
+        match semver::Version::parse(version.trim()) {
+            Ok(parsed) => self.release(&parsed, events),
+            Err(_) => Err(never_cut(&version, &self.cut_releases(events))),
+        }
     }
 
     fn event(&self, kind: EventKind, environment: &str, release: &Release, run: &str) -> Event {
-        Event::new(kind, environment, &release.version, &release.commit, &self.actor, (self.now)(), run)
+        Event::new(kind, environment, &release.version.to_string(), &release.commit, &self.actor, (self.now)(), run)
     }
 
     /// The newest cut release that may enter `environment` now (see [`gates::candidate`]).

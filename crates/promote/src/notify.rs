@@ -135,7 +135,7 @@ impl Notice {
         Notice {
             event: NotifyEvent::ApprovalNeeded.name().into(),
             environment: environment.into(),
-            version: release.version.clone(),
+            version: release.version.to_string(),
             tag: Some(release.tag.clone()),
             commit: release.commit.clone(),
             actor: actor.into(),

@@ -6,7 +6,7 @@ use std::time::Duration;
 use release_config::promotion::{Concurrency, Environment, format_utc};
 
 use crate::deploy::{Target, deploy_and_verify};
-use crate::gates::{self, Waiting, compare};
+use crate::gates::{self, Waiting};
 use crate::ledger::{Event, EventKind, Ledger};
 use crate::releases::Release;
 use crate::state::{EnvironmentState, State, fold};
@@ -104,7 +104,7 @@ fn choose(
 ) -> Result<Release, PromoteError> {
     let name = &environment.name;
     if let Some(version) = version {
-        return Ok(context.release(version, events)?.clone());
+        return Ok(context.named(version, events)?.clone());
     }
     if let Some(reason) = &state.held {
         return Err(Waiting::Held { reason: reason.clone() }.into_error(name, ""));
@@ -130,7 +130,7 @@ fn pass_gates(
     run: &str,
 ) -> Result<(), PromoteError> {
     let now = (context.now)();
-    let fail = |waiting: Waiting| Err(waiting.into_error(&environment.name, &release.version));
+    let fail = |waiting: Waiting| Err(waiting.into_error(&environment.name, &release.version.to_string()));
     if !bypass.upstream
         && let Some(waiting) = gates::upstream(
             states,
@@ -158,15 +158,15 @@ fn pass_gates(
 /// verified.
 fn not_backwards(name: &str, state: &EnvironmentState, release: &Release) -> Result<Option<Outcome>, PromoteError> {
     let Some(current) = &state.current else { return Ok(None) };
-    match compare(&release.version, &current.version) {
+    match release.version.cmp(&current.version) {
         std::cmp::Ordering::Less => Err(PromoteError::Older {
             environment: name.to_string(),
-            version: release.version.clone(),
-            current: current.version.clone(),
+            version: release.version.to_string(),
+            current: current.version.to_string(),
         }),
         std::cmp::Ordering::Equal if current.state == State::Verified => Ok(Some(Outcome {
             environment: name.to_string(),
-            version: release.version.clone(),
+            version: release.version.to_string(),
             action: Action::AlreadyRunning,
             detail: format!("verified since {}", format_utc(current.since as i64)),
         })),

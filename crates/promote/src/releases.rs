@@ -12,12 +12,12 @@ use crate::{PromoteError, run_id};
 /// A cut release, as its release commit records it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Release {
-    pub version: String,
+    pub version: semver::Version,
     pub commit: String,
     /// The tag of the release version (the repository's, or the single package's).
     pub tag: String,
     /// (package, version, tag) of every tag the release made.
-    pub packages: Vec<(String, String, String)>,
+    pub packages: Vec<(String, semver::Version, String)>,
     /// Who cut it: the release commit's `Release-Actor:` trailer, or its git author; the
     /// ledger's `cut` event overrides both (see `author_of`).
     pub author: String,
@@ -53,10 +53,10 @@ pub fn releases(repo: &Repo, head: Oid) -> Result<Vec<Release>, PromoteError> {
         };
         let tagged = repo.tag_commit(&main.tag) == Some(commit) && repo.is_annotated_tag(&main.tag);
         out.push(Release {
-            version: main.version.to_string(),
+            version: main.version,
             commit: commit.to_string(),
             tag: main.tag,
-            packages: records.into_iter().map(|record| (record.name, record.version.to_string(), record.tag)).collect(),
+            packages: records.into_iter().map(|record| (record.name, record.version, record.tag)).collect(),
             author: match release_cut::parse_commit_actor(&message) {
                 Some(actor) => actor,
                 None => repo.author(commit)?,
@@ -85,7 +85,7 @@ pub fn cut_release(
     Ok(releases(repo, head)?
         .into_iter()
         .rev()
-        .find(|release| release.version == version && evident(release, &ledger.events)))
+        .find(|release| release.version.to_string() == version && evident(release, &ledger.events)))
 }
 
 /// Whether something `release cut` wrote vouches for a release commit: its tag, or the ledger.

@@ -17,7 +17,7 @@ pub fn review(
     let run = run_id((context.now)());
     let mut ledger = context.load()?;
     let release = match version {
-        Some(version) => context.release(version, &ledger.events)?.clone(),
+        Some(version) => context.named(version, &ledger.events)?.clone(),
         None => context.candidate(&ledger.events, environment).cloned().ok_or_else(|| {
             PromoteError::NothingToPromote { environment: name.to_string(), why: "no release waits to enter it".into() }
         })?,
@@ -29,7 +29,7 @@ pub fn review(
     ledger.append_retrying(&[event])?;
     Ok(Outcome {
         environment: name.to_string(),
-        version: release.version.clone(),
+        version: release.version.to_string(),
         action: if reject.is_some() { Action::Rejected } else { Action::Approved },
         detail: format!("by {}", context.actor),
     })
@@ -63,7 +63,7 @@ fn may_review(
         && crate::releases::author_of(release, events) == context.actor
         && !policy.is_some_and(|policy| policy.allow_self)
     {
-        return Err(PromoteError::SelfApproval { actor: context.actor.clone(), version: release.version.clone() });
+        return Err(PromoteError::SelfApproval { actor: context.actor.clone(), version: release.version.to_string() });
     }
     Ok(())
 }
@@ -93,7 +93,7 @@ pub(crate) fn record_reviews(
         let known = ledger.events.iter().chain(&events).any(|event| {
             event.kind == kind
                 && event.environment == environment.name
-                && event.version == release.version
+                && event.version == release.version.to_string()
                 && event.commit == release.commit
                 && event.actor == review.reviewer
                 && event.detail.as_deref() == Some(detail.as_str())

@@ -15,10 +15,10 @@ pub struct EnvironmentState {
     pub verified: Vec<Verified>,
     pub in_progress: Option<Event>,
     pub held: Option<String>,
-    pub failed: Vec<String>,
+    pub failed: Vec<semver::Version>,
     /// Releases whose last outcome here is a failure (a failed deploy, verification or
     /// monitoring window) and that were not verified again since.
-    pub failing: Vec<String>,
+    pub failing: Vec<semver::Version>,
     /// The failed checks of the release it runs, since it was verified (`release watch`).
     pub failed_checks: Vec<FailedCheck>,
     /// Whether the monitoring window of the release it runs ended (a `monitored` event).
@@ -36,7 +36,7 @@ pub struct FailedCheck {
 /// A release verified in an environment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Verified {
-    pub version: String,
+    pub version: semver::Version,
     pub commit: String,
     /// Unix seconds.
     pub at: u64,
@@ -44,7 +44,7 @@ pub struct Verified {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Current {
-    pub version: String,
+    pub version: semver::Version,
     pub commit: String,
     pub state: State,
     pub since: u64,
@@ -83,8 +83,8 @@ impl EnvironmentState {
         self.verified.last()
     }
 
-    pub fn verified_at(&self, version: &str) -> Option<u64> {
-        self.verified.iter().rev().find(|verified| verified.version == version).map(|verified| verified.at)
+    pub fn verified_at(&self, version: &semver::Version) -> Option<u64> {
+        self.verified.iter().rev().find(|verified| &verified.version == version).map(|verified| verified.at)
     }
 }
 
@@ -101,21 +101,19 @@ pub fn fold(events: &[Event]) -> BTreeMap<String, EnvironmentState> {
     states
 }
 
-/// One event's effect on its environment.
+/// One event's effect on its environment. Its version is a version: the ledger checks every
+/// environment's event when it reads it.
 fn apply(state: &mut EnvironmentState, event: &Event) {
+    let Ok(version) = semver::Version::parse(&event.version) else { return };
     let current =
-        |state: State| Current { version: event.version.clone(), commit: event.commit.clone(), state, since: event.at };
+        |state: State| Current { version: version.clone(), commit: event.commit.clone(), state, since: event.at };
     match event.kind {
         EventKind::Started => state.in_progress = Some(event.clone()),
         EventKind::Verified => {
             state.current = Some(current(if event.rollback { State::RolledBack } else { State::Verified }));
-            state.verified.push(Verified {
-                version: event.version.clone(),
-                commit: event.commit.clone(),
-                at: event.at,
-            });
+            state.verified.push(Verified { version: version.clone(), commit: event.commit.clone(), at: event.at });
             state.in_progress = None;
-            state.failing.retain(|version| version != &event.version);
+            state.failing.retain(|failing| failing != &version);
             state.failed_checks.clear();
             state.monitored = false;
             // Going back does not lift a hold: the release that failed is still waiting for a fix.
@@ -125,12 +123,12 @@ fn apply(state: &mut EnvironmentState, event: &Event) {
         }
         EventKind::Failed => {
             state.current = Some(current(State::Failed));
-            state.failed.push(event.version.clone());
-            state.failing.push(event.version.clone());
+            state.failed.push(version.clone());
+            state.failing.push(version.clone());
             state.in_progress = None;
         }
         EventKind::CheckFailed | EventKind::Monitored
-            if state.current.as_ref().is_some_and(|current| current.version == event.version) =>
+            if state.current.as_ref().is_some_and(|current| current.version == version) =>
         {
             if event.kind == EventKind::Monitored {
                 state.monitored = true;

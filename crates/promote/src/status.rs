@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::error::seconds;
-use crate::gates::{self, Waiting, compare};
+use crate::gates::{self, Waiting};
 use crate::ledger::Event;
 use crate::releases::Release;
 use crate::state::{EnvironmentState, fold};
@@ -15,11 +15,11 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Serialize)]
 pub struct StatusRow {
     pub environment: String,
-    pub version: Option<String>,
+    pub version: Option<semver::Version>,
     pub state: String,
     pub since: Option<u64>,
-    pub last_verified: Option<String>,
-    pub next: Option<String>,
+    pub last_verified: Option<semver::Version>,
+    pub next: Option<semver::Version>,
     pub waiting: Option<String>,
     /// The release's monitoring window, while it lasts.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -46,9 +46,9 @@ pub fn status(context: &Context<'_>) -> Result<Vec<StatusRow>, PromoteError> {
     let mut rows = Vec::new();
     for environment in &context.config.environments {
         let state = states.get(&environment.name).cloned().unwrap_or_default();
-        let next = context.candidate(&ledger.events, environment).filter(|release| {
-            state.current.as_ref().is_none_or(|current| compare(&release.version, &current.version).is_gt())
-        });
+        let next = context
+            .candidate(&ledger.events, environment)
+            .filter(|release| state.current.as_ref().is_none_or(|current| release.version > current.version));
         let waiting = next.map(|release| match waiting(context, &states, &ledger.events, environment, release) {
             Some(waiting) => waiting.to_string(),
             None => "ready".to_string(),

@@ -22,7 +22,7 @@ use crate::{Change, Context, PromoteError, run_id};
 pub struct Watched {
     pub environment: String,
     /// The release watched, if any.
-    pub version: Option<String>,
+    pub version: Option<semver::Version>,
     #[serde(flatten)]
     pub result: WatchResult,
 }
@@ -179,9 +179,9 @@ fn fail_window(
         let after = fold(&ledger.events).remove(name).unwrap_or_default();
         let target = Target { environment, release: back_to, run, before: &after };
         let back =
-            RollingBack { from: Some(release.version.clone()), why: "automatic, after a failed monitoring window" };
+            RollingBack { from: Some(release.version.to_string()), why: "automatic, after a failed monitoring window" };
         if deploy_and_verify(context, ledger, &target, Some(back)).is_ok() {
-            rolled_back = Some(back_to.version.clone());
+            rolled_back = Some(back_to.version.to_string());
         }
     }
     let mut held = context.event(EventKind::Held, name, release, run);
