@@ -1,31 +1,17 @@
 //! `release cut --dry-run` and `--no-commit`: the diff, the files, idempotence, bad input.
 
 use std::path::Path;
-use std::process::Command;
 
 use release_test_support::Fixture;
 
+use crate::release_cut::git;
 use crate::{repo, transcript};
 
 /// 2025-01-01, so changelog dates are pinned.
 const EPOCH: &str = "1735689600";
 
 fn cut(dir: &Path, args: &[&str]) -> std::process::Output {
-    assert_cmd::Command::cargo_bin("release")
-        .unwrap()
-        .current_dir(dir)
-        .arg("cut")
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env("SOURCE_DATE_EPOCH", EPOCH)
-        .output()
-        .unwrap()
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let output = Command::new("git").current_dir(dir).args(args).env("LC_ALL", "C").output().unwrap();
-    assert!(output.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8(output.stdout).unwrap()
+    crate::release_with(dir, &[&["cut"], args].concat(), &[("SOURCE_DATE_EPOCH", EPOCH)])
 }
 
 /// Every file of the work tree (not .git), path -> bytes.

@@ -28,23 +28,48 @@ use std::process::Output;
 
 use release_test_support::RepoBuilder;
 
-/// Runs `release` in `dir` with a clean, pinned environment (the date too: changelog previews
-/// carry it).
-pub fn release(dir: &Path, args: &[&str]) -> Output {
-    assert_cmd::Command::cargo_bin("release")
-        .unwrap()
+/// The one way the tests start `release`: in `dir`, with a clean environment (no GitHub
+/// variables, no fault injection, no colour, no system git config), pinned dates (changelog
+/// previews carry the date; commit and tag ids follow the git dates) and a pinned identity (who
+/// cuts goes into the release commit), then `env` on top.
+pub fn command(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Command {
+    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("release"));
+    command
         .current_dir(dir)
         .args(args)
         .env("NO_COLOR", "1")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("SOURCE_DATE_EPOCH", "1740787200") // 2025-03-01
+        .env("GIT_AUTHOR_DATE", "2025-03-01T00:00:00Z")
+        .env("GIT_COMMITTER_DATE", "2025-03-01T00:00:00Z")
+        .env("GIT_AUTHOR_NAME", "Release Bot")
+        .env("GIT_AUTHOR_EMAIL", "bot@example.com")
+        .env("GIT_COMMITTER_NAME", "Release Bot")
+        .env("GIT_COMMITTER_EMAIL", "bot@example.com")
+        .env("RELEASE_ACTOR", "Release Bot")
+        .env_remove("GITHUB_ACTOR")
         .env_remove("GITHUB_TOKEN")
         .env_remove("GH_TOKEN")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
         .env_remove("GITHUB_REPOSITORY")
-        // A hang fails the test instead of hanging the suite (templates loop, checks wait).
+        .env_remove("GITHUB_API_URL")
+        .env_remove("RELEASE_FAULT");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command
+}
+
+/// Runs [`command`] to its end; a hang fails the test instead of hanging the suite.
+pub fn release_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    assert_cmd::Command::from_std(command(dir, args, env))
         .timeout(std::time::Duration::from_secs(120))
         .output()
         .unwrap()
+}
+
+/// [`release_with`] and no variables of the test's own.
+pub fn release(dir: &Path, args: &[&str]) -> Output {
+    release_with(dir, args, &[])
 }
 
 /// Exit code, stdout and stderr in one text, with the temp dir replaced, for snapshots.

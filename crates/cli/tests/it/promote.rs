@@ -432,11 +432,10 @@ fn two_runners_promoting_at_once_exactly_one_wins() {
     git(setup.work.parent().unwrap(), &["clone", "--quiet", setup.remote.to_str().unwrap(), other.to_str().unwrap()]);
 
     let spawn = |dir: &Path| {
-        let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("release"));
-        command.current_dir(dir).args(["promote", "staging"]).env("RELEASE_ACTOR", "ci").env("NO_COLOR", "1");
-        for (key, value) in deployments.env() {
-            command.env(key, value);
-        }
+        let variables = deployments.env();
+        let mut env: Vec<(&str, &str)> = variables.iter().map(|(key, value)| (key.as_str(), value.as_str())).collect();
+        env.push(("RELEASE_ACTOR", "ci"));
+        let mut command = crate::command(dir, &["promote", "staging"], &env);
         command.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap()
     };
     let (first, second) = (spawn(&setup.work), spawn(&other));
@@ -458,11 +457,10 @@ fn two_runners_promoting_at_once_exactly_one_wins() {
 fn a_crash_mid_promotion_shows_as_interrupted_and_the_next_command_resolves_it() {
     let (setup, deployments, _state) = promotion_setup("# slow", "{ required = 1, approvers = [\"alice\"] }");
     assert_eq!(code(&run(&setup.work, &deployments, "Release Bot", &["cut", "--no-forge"], &[])), 0);
-    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("release"));
-    command.current_dir(&setup.work).args(["promote", "staging"]).env("RELEASE_ACTOR", "ci");
-    for (key, value) in deployments.env() {
-        command.env(key, value);
-    }
+    let variables = deployments.env();
+    let mut env: Vec<(&str, &str)> = variables.iter().map(|(key, value)| (key.as_str(), value.as_str())).collect();
+    env.push(("RELEASE_ACTOR", "ci"));
+    let mut command = crate::command(&setup.work, &["promote", "staging"], &env);
     let mut child = command.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
     // Wait until the run has taken the environment (its "started" is on the remote), then kill it.
     // (The ledger exists since the cut, which records itself there.)

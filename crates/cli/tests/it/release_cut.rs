@@ -2,7 +2,7 @@
 //! boundary followed by a rerun that must end in the same state as an uninterrupted run.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use release_test_support::Fixture;
 
@@ -42,38 +42,7 @@ pub fn setup(fixture: &str) -> Setup {
     Setup { _dir: dir, work, remote }
 }
 
-/// Runs `release` with pinned dates (so commit and tag ids are comparable between runs).
-pub fn release_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    assert_cmd::Command::from_std(release_process(dir, args, env)).output().unwrap()
-}
-
-/// The process [`release_with`] runs, to start and stop by hand.
-pub fn release_process(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
-    let mut command = Command::new(assert_cmd::cargo::cargo_bin("release"));
-    command
-        .current_dir(dir)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env("SOURCE_DATE_EPOCH", "1740787200")
-        .env("GIT_AUTHOR_DATE", "2025-03-01T00:00:00Z")
-        .env("GIT_COMMITTER_DATE", "2025-03-01T00:00:00Z")
-        .env("GIT_AUTHOR_NAME", "Release Bot")
-        .env("GIT_AUTHOR_EMAIL", "bot@example.com")
-        .env("GIT_COMMITTER_NAME", "Release Bot")
-        .env("GIT_COMMITTER_EMAIL", "bot@example.com")
-        // Who cuts goes into the release commit: pinned, or the commit ids would follow the machine.
-        .env("RELEASE_ACTOR", "Release Bot")
-        .env_remove("GITHUB_ACTOR")
-        .env_remove("GITHUB_TOKEN")
-        .env_remove("GH_TOKEN")
-        .env_remove("GITHUB_REPOSITORY")
-        .env_remove("GITHUB_API_URL")
-        .env_remove("RELEASE_FAULT");
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    command
-}
+pub use crate::{command as release_process, release_with};
 
 /// Everything a release leaves behind, in comparable form: local and remote refs (with ids),
 /// and the release commit's message.

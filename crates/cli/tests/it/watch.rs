@@ -135,9 +135,10 @@ fn two_overlapping_watch_runs_roll_back_once() {
     git(work.parent().unwrap(), &["clone", "--quiet", setup.remote.to_str().unwrap(), other.to_str().unwrap()]);
 
     let spawn = |dir: &std::path::Path| {
-        let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("release"));
-        command.current_dir(dir).args(["watch"]).env("RELEASE_ACTOR", "ci").env("NO_COLOR", "1");
-        command.envs(deployments.env());
+        let variables = deployments.env();
+        let mut env: Vec<(&str, &str)> = variables.iter().map(|(key, value)| (key.as_str(), value.as_str())).collect();
+        env.push(("RELEASE_ACTOR", "ci"));
+        let mut command = crate::command(dir, &["watch"], &env);
         command.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap()
     };
     let (first, second) = (spawn(work), spawn(&other));
