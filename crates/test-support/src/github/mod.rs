@@ -513,10 +513,57 @@ impl Shared {
 
 const DOCS: &str = "https://docs.github.com/rest";
 
+/// A request as the fake understood it: its operation (if GitHub documents one), its parts, and
+/// what in it breaks GitHub's description.
+struct Inspected<'d> {
+    raw_path: String,
+    raw_query: String,
+    query: Vec<(String, String)>,
+    /// A release asset download (`/OWNER/REPO/releases/download/TAG/NAME`): (tag, name).
+    download: Option<(String, String)>,
+    operation: Option<&'d Operation>,
+    body: Body,
+    path_parameters: BTreeMap<String, String>,
+    problems: Vec<String>,
+}
+
+impl Inspected<'_> {
+    fn docs_url(&self) -> &str {
+        self.operation.map_or(DOCS, |operation| operation.docs_url.as_str())
+    }
+}
+
 impl Inner {
     fn process(&mut self, description: &Description, incoming: Incoming) -> Reply {
         self.received += 1;
         let number = self.received;
+        let inspected = self.inspect(description, &incoming);
+        self.record(&incoming, &inspected);
+        let fault = self.faults.remove(&number);
+        let lost_answer = match fault {
+            Some(Fault::AfterHandling(status)) => Some(status),
+            _ => None,
+        };
+        let docs_url = inspected.docs_url().to_string();
+        let mut reply = match fault.filter(|_| lost_answer.is_none()) {
+            Some(fault) => {
+                let reply = fault.reply(&docs_url, number);
+                self.checked(description, inspected.operation, reply)
+            }
+            None => self.answer(description, &incoming, &inspected),
+        };
+        if let Some(status) = lost_answer {
+            reply = Fault::Status(status).reply(&docs_url, number);
+        }
+        reply.add_standard_headers(number);
+        if let Some(recorded) = self.requests.last_mut() {
+            recorded.status = reply.status;
+        }
+        reply
+    }
+
+    /// Finds the request's operation in the description and checks the request against it.
+    fn inspect<'d>(&self, description: &'d Description, incoming: &Incoming) -> Inspected<'d> {
         let (raw_path, raw_query) = incoming.url.split_once('?').unwrap_or((&incoming.url, ""));
         let query = parse_query(raw_query);
         let (uploads, api_path) = match raw_path.strip_prefix(UPLOADS_PREFIX) {
@@ -528,17 +575,14 @@ impl Inner {
             Some(_) => None,
             None => Some(description.lookup(&incoming.method, api_path, uploads)),
         };
-        let operation = match &lookup {
-            Some(Lookup::Found { operation, .. }) => Some(*operation),
-            _ => None,
+        let (operation, path_parameters) = match &lookup {
+            Some(Lookup::Found { operation, path_parameters }) => (
+                Some(*operation),
+                path_parameters.iter().map(|(name, value)| (name.clone(), percent_decode(value, false))).collect(),
+            ),
+            _ => (None, BTreeMap::new()),
         };
         let body = read_body(&incoming.bytes, operation);
-        let path_parameters: BTreeMap<String, String> = match &lookup {
-            Some(Lookup::Found { path_parameters, .. }) => {
-                path_parameters.iter().map(|(name, value)| (name.clone(), percent_decode(value, false))).collect()
-            }
-            _ => BTreeMap::new(),
-        };
         let problems = match &lookup {
             Some(Lookup::Found { operation, .. }) => {
                 operation.check_request(&path_parameters, &query, &body, incoming.content_type.as_deref())
@@ -546,45 +590,59 @@ impl Inner {
             Some(Lookup::Undocumented { reason }) => vec![reason.clone()],
             None => Vec::new(),
         };
-        let label = operation.map_or_else(
+        Inspected {
+            raw_path: raw_path.to_string(),
+            raw_query: raw_query.to_string(),
+            query,
+            download,
+            operation,
+            body,
+            path_parameters,
+            problems,
+        }
+    }
+
+    /// Keeps the request, and the ways it breaks GitHub's description, for the test to read.
+    fn record(&mut self, incoming: &Incoming, inspected: &Inspected<'_>) {
+        let label = inspected.operation.map_or_else(
             || "(no operation)".to_string(),
             |operation| format!("{} ({} {})", operation.id, operation.method, operation.template),
         );
-        for problem in &problems {
+        for problem in &inspected.problems {
             self.violations.push(format!("{label} request: {problem}"));
         }
         self.requests.push(RecordedRequest {
             method: incoming.method.clone(),
-            path: percent_decode(raw_path, false),
-            query: query.clone(),
-            body: match &body {
+            path: percent_decode(&inspected.raw_path, false),
+            query: inspected.query.clone(),
+            body: match &inspected.body {
                 Body::Empty => RecordedBody::Empty,
                 Body::Json(value) => RecordedBody::Json(value.clone()),
                 Body::NotJson(_) | Body::Raw(_) => RecordedBody::Bytes(incoming.bytes.len()),
             },
-            operation: operation.map(|operation| operation.id.clone()),
+            operation: inspected.operation.map(|operation| operation.id.clone()),
             status: 0,
         });
+    }
 
-        let docs_url = operation.map_or(DOCS, |operation| operation.docs_url.as_str());
-        let mut check = true;
-        let fault = self.faults.remove(&number);
-        let lost_answer = match fault {
-            Some(Fault::AfterHandling(status)) => Some(status),
-            _ => None,
-        };
-        let mut reply = if let Some(fault) = fault.filter(|_| lost_answer.is_none()) {
-            fault.reply(docs_url, number)
-        } else if !problems.is_empty() {
-            check = false;
+    /// GitHub's answer: an error for a request that breaks the description, a download, the
+    /// 401 or 403 of the token, or the operation's own answer, checked against the description.
+    fn answer(&mut self, description: &Description, incoming: &Incoming, inspected: &Inspected<'_>) -> Reply {
+        let docs_url = inspected.docs_url();
+        let operation = inspected.operation;
+        if !inspected.problems.is_empty() {
             let status = if operation.is_some() { 400 } else { 404 };
-            let message = format!("fake github: the request breaks GitHub's description: {}", problems.join("; "));
-            Reply::json(status, objects::error(&message, docs_url, status))
-        } else if let Some((tag, name)) = download {
-            self.state.download(&tag, &name)
-        } else if let Some(reply) = self.authenticate(incoming.authorization.as_deref(), docs_url) {
-            reply
-        } else if incoming.method != "GET"
+            let message =
+                format!("fake github: the request breaks GitHub's description: {}", inspected.problems.join("; "));
+            return Reply::json(status, objects::error(&message, docs_url, status));
+        }
+        if let Some((tag, name)) = &inspected.download {
+            return self.state.download(tag, name);
+        }
+        if let Some(reply) = self.authenticate(incoming.authorization.as_deref(), docs_url) {
+            return self.checked(description, operation, reply);
+        }
+        let reply = if incoming.method != "GET"
             && let (Some(prefix), Some(operation)) = (&self.read_only, operation)
             && operation.id.starts_with(prefix.as_str())
         {
@@ -594,11 +652,11 @@ impl Inner {
             self.state.handle(&Call {
                 operation: &operation.id,
                 docs_url,
-                path: &path_parameters,
-                query: &query,
-                raw_query,
-                request_path: raw_path,
-                json: match &body {
+                path: &inspected.path_parameters,
+                query: &inspected.query,
+                raw_query: &inspected.raw_query,
+                request_path: &inspected.raw_path,
+                json: match &inspected.body {
                     Body::Json(value) => value,
                     _ => &Value::Null,
                 },
@@ -606,17 +664,15 @@ impl Inner {
                 content_type: incoming.content_type.as_deref(),
             })
         };
-        if let (true, Some(operation)) = (check, operation) {
-            reply = self.check_response(description, operation, reply);
+        self.checked(description, operation, reply)
+    }
+
+    /// The reply, checked against the operation's documented responses when there is one.
+    fn checked(&mut self, description: &Description, operation: Option<&Operation>, reply: Reply) -> Reply {
+        match operation {
+            Some(operation) => self.check_response(description, operation, reply),
+            None => reply,
         }
-        if let Some(status) = lost_answer {
-            reply = Fault::Status(status).reply(docs_url, number);
-        }
-        reply.add_standard_headers(number);
-        if let Some(recorded) = self.requests.last_mut() {
-            recorded.status = reply.status;
-        }
-        reply
     }
 
     /// `None` when the request may go on, or GitHub's 401.
