@@ -21,6 +21,23 @@ struct ProbeWire<'w> {
     max: Option<f64>,
 }
 
+/// The check keys of a `verify` or `monitor` table (two wire structs with the same check keys:
+/// `flatten` would turn `deny_unknown_fields` off).
+macro_rules! probe_wire {
+    ($wire:expr) => {
+        ProbeWire {
+            http: $wire.http.as_ref(),
+            command: $wire.command.as_ref(),
+            status: $wire.status,
+            body_contains: $wire.body_contains.as_ref(),
+            prometheus: $wire.prometheus.as_ref(),
+            query: $wire.query.as_ref(),
+            min: $wire.min,
+            max: $wire.max,
+        }
+    };
+}
+
 /// Where in release.toml a table of checks is: `environments.NAME.verify`.
 struct Table<'n> {
     environment: &'n str,
@@ -214,16 +231,7 @@ impl Resolver<'_> {
         wire: &VerifyWire,
     ) -> Result<Verify, ConfigError> {
         let table = Table { environment, table: "verify" };
-        let probe = ProbeWire {
-            http: wire.http.as_ref(),
-            command: wire.command.as_ref(),
-            status: wire.status,
-            body_contains: wire.body_contains.as_ref(),
-            prometheus: wire.prometheus.as_ref(),
-            query: wire.query.as_ref(),
-            min: wire.min,
-            max: wire.max,
-        };
+        let probe = probe_wire!(wire);
         let probe = self.probe(&table, url, &probe)?.ok_or_else(|| {
             self.invalid(
                 &[Step::Key("environments"), Step::Key(environment), Step::Key("verify")],
@@ -320,16 +328,7 @@ impl Resolver<'_> {
                 Some("how long to watch the release after it is verified, e.g. for = \"30m\"".into()),
             ));
         }
-        let probe = ProbeWire {
-            http: wire.http.as_ref(),
-            command: wire.command.as_ref(),
-            status: wire.status,
-            body_contains: wire.body_contains.as_ref(),
-            prometheus: wire.prometheus.as_ref(),
-            query: wire.query.as_ref(),
-            min: wire.min,
-            max: wire.max,
-        };
+        let probe = probe_wire!(wire);
         let probe = match (self.probe(&table, url, &probe)?, verify) {
             (Some(probe), _) => probe,
             (None, Some(verify)) => verify.probe.clone(),
