@@ -14,17 +14,19 @@
 //!
 //! ```no_run
 //! use std::time::Duration;
-//! use release_verify::{HttpCheck, verify};
+//! use release_verify::{Analysis, HttpCheck, verify};
 //!
 //! let check = HttpCheck {
 //!     url: "https://staging.example.com/health".into(),
 //!     status: 200,
 //!     body_contains: Some("\"version\":\"1.5.0\"".into()),
-//!     interval: std::time::Duration::from_secs(10),
-//!     count: 30,
-//!     failure_limit: 2,
-//!     error_limit: 5,
-//!     consecutive_successes: 3,
+//!     analysis: Analysis {
+//!         interval: Duration::from_secs(10),
+//!         count: 30,
+//!         failure_limit: 2,
+//!         error_limit: 5,
+//!         consecutive_successes: 3,
+//!     },
 //!     timeout: Duration::from_secs(5),
 //! };
 //! let verdict = verify(&check, &mut std::thread::sleep);
@@ -54,16 +56,8 @@ pub struct HttpCheck {
     pub status: u16,
     /// Text the body (its first [`BODY_LIMIT`] bytes) must contain.
     pub body_contains: Option<String>,
-    /// The time between the end of one measurement and the start of the next.
-    pub interval: Duration,
-    /// The maximum number of measurements.
-    pub count: u32,
-    /// The analysis fails when failures exceed this.
-    pub failure_limit: u32,
-    /// The analysis fails when errors (no response) exceed this; counted apart from failures.
-    pub error_limit: u32,
-    /// The analysis passes as soon as this many measurements in a row succeed (at least one).
-    pub consecutive_successes: u32,
+    /// How the measurements are judged.
+    pub analysis: Analysis,
     /// The time one request may take, from connecting to the end of the body.
     pub timeout: Duration,
 }
@@ -79,39 +73,28 @@ impl HttpCheck {
         let release_config::promotion::Probe::Http { url, status, body_contains } = &verify.probe else {
             return None;
         };
-        let Analysis { interval, count, failure_limit, error_limit, consecutive_successes } = Analysis::of(verify);
         Some(HttpCheck {
             url: render(url),
             status: *status,
             body_contains: body_contains.as_deref().map(&render),
-            interval,
-            count,
-            failure_limit,
-            error_limit,
-            consecutive_successes,
+            analysis: Analysis::of(verify),
             timeout: verify.timeout,
         })
     }
-
-    fn settings(&self) -> Analysis {
-        Analysis {
-            interval: self.interval,
-            count: self.count,
-            failure_limit: self.failure_limit,
-            error_limit: self.error_limit,
-            consecutive_successes: self.consecutive_successes,
-        }
-    }
 }
 
-/// How a series of measurements is judged, whatever measures them (see [`HttpCheck`]'s fields
-/// of the same names).
+/// How a series of measurements is judged, whatever measures them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Analysis {
+    /// The time between the end of one measurement and the start of the next.
     pub interval: Duration,
+    /// The maximum number of measurements.
     pub count: u32,
+    /// The analysis fails when failures (an answer, but not the expected one) exceed this.
     pub failure_limit: u32,
+    /// The analysis fails when errors (no answer) exceed this; counted apart from failures.
     pub error_limit: u32,
+    /// The analysis passes as soon as this many measurements in a row succeed (at least one).
     pub consecutive_successes: u32,
 }
 
@@ -172,7 +155,7 @@ impl Verdict {
 /// A `consecutive_successes` of 0 counts as 1; a `count` of 0 fails without measuring.
 pub fn verify(check: &HttpCheck, sleep: &mut dyn FnMut(Duration)) -> Verdict {
     let agent = agent(check);
-    analyze(&check.settings(), &redact(&check.url), &mut || measure(&agent, check), sleep)
+    analyze(&check.analysis, &redact(&check.url), &mut || measure(&agent, check), sleep)
 }
 
 /// [`verify`] for a [`CommandCheck`]: each measurement runs the command once.
@@ -415,11 +398,13 @@ mod tests {
                 url: "http://x/health".into(),
                 status: 204,
                 body_contains: Some("1.2.3".into()),
-                interval: Duration::from_millis(250),
-                count: 7,
-                failure_limit: 1,
-                error_limit: 3,
-                consecutive_successes: 2,
+                analysis: Analysis {
+                    interval: Duration::from_millis(250),
+                    count: 7,
+                    failure_limit: 1,
+                    error_limit: 3,
+                    consecutive_successes: 2,
+                },
                 timeout: Duration::from_secs(4),
             }
         );

@@ -21,7 +21,7 @@ fn status_500() -> Measurement {
 fn passes_as_soon_as_enough_checks_in_a_row_succeed() {
     let service = Service::start("1.2.3", "healthy");
     let mut check = check(&service.url("/health"));
-    check.consecutive_successes = 3;
+    check.analysis.consecutive_successes = 3;
     check.body_contains = Some("\"version\":\"1.2.3\"".into());
 
     let (verdict, slept) = run(&check);
@@ -36,8 +36,8 @@ fn passes_as_soon_as_enough_checks_in_a_row_succeed() {
 fn a_failure_restarts_the_run_of_successes() {
     let server = Scripted::start(vec![answer(200), answer(500), answer(200), answer(200), answer(200)]);
     let mut check = check(&server.url());
-    check.consecutive_successes = 3;
-    check.failure_limit = 1;
+    check.analysis.consecutive_successes = 3;
+    check.analysis.failure_limit = 1;
 
     let (verdict, _) = run(&check);
 
@@ -51,7 +51,7 @@ fn a_failure_restarts_the_run_of_successes() {
 fn fails_when_failures_exceed_the_limit() {
     let service = Service::start("1.2.3", "unhealthy");
     let mut check = check(&service.url("/health"));
-    check.failure_limit = 1;
+    check.analysis.failure_limit = 1;
 
     let (verdict, slept) = run(&check);
 
@@ -66,7 +66,7 @@ fn a_body_without_the_expected_text_is_a_failure() {
     let service = Service::start("1.2.3", "healthy");
     let mut check = check(&service.url("/health"));
     check.body_contains = Some("\"version\":\"2.0.0\"".into());
-    check.failure_limit = 0;
+    check.analysis.failure_limit = 0;
 
     let (verdict, slept) = run(&check);
 
@@ -85,11 +85,11 @@ fn the_body_is_searched_in_its_first_64_kib_only() {
     let server = Scripted::start(vec![Reply::Answer(200, body), Reply::Answer(200, late)]);
     let mut check = check(&server.url());
     check.body_contains = Some("ok".into());
-    check.consecutive_successes = 1;
+    check.analysis.consecutive_successes = 1;
     assert!(run(&check).0.passed, "the text ends exactly at the limit");
 
     check.body_contains = Some("ok-but".into());
-    check.failure_limit = 0;
+    check.analysis.failure_limit = 0;
     let (verdict, _) = run(&check);
     assert!(!verdict.passed);
     assert!(verdict.summary.ends_with("does not contain \"ok-but\" in its first 64 KiB"), "{}", verdict.summary);
@@ -99,8 +99,8 @@ fn the_body_is_searched_in_its_first_64_kib_only() {
 fn a_closed_port_is_an_error_counted_apart_from_failures() {
     let url = format!("http://127.0.0.1:{}/health", free_port());
     let mut check = check(&url);
-    check.failure_limit = 0;
-    check.error_limit = 2;
+    check.analysis.failure_limit = 0;
+    check.analysis.error_limit = 2;
 
     let (verdict, slept) = run(&check);
 
@@ -115,8 +115,8 @@ fn a_closed_port_is_an_error_counted_apart_from_failures() {
 fn errors_and_failures_have_their_own_limits() {
     let server = Scripted::start(vec![Reply::Close, answer(500)]);
     let mut check = check(&server.url());
-    check.failure_limit = 1;
-    check.error_limit = 1;
+    check.analysis.failure_limit = 1;
+    check.analysis.error_limit = 1;
 
     let (verdict, _) = run(&check);
 
@@ -132,7 +132,7 @@ fn a_service_that_hangs_past_the_timeout_is_an_error() {
     let service = Service::start("1.2.3", "hang");
     let mut check = check(&service.url("/health"));
     check.timeout = Duration::from_millis(200);
-    check.error_limit = 0;
+    check.analysis.error_limit = 0;
 
     let (verdict, slept) = run(&check);
 
@@ -146,8 +146,8 @@ fn a_service_that_hangs_past_the_timeout_is_an_error() {
 fn a_service_that_comes_up_then_fails_does_not_pass() {
     let service = Service::start("1.2.3", "fail-after:2");
     let mut check = check(&service.url("/health"));
-    check.consecutive_successes = 3;
-    check.failure_limit = 0;
+    check.analysis.consecutive_successes = 3;
+    check.analysis.failure_limit = 0;
 
     let (verdict, slept) = run(&check);
 
@@ -161,8 +161,8 @@ fn a_service_that_comes_up_then_fails_does_not_pass() {
 fn fails_when_the_checks_run_out() {
     let server = Scripted::start(vec![answer(200), answer(500)]);
     let mut check = check(&server.url());
-    check.count = 5;
-    check.consecutive_successes = 2;
+    check.analysis.count = 5;
+    check.analysis.consecutive_successes = 2;
 
     let (verdict, _) = run(&check);
 
@@ -178,8 +178,8 @@ fn fails_when_the_checks_run_out() {
 fn sleeps_the_interval_between_measurements_never_after_the_last() {
     let service = Service::start("1.2.3", "unhealthy");
     let mut check = check(&service.url("/health"));
-    check.interval = Duration::from_millis(1234);
-    check.count = 3;
+    check.analysis.interval = Duration::from_millis(1234);
+    check.analysis.count = 3;
 
     let (verdict, slept) = run(&check);
 
@@ -191,7 +191,7 @@ fn sleeps_the_interval_between_measurements_never_after_the_last() {
 #[test]
 fn no_checks_means_no_pass() {
     let mut check = check("http://127.0.0.1:9/health");
-    check.count = 0;
+    check.analysis.count = 0;
     let (verdict, slept) = run(&check);
     assert!(!verdict.passed);
     assert!(verdict.measurements.is_empty() && slept.is_empty());
@@ -202,7 +202,7 @@ fn no_checks_means_no_pass() {
 fn redirects_are_not_followed() {
     let server = Scripted::start(vec![Reply::Answer(302, String::new())]);
     let mut check = check(&server.url());
-    check.failure_limit = 0;
+    check.analysis.failure_limit = 0;
     let (verdict, _) = run(&check);
     assert_eq!(
         verdict.measurements,
@@ -213,7 +213,7 @@ fn redirects_are_not_followed() {
 #[test]
 fn a_url_that_cannot_be_requested_fails_at_once() {
     let mut check = check("127.0.0.1:8080/health");
-    check.error_limit = 5;
+    check.analysis.error_limit = 5;
     let (verdict, slept) = run(&check);
     assert!(!verdict.passed);
     assert_eq!(verdict.measurements.len(), 1, "{verdict:?}");
@@ -229,7 +229,7 @@ fn a_url_that_cannot_be_requested_fails_at_once() {
 fn credentials_in_the_url_stay_out_of_the_summary() {
     let url = format!("http://user:secret@127.0.0.1:{}/health", free_port());
     let mut check = check(&url);
-    check.error_limit = 0;
+    check.analysis.error_limit = 0;
     let (verdict, _) = run(&check);
     assert!(!verdict.summary.contains("secret"), "{}", verdict.summary);
     assert!(verdict.summary.starts_with("http://***@127.0.0.1:"), "{}", verdict.summary);
@@ -266,7 +266,7 @@ fn an_https_url_gets_a_tls_handshake() {
         }
     });
     let mut check = check(&format!("https://127.0.0.1:{port}/health"));
-    check.error_limit = 0;
+    check.analysis.error_limit = 0;
 
     let (verdict, _) = run(&check);
 

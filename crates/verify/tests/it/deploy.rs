@@ -57,7 +57,7 @@ fn a_second_deploy_replaces_the_running_version() {
 
     let mut check = check(&deployments.url("staging", "/health"));
     check.body_contains = Some("\"version\":\"1.1.0\"".into());
-    check.consecutive_successes = 2;
+    check.analysis.consecutive_successes = 2;
     let (verdict, _) = run(&check);
     assert!(verdict.passed, "{verdict:?}");
     let expected = [("staging".to_string(), "1.0.0".to_string()), ("staging".to_string(), "1.1.0".to_string())];
@@ -127,7 +127,7 @@ fn a_version_can_be_deployed_unhealthy_and_verification_says_so() {
     deployed(&deployments, state.path(), "prod", "2.0.0-rc.1");
 
     let mut check = check(&deployments.url("staging", "/health"));
-    check.failure_limit = 1;
+    check.analysis.failure_limit = 1;
     let (verdict, _) = run(&check);
     assert!(!verdict.passed);
     assert_eq!(

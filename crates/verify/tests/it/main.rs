@@ -10,7 +10,7 @@ mod server;
 
 use std::time::Duration;
 
-use release_verify::{HttpCheck, Verdict, verify};
+use release_verify::{Analysis, HttpCheck, Verdict, verify};
 
 /// A check with limits that never decide on their own: tests set what they exercise.
 fn check(url: &str) -> HttpCheck {
@@ -18,11 +18,13 @@ fn check(url: &str) -> HttpCheck {
         url: url.to_string(),
         status: 200,
         body_contains: None,
-        interval: Duration::from_secs(1),
-        count: 10,
-        failure_limit: 100,
-        error_limit: 100,
-        consecutive_successes: 1,
+        analysis: Analysis {
+            interval: Duration::from_secs(1),
+            count: 10,
+            failure_limit: 100,
+            error_limit: 100,
+            consecutive_successes: 1,
+        },
         timeout: Duration::from_secs(5),
     }
 }
