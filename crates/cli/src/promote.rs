@@ -469,5 +469,11 @@ pub fn status_table(rows: &[StatusRow]) -> String {
             .map(|cell| plain(&cell))
         })
         .collect();
-    crate::render::table(&["ENV", "VERSION", "STATE", "SINCE", "LAST VERIFIED", "NEXT"], &cells)
+    let mut text = crate::render::table(&["ENV", "VERSION", "STATE", "SINCE", "LAST VERIFIED", "NEXT"], &cells);
+    for row in rows {
+        for said in &row.undelivered {
+            text.push_str(&plain(&format!("{}: notification not delivered yet: {said}\n", row.environment)));
+        }
+    }
+    text
 }

@@ -214,7 +214,8 @@ struct Due<'t> {
 /// What the ledger says of each (target, key): its newest outcome, in the order the keys were
 /// first recorded.
 struct Records<'e> {
-    newest: BTreeMap<(&'e str, &'e str), (bool, &'e Delivery)>,
+    /// (delivered, the delivery, what the ledger said of it).
+    newest: BTreeMap<(&'e str, &'e str), (bool, &'e Delivery, &'e str)>,
     order: Vec<(&'e str, &'e str)>,
 }
 
@@ -228,7 +229,8 @@ impl<'e> Records<'e> {
                 continue;
             };
             let id = (delivery.target.as_str(), delivery.key.as_str());
-            if records.newest.insert(id, (event.kind == EventKind::Notified, delivery)).is_none() {
+            let outcome = (event.kind == EventKind::Notified, delivery, event.detail.as_deref().unwrap_or_default());
+            if records.newest.insert(id, outcome).is_none() {
                 records.order.push(id);
             }
         }
@@ -242,12 +244,26 @@ impl<'e> Records<'e> {
     /// The failed deliveries to `target` to try again, oldest first: still wanted, not given up.
     fn retries<'s>(&'s self, target: &'s NotifyTarget) -> impl Iterator<Item = Delivery> + 's {
         self.order.iter().filter_map(move |id| {
-            let (delivered, delivery) = self.newest[id];
+            let (delivered, delivery, _) = self.newest[id];
             let wanted = delivery.notice.kind().is_some_and(|kind| target.wants(kind, &delivery.notice.environment));
             (!delivered && id.0 == target.name && delivery.attempt < MAX_ATTEMPTS && wanted)
                 .then(|| Delivery { attempt: delivery.attempt + 1, ..delivery.clone() })
         })
     }
+}
+
+/// The notifications whose last attempt failed, oldest first, each with what the ledger said of
+/// it (`rolled-back pager: the receiver answered 500 (attempt 1, retried by the next command)`):
+/// `release status` shows them until they arrive.
+pub(crate) fn undelivered(events: &[Event]) -> Vec<(&Delivery, &str)> {
+    let records = Records::read(events);
+    records
+        .order
+        .iter()
+        .map(|id| records.newest[id])
+        .filter(|(delivered, _, _)| !delivered)
+        .map(|(_, delivery, said)| (delivery, said))
+        .collect()
 }
 
 /// Every delivery to make now, per target: the retries, then this run's notices in the order

@@ -24,6 +24,10 @@ pub struct StatusRow {
     /// The release's monitoring window, while it lasts.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub monitoring: Option<Monitoring>,
+    /// Notifications of this environment's events that did not arrive yet (the next command
+    /// retries them), as the ledger says it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub undelivered: Vec<String>,
 }
 
 /// Where a release is in its monitoring window, and what its checks said.
@@ -69,6 +73,11 @@ pub fn status(context: &Context<'_>) -> Result<Vec<StatusRow>, PromoteError> {
             next: next.map(|release| release.version.clone()),
             waiting,
             monitoring,
+            undelivered: crate::notify::undelivered(&ledger.events)
+                .into_iter()
+                .filter(|(delivery, _)| delivery.notice.environment == environment.name)
+                .map(|(_, said)| said.to_string())
+                .collect(),
         });
     }
     Ok(rows)

@@ -104,6 +104,24 @@ timeout = "2s"
     );
     // A failing target is tried once per command: the rest waits for the next.
     assert_eq!(heard(&pager), ["verification-failed 3.0.1 staging"]);
+    // `release status` shows what did not arrive yet, in text and JSON.
+    let status = crate::promote::status(work, &deployments);
+    let staging = status.as_array().unwrap().iter().find(|row| row["environment"] == "staging").unwrap();
+    let undelivered: Vec<&str> =
+        staging["undelivered"].as_array().unwrap().iter().map(|said| said.as_str().unwrap()).collect();
+    assert_eq!(undelivered.len(), 3, "{undelivered:?}");
+    assert!(
+        undelivered[0].starts_with(
+            "verification-failed pager: the receiver answered 500 (attempt 1, retried by the next command)"
+        ),
+        "{undelivered:?}"
+    );
+    let text = run(work, &deployments, "ci", &["status"], &[]);
+    assert!(
+        says(&text).contains("staging: notification not delivered yet: rolled-back pager: not tried: an earlier delivery in this run failed"),
+        "{}",
+        says(&text)
+    );
     let rolled_back = &chat.received()[7].body;
     assert_eq!(rolled_back["from_version"], "3.0.1");
     assert_eq!(rolled_back["actor"], "ci");
@@ -133,6 +151,9 @@ timeout = "2s"
     assert_eq!(received[0].key, received[1].key, "a retry carries the first attempt's key");
     assert_eq!(received[1].body["attempt"], 2);
     assert_eq!(chat.received().len(), 9, "nothing is sent twice to a target that got it");
+
+    let status = crate::promote::status(work, &deployments);
+    assert!(status.as_array().unwrap().iter().all(|row| row.get("undelivered").is_none()), "{status}");
 
     // And nothing is left to send.
     assert_eq!(code(&run(work, &deployments, "ci", &["watch"], &hooks)), 0);
