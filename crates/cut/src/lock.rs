@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use release_git::{host, process_alive};
+use release_git::{holds_lock, host, process_start};
 
 use crate::CutError;
 
@@ -37,7 +37,9 @@ pub fn acquire(git_dir: &Path) -> Result<(LockGuard, Option<String>), CutError> 
     for _ in 0..2 {
         match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
             Ok(mut file) => {
-                writeln!(file, "{} {} {}", std::process::id(), now, host()).map_err(|error| io(&path, error))?;
+                // The process's start (after the host) tells it from a later process with its id.
+                let start = process_start().map(|start| format!(" {start}")).unwrap_or_default();
+                writeln!(file, "{} {} {}{start}", std::process::id(), now, host()).map_err(|error| io(&path, error))?;
                 return Ok((LockGuard { path }, warning));
             }
             Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
@@ -46,8 +48,9 @@ pub fn acquire(git_dir: &Path) -> Result<(LockGuard, Option<String>), CutError> 
                 let pid: u32 = parts.next().and_then(|pid| pid.parse().ok()).unwrap_or(0);
                 let since: u64 = parts.next().and_then(|since| since.parse().ok()).unwrap_or(0);
                 let holder_host = parts.next().unwrap_or("").to_string();
+                let start: Option<u64> = parts.next().and_then(|start| start.parse().ok());
                 let same_host = holder_host.is_empty() || holder_host == host();
-                if pid != 0 && same_host && process_alive(pid) && pid != std::process::id() {
+                if pid != 0 && same_host && holds_lock(pid, start) && pid != std::process::id() {
                     return Err(CutError::Locked { pid, since, path: path.display().to_string() });
                 }
                 warning = Some(format!(

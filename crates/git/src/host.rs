@@ -32,6 +32,41 @@ pub fn process_alive(pid: u32) -> bool {
     }
 }
 
+/// When this process started, as the system counts it (Linux: clock ticks after boot, from
+/// `/proc`): recorded beside the process id by whoever takes a lock, so that a later process that
+/// got the same id (after a reboot, or once ids wrap around) is not taken for the holder.
+pub fn process_start() -> Option<u64> {
+    start_of(std::process::id())
+}
+
+/// Whether the process `pid` still holds a lock it took when its start was `start` (from
+/// [`process_start`]; `None` when the lock did not record it): it runs, and, where the system
+/// says when processes start, it is the same process. The start is a count of ticks after boot,
+/// so a change of the wall clock cannot make a live holder look gone.
+pub fn holds_lock(pid: u32, start: Option<u64>) -> bool {
+    process_alive(pid)
+        && match (start, start_of(pid)) {
+            (Some(recorded), Some(now)) => recorded == now,
+            _ => true,
+        }
+}
+
+/// Field 22 of `/proc/PID/stat` (`starttime`), counted after the `(comm)` field, whose name may
+/// hold spaces and parentheses.
+fn start_of(pid: u32) -> Option<u64> {
+    #[cfg(target_os = "linux")]
+    {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        let after_name = &stat[stat.rfind(')')? + 1..];
+        after_name.split_whitespace().nth(19)?.parse().ok()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = pid;
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -47,5 +82,20 @@ mod tests {
         assert!(!process_alive(0) && !process_alive(u32::MAX), "not a process id");
         assert!(process_alive(1), "init runs as root: EPERM or not, it is alive");
         assert!(!host().is_empty());
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn a_lock_is_held_by_the_process_that_took_it_not_by_a_later_one_with_its_id() {
+        let start = process_start();
+        assert!(start.is_some());
+        assert!(holds_lock(std::process::id(), start), "this process took it");
+        assert!(holds_lock(std::process::id(), None), "a lock that did not record the start");
+        let other = start.map(|start| start + 1);
+        assert!(!holds_lock(std::process::id(), other), "a process with this id that started at another time");
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = child.id();
+        child.wait().unwrap();
+        assert!(!holds_lock(pid, None));
     }
 }

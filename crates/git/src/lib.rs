@@ -26,7 +26,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 pub use cache::MAX_ENTRIES as CACHE_MAX_ENTRIES;
 pub use command::{PushError, PushStatus, PushedRef};
 pub use git2::Oid;
-pub use host::{host, process_alive};
+pub use host::{holds_lock, host, process_alive, process_start};
 pub use walk::{CommitData, RangeSet, Reachability, Walked};
 pub use worktree::Worktree;
 

@@ -84,7 +84,8 @@ pub struct Event {
     pub actor: String,
     /// Unix seconds.
     pub at: u64,
-    /// The run that wrote it: `host:pid:start`.
+    /// The run that wrote it: `host:pid:time`, then `:start` (its process's start, see
+    /// `release_git::process_start`) where the system says.
     pub run: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,

@@ -224,8 +224,11 @@ fn never_cut(version: &dyn std::fmt::Display, cut: &[&Release]) -> PromoteError 
     }
 }
 
+/// `host:pid:time:start`: who writes an event, and (where the system says) when its process
+/// started, so a later process with the same id is not taken for it.
 fn run_id(now: u64) -> String {
-    format!("{}:{}:{now}", release_git::host(), std::process::id())
+    let start = release_git::process_start().map(|start| format!(":{start}")).unwrap_or_default();
+    format!("{}:{}:{now}{start}", release_git::host(), std::process::id())
 }
 
 impl<'a> Context<'a> {
@@ -284,12 +287,15 @@ impl<'a> Context<'a> {
     fn is_stale(&self, started: &Event) -> bool {
         let mut parts = started.run.split(':');
         let (host, pid) = (parts.next().unwrap_or(""), parts.next().and_then(|pid| pid.parse::<u32>().ok()));
+        // `host:pid:time[:start]`: the process's start, where recorded, tells it from a later one
+        // that got its id.
+        let start = parts.nth(1).and_then(|start| start.parse::<u64>().ok());
         // On this host the process answers for itself: a live run is never taken over, however
         // long its deploy takes; elsewhere only the lock timeout can tell.
         if host == release_git::host()
             && let Some(pid) = pid
         {
-            return !release_git::process_alive(pid);
+            return !release_git::holds_lock(pid, start);
         }
         (self.now)().saturating_sub(started.at) > self.config.promotion.lock_timeout.as_secs()
     }

@@ -280,6 +280,37 @@ fn a_ledger_entry_that_cannot_be_true_is_named_and_can_be_voided() {
     assert_eq!(row(&status(work, &deployments), "staging"), "3.0.0 verified last-verified=3.0.0 next=- waiting=-");
 }
 
+/// A promotion left "started" by a process whose id a later process got (a reboot, ids wrapping
+/// around) held the environment for good: the id's process runs, but it is not the one that
+/// started. Its start, recorded in the run id, tells them apart; the next promotion resolves it.
+#[test]
+#[cfg(target_os = "linux")]
+fn a_started_promotion_whose_process_id_was_reused_is_taken_over() {
+    let (setup, deployments, _state) = promotion_setup("", "{ required = 1, approvers = [\"alice\"] }");
+    let work = &setup.work;
+    let output = run(work, &deployments, "Release Bot", &["cut", "--no-forge"], &[]);
+    assert_eq!(code(&output), 0, "{}", says(&output));
+    let release = git(work, &["rev-parse", "HEAD"]).trim().to_string();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    // This test's own process runs, with another start than the one recorded.
+    let run_id = format!("{}:{}:{now}:1", release_git::host(), std::process::id());
+    let started = format!(
+        "{{\"schema\":2,\"kind\":\"started\",\"environment\":\"staging\",\"version\":\"3.0.0\",\"commit\":\"{release}\",\"actor\":\"x\",\"at\":{now},\"run\":\"{run_id}\"}}"
+    );
+    let scratch = tempfile::tempdir().unwrap();
+    let clone = scratch.path().join("ledger");
+    let remote = setup.remote.to_str().unwrap();
+    git(scratch.path(), &["clone", "--quiet", "--branch", "release-ledger", remote, clone.to_str().unwrap()]);
+    fs_err::write(clone.join("event.json"), &started).unwrap();
+    commit(&clone, "started staging 3.0.0");
+    git(&clone, &["push", "--quiet", "origin", "release-ledger"]);
+
+    let output = run(work, &deployments, "ci", &["promote", "staging"], &[]);
+    assert_eq!(code(&output), 0, "{}", says(&output));
+    let history = run(work, &deployments, "ci", &["history", "staging"], &[]);
+    assert!(says(&history).contains(&format!("interrupted run {run_id}")), "{}", says(&history));
+}
+
 /// A package versioned by its manifest alone (no tags yet): `release cut --no-commit` run twice
 /// bumped twice (1.1.0, then 1.2.0). The second run is the same release, and writes nothing.
 #[test]
