@@ -23,8 +23,9 @@ use git2::Oid;
 /// The file's first bytes.
 const MAGIC: &[u8; 8] = b"RLSCOMMT";
 /// Bump when the entry layout or what an entry means changes (for example how paths are
-/// computed): a cache of another version is dropped and rebuilt.
-pub(crate) const VERSION: u32 = 1;
+/// computed): a cache of another version is dropped and rebuilt. Version 2: paths come from
+/// `git diff-tree` instead of git2's trees.
+pub(crate) const VERSION: u32 = 2;
 /// Magic, version, entry count, payload length, checksum.
 const HEADER: usize = 8 + 4 + 4 + 8 + 8;
 /// Commits kept at most (about 200 bytes each on a typical history, so some 200 MB at worst):

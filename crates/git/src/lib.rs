@@ -1,7 +1,9 @@
 //! Everything that reads git: the repository, its tags, reachability, and the one-pass history
 //! walk that gives every commit in the union of all packages' ranges with its changed paths.
 //!
-//! Reads go through git2 in-process (no network features, no OpenSSL). This crate knows nothing
+//! Reads go through git2 in-process (no network features, no OpenSSL), except the paths each
+//! commit changed, which one streamed `git diff-tree --stdin` process gives the history walk
+//! (`paths.rs`: git compares trees faster than libgit2). This crate knows nothing
 //! of packages or versions: a range is "reachable from the head, not from this base".
 //!
 //! ```no_run
@@ -13,9 +15,9 @@
 
 mod cache;
 mod command;
-mod diff;
 mod host;
 mod index;
+mod paths;
 mod refs;
 mod walk;
 mod worktree;

@@ -7,22 +7,25 @@
 //! committer dates being truthful, only the amount of work does. The walk stops once every
 //! commit still queued is excluded from every range.
 //!
-//! Phase 2 (rayon) reads each commit of the union: its message and the paths it changed against
-//! its first parent, with one repository handle per worker.
+//! Phase 2 gives each commit of the union the paths it changed against its first parent. They
+//! come from one `git diff-tree --stdin` process (`paths.rs`), which phase 1 feeds as it goes:
+//! a commit is asked about when it is first processed while still in some range, so git compares
+//! trees on one core while the walk goes on on the other. A commit asked about that later turns
+//! out to be in no range (its marks grew) is dropped from the answers. The caller's `map` runs on
+//! each commit as its answer arrives.
 //!
 //! With the commit cache (`cache.rs`), phase 1 takes a cached commit's time, parents and message
-//! from it, and phase 2 its paths; only the commits it lacks are read from the repository, and
-//! they are handed back to be added to it.
-
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
-use std::path::Path;
+//! from it, and phase 2 its paths (mapped in parallel with rayon); only the commits it lacks are
+//! read from the repository and asked about, and they are handed back to be added to it.
 
 use git2::{Oid, Repository};
 use rayon::prelude::*;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 
 use crate::cache::{CommitCache, Entry};
-use crate::{Context, GitError, diff};
+use crate::paths::PathReader;
+use crate::{Context, GitError};
 
 /// A set of range indexes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -82,12 +85,9 @@ impl<T> Walked<T> {
 
 struct Node {
     id: Oid,
-    /// The commit's tree, so the workers need not parse a parent again to diff against it;
-    /// `None` for a commit read from the cache, which is not diffed.
-    tree: Option<Oid>,
     /// Read from the commit cache: its changed paths are there too.
     cached: bool,
-    /// The raw message, kept from the one read of the commit (the workers only compare trees).
+    /// The raw message, kept from the one read of the commit.
     message: Box<[u8]>,
     time: i64,
     parents: Option<Vec<usize>>,
@@ -114,18 +114,17 @@ impl<'r> Graph<'r> {
         if let Some(&index) = self.index.get(&id) {
             return Ok(index);
         }
-        let (tree, message, time) = match self.cache.and_then(|cache| cache.get(id)) {
-            Some(cached) => (None, cached.message.into(), cached.time),
+        let (cached, message, time) = match self.cache.and_then(|cache| cache.get(id)) {
+            Some(cached) => (true, cached.message.into(), cached.time),
             None => {
                 let commit = self.repository.find_commit(id).context(|| format!("reading commit {id}"))?;
-                (Some(commit.tree_id()), commit.message_bytes().into(), commit.time().seconds())
+                (false, commit.message_bytes().into(), commit.time().seconds())
             }
         };
         let index = self.nodes.len();
         self.nodes.push(Node {
             id,
-            tree,
-            cached: tree.is_none(),
+            cached,
             message,
             time,
             parents: None,
@@ -161,18 +160,6 @@ impl<'r> Graph<'r> {
         let commit = self.repository.find_commit(id).context(|| format!("reading commit {id}"))?;
         Ok(commit.parent_ids().collect())
     }
-
-    /// The tree of a commit met in the walk; read again for one that came from the cache.
-    fn tree(&self, index: usize) -> Result<Oid, GitError> {
-        match self.nodes[index].tree {
-            Some(tree) => Ok(tree),
-            None => {
-                let id = self.nodes[index].id;
-                let commit = self.repository.find_commit(id).context(|| format!("reading commit {id}"))?;
-                Ok(commit.tree_id())
-            }
-        }
-    }
 }
 
 /// Walks the union of the ranges; with a cache, reads what it holds from it and adds to it
@@ -195,8 +182,8 @@ where
         marking.seed(head, bases)?;
         marking.mark_ranges()?;
         marking.settle()?;
-        let selected = marking.select(record)?;
-        read_commits(repository, cache, selected, &map)?
+        let (selected, requests) = marking.select(record);
+        read_commits(cache, selected, requests, &map)?
     };
     if let Some(cache) = cache {
         for (id, entry) in read {
@@ -222,6 +209,14 @@ struct Marking<'r> {
     /// range is open (no base), which every commit is in.
     full: RangeSet,
     open_ranges: bool,
+    /// git comparing trees for the commits asked about so far, started on the first one.
+    requests: Option<Requests>,
+}
+
+/// The `git diff-tree` process and the commits asked of it, in order.
+struct Requests {
+    reader: PathReader,
+    ids: Vec<Oid>,
 }
 
 impl<'r> Marking<'r> {
@@ -242,6 +237,7 @@ impl<'r> Marking<'r> {
             ranges,
             full,
             open_ranges: bases.iter().any(Option::is_none),
+            requests: None,
         }
     }
 
@@ -288,17 +284,39 @@ impl<'r> Marking<'r> {
             };
             self.graph.nodes[index].queued = false;
             let marks = self.graph.nodes[index].marks.clone();
-            if !self.is_full(&marks) {
+            let in_some_range = !self.is_full(&marks);
+            if in_some_range {
                 self.open -= 1;
             }
-            if self.graph.nodes[index].order.is_none() {
+            let first_time = self.graph.nodes[index].order.is_none();
+            if first_time {
                 self.graph.nodes[index].order = Some(self.order);
                 self.order += 1;
             }
-            for parent in self.graph.parents(index, self.ranges)? {
+            let parents = self.graph.parents(index, self.ranges)?;
+            // Marks only grow, so a commit in no range now never is; one in some range now
+            // usually stays there, and its paths are asked for at once.
+            if first_time && in_some_range && !self.graph.nodes[index].cached {
+                let first_parent = parents.first().map(|&parent| self.graph.nodes[parent].id);
+                self.request(self.graph.nodes[index].id, first_parent)?;
+            }
+            for parent in parents {
                 self.mark_parent(parent, &marks);
             }
         }
+        Ok(())
+    }
+
+    /// Asks git for the paths `id` changed, starting git on the first request.
+    fn request(&mut self, id: Oid, first_parent: Option<Oid>) -> Result<(), GitError> {
+        let requests = match &mut self.requests {
+            Some(requests) => requests,
+            None => self
+                .requests
+                .insert(Requests { reader: PathReader::spawn(self.graph.repository.path())?, ids: Vec::new() }),
+        };
+        requests.reader.request(id, first_parent)?;
+        requests.ids.push(id);
         Ok(())
     }
 
@@ -340,10 +358,11 @@ impl<'r> Marking<'r> {
         Ok(())
     }
 
-    /// The commits in some range, newest first, with what phase 2 needs of each. Unvisited
-    /// commits are in no range (the walk stopped above them). With `record`, each commit read
-    /// from the repository keeps its time and parents for the cache.
-    fn select(mut self, record: bool) -> Result<Vec<Selected>, GitError> {
+    /// The commits in some range, newest first, with what phase 2 needs of each, and the
+    /// requests made of git. Unvisited commits are in no range (the walk stopped above them).
+    /// With `record`, each commit read from the repository keeps its time and parents for the
+    /// cache.
+    fn select(mut self, record: bool) -> (Vec<Selected>, Option<Requests>) {
         let mut chosen: Vec<usize> = (0..self.graph.nodes.len())
             .filter(|&index| self.graph.nodes[index].order.is_some() && !self.is_full(&self.graph.nodes[index].marks))
             .collect();
@@ -351,45 +370,34 @@ impl<'r> Marking<'r> {
         let mut selected: Vec<Selected> = Vec::with_capacity(chosen.len());
         for index in chosen {
             let parents = self.graph.nodes[index].parents.clone().unwrap_or_default();
-            let changes = match self.graph.nodes[index].tree {
-                None => Changes::Cached,
-                Some(tree) => {
-                    let parent_tree = parents.first().map(|&parent| self.graph.tree(parent)).transpose()?;
-                    let record = record.then(|| Record {
-                        time: self.graph.nodes[index].time,
-                        parents: parents.iter().map(|&parent| self.graph.nodes[parent].id).collect(),
-                    });
-                    Changes::Diff { tree, parent_tree, record }
-                }
-            };
+            let record = (record && !self.graph.nodes[index].cached).then(|| Record {
+                time: self.graph.nodes[index].time,
+                parents: parents.iter().map(|&parent| self.graph.nodes[parent].id).collect(),
+            });
             let node = &mut self.graph.nodes[index];
             selected.push(Selected {
                 id: node.id,
-                changes,
+                cached: node.cached,
+                record,
                 parent_count: parents.len(),
                 message: std::mem::take(&mut node.message),
                 excluded: node.marks.clone(),
             });
         }
-        Ok(selected)
+        (selected, self.requests)
     }
 }
 
 /// A commit of the union, with what the marking pass already knows of it.
 struct Selected {
     id: Oid,
-    changes: Changes,
+    /// Its paths are in the cache; otherwise git was asked for them.
+    cached: bool,
+    /// What a cache entry holds besides the message and the paths, for a commit to add to it.
+    record: Option<Record>,
     parent_count: usize,
     message: Box<[u8]>,
     excluded: RangeSet,
-}
-
-/// Where a selected commit's changed paths come from.
-enum Changes {
-    /// The cache has them.
-    Cached,
-    /// Comparing the trees gives them; `record` is what the cache needs besides.
-    Diff { tree: Oid, parent_tree: Option<Oid>, record: Option<Record> },
 }
 
 /// What a cache entry holds besides the message and the paths.
@@ -402,70 +410,81 @@ struct Record {
 /// read from the repository.
 type Read<T> = (Vec<Walked<T>>, Vec<(Oid, Entry)>);
 
-/// Phase 2: each commit's changed paths (from the cache, or by comparing trees) and the caller's
-/// `map`, in parallel chunks; the output keeps the selection's order.
+/// Phase 2: each commit's changed paths and the caller's `map`: the cached commits in parallel,
+/// then the others as git answers; the output keeps the selection's order.
 fn read_commits<T, F>(
-    repository: &Repository,
     cache: Option<&CommitCache>,
     selected: Vec<Selected>,
+    requests: Option<Requests>,
     map: &F,
 ) -> Result<Read<T>, GitError>
 where
     T: Send,
     F: Fn(CommitData<'_>) -> T + Sync,
 {
-    if selected.is_empty() {
-        return Ok((Vec::new(), Vec::new()));
+    let mut requests = requests;
+    if let Some(requests) = &mut requests {
+        // git may finish while the cached commits are mapped.
+        requests.reader.close()?;
     }
-    let path = repository.path().to_path_buf();
-    let workers = rayon::current_num_threads().max(1);
-    let chunk = selected.len().div_ceil(workers * 4).max(1);
-    let results: Vec<Result<Read<T>, GitError>> =
-        selected.par_chunks(chunk).map(|chunk| read_chunk(&path, cache, chunk, map)).collect();
-    let mut walked = Vec::with_capacity(selected.len());
-    let mut entries = Vec::new();
-    for result in results {
-        let (chunk_walked, chunk_entries) = result?;
-        walked.extend(chunk_walked);
-        entries.extend(chunk_entries);
-    }
-    Ok((walked, entries))
-}
-
-/// One worker's chunk; it opens its own repository handle, and only when a commit needs a diff.
-fn read_chunk<T, F>(path: &Path, cache: Option<&CommitCache>, chunk: &[Selected], map: &F) -> Result<Read<T>, GitError>
-where
-    F: Fn(CommitData<'_>) -> T,
-{
-    let repository = match chunk.iter().any(|selected| matches!(selected.changes, Changes::Diff { .. })) {
-        true => Some(Repository::open(path).context(|| format!("opening {}", path.display()))?),
-        false => None,
+    let one = |selected: &Selected, paths: Vec<String>| {
+        let message = String::from_utf8_lossy(&selected.message);
+        let data = map(CommitData { id: selected.id, message: &message, paths, parent_count: selected.parent_count });
+        Walked { id: selected.id, excluded: selected.excluded.clone(), data }
     };
-    let mut trees = repository.as_ref().map(diff::Trees::new);
-    let mut out = Vec::with_capacity(chunk.len());
+    let mut out: Vec<Option<Walked<T>>> = selected
+        .par_iter()
+        .with_min_len(256)
+        .map(|selected| {
+            selected.cached.then(|| {
+                let paths = cache.and_then(|cache| cache.get(selected.id)).map(|cached| cached.paths());
+                one(selected, paths.unwrap_or_default())
+            })
+        })
+        .collect();
     let mut entries = Vec::new();
-    for Selected { id, changes, parent_count, message, excluded } in chunk {
-        let paths = match changes {
-            Changes::Cached => cache.and_then(|cache| cache.get(*id)).map(|cached| cached.paths()).unwrap_or_default(),
-            Changes::Diff { tree, parent_tree, record } => {
-                let trees = trees.as_mut().expect("opened for a chunk with a diff");
-                let mut paths = Vec::new();
-                trees
-                    .changed_paths(*parent_tree, Some(*tree), &mut paths)
-                    .context(|| format!("comparing commit {id} with its parent"))?;
-                if let Some(Record { time, parents }) = record {
-                    let entry =
-                        Entry { time: *time, parents: parents.clone(), message: message.clone(), paths: paths.clone() };
-                    entries.push((*id, entry));
-                }
-                paths
+    if let Some(Requests { mut reader, ids }) = requests {
+        let positions: HashMap<Oid, usize> = selected
+            .iter()
+            .enumerate()
+            .filter(|(_, selected)| !selected.cached)
+            .map(|(position, selected)| (selected.id, position))
+            .collect();
+        for expected in ids {
+            let answer = reader.next()?;
+            let Some((id, paths)) = answer.filter(|(id, _)| *id == expected) else {
+                return Err(GitError::Command {
+                    operation: "reading the paths each commit changed".into(),
+                    detail: format!("`git diff-tree` did not answer for commit {expected}"),
+                });
+            };
+            // Asked about while in some range, but in none by the end of the walk.
+            let Some(&position) = positions.get(&id) else { continue };
+            let selected = &selected[position];
+            if let Some(Record { time, parents }) = &selected.record {
+                let entry = Entry {
+                    time: *time,
+                    parents: parents.clone(),
+                    message: selected.message.clone(),
+                    paths: paths.clone(),
+                };
+                entries.push((id, entry));
             }
-        };
-        let message = String::from_utf8_lossy(message);
-        let data = map(CommitData { id: *id, message: &message, paths, parent_count: *parent_count });
-        out.push(Walked { id: *id, excluded: excluded.clone(), data });
+            out[position] = Some(one(selected, paths));
+        }
+        reader.finish()?;
     }
-    Ok((out, entries))
+    let walked = out
+        .into_iter()
+        .zip(&selected)
+        .map(|(walked, selected)| {
+            walked.ok_or_else(|| GitError::Command {
+                operation: "reading the paths each commit changed".into(),
+                detail: format!("no paths were read for commit {}", selected.id),
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((walked, entries))
 }
 
 impl RangeSet {
