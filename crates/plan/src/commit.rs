@@ -30,6 +30,12 @@ impl ParsedCommit {
 
 /// Parses a commit message as git stores it (trailing newline, maybe CRLF).
 pub fn parse_message(message: &str) -> ParsedCommit {
+    parse(message, true)
+}
+
+/// `parse_message`; `header_shortcut` off sends every conventional-looking message through the
+/// full parser (the property test compares the two).
+fn parse(message: &str, header_shortcut: bool) -> ParsedCommit {
     let normalized = message.replace("\r\n", "\n");
     let normalized = normalized.trim_end();
     let first_line = normalized.lines().next().unwrap_or("").trim_end();
@@ -39,6 +45,10 @@ pub fn parse_message(message: &str) -> ParsedCommit {
         let (summary, pr) = split_pr(first_line.strip_prefix("Revert ").map_or(first_line, |rest| rest));
         let summary = if first_line.starts_with("Revert ") { first_line.to_string() } else { summary };
         return ParsedCommit { summary, pr, reverts, ..ParsedCommit::default() };
+    }
+
+    if header_shortcut && let Some(parsed) = parse_without_footers(normalized, reverts.clone()) {
+        return parsed;
     }
 
     match conventional_commit_parser::parse(normalized) {
@@ -95,6 +105,54 @@ pub fn parse_message(message: &str) -> ParsedCommit {
             ParsedCommit { summary, pr, reverts, ..ParsedCommit::default() }
         }
     }
+}
+
+/// A message that cannot have footers, parsed without pest: a header line (`type(scope)!:
+/// summary`, exactly one space after the colon, what the grammar's `summary` rule takes) and
+/// maybe a body with no `:` and no `#`, which every footer separator needs, so the grammar's
+/// body is the whole rest. Most messages of a big history are such, and pest's parse (its body
+/// rule looks for a footer at every line) was most of a warm plan's time. `None` for anything the
+/// full parser must decide (a possible footer, a carriage return, a scope with whitespace or
+/// parentheses, a type that is not ASCII letters).
+fn parse_without_footers(message: &str, reverts: Option<String>) -> Option<ParsedCommit> {
+    if message.contains('\r') {
+        return None;
+    }
+    let (header, body) = match message.split_once('\n') {
+        Some((header, body)) if !body.contains([':', '#']) => (header, Some(body.trim())),
+        Some(_) => return None,
+        None => (message, None),
+    };
+    let (head, rest) = header.split_once(':')?;
+    let content = rest.strip_prefix(' ').filter(|content| !content.is_empty())?;
+    let (head, breaking) = match head.strip_suffix('!') {
+        Some(head) => (head, true),
+        None => (head, false),
+    };
+    let (kind, scope) = match head.split_once('(') {
+        Some((kind, scope)) => (kind, Some(scope.strip_suffix(')')?)),
+        None => (head, None),
+    };
+    if kind.is_empty() || !kind.bytes().all(|byte| byte.is_ascii_alphabetic()) {
+        return None;
+    }
+    if let Some(scope) = scope
+        && (scope.is_empty() || scope.chars().any(|char| char.is_whitespace() || char == '(' || char == ')'))
+    {
+        return None;
+    }
+    let (summary, pr) = split_pr(content.trim());
+    Some(ParsedCommit {
+        kind: Some(kind.to_ascii_lowercase()),
+        scope: scope.map(str::to_string),
+        breaking_description: breaking.then(|| summary.clone()),
+        summary,
+        body: body.filter(|body| !body.is_empty()).map(str::to_string),
+        breaking,
+        pr,
+        release_as: None,
+        reverts,
+    })
 }
 
 /// A cheap check of the first line's shape (`type(scope)!: summary`), so the full parser only runs
@@ -235,12 +293,30 @@ mod tests {
                 })
         }
 
+        /// One header line, with the characters that decide its shape over-represented.
+        fn header() -> impl Strategy<Value = String> {
+            "[a-zA-Z0-9 !é]{0,6}(\\([a-z \t()!:\u{a0}é]{0,5}\\))?!?:[ ]{0,2}[a-z :!()#0-9\r\u{a0}]{0,12}( \\(#[0-9]{1,4}\\))?"
+        }
+
         fn message() -> impl Strategy<Value = String> {
             prop_oneof![any::<String>(), "[\\PC\n\r\t]{0,80}", conventional()]
         }
 
         proptest! {
             #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+            /// The header shortcut gives what the full parser gives, on every message.
+            #[test]
+            fn the_header_shortcut_agrees_with_the_full_parser(
+                message in prop_oneof![
+                    message(),
+                    header(),
+                    (header(), "[a-z \n\t\u{a0}:#!-]{0,40}").prop_map(|(header, body)| format!("{header}\n{body}")),
+                    (header(), "[a-z \n\u{a0}]{0,40}").prop_map(|(header, body)| format!("{header}\n\n{body}\n")),
+                ]
+            ) {
+                prop_assert_eq!(parse(&message, true), parse(&message, false));
+            }
 
             /// Any message parses (no panic), and git's trailing newline and CRLF line endings
             /// change nothing.
