@@ -21,8 +21,7 @@
 
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::Path;
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{Receiver, Sender};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::thread::JoinHandle;
 
 use git2::Oid;
@@ -32,16 +31,12 @@ use crate::GitError;
 /// One commit's answer: its id and the paths it changed, in git's tree order.
 pub(crate) type Changed = (Oid, Vec<String>);
 
-/// A running `git diff-tree --stdin`.
+/// A running `git diff-tree --stdin`: requests go in here, answers come out of the stdout
+/// [`PathReader::spawn`] hands back, read by [`parse`] on another thread.
 pub(crate) struct PathReader {
     child: Child,
     stdin: Option<BufWriter<ChildStdin>>,
-    answers: Receiver<Changed>,
-    stdout: Option<JoinHandle<Result<(), String>>>,
     stderr: Option<JoinHandle<Vec<u8>>>,
-    /// Requests sent and answers received so far.
-    requested: usize,
-    answered: usize,
     waited: bool,
 }
 
@@ -71,8 +66,9 @@ pub(crate) fn plumbing(git_dir: &Path) -> Command {
 }
 
 impl PathReader {
-    /// Starts `git diff-tree` on the repository whose git directory is `git_dir`.
-    pub(crate) fn spawn(git_dir: &Path) -> Result<PathReader, GitError> {
+    /// Starts `git diff-tree` on the repository whose git directory is `git_dir`; its answers
+    /// are read from the returned stdout with [`parse`].
+    pub(crate) fn spawn(git_dir: &Path) -> Result<(PathReader, ChildStdout), GitError> {
         let mut child = plumbing(git_dir)
             .args([
                 "diff-tree",
@@ -94,11 +90,7 @@ impl PathReader {
         let stdin = child.stdin.take().map(|stdin| BufWriter::with_capacity(16 * 1024, stdin));
         let stdout = child.stdout.take().expect("piped");
         let mut stderr = child.stderr.take().expect("piped");
-        let (sender, answers) = std::sync::mpsc::channel();
-        let stdout = std::thread::Builder::new()
-            .name("git-diff-tree".into())
-            .spawn(move || parse(stdout, &sender))
-            .map_err(|error| failure(format!("cannot start a thread: {error}")))?;
+        let mut reader = PathReader { child, stdin, stderr: None, waited: false };
         let stderr = std::thread::Builder::new()
             .name("git-diff-tree-stderr".into())
             .spawn(move || {
@@ -107,21 +99,13 @@ impl PathReader {
                 bytes
             })
             .map_err(|error| failure(format!("cannot start a thread: {error}")))?;
-        Ok(PathReader {
-            child,
-            stdin,
-            answers,
-            stdout: Some(stdout),
-            stderr: Some(stderr),
-            requested: 0,
-            answered: 0,
-            waited: false,
-        })
+        reader.stderr = Some(stderr);
+        Ok((reader, stdout))
     }
 
     /// Asks for the paths `commit` changed against `first_parent` (the empty tree when `None`).
     pub(crate) fn request(&mut self, commit: Oid, first_parent: Option<Oid>) -> Result<(), GitError> {
-        let stdin = self.stdin.as_mut().expect("requests end with `close`");
+        let stdin = self.stdin.as_mut().expect("requests end with `finish`");
         let written = match first_parent {
             Some(parent) => writeln!(stdin, "{commit} {parent}"),
             None => writeln!(stdin, "{commit}"),
@@ -129,7 +113,6 @@ impl PathReader {
         if written.is_err() {
             return Err(self.failed());
         }
-        self.requested += 1;
         Ok(())
     }
 
@@ -143,28 +126,11 @@ impl PathReader {
         Ok(())
     }
 
-    /// The next answer, in request order; `None` after the last one. Call [`PathReader::close`]
-    /// first, or this waits for requests that never come.
-    pub(crate) fn next(&mut self) -> Result<Option<Changed>, GitError> {
-        if self.answered == self.requested {
-            return Ok(None);
-        }
-        match self.answers.recv() {
-            Ok(answer) => {
-                self.answered += 1;
-                Ok(Some(answer))
-            }
-            Err(_) => Err(self.failed()),
-        }
-    }
-
-    /// Waits for git to exit; an error when it failed or answered other than it was asked.
+    /// Waits for git to exit (call it once its stdout is read to the end); an error when it
+    /// failed.
     pub(crate) fn finish(mut self) -> Result<(), GitError> {
         self.close()?;
-        let (status, stderr, parsed) = self.wait();
-        if let Some(Err(detail)) = parsed {
-            return Err(failure(detail));
-        }
+        let (status, stderr) = self.wait();
         if !status.is_some_and(|status| status.success()) {
             return Err(failure(format!(
                 "`git diff-tree` exited with {}: {}",
@@ -172,42 +138,33 @@ impl PathReader {
                 String::from_utf8_lossy(&stderr).trim()
             )));
         }
-        if self.answers.try_recv().is_ok() || self.answered != self.requested {
-            return Err(failure(format!(
-                "`git diff-tree` answered for other commits than the {} asked about",
-                self.requested
-            )));
-        }
         Ok(())
     }
 
     /// The error for a git that stopped early: its exit status and what it said.
-    fn failed(&mut self) -> GitError {
-        self.stdin = None;
-        let (status, stderr, parsed) = self.wait();
-        let stderr = String::from_utf8_lossy(&stderr).trim().to_string();
-        match parsed {
-            Some(Err(detail)) if stderr.is_empty() => failure(detail),
-            _ => failure(format!(
-                "`git diff-tree` stopped (exit status {}): {stderr}",
-                status.and_then(|status| status.code()).unwrap_or(-1)
-            )),
-        }
+    pub(crate) fn failed(&mut self) -> GitError {
+        let _ = self.child.kill();
+        let (status, stderr) = self.wait();
+        failure(format!(
+            "`git diff-tree` stopped (exit status {}): {}",
+            status.and_then(|status| status.code()).unwrap_or(-1),
+            String::from_utf8_lossy(&stderr).trim()
+        ))
     }
 
-    /// Closes the pipes, waits for git and the threads.
-    fn wait(&mut self) -> (Option<std::process::ExitStatus>, Vec<u8>, Option<Result<(), String>>) {
+    /// Closes stdin, waits for git and the stderr thread.
+    fn wait(&mut self) -> (Option<std::process::ExitStatus>, Vec<u8>) {
         self.stdin = None;
         self.waited = true;
-        let parsed = self.stdout.take().map(|thread| thread.join().unwrap_or_else(|_| Err("reader panicked".into())));
         let status = self.child.wait().ok();
         let stderr = self.stderr.take().and_then(|thread| thread.join().ok()).unwrap_or_default();
-        (status, stderr, parsed)
+        (status, stderr)
     }
 }
 
 impl Drop for PathReader {
-    /// A walk that stopped early (an error) does not leave git running.
+    /// A walk that stopped early (an error) does not leave git running: the thread reading its
+    /// stdout then sees the end of it.
     fn drop(&mut self) {
         if !self.waited {
             let _ = self.child.kill();
@@ -216,8 +173,10 @@ impl Drop for PathReader {
     }
 }
 
-/// Reads git's answers and sends each commit's as soon as the next header shows it is whole.
-fn parse(stdout: impl Read, sender: &Sender<Changed>) -> Result<(), String> {
+/// Reads git's answers and hands each commit's to `answer` as soon as the next header shows it
+/// is whole. Stops at the first error, its own or `answer`'s, dropping `stdout`, so git stops
+/// too (a closed pipe).
+pub(crate) fn parse(stdout: impl Read, mut answer: impl FnMut(Changed) -> Result<(), String>) -> Result<(), String> {
     let mut reader = BufReader::with_capacity(64 * 1024, stdout);
     let mut token = Vec::new();
     let mut current: Option<Changed> = None;
@@ -257,14 +216,14 @@ fn parse(stdout: impl Read, sender: &Sender<Changed>) -> Result<(), String> {
                 .and_then(|hex| Oid::from_str(hex).ok())
                 .ok_or_else(|| format!("unexpected `git diff-tree` output `{}`", String::from_utf8_lossy(header)))?;
             if let Some(done) = current.replace((id, Vec::new())) {
-                let _ = sender.send(done);
+                answer(done)?;
             }
         }
     }
-    if let Some(done) = current {
-        let _ = sender.send(done);
+    match current {
+        Some(done) => answer(done),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -295,10 +254,12 @@ mod tests {
             output.extend_from_slice(token.as_bytes());
             output.push(0);
         }
-        let (sender, receiver) = std::sync::mpsc::channel();
-        parse(&output[..], &sender).unwrap();
-        drop(sender);
-        let got: Vec<Changed> = receiver.iter().collect();
+        let mut got: Vec<Changed> = Vec::new();
+        parse(&output[..], |changed| {
+            got.push(changed);
+            Ok(())
+        })
+        .unwrap();
         assert_eq!(
             got,
             vec![
@@ -307,8 +268,8 @@ mod tests {
                 (id(4), vec!["new\nline".to_string()]),
             ]
         );
-        let (sender, _receiver) = std::sync::mpsc::channel();
-        assert!(parse(&b"not a header\0"[..], &sender).is_err());
-        assert!(parse(&output[..output.len() - 1], &sender).is_err());
+        assert!(parse(&b"not a header\0"[..], |_| Ok(())).is_err());
+        assert!(parse(&output[..output.len() - 1], |_| Ok(())).is_err());
+        assert_eq!(parse(&output[..], |_| Err("stop".into())), Err("stop".into()));
     }
 }

@@ -22,6 +22,7 @@ use git2::{Oid, Repository};
 use rayon::prelude::*;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
+use std::sync::mpsc::{Receiver, Sender};
 
 use crate::cache::{CommitCache, Entry};
 use crate::paths::PathReader;
@@ -178,12 +179,16 @@ where
     let record = cache.is_some();
     let (walked, read) = {
         let cache = cache.as_deref();
-        let mut marking = Marking::new(repository, cache, bases);
-        marking.seed(head, bases)?;
-        marking.mark_ranges()?;
-        marking.settle()?;
-        let (selected, requests) = marking.select(record);
-        read_commits(cache, selected, requests, &map)?
+        std::thread::scope(|scope| {
+            let mut asker = Asker { scope, git_dir: repository.path(), map: &map, running: None };
+            let mut marking = Marking::new(repository, cache, bases, record);
+            marking.seed(head, bases)?;
+            marking.mark_ranges(&mut asker)?;
+            marking.settle()?;
+            let selected = marking.select();
+            let answered = asker.finish()?;
+            read_commits(cache, selected, answered, &map)
+        })?
     };
     if let Some(cache) = cache {
         for (id, entry) in read {
@@ -191,6 +196,129 @@ where
         }
     }
     Ok(walked)
+}
+
+/// What the thread reading git's answers needs of a commit asked about; sent before the request.
+struct Pending {
+    id: Oid,
+    message: Box<[u8]>,
+    parent_count: usize,
+    /// What a cache entry holds besides the message and the paths, when the cache is on.
+    record: Option<Record>,
+}
+
+/// What a cache entry holds besides the message and the paths.
+struct Record {
+    time: i64,
+    parents: Vec<Oid>,
+}
+
+/// A commit git answered for, with the caller's data and its cache entry.
+struct Answered<T> {
+    id: Oid,
+    data: T,
+    entry: Option<Entry>,
+}
+
+/// How the mark pass asks git about a commit (object-safe, so `Marking` knows nothing of `T`).
+trait Ask {
+    fn ask(&mut self, pending: Pending, first_parent: Option<Oid>) -> Result<(), GitError>;
+}
+
+/// Starts git and the thread mapping its answers on the first commit asked about (a warm walk
+/// asks about none, and runs no process).
+struct Asker<'scope, 'env, T, F> {
+    scope: &'scope std::thread::Scope<'scope, 'env>,
+    git_dir: &'env std::path::Path,
+    map: &'env F,
+    running: Option<Running<'scope, T>>,
+}
+
+struct Running<'scope, T> {
+    reader: PathReader,
+    pending: Sender<Pending>,
+    answers: std::thread::ScopedJoinHandle<'scope, Result<Vec<Answered<T>>, String>>,
+}
+
+impl<'scope, 'env, T, F> Ask for Asker<'scope, 'env, T, F>
+where
+    T: Send + 'scope,
+    F: Fn(CommitData<'_>) -> T + Sync,
+{
+    fn ask(&mut self, pending: Pending, first_parent: Option<Oid>) -> Result<(), GitError> {
+        let running = match &mut self.running {
+            Some(running) => running,
+            None => {
+                let (reader, stdout) = PathReader::spawn(self.git_dir)?;
+                let (sender, receiver) = std::sync::mpsc::channel();
+                let map = self.map;
+                let answers = std::thread::Builder::new()
+                    .name("release-walk-answers".into())
+                    .spawn_scoped(self.scope, move || answer(stdout, &receiver, map))
+                    .map_err(|error| GitError::Command {
+                        operation: "reading the paths each commit changed".into(),
+                        detail: format!("cannot start a thread: {error}"),
+                    })?;
+                self.running.insert(Running { reader, pending: sender, answers })
+            }
+        };
+        let id = pending.id;
+        // A thread that stopped on an error has dropped the receiver; `finish` says why.
+        let _ = running.pending.send(pending);
+        running.reader.request(id, first_parent)
+    }
+}
+
+impl<T, F> Asker<'_, '_, T, F> {
+    /// Every commit asked about, mapped, once git has answered for all of them.
+    fn finish(self) -> Result<Vec<Answered<T>>, GitError> {
+        let Some(Running { mut reader, pending, answers }) = self.running else {
+            return Ok(Vec::new());
+        };
+        drop(pending);
+        reader.close()?;
+        let answered = answers.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let exited = reader.finish();
+        let answered = answered.map_err(|detail| GitError::Command {
+            operation: "reading the paths each commit changed".into(),
+            detail,
+        })?;
+        exited?;
+        Ok(answered)
+    }
+}
+
+/// The answering thread: reads git's stream and maps each commit as its paths arrive, so the
+/// caller's work (parsing messages) overlaps git's.
+fn answer<T, F>(
+    stdout: std::process::ChildStdout,
+    pending: &Receiver<Pending>,
+    map: &F,
+) -> Result<Vec<Answered<T>>, String>
+where
+    F: Fn(CommitData<'_>) -> T,
+{
+    let mut out = Vec::new();
+    crate::paths::parse(stdout, |(id, paths)| {
+        let asked = pending.recv().map_err(|_| format!("`git diff-tree` answered for commit {id}, not asked about"))?;
+        if asked.id != id {
+            return Err(format!("`git diff-tree` answered for commit {id} where {} was asked about", asked.id));
+        }
+        let entry = asked.record.map(|Record { time, parents }| Entry {
+            time,
+            parents,
+            message: asked.message.clone(),
+            paths: paths.clone(),
+        });
+        let message = String::from_utf8_lossy(&asked.message);
+        let data = map(CommitData { id, message: &message, paths, parent_count: asked.parent_count });
+        out.push(Answered { id, data, entry });
+        Ok(())
+    })?;
+    if let Ok(missed) = pending.try_recv() {
+        return Err(format!("`git diff-tree` gave no answer for commit {}", missed.id));
+    }
+    Ok(out)
 }
 
 /// Phase 1's state: the commits met so far, the date-ordered queue, and how many queued commits
@@ -209,18 +337,17 @@ struct Marking<'r> {
     /// range is open (no base), which every commit is in.
     full: RangeSet,
     open_ranges: bool,
-    /// git comparing trees for the commits asked about so far, started on the first one.
-    requests: Option<Requests>,
-}
-
-/// The `git diff-tree` process and the commits asked of it, in order.
-struct Requests {
-    reader: PathReader,
-    ids: Vec<Oid>,
+    /// Whether commits read from the repository are kept for the cache.
+    record: bool,
 }
 
 impl<'r> Marking<'r> {
-    fn new(repository: &'r Repository, cache: Option<&'r CommitCache>, bases: &[Option<Oid>]) -> Marking<'r> {
+    fn new(
+        repository: &'r Repository,
+        cache: Option<&'r CommitCache>,
+        bases: &[Option<Oid>],
+        record: bool,
+    ) -> Marking<'r> {
         let ranges = bases.len();
         let mut full = RangeSet::with_capacity(ranges);
         for (range, base) in bases.iter().enumerate() {
@@ -237,7 +364,7 @@ impl<'r> Marking<'r> {
             ranges,
             full,
             open_ranges: bases.iter().any(Option::is_none),
-            requests: None,
+            record,
         }
     }
 
@@ -277,7 +404,7 @@ impl<'r> Marking<'r> {
 
     /// Walks newest first, passing each commit's marks to its parents, until every commit still
     /// queued is excluded from every range.
-    fn mark_ranges(&mut self) -> Result<(), GitError> {
+    fn mark_ranges(&mut self, ask: &mut dyn Ask) -> Result<(), GitError> {
         while self.open > 0 {
             let Some((_, _, index)) = self.heap.pop() else {
                 break;
@@ -297,26 +424,22 @@ impl<'r> Marking<'r> {
             // Marks only grow, so a commit in no range now never is; one in some range now
             // usually stays there, and its paths are asked for at once.
             if first_time && in_some_range && !self.graph.nodes[index].cached {
-                let first_parent = parents.first().map(|&parent| self.graph.nodes[parent].id);
-                self.request(self.graph.nodes[index].id, first_parent)?;
+                let parent_ids: Vec<Oid> = parents.iter().map(|&parent| self.graph.nodes[parent].id).collect();
+                let node = &mut self.graph.nodes[index];
+                let pending = Pending {
+                    id: node.id,
+                    message: std::mem::take(&mut node.message),
+                    parent_count: parent_ids.len(),
+                    record: None,
+                };
+                let first_parent = parent_ids.first().copied();
+                let record = self.record.then_some(Record { time: node.time, parents: parent_ids });
+                ask.ask(Pending { record, ..pending }, first_parent)?;
             }
             for parent in parents {
                 self.mark_parent(parent, &marks);
             }
         }
-        Ok(())
-    }
-
-    /// Asks git for the paths `id` changed, starting git on the first request.
-    fn request(&mut self, id: Oid, first_parent: Option<Oid>) -> Result<(), GitError> {
-        let requests = match &mut self.requests {
-            Some(requests) => requests,
-            None => self
-                .requests
-                .insert(Requests { reader: PathReader::spawn(self.graph.repository.path())?, ids: Vec::new() }),
-        };
-        requests.reader.request(id, first_parent)?;
-        requests.ids.push(id);
         Ok(())
     }
 
@@ -358,121 +481,86 @@ impl<'r> Marking<'r> {
         Ok(())
     }
 
-    /// The commits in some range, newest first, with what phase 2 needs of each, and the
-    /// requests made of git. Unvisited commits are in no range (the walk stopped above them).
-    /// With `record`, each commit read from the repository keeps its time and parents for the
-    /// cache.
-    fn select(mut self, record: bool) -> (Vec<Selected>, Option<Requests>) {
+    /// The commits in some range, newest first, with what phase 2 needs of each. Unvisited
+    /// commits are in no range (the walk stopped above them).
+    fn select(mut self) -> Vec<Selected> {
         let mut chosen: Vec<usize> = (0..self.graph.nodes.len())
             .filter(|&index| self.graph.nodes[index].order.is_some() && !self.is_full(&self.graph.nodes[index].marks))
             .collect();
         chosen.sort_by_key(|&index| self.graph.nodes[index].order);
         let mut selected: Vec<Selected> = Vec::with_capacity(chosen.len());
         for index in chosen {
-            let parents = self.graph.nodes[index].parents.clone().unwrap_or_default();
-            let record = (record && !self.graph.nodes[index].cached).then(|| Record {
-                time: self.graph.nodes[index].time,
-                parents: parents.iter().map(|&parent| self.graph.nodes[parent].id).collect(),
-            });
+            let parent_count = self.graph.nodes[index].parents.as_ref().map_or(0, Vec::len);
             let node = &mut self.graph.nodes[index];
             selected.push(Selected {
                 id: node.id,
                 cached: node.cached,
-                record,
-                parent_count: parents.len(),
+                parent_count,
                 message: std::mem::take(&mut node.message),
                 excluded: node.marks.clone(),
             });
         }
-        (selected, self.requests)
+        selected
     }
 }
 
 /// A commit of the union, with what the marking pass already knows of it.
 struct Selected {
     id: Oid,
-    /// Its paths are in the cache; otherwise git was asked for them.
+    /// Its paths are in the cache; otherwise git was asked for them (and has its message).
     cached: bool,
-    /// What a cache entry holds besides the message and the paths, for a commit to add to it.
-    record: Option<Record>,
     parent_count: usize,
     message: Box<[u8]>,
     excluded: RangeSet,
-}
-
-/// What a cache entry holds besides the message and the paths.
-struct Record {
-    time: i64,
-    parents: Vec<Oid>,
 }
 
 /// What phase 2 gives: the caller's data for every commit, and the cache entries of those it
 /// read from the repository.
 type Read<T> = (Vec<Walked<T>>, Vec<(Oid, Entry)>);
 
-/// Phase 2: each commit's changed paths and the caller's `map`: the cached commits in parallel,
-/// then the others as git answers; the output keeps the selection's order.
+/// Phase 2: the cached commits' paths from the cache and the caller's `map` on them, in
+/// parallel, and git's answers for the others; the output keeps the selection's order. An answer
+/// for a commit asked about while in some range but in none by the end of the walk is dropped.
 fn read_commits<T, F>(
     cache: Option<&CommitCache>,
     selected: Vec<Selected>,
-    requests: Option<Requests>,
+    answered: Vec<Answered<T>>,
     map: &F,
 ) -> Result<Read<T>, GitError>
 where
     T: Send,
     F: Fn(CommitData<'_>) -> T + Sync,
 {
-    let mut requests = requests;
-    if let Some(requests) = &mut requests {
-        // git may finish while the cached commits are mapped.
-        requests.reader.close()?;
-    }
-    let one = |selected: &Selected, paths: Vec<String>| {
-        let message = String::from_utf8_lossy(&selected.message);
-        let data = map(CommitData { id: selected.id, message: &message, paths, parent_count: selected.parent_count });
-        Walked { id: selected.id, excluded: selected.excluded.clone(), data }
-    };
     let mut out: Vec<Option<Walked<T>>> = selected
         .par_iter()
         .with_min_len(256)
         .map(|selected| {
             selected.cached.then(|| {
                 let paths = cache.and_then(|cache| cache.get(selected.id)).map(|cached| cached.paths());
-                one(selected, paths.unwrap_or_default())
+                let message = String::from_utf8_lossy(&selected.message);
+                let data = map(CommitData {
+                    id: selected.id,
+                    message: &message,
+                    paths: paths.unwrap_or_default(),
+                    parent_count: selected.parent_count,
+                });
+                Walked { id: selected.id, excluded: selected.excluded.clone(), data }
             })
         })
         .collect();
+    let positions: HashMap<Oid, usize> = selected
+        .iter()
+        .enumerate()
+        .filter(|(_, selected)| !selected.cached)
+        .map(|(position, selected)| (selected.id, position))
+        .collect();
     let mut entries = Vec::new();
-    if let Some(Requests { mut reader, ids }) = requests {
-        let positions: HashMap<Oid, usize> = selected
-            .iter()
-            .enumerate()
-            .filter(|(_, selected)| !selected.cached)
-            .map(|(position, selected)| (selected.id, position))
-            .collect();
-        for expected in ids {
-            let answer = reader.next()?;
-            let Some((id, paths)) = answer.filter(|(id, _)| *id == expected) else {
-                return Err(GitError::Command {
-                    operation: "reading the paths each commit changed".into(),
-                    detail: format!("`git diff-tree` did not answer for commit {expected}"),
-                });
-            };
-            // Asked about while in some range, but in none by the end of the walk.
-            let Some(&position) = positions.get(&id) else { continue };
-            let selected = &selected[position];
-            if let Some(Record { time, parents }) = &selected.record {
-                let entry = Entry {
-                    time: *time,
-                    parents: parents.clone(),
-                    message: selected.message.clone(),
-                    paths: paths.clone(),
-                };
-                entries.push((id, entry));
-            }
-            out[position] = Some(one(selected, paths));
+    for Answered { id, data, entry } in answered {
+        let Some(&position) = positions.get(&id) else { continue };
+        if let Some(entry) = entry {
+            entries.push((id, entry));
         }
-        reader.finish()?;
+        out[position] = Some(Walked { id, excluded: selected[position].excluded.clone(), data });
     }
     let walked = out
         .into_iter()

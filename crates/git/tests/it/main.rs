@@ -252,7 +252,8 @@ fn git_reads_the_opened_repository_whatever_the_environment_says() {
 /// The child half of the test above: it walks with the environment the parent set.
 #[test]
 fn walk_in_a_hostile_environment() {
-    let (Some(root), Some(head)) = (std::env::var_os("RELEASE_TEST_WALK"), std::env::var_os("RELEASE_TEST_HEAD")) else {
+    let (Some(root), Some(head)) = (std::env::var_os("RELEASE_TEST_WALK"), std::env::var_os("RELEASE_TEST_HEAD"))
+    else {
         return;
     };
     let mut repo = Repo::open(std::path::Path::new(&root)).unwrap();
