@@ -114,9 +114,10 @@ fn history(
     previous: &[Previous],
 ) -> Result<Vec<CommitInput>, EngineError> {
     let bases: Vec<Option<Oid>> = previous.iter().map(|found| found.as_ref().map(|(_, commit)| *commit)).collect();
-    session.progress().start("reading history");
+    let counter = session.progress().count("reading history", "commits");
     let memo = session.parsed_messages();
     let walked = session.repo().walk(head, &bases, |commit| {
+        counter.add(1);
         let known = memo.and_then(|memo| memo.read().ok()?.get(&commit.id).cloned());
         let parsed = known.unwrap_or_else(|| release_plan::parse_message(commit.message));
         (parsed, commit.paths, commit.parent_count > 1)
