@@ -264,9 +264,15 @@ impl Repo {
     /// The commit a tag names (its target for a lightweight tag), or `None` for a tag of
     /// something else (a tree, a blob). A peeled id from `packed-refs` only needs its type read.
     pub fn peel_tag(&self, tag: &Tag) -> Option<Oid> {
+        let odb = self.repository.odb().ok()?;
         if let Some(peeled) = tag.peeled {
-            let kind = self.repository.odb().ok()?.read_header(peeled).ok()?.1;
+            let kind = odb.read_header(peeled).ok()?.1;
             return (kind == git2::ObjectType::Commit).then_some(peeled);
+        }
+        // A lightweight tag of a commit (most of them) needs only its target's type, which a
+        // pack records in the object's header: nothing to inflate.
+        if odb.read_header(tag.target).ok()?.1 == git2::ObjectType::Commit {
+            return Some(tag.target);
         }
         let object = self.repository.find_object(tag.target, None).ok()?;
         object.peel_to_commit().ok().map(|commit| commit.id())
