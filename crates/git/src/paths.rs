@@ -16,8 +16,9 @@
 //!
 //! git runs with a controlled environment: every `GIT_*` variable of the caller removed, then
 //! `GIT_DIR` set to the repository git2 opened (so a `GIT_DIR` or a worktree cannot point git
-//! elsewhere), replace refs off (git2 does not read them), `LC_ALL=C`, and `GIT_FLUSH=0` so git
-//! buffers its output instead of one write per commit into the pipe.
+//! elsewhere), replace refs off (git2 does not read them), `LC_ALL=C`, `GIT_FLUSH=0` so git
+//! buffers its output instead of one write per commit into the pipe, and `GIT_INDEX_FILE` at a
+//! file that does not exist, so git does not read the index it has no use for.
 
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::Path;
@@ -62,6 +63,14 @@ pub(crate) fn plumbing(git_dir: &Path) -> Command {
         .env("GIT_FLUSH", "0")
         .env("LC_ALL", "C")
         .env("LANG", "C");
+    // `diff-tree` reads the index at start (for attributes, which `--raw` never uses). A file
+    // that does not exist, in a folder that does, is an empty index to git (any other error is
+    // fatal), and saves reading a big one: half of git's time on a 200-commit range of a
+    // 19,000-file repository.
+    let no_index = git_dir.join("release-no-index");
+    if std::fs::symlink_metadata(&no_index).is_err_and(|error| error.kind() == std::io::ErrorKind::NotFound) {
+        command.env("GIT_INDEX_FILE", no_index);
+    }
     command
 }
 
