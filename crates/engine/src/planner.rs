@@ -39,6 +39,8 @@ pub(crate) fn plan(
     own_tags: &[String],
 ) -> Result<Planned, EngineError> {
     let repo = session.repo();
+    // git starts while the tags are matched and the previous releases found.
+    repo.prepare_walk(head);
     let tags = session.tags()?;
     let previous = previous_releases(repo, tags, catalog, head, own_tags)?;
     let commits = history(session, config, &catalog.workspace, head, &previous)?;

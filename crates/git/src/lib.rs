@@ -157,6 +157,8 @@ pub struct Repo {
     /// The commit cache as the last walk left it, when that walk added nothing: the next walk
     /// of this run (a backtest makes hundreds) does not read the file again.
     loaded: std::cell::RefCell<Option<cache::CommitCache>>,
+    /// The `git diff-tree` [`Repo::prepare_walk`] started for the next walk.
+    prestarted: std::cell::RefCell<Option<walk::Prestarted>>,
 }
 
 impl Repo {
@@ -175,7 +177,13 @@ impl Repo {
         };
         let root = workdir.to_path_buf();
         let cache = CACHE_BY_DEFAULT.load(Ordering::Relaxed);
-        Ok(Repo { repository, root, cache, loaded: std::cell::RefCell::new(None) })
+        Ok(Repo {
+            repository,
+            root,
+            cache,
+            loaded: std::cell::RefCell::new(None),
+            prestarted: std::cell::RefCell::new(None),
+        })
     }
 
     /// The `.git` directory (for locks and journals that must not show up as changes).
@@ -340,11 +348,16 @@ impl Repo {
         T: Send,
         F: Fn(CommitData<'_>) -> T + Sync,
     {
+        let mut prestarted = self.prestarted.take();
         let Some(file) = self.cache_path().filter(|_| self.cache) else {
-            return walk::walk(&self.repository, None, head, bases, map);
+            let walked = walk::walk(&self.repository, None, &mut prestarted, head, bases, map);
+            self.prestarted.replace(prestarted);
+            return walked;
         };
         let mut cache = self.loaded.take().unwrap_or_else(|| cache::CommitCache::load(file));
-        let walked = walk::walk(&self.repository, Some(&mut cache), head, bases, map)?;
+        let walked = walk::walk(&self.repository, Some(&mut cache), &mut prestarted, head, bases, map);
+        self.prestarted.replace(prestarted);
+        let walked = walked?;
         if cache.has_additions() {
             // Written, and read again by the next walk with what this one added.
             cache.save();
@@ -352,6 +365,26 @@ impl Repo {
             self.loaded.replace(Some(cache));
         }
         Ok(walked)
+    }
+
+    /// Readies the next walk from `head` while the caller does other work: loads the commit
+    /// cache, and when it does not hold `head` (so the walk will ask git for changed paths),
+    /// starts the `git diff-tree` the walk reads them from, so git's start (exec, config)
+    /// overlaps the caller's. Failing to start is left for the walk to report.
+    pub fn prepare_walk(&self, head: Oid) {
+        if self.prestarted.borrow().is_some() {
+            return;
+        }
+        if let Some(file) = self.cache_path().filter(|_| self.cache) {
+            let mut loaded = self.loaded.borrow_mut();
+            let cache = loaded.get_or_insert_with(|| cache::CommitCache::load(file));
+            if cache.get(head).is_some() {
+                return;
+            }
+        }
+        if let Ok(prestarted) = paths::PathReader::spawn(self.repository.path()) {
+            self.prestarted.replace(Some(prestarted));
+        }
     }
 
     /// Turns the commit cache on or off for this repository's walks.

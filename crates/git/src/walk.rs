@@ -168,6 +168,7 @@ impl<'r> Graph<'r> {
 pub(crate) fn walk<T, F>(
     repository: &Repository,
     cache: Option<&mut CommitCache>,
+    prestarted: &mut Option<Prestarted>,
     head: Oid,
     bases: &[Option<Oid>],
     map: F,
@@ -180,13 +181,15 @@ where
     let (walked, read) = {
         let cache = cache.as_deref();
         std::thread::scope(|scope| {
-            let mut asker = Asker { scope, git_dir: repository.path(), map: &map, running: None };
+            let mut asker =
+                Asker { scope, git_dir: repository.path(), map: &map, prestarted: prestarted.take(), running: None };
             let mut marking = Marking::new(repository, cache, bases, record);
             marking.seed(head, bases)?;
             marking.mark_ranges(&mut asker)?;
             marking.settle()?;
             let selected = marking.select();
-            let answered = asker.finish()?;
+            let (answered, unused) = asker.finish()?;
+            *prestarted = unused;
             read_commits(cache, selected, answered, &map)
         })?
     };
@@ -231,8 +234,13 @@ struct Asker<'scope, 'env, T, F> {
     scope: &'scope std::thread::Scope<'scope, 'env>,
     git_dir: &'env std::path::Path,
     map: &'env F,
+    /// A git started before the walk ([`crate::Repo::prepare_walk`]), used on the first ask.
+    prestarted: Option<Prestarted>,
     running: Option<Running<'scope, T>>,
 }
+
+/// A `git diff-tree` started ahead of a walk, and its stdout.
+pub(crate) type Prestarted = (PathReader, std::process::ChildStdout);
 
 struct Running<'scope, T> {
     reader: PathReader,
@@ -249,7 +257,10 @@ where
         let running = match &mut self.running {
             Some(running) => running,
             None => {
-                let (reader, stdout) = PathReader::spawn(self.git_dir)?;
+                let (reader, stdout) = match self.prestarted.take() {
+                    Some(prestarted) => prestarted,
+                    None => PathReader::spawn(self.git_dir)?,
+                };
                 let (sender, receiver) = std::sync::mpsc::channel();
                 let map = self.map;
                 let answers = std::thread::Builder::new()
@@ -270,10 +281,11 @@ where
 }
 
 impl<T, F> Asker<'_, '_, T, F> {
-    /// Every commit asked about, mapped, once git has answered for all of them.
-    fn finish(self) -> Result<Vec<Answered<T>>, GitError> {
+    /// Every commit asked about, mapped, once git has answered for all of them, and the
+    /// prestarted git when no commit was asked about.
+    fn finish(self) -> Result<(Vec<Answered<T>>, Option<Prestarted>), GitError> {
         let Some(Running { mut reader, pending, answers }) = self.running else {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), self.prestarted));
         };
         drop(pending);
         reader.close()?;
@@ -284,7 +296,7 @@ impl<T, F> Asker<'_, '_, T, F> {
             detail,
         })?;
         exited?;
-        Ok(answered)
+        Ok((answered, None))
     }
 }
 
