@@ -20,11 +20,12 @@
 
 use git2::{Oid, Repository};
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::sync::mpsc::{Receiver, Sender};
 
-use crate::cache::{CommitCache, Entry};
+use crate::cache::{CommitCache, Entry, IdMap};
 use crate::paths::PathReader;
 use crate::{Context, GitError};
 
@@ -84,12 +85,12 @@ impl<T> Walked<T> {
     }
 }
 
-struct Node {
+struct Node<'r> {
     id: Oid,
     /// Read from the commit cache: its changed paths are there too.
     cached: bool,
-    /// The raw message, kept from the one read of the commit.
-    message: Box<[u8]>,
+    /// The raw message, kept from the one read of the commit (borrowed from the cache).
+    message: Cow<'r, [u8]>,
     time: i64,
     parents: Option<Vec<usize>>,
     marks: RangeSet,
@@ -102,13 +103,13 @@ struct Graph<'r> {
     repository: &'r Repository,
     /// Commits read in an earlier run; the others are read from the repository.
     cache: Option<&'r CommitCache>,
-    nodes: Vec<Node>,
-    index: HashMap<Oid, usize>,
+    nodes: Vec<Node<'r>>,
+    index: IdMap<usize>,
 }
 
 impl<'r> Graph<'r> {
     fn new(repository: &'r Repository, cache: Option<&'r CommitCache>) -> Graph<'r> {
-        Graph { repository, cache, nodes: Vec::new(), index: HashMap::new() }
+        Graph { repository, cache, nodes: Vec::new(), index: IdMap::default() }
     }
 
     fn node(&mut self, id: Oid, ranges: usize) -> Result<usize, GitError> {
@@ -116,10 +117,10 @@ impl<'r> Graph<'r> {
             return Ok(index);
         }
         let (cached, message, time) = match self.cache.and_then(|cache| cache.get(id)) {
-            Some(cached) => (true, cached.message.into(), cached.time),
+            Some(cached) => (true, Cow::Borrowed(cached.message), cached.time),
             None => {
                 let commit = self.repository.find_commit(id).context(|| format!("reading commit {id}"))?;
-                (false, commit.message_bytes().into(), commit.time().seconds())
+                (false, Cow::Owned(commit.message_bytes().to_vec()), commit.time().seconds())
             }
         };
         let index = self.nodes.len();
@@ -440,7 +441,7 @@ impl<'r> Marking<'r> {
                 let node = &mut self.graph.nodes[index];
                 let pending = Pending {
                     id: node.id,
-                    message: std::mem::take(&mut node.message),
+                    message: std::mem::take(&mut node.message).into_owned().into(),
                     parent_count: parent_ids.len(),
                     record: None,
                 };
@@ -495,12 +496,12 @@ impl<'r> Marking<'r> {
 
     /// The commits in some range, newest first, with what phase 2 needs of each. Unvisited
     /// commits are in no range (the walk stopped above them).
-    fn select(mut self) -> Vec<Selected> {
+    fn select(mut self) -> Vec<Selected<'r>> {
         let mut chosen: Vec<usize> = (0..self.graph.nodes.len())
             .filter(|&index| self.graph.nodes[index].order.is_some() && !self.is_full(&self.graph.nodes[index].marks))
             .collect();
         chosen.sort_by_key(|&index| self.graph.nodes[index].order);
-        let mut selected: Vec<Selected> = Vec::with_capacity(chosen.len());
+        let mut selected: Vec<Selected<'r>> = Vec::with_capacity(chosen.len());
         for index in chosen {
             let parent_count = self.graph.nodes[index].parents.as_ref().map_or(0, Vec::len);
             let node = &mut self.graph.nodes[index];
@@ -517,12 +518,12 @@ impl<'r> Marking<'r> {
 }
 
 /// A commit of the union, with what the marking pass already knows of it.
-struct Selected {
+struct Selected<'r> {
     id: Oid,
     /// Its paths are in the cache; otherwise git was asked for them (and has its message).
     cached: bool,
     parent_count: usize,
-    message: Box<[u8]>,
+    message: Cow<'r, [u8]>,
     excluded: RangeSet,
 }
 
@@ -535,7 +536,7 @@ type Read<T> = (Vec<Walked<T>>, Vec<(Oid, Entry)>);
 /// for a commit asked about while in some range but in none by the end of the walk is dropped.
 fn read_commits<T, F>(
     cache: Option<&CommitCache>,
-    selected: Vec<Selected>,
+    selected: Vec<Selected<'_>>,
     answered: Vec<Answered<T>>,
     map: &F,
 ) -> Result<Read<T>, GitError>
