@@ -16,7 +16,7 @@
 //!
 //! git runs with a controlled environment: every `GIT_*` variable of the caller removed, then
 //! `GIT_DIR` set to the repository git2 opened (so a `GIT_DIR` or a worktree cannot point git
-//! elsewhere), replace refs off (git2 does not read them), `LC_ALL=C`, `GIT_FLUSH=0` so git
+//! elsewhere), replace refs and lazy fetches off (git2 does neither), `LC_ALL=C`, `GIT_FLUSH=0` so git
 //! buffers its output instead of one write per commit into the pipe, and `GIT_INDEX_FILE` at a
 //! file that does not exist, so git does not read the index it has no use for.
 
@@ -59,6 +59,9 @@ pub(crate) fn plumbing(git_dir: &Path) -> Command {
         .current_dir(git_dir)
         .env("GIT_DIR", git_dir)
         .env("GIT_NO_REPLACE_OBJECTS", "1")
+        // A partial clone missing trees would fetch them one by one over the network (git2
+        // fails instead): a plan never talks to a remote. Older gits ignore the variable.
+        .env("GIT_NO_LAZY_FETCH", "1")
         .env("GIT_TERMINAL_PROMPT", "0")
         .env("GIT_FLUSH", "0")
         .env("LC_ALL", "C")
