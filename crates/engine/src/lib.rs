@@ -37,7 +37,7 @@ pub use error::EngineError;
 pub use init::{InitOptions, InitPackage, InitReport};
 pub use pr::{BACK_MERGE_MARKER, BodyRenderer, PR_MARKER, PrOptions, PrReport};
 pub use render::{PLAN_COMMENT_TEMPLATE, Rendering, release_date};
-pub use session::{PlanOptions, Planned, Progress, Session, Silent, check_pre_label};
+pub use session::{Counter, PlanOptions, Planned, Progress, Session, Silent, check_pre_label};
 
 /// Who is acting: RELEASE_ACTOR, GITHUB_ACTOR (in GitHub Actions), git's user.name, $USER.
 pub fn actor(repo: &release_git::Repo) -> String {

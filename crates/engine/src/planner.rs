@@ -39,6 +39,8 @@ pub(crate) fn plan(
     own_tags: &[String],
 ) -> Result<Planned, EngineError> {
     let repo = session.repo();
+    // git starts while the tags are matched and the previous releases found.
+    repo.prepare_walk(head);
     let tags = session.tags()?;
     let previous = previous_releases(repo, tags, catalog, head, own_tags)?;
     let commits = history(session, config, &catalog.workspace, head, &previous)?;
@@ -114,9 +116,10 @@ fn history(
     previous: &[Previous],
 ) -> Result<Vec<CommitInput>, EngineError> {
     let bases: Vec<Option<Oid>> = previous.iter().map(|found| found.as_ref().map(|(_, commit)| *commit)).collect();
-    session.progress().start("reading history");
+    let counter = session.progress().count("reading history", "commits");
     let memo = session.parsed_messages();
     let walked = session.repo().walk(head, &bases, |commit| {
+        counter.add(1);
         let known = memo.and_then(|memo| memo.read().ok()?.get(&commit.id).cloned());
         let parsed = known.unwrap_or_else(|| release_plan::parse_message(commit.message));
         (parsed, commit.paths, commit.parent_count > 1)

@@ -6,6 +6,7 @@ use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use release_config::Config;
 use release_git::{Oid, Repo, Tag};
@@ -38,9 +39,35 @@ pub struct Planned {
 pub trait Progress {
     /// Work called `label` starts; [`Progress::finish`] ends it.
     fn start(&self, label: &'static str);
+    /// Work called `label` that goes item by item (`unit`: "commits") starts;
+    /// [`Progress::finish`] ends it. The [`Counter`] is told of each item done, from any thread.
+    /// By default this is [`Progress::start`] and a counter that tells no one.
+    fn count(&self, label: &'static str, unit: &'static str) -> Counter {
+        self.start(label);
+        let _ = unit;
+        Counter::default()
+    }
     fn finish(&self);
     /// Something the user should know that does not stop the run.
     fn warn(&self, message: &str);
+}
+
+/// Told of each item a [`Progress::count`] is done with; costs one branch when nothing listens.
+#[derive(Clone, Default)]
+pub struct Counter(Option<Arc<dyn Fn(u64) + Send + Sync>>);
+
+impl Counter {
+    /// A counter that hands each count to `add`.
+    pub fn new(add: impl Fn(u64) + Send + Sync + 'static) -> Counter {
+        Counter(Some(Arc::new(add)))
+    }
+
+    /// `done` more items are done.
+    pub fn add(&self, done: u64) {
+        if let Some(add) = &self.0 {
+            add(done);
+        }
+    }
 }
 
 /// Reports nothing (tests, benchmarks, JSON-only callers).

@@ -15,6 +15,7 @@
 //! are dropped when it is written.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -23,8 +24,9 @@ use git2::Oid;
 /// The file's first bytes.
 const MAGIC: &[u8; 8] = b"RLSCOMMT";
 /// Bump when the entry layout or what an entry means changes (for example how paths are
-/// computed): a cache of another version is dropped and rebuilt.
-pub(crate) const VERSION: u32 = 1;
+/// computed): a cache of another version is dropped and rebuilt. Version 2: paths come from
+/// `git diff-tree` instead of git2's trees.
+pub(crate) const VERSION: u32 = 2;
 /// Magic, version, entry count, payload length, checksum.
 const HEADER: usize = 8 + 4 + 4 + 8 + 8;
 /// Commits kept at most (about 200 bytes each on a typical history, so some 200 MB at worst):
@@ -32,6 +34,39 @@ const HEADER: usize = 8 + 4 + 4 + 8 + 8;
 pub const MAX_ENTRIES: usize = 1_000_000;
 /// Object ids are SHA-1.
 const ID: usize = 20;
+
+/// A map keyed by object id, hashed by the id's own bytes: an id is already a SHA-1, so
+/// SipHash over it (every lookup of a walk over a cached history) is work for nothing. The
+/// bytes are mixed with a key drawn once per process, so ids chosen to collide in a table's
+/// low bits (a history built to slow the walk) would need to know it.
+pub(crate) type IdMap<V> = HashMap<Oid, V, BuildHasherDefault<IdHasher>>;
+
+#[derive(Default)]
+pub(crate) struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        // A folded multiply (as foldhash does): every input bit reaches the low bits.
+        static KEY: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+        let key = *KEY.get_or_init(|| {
+            use std::hash::BuildHasher as _;
+            std::collections::hash_map::RandomState::new().hash_one(0x5eed_u64) | 1
+        });
+        let product = u128::from(self.0 ^ key).wrapping_mul(u128::from(0x9e37_79b9_7f4a_7c15_u64));
+        (product as u64) ^ ((product >> 64) as u64)
+    }
+
+    /// The id's first eight bytes (an id hashes as its 20 bytes, after their length, which
+    /// `write_usize` leaves out).
+    fn write(&mut self, bytes: &[u8]) {
+        let mut word = [0u8; 8];
+        let length = bytes.len().min(8);
+        word[..length].copy_from_slice(&bytes[..length]);
+        self.0 = self.0.rotate_left(23) ^ u64::from_le_bytes(word);
+    }
+
+    fn write_usize(&mut self, _length: usize) {}
+}
 
 /// The cache's file in a repository whose common git directory (`.git`, shared by worktrees)
 /// is `common_dir`.
@@ -84,7 +119,7 @@ pub(crate) struct CommitCache {
     /// Entry count of `payload`.
     loaded: usize,
     /// Commit id -> offset of its entry in `payload`, just past the id.
-    index: HashMap<Oid, usize>,
+    index: IdMap<usize>,
     added: Vec<(Oid, Entry)>,
     /// [`MAX_ENTRIES`], but for tests.
     max_entries: usize,
@@ -112,7 +147,7 @@ impl CommitCache {
             file,
             payload: Vec::new(),
             loaded: 0,
-            index: HashMap::new(),
+            index: IdMap::default(),
             added: Vec::new(),
             max_entries: MAX_ENTRIES,
         }
@@ -200,8 +235,8 @@ fn check(mut bytes: Vec<u8>) -> Option<(Vec<u8>, usize)> {
 }
 
 /// Every entry's offset, or `None` when the entries do not fill the payload exactly.
-fn index(payload: &[u8], count: usize) -> Option<HashMap<Oid, usize>> {
-    let mut index = HashMap::with_capacity(count);
+fn index(payload: &[u8], count: usize) -> Option<IdMap<usize>> {
+    let mut index = IdMap::with_capacity_and_hasher(count, Default::default());
     let mut offset = 0;
     for _ in 0..count {
         let id = Oid::from_bytes(payload.get(offset..offset + ID)?).ok()?;

@@ -1,7 +1,9 @@
 //! Everything that reads git: the repository, its tags, reachability, and the one-pass history
 //! walk that gives every commit in the union of all packages' ranges with its changed paths.
 //!
-//! Reads go through git2 in-process (no network features, no OpenSSL). This crate knows nothing
+//! Reads go through git2 in-process (no network features, no OpenSSL), except the paths each
+//! commit changed, which one streamed `git diff-tree --stdin` process gives the history walk
+//! (`paths.rs`: git compares trees faster than libgit2). This crate knows nothing
 //! of packages or versions: a range is "reachable from the head, not from this base".
 //!
 //! ```no_run
@@ -13,9 +15,9 @@
 
 mod cache;
 mod command;
-mod diff;
 mod host;
 mod index;
+mod paths;
 mod refs;
 mod walk;
 mod worktree;
@@ -155,6 +157,8 @@ pub struct Repo {
     /// The commit cache as the last walk left it, when that walk added nothing: the next walk
     /// of this run (a backtest makes hundreds) does not read the file again.
     loaded: std::cell::RefCell<Option<cache::CommitCache>>,
+    /// The `git diff-tree` [`Repo::prepare_walk`] started for the next walk.
+    prestarted: std::cell::RefCell<Option<walk::Prestarted>>,
 }
 
 impl Repo {
@@ -173,7 +177,13 @@ impl Repo {
         };
         let root = workdir.to_path_buf();
         let cache = CACHE_BY_DEFAULT.load(Ordering::Relaxed);
-        Ok(Repo { repository, root, cache, loaded: std::cell::RefCell::new(None) })
+        Ok(Repo {
+            repository,
+            root,
+            cache,
+            loaded: std::cell::RefCell::new(None),
+            prestarted: std::cell::RefCell::new(None),
+        })
     }
 
     /// The `.git` directory (for locks and journals that must not show up as changes).
@@ -262,9 +272,15 @@ impl Repo {
     /// The commit a tag names (its target for a lightweight tag), or `None` for a tag of
     /// something else (a tree, a blob). A peeled id from `packed-refs` only needs its type read.
     pub fn peel_tag(&self, tag: &Tag) -> Option<Oid> {
+        let odb = self.repository.odb().ok()?;
         if let Some(peeled) = tag.peeled {
-            let kind = self.repository.odb().ok()?.read_header(peeled).ok()?.1;
+            let kind = odb.read_header(peeled).ok()?.1;
             return (kind == git2::ObjectType::Commit).then_some(peeled);
+        }
+        // A lightweight tag of a commit (most of them) needs only its target's type, which a
+        // pack records in the object's header: nothing to inflate.
+        if odb.read_header(tag.target).ok()?.1 == git2::ObjectType::Commit {
+            return Some(tag.target);
         }
         let object = self.repository.find_object(tag.target, None).ok()?;
         object.peel_to_commit().ok().map(|commit| commit.id())
@@ -332,11 +348,16 @@ impl Repo {
         T: Send,
         F: Fn(CommitData<'_>) -> T + Sync,
     {
+        let mut prestarted = self.prestarted.take();
         let Some(file) = self.cache_path().filter(|_| self.cache) else {
-            return walk::walk(&self.repository, None, head, bases, map);
+            let walked = walk::walk(&self.repository, None, &mut prestarted, head, bases, map);
+            self.prestarted.replace(prestarted);
+            return walked;
         };
         let mut cache = self.loaded.take().unwrap_or_else(|| cache::CommitCache::load(file));
-        let walked = walk::walk(&self.repository, Some(&mut cache), head, bases, map)?;
+        let walked = walk::walk(&self.repository, Some(&mut cache), &mut prestarted, head, bases, map);
+        self.prestarted.replace(prestarted);
+        let walked = walked?;
         if cache.has_additions() {
             // Written, and read again by the next walk with what this one added.
             cache.save();
@@ -344,6 +365,26 @@ impl Repo {
             self.loaded.replace(Some(cache));
         }
         Ok(walked)
+    }
+
+    /// Readies the next walk from `head` while the caller does other work: loads the commit
+    /// cache, and when it does not hold `head` (so the walk will ask git for changed paths),
+    /// starts the `git diff-tree` the walk reads them from, so git's start (exec, config)
+    /// overlaps the caller's. Failing to start is left for the walk to report.
+    pub fn prepare_walk(&self, head: Oid) {
+        if self.prestarted.borrow().is_some() {
+            return;
+        }
+        if let Some(file) = self.cache_path().filter(|_| self.cache) {
+            let mut loaded = self.loaded.borrow_mut();
+            let cache = loaded.get_or_insert_with(|| cache::CommitCache::load(file));
+            if cache.get(head).is_some() {
+                return;
+            }
+        }
+        if let Ok(prestarted) = paths::PathReader::spawn(self.repository.path()) {
+            self.prestarted.replace(Some(prestarted));
+        }
     }
 
     /// Turns the commit cache on or off for this repository's walks.

@@ -99,12 +99,25 @@ impl Repo {
     /// The paths a commit changed against its first parent (all of its paths for a root commit).
     pub fn changed_paths(&self, commit: Oid) -> Result<Vec<String>, GitError> {
         let found = self.repository.find_commit(commit).context(|| format!("reading commit {commit}"))?;
-        let parent = found.parent(0).ok().map(|parent| parent.tree_id());
-        let mut out = Vec::new();
-        crate::diff::Trees::new(&self.repository)
-            .changed_paths(parent, Some(found.tree_id()), &mut out)
-            .context(|| format!("comparing commit {commit} with its parent"))?;
-        Ok(out)
+        // The walk's reader, so a commit's paths are the same bytes in every command.
+        let (mut reader, stdout) = crate::paths::PathReader::spawn(self.repository.path())?;
+        reader.request(commit, found.parent_id(0).ok())?;
+        reader.close()?;
+        let mut answer = None;
+        let parsed = crate::paths::parse(stdout, |changed| {
+            answer = Some(changed);
+            Ok(())
+        });
+        reader.finish()?;
+        let failure = |detail: String| GitError::Command {
+            operation: format!("reading the paths commit {commit} changed"),
+            detail,
+        };
+        parsed.map_err(failure)?;
+        answer
+            .filter(|(id, _)| *id == commit)
+            .map(|(_, paths)| paths)
+            .ok_or_else(|| failure("`git diff-tree` gave no answer".into()))
     }
 
     /// Whether the tag `name` is an annotated tag (a tag object, as `release cut` makes), not a

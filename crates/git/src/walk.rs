@@ -7,22 +7,27 @@
 //! committer dates being truthful, only the amount of work does. The walk stops once every
 //! commit still queued is excluded from every range.
 //!
-//! Phase 2 (rayon) reads each commit of the union: its message and the paths it changed against
-//! its first parent, with one repository handle per worker.
+//! Phase 2 gives each commit of the union the paths it changed against its first parent. They
+//! come from one `git diff-tree --stdin` process (`paths.rs`), which phase 1 feeds as it goes:
+//! a commit is asked about when it is first processed while still in some range, so git compares
+//! trees on one core while the walk goes on on the other. A commit asked about that later turns
+//! out to be in no range (its marks grew) is dropped from the answers. The caller's `map` runs on
+//! each commit as its answer arrives.
 //!
 //! With the commit cache (`cache.rs`), phase 1 takes a cached commit's time, parents and message
-//! from it, and phase 2 its paths; only the commits it lacks are read from the repository, and
-//! they are handed back to be added to it.
-
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
-use std::path::Path;
+//! from it, and phase 2 its paths (mapped in parallel with rayon); only the commits it lacks are
+//! read from the repository and asked about, and they are handed back to be added to it.
 
 use git2::{Oid, Repository};
 use rayon::prelude::*;
+use std::borrow::Cow;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::sync::mpsc::{Receiver, Sender};
 
-use crate::cache::{CommitCache, Entry};
-use crate::{Context, GitError, diff};
+use crate::cache::{CommitCache, Entry, IdMap};
+use crate::paths::PathReader;
+use crate::{Context, GitError};
 
 /// A set of range indexes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -80,15 +85,12 @@ impl<T> Walked<T> {
     }
 }
 
-struct Node {
+struct Node<'r> {
     id: Oid,
-    /// The commit's tree, so the workers need not parse a parent again to diff against it;
-    /// `None` for a commit read from the cache, which is not diffed.
-    tree: Option<Oid>,
     /// Read from the commit cache: its changed paths are there too.
     cached: bool,
-    /// The raw message, kept from the one read of the commit (the workers only compare trees).
-    message: Box<[u8]>,
+    /// The raw message, kept from the one read of the commit (borrowed from the cache).
+    message: Cow<'r, [u8]>,
     time: i64,
     parents: Option<Vec<usize>>,
     marks: RangeSet,
@@ -101,31 +103,30 @@ struct Graph<'r> {
     repository: &'r Repository,
     /// Commits read in an earlier run; the others are read from the repository.
     cache: Option<&'r CommitCache>,
-    nodes: Vec<Node>,
-    index: HashMap<Oid, usize>,
+    nodes: Vec<Node<'r>>,
+    index: IdMap<usize>,
 }
 
 impl<'r> Graph<'r> {
     fn new(repository: &'r Repository, cache: Option<&'r CommitCache>) -> Graph<'r> {
-        Graph { repository, cache, nodes: Vec::new(), index: HashMap::new() }
+        Graph { repository, cache, nodes: Vec::new(), index: IdMap::default() }
     }
 
     fn node(&mut self, id: Oid, ranges: usize) -> Result<usize, GitError> {
         if let Some(&index) = self.index.get(&id) {
             return Ok(index);
         }
-        let (tree, message, time) = match self.cache.and_then(|cache| cache.get(id)) {
-            Some(cached) => (None, cached.message.into(), cached.time),
+        let (cached, message, time) = match self.cache.and_then(|cache| cache.get(id)) {
+            Some(cached) => (true, Cow::Borrowed(cached.message), cached.time),
             None => {
                 let commit = self.repository.find_commit(id).context(|| format!("reading commit {id}"))?;
-                (Some(commit.tree_id()), commit.message_bytes().into(), commit.time().seconds())
+                (false, Cow::Owned(commit.message_bytes().to_vec()), commit.time().seconds())
             }
         };
         let index = self.nodes.len();
         self.nodes.push(Node {
             id,
-            tree,
-            cached: tree.is_none(),
+            cached,
             message,
             time,
             parents: None,
@@ -161,18 +162,6 @@ impl<'r> Graph<'r> {
         let commit = self.repository.find_commit(id).context(|| format!("reading commit {id}"))?;
         Ok(commit.parent_ids().collect())
     }
-
-    /// The tree of a commit met in the walk; read again for one that came from the cache.
-    fn tree(&self, index: usize) -> Result<Oid, GitError> {
-        match self.nodes[index].tree {
-            Some(tree) => Ok(tree),
-            None => {
-                let id = self.nodes[index].id;
-                let commit = self.repository.find_commit(id).context(|| format!("reading commit {id}"))?;
-                Ok(commit.tree_id())
-            }
-        }
-    }
 }
 
 /// Walks the union of the ranges; with a cache, reads what it holds from it and adds to it
@@ -180,6 +169,7 @@ impl<'r> Graph<'r> {
 pub(crate) fn walk<T, F>(
     repository: &Repository,
     cache: Option<&mut CommitCache>,
+    prestarted: &mut Option<Prestarted>,
     head: Oid,
     bases: &[Option<Oid>],
     map: F,
@@ -191,12 +181,18 @@ where
     let record = cache.is_some();
     let (walked, read) = {
         let cache = cache.as_deref();
-        let mut marking = Marking::new(repository, cache, bases);
-        marking.seed(head, bases)?;
-        marking.mark_ranges()?;
-        marking.settle()?;
-        let selected = marking.select(record)?;
-        read_commits(repository, cache, selected, &map)?
+        std::thread::scope(|scope| {
+            let mut asker =
+                Asker { scope, git_dir: repository.path(), map: &map, prestarted: prestarted.take(), running: None };
+            let mut marking = Marking::new(repository, cache, bases, record);
+            marking.seed(head, bases)?;
+            marking.mark_ranges(&mut asker)?;
+            marking.settle()?;
+            let selected = marking.select();
+            let (answered, unused) = asker.finish()?;
+            *prestarted = unused;
+            read_commits(cache, selected, answered, &map)
+        })?
     };
     if let Some(cache) = cache {
         for (id, entry) in read {
@@ -204,6 +200,138 @@ where
         }
     }
     Ok(walked)
+}
+
+/// What the thread reading git's answers needs of a commit asked about; sent before the request.
+struct Pending {
+    id: Oid,
+    message: Box<[u8]>,
+    parent_count: usize,
+    /// What a cache entry holds besides the message and the paths, when the cache is on.
+    record: Option<Record>,
+}
+
+/// What a cache entry holds besides the message and the paths.
+struct Record {
+    time: i64,
+    parents: Vec<Oid>,
+}
+
+/// A commit git answered for, with the caller's data and its cache entry.
+struct Answered<T> {
+    id: Oid,
+    data: T,
+    entry: Option<Entry>,
+}
+
+/// How the mark pass asks git about a commit (object-safe, so `Marking` knows nothing of `T`).
+trait Ask {
+    fn ask(&mut self, pending: Pending, first_parent: Option<Oid>) -> Result<(), GitError>;
+}
+
+/// Starts git and the thread mapping its answers on the first commit asked about (a warm walk
+/// asks about none, and runs no process).
+struct Asker<'scope, 'env, T, F> {
+    scope: &'scope std::thread::Scope<'scope, 'env>,
+    git_dir: &'env std::path::Path,
+    map: &'env F,
+    /// A git started before the walk ([`crate::Repo::prepare_walk`]), used on the first ask.
+    prestarted: Option<Prestarted>,
+    running: Option<Running<'scope, T>>,
+}
+
+/// A `git diff-tree` started ahead of a walk, and its stdout.
+pub(crate) type Prestarted = (PathReader, std::process::ChildStdout);
+
+struct Running<'scope, T> {
+    reader: PathReader,
+    pending: Sender<Pending>,
+    answers: std::thread::ScopedJoinHandle<'scope, Result<Vec<Answered<T>>, String>>,
+}
+
+impl<'scope, 'env, T, F> Ask for Asker<'scope, 'env, T, F>
+where
+    T: Send + 'scope,
+    F: Fn(CommitData<'_>) -> T + Sync,
+{
+    fn ask(&mut self, pending: Pending, first_parent: Option<Oid>) -> Result<(), GitError> {
+        let running = match &mut self.running {
+            Some(running) => running,
+            None => {
+                let (reader, stdout) = match self.prestarted.take() {
+                    Some(prestarted) => prestarted,
+                    None => PathReader::spawn(self.git_dir)?,
+                };
+                let (sender, receiver) = std::sync::mpsc::channel();
+                let map = self.map;
+                let answers = std::thread::Builder::new()
+                    .name("release-walk-answers".into())
+                    .spawn_scoped(self.scope, move || answer(stdout, &receiver, map))
+                    .map_err(|error| GitError::Command {
+                        operation: "reading the paths each commit changed".into(),
+                        detail: format!("cannot start a thread: {error}"),
+                    })?;
+                self.running.insert(Running { reader, pending: sender, answers })
+            }
+        };
+        let id = pending.id;
+        // A thread that stopped on an error has dropped the receiver; `finish` says why.
+        let _ = running.pending.send(pending);
+        running.reader.request(id, first_parent)
+    }
+}
+
+impl<T, F> Asker<'_, '_, T, F> {
+    /// Every commit asked about, mapped, once git has answered for all of them, and the
+    /// prestarted git when no commit was asked about.
+    fn finish(self) -> Result<(Vec<Answered<T>>, Option<Prestarted>), GitError> {
+        let Some(Running { mut reader, pending, answers }) = self.running else {
+            return Ok((Vec::new(), self.prestarted));
+        };
+        drop(pending);
+        reader.close()?;
+        let answered = answers.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let exited = reader.finish();
+        let answered = answered.map_err(|detail| GitError::Command {
+            operation: "reading the paths each commit changed".into(),
+            detail,
+        })?;
+        exited?;
+        Ok((answered, None))
+    }
+}
+
+/// The answering thread: reads git's stream and maps each commit as its paths arrive, so the
+/// caller's work (parsing messages) overlaps git's.
+fn answer<T, F>(
+    stdout: std::process::ChildStdout,
+    pending: &Receiver<Pending>,
+    map: &F,
+) -> Result<Vec<Answered<T>>, String>
+where
+    F: Fn(CommitData<'_>) -> T,
+{
+    let mut out = Vec::new();
+    crate::paths::parse(stdout, |(id, paths)| {
+        let asked = pending.recv().map_err(|_| format!("`git diff-tree` answered for commit {id}, not asked about"))?;
+        if asked.id != id {
+            return Err(format!("`git diff-tree` answered for commit {id} where {} was asked about", asked.id));
+        }
+        let entry = asked.record.map(|Record { time, parents }| Entry {
+            time,
+            parents,
+            message: asked.message.clone(),
+            paths: paths.clone(),
+        });
+        let message = String::from_utf8_lossy(&asked.message);
+        let data = map(CommitData { id, message: &message, paths, parent_count: asked.parent_count });
+        out.push(Answered { id, data, entry });
+        Ok(())
+    })?;
+    if let Ok(missed) = pending.try_recv() {
+        return Err(format!("`git diff-tree` gave no answer for commit {}", missed.id));
+    }
+    Ok(out)
 }
 
 /// Phase 1's state: the commits met so far, the date-ordered queue, and how many queued commits
@@ -222,10 +350,17 @@ struct Marking<'r> {
     /// range is open (no base), which every commit is in.
     full: RangeSet,
     open_ranges: bool,
+    /// Whether commits read from the repository are kept for the cache.
+    record: bool,
 }
 
 impl<'r> Marking<'r> {
-    fn new(repository: &'r Repository, cache: Option<&'r CommitCache>, bases: &[Option<Oid>]) -> Marking<'r> {
+    fn new(
+        repository: &'r Repository,
+        cache: Option<&'r CommitCache>,
+        bases: &[Option<Oid>],
+        record: bool,
+    ) -> Marking<'r> {
         let ranges = bases.len();
         let mut full = RangeSet::with_capacity(ranges);
         for (range, base) in bases.iter().enumerate() {
@@ -242,6 +377,7 @@ impl<'r> Marking<'r> {
             ranges,
             full,
             open_ranges: bases.iter().any(Option::is_none),
+            record,
         }
     }
 
@@ -281,21 +417,39 @@ impl<'r> Marking<'r> {
 
     /// Walks newest first, passing each commit's marks to its parents, until every commit still
     /// queued is excluded from every range.
-    fn mark_ranges(&mut self) -> Result<(), GitError> {
+    fn mark_ranges(&mut self, ask: &mut dyn Ask) -> Result<(), GitError> {
         while self.open > 0 {
             let Some((_, _, index)) = self.heap.pop() else {
                 break;
             };
             self.graph.nodes[index].queued = false;
             let marks = self.graph.nodes[index].marks.clone();
-            if !self.is_full(&marks) {
+            let in_some_range = !self.is_full(&marks);
+            if in_some_range {
                 self.open -= 1;
             }
-            if self.graph.nodes[index].order.is_none() {
+            let first_time = self.graph.nodes[index].order.is_none();
+            if first_time {
                 self.graph.nodes[index].order = Some(self.order);
                 self.order += 1;
             }
-            for parent in self.graph.parents(index, self.ranges)? {
+            let parents = self.graph.parents(index, self.ranges)?;
+            // Marks only grow, so a commit in no range now never is; one in some range now
+            // usually stays there, and its paths are asked for at once.
+            if first_time && in_some_range && !self.graph.nodes[index].cached {
+                let parent_ids: Vec<Oid> = parents.iter().map(|&parent| self.graph.nodes[parent].id).collect();
+                let node = &mut self.graph.nodes[index];
+                let pending = Pending {
+                    id: node.id,
+                    message: std::mem::take(&mut node.message).into_owned().into(),
+                    parent_count: parent_ids.len(),
+                    record: None,
+                };
+                let first_parent = parent_ids.first().copied();
+                let record = self.record.then_some(Record { time: node.time, parents: parent_ids });
+                ask.ask(Pending { record, ..pending }, first_parent)?;
+            }
+            for parent in parents {
                 self.mark_parent(parent, &marks);
             }
         }
@@ -341,131 +495,97 @@ impl<'r> Marking<'r> {
     }
 
     /// The commits in some range, newest first, with what phase 2 needs of each. Unvisited
-    /// commits are in no range (the walk stopped above them). With `record`, each commit read
-    /// from the repository keeps its time and parents for the cache.
-    fn select(mut self, record: bool) -> Result<Vec<Selected>, GitError> {
+    /// commits are in no range (the walk stopped above them).
+    fn select(mut self) -> Vec<Selected<'r>> {
         let mut chosen: Vec<usize> = (0..self.graph.nodes.len())
             .filter(|&index| self.graph.nodes[index].order.is_some() && !self.is_full(&self.graph.nodes[index].marks))
             .collect();
         chosen.sort_by_key(|&index| self.graph.nodes[index].order);
-        let mut selected: Vec<Selected> = Vec::with_capacity(chosen.len());
+        let mut selected: Vec<Selected<'r>> = Vec::with_capacity(chosen.len());
         for index in chosen {
-            let parents = self.graph.nodes[index].parents.clone().unwrap_or_default();
-            let changes = match self.graph.nodes[index].tree {
-                None => Changes::Cached,
-                Some(tree) => {
-                    let parent_tree = parents.first().map(|&parent| self.graph.tree(parent)).transpose()?;
-                    let record = record.then(|| Record {
-                        time: self.graph.nodes[index].time,
-                        parents: parents.iter().map(|&parent| self.graph.nodes[parent].id).collect(),
-                    });
-                    Changes::Diff { tree, parent_tree, record }
-                }
-            };
+            let parent_count = self.graph.nodes[index].parents.as_ref().map_or(0, Vec::len);
             let node = &mut self.graph.nodes[index];
             selected.push(Selected {
                 id: node.id,
-                changes,
-                parent_count: parents.len(),
+                cached: node.cached,
+                parent_count,
                 message: std::mem::take(&mut node.message),
                 excluded: node.marks.clone(),
             });
         }
-        Ok(selected)
+        selected
     }
 }
 
 /// A commit of the union, with what the marking pass already knows of it.
-struct Selected {
+struct Selected<'r> {
     id: Oid,
-    changes: Changes,
+    /// Its paths are in the cache; otherwise git was asked for them (and has its message).
+    cached: bool,
     parent_count: usize,
-    message: Box<[u8]>,
+    message: Cow<'r, [u8]>,
     excluded: RangeSet,
-}
-
-/// Where a selected commit's changed paths come from.
-enum Changes {
-    /// The cache has them.
-    Cached,
-    /// Comparing the trees gives them; `record` is what the cache needs besides.
-    Diff { tree: Oid, parent_tree: Option<Oid>, record: Option<Record> },
-}
-
-/// What a cache entry holds besides the message and the paths.
-struct Record {
-    time: i64,
-    parents: Vec<Oid>,
 }
 
 /// What phase 2 gives: the caller's data for every commit, and the cache entries of those it
 /// read from the repository.
 type Read<T> = (Vec<Walked<T>>, Vec<(Oid, Entry)>);
 
-/// Phase 2: each commit's changed paths (from the cache, or by comparing trees) and the caller's
-/// `map`, in parallel chunks; the output keeps the selection's order.
+/// Phase 2: the cached commits' paths from the cache and the caller's `map` on them, in
+/// parallel, and git's answers for the others; the output keeps the selection's order. An answer
+/// for a commit asked about while in some range but in none by the end of the walk is dropped.
 fn read_commits<T, F>(
-    repository: &Repository,
     cache: Option<&CommitCache>,
-    selected: Vec<Selected>,
+    selected: Vec<Selected<'_>>,
+    answered: Vec<Answered<T>>,
     map: &F,
 ) -> Result<Read<T>, GitError>
 where
     T: Send,
     F: Fn(CommitData<'_>) -> T + Sync,
 {
-    if selected.is_empty() {
-        return Ok((Vec::new(), Vec::new()));
-    }
-    let path = repository.path().to_path_buf();
-    let workers = rayon::current_num_threads().max(1);
-    let chunk = selected.len().div_ceil(workers * 4).max(1);
-    let results: Vec<Result<Read<T>, GitError>> =
-        selected.par_chunks(chunk).map(|chunk| read_chunk(&path, cache, chunk, map)).collect();
-    let mut walked = Vec::with_capacity(selected.len());
+    let mut out: Vec<Option<Walked<T>>> = selected
+        .par_iter()
+        .with_min_len(256)
+        .map(|selected| {
+            selected.cached.then(|| {
+                let paths = cache.and_then(|cache| cache.get(selected.id)).map(|cached| cached.paths());
+                let message = String::from_utf8_lossy(&selected.message);
+                let data = map(CommitData {
+                    id: selected.id,
+                    message: &message,
+                    paths: paths.unwrap_or_default(),
+                    parent_count: selected.parent_count,
+                });
+                Walked { id: selected.id, excluded: selected.excluded.clone(), data }
+            })
+        })
+        .collect();
+    let positions: HashMap<Oid, usize> = selected
+        .iter()
+        .enumerate()
+        .filter(|(_, selected)| !selected.cached)
+        .map(|(position, selected)| (selected.id, position))
+        .collect();
     let mut entries = Vec::new();
-    for result in results {
-        let (chunk_walked, chunk_entries) = result?;
-        walked.extend(chunk_walked);
-        entries.extend(chunk_entries);
+    for Answered { id, data, entry } in answered {
+        let Some(&position) = positions.get(&id) else { continue };
+        if let Some(entry) = entry {
+            entries.push((id, entry));
+        }
+        out[position] = Some(Walked { id, excluded: selected[position].excluded.clone(), data });
     }
+    let walked = out
+        .into_iter()
+        .zip(&selected)
+        .map(|(walked, selected)| {
+            walked.ok_or_else(|| GitError::Command {
+                operation: "reading the paths each commit changed".into(),
+                detail: format!("no paths were read for commit {}", selected.id),
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     Ok((walked, entries))
-}
-
-/// One worker's chunk; it opens its own repository handle, and only when a commit needs a diff.
-fn read_chunk<T, F>(path: &Path, cache: Option<&CommitCache>, chunk: &[Selected], map: &F) -> Result<Read<T>, GitError>
-where
-    F: Fn(CommitData<'_>) -> T,
-{
-    let repository = match chunk.iter().any(|selected| matches!(selected.changes, Changes::Diff { .. })) {
-        true => Some(Repository::open(path).context(|| format!("opening {}", path.display()))?),
-        false => None,
-    };
-    let mut trees = repository.as_ref().map(diff::Trees::new);
-    let mut out = Vec::with_capacity(chunk.len());
-    let mut entries = Vec::new();
-    for Selected { id, changes, parent_count, message, excluded } in chunk {
-        let paths = match changes {
-            Changes::Cached => cache.and_then(|cache| cache.get(*id)).map(|cached| cached.paths()).unwrap_or_default(),
-            Changes::Diff { tree, parent_tree, record } => {
-                let trees = trees.as_mut().expect("opened for a chunk with a diff");
-                let mut paths = Vec::new();
-                trees
-                    .changed_paths(*parent_tree, Some(*tree), &mut paths)
-                    .context(|| format!("comparing commit {id} with its parent"))?;
-                if let Some(Record { time, parents }) = record {
-                    let entry =
-                        Entry { time: *time, parents: parents.clone(), message: message.clone(), paths: paths.clone() };
-                    entries.push((*id, entry));
-                }
-                paths
-            }
-        };
-        let message = String::from_utf8_lossy(message);
-        let data = map(CommitData { id: *id, message: &message, paths, parent_count: *parent_count });
-        out.push(Walked { id: *id, excluded: excluded.clone(), data });
-    }
-    Ok((out, entries))
 }
 
 impl RangeSet {

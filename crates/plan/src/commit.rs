@@ -30,6 +30,12 @@ impl ParsedCommit {
 
 /// Parses a commit message as git stores it (trailing newline, maybe CRLF).
 pub fn parse_message(message: &str) -> ParsedCommit {
+    parse(message, true)
+}
+
+/// `parse_message`; `header_shortcut` off sends every conventional-looking message through the
+/// full parser (the property test compares the two).
+fn parse(message: &str, header_shortcut: bool) -> ParsedCommit {
     let normalized = message.replace("\r\n", "\n");
     let normalized = normalized.trim_end();
     let first_line = normalized.lines().next().unwrap_or("").trim_end();
@@ -39,6 +45,10 @@ pub fn parse_message(message: &str) -> ParsedCommit {
         let (summary, pr) = split_pr(first_line.strip_prefix("Revert ").map_or(first_line, |rest| rest));
         let summary = if first_line.starts_with("Revert ") { first_line.to_string() } else { summary };
         return ParsedCommit { summary, pr, reverts, ..ParsedCommit::default() };
+    }
+
+    if header_shortcut && let Some(parsed) = parse_common_shapes(normalized, reverts.clone()) {
+        return parsed;
     }
 
     match conventional_commit_parser::parse(normalized) {
@@ -95,6 +105,115 @@ pub fn parse_message(message: &str) -> ParsedCommit {
             ParsedCommit { summary, pr, reverts, ..ParsedCommit::default() }
         }
     }
+}
+
+/// A message of the common shapes, parsed without pest: a header line (`type(scope)!:
+/// summary`, exactly one space after the colon, what the grammar's `summary` rule takes), maybe
+/// a body with no `:` and no `#` (every footer separator needs one, so no footer can start in
+/// it), then maybe footer lines, each `Token: value` or `Token #value` from its first byte. For
+/// these the grammar's body is the text before the footer lines and each footer is one line.
+/// Most messages of a big history are such, and pest's parse (its body rule looks for a footer
+/// at every line) was most of a warm plan's time. `None` for anything the full parser must
+/// decide (a carriage return, a separator elsewhere, an indented or multi-line footer, a scope
+/// with whitespace or parentheses, a type that is not ASCII letters).
+fn parse_common_shapes(message: &str, reverts: Option<String>) -> Option<ParsedCommit> {
+    if message.contains('\r') {
+        return None;
+    }
+    let (header, body, footers) = match message.split_once('\n') {
+        Some((header, rest)) => {
+            let (body, footers) = split_footers(rest)?;
+            (header, body, footers)
+        }
+        None => (message, None, Vec::new()),
+    };
+    let (head, rest) = header.split_once(':')?;
+    let content = rest.strip_prefix(' ').filter(|content| !content.is_empty())?;
+    let (head, bang) = match head.strip_suffix('!') {
+        Some(head) => (head, true),
+        None => (head, false),
+    };
+    let (kind, scope) = match head.split_once('(') {
+        Some((kind, scope)) => (kind, Some(scope.strip_suffix(')')?)),
+        None => (head, None),
+    };
+    if kind.is_empty() || !kind.bytes().all(|byte| byte.is_ascii_alphabetic()) {
+        return None;
+    }
+    if let Some(scope) = scope
+        && (scope.is_empty() || scope.chars().any(|char| char.is_whitespace() || char == '(' || char == ')'))
+    {
+        return None;
+    }
+    let (summary, pr) = split_pr(content.trim());
+    let breaking_footers: Vec<&str> = footers
+        .iter()
+        .filter(|(token, _)| *token == "BREAKING CHANGE" || *token == "BREAKING-CHANGE")
+        .map(|(_, content)| *content)
+        .collect();
+    let breaking = bang || !breaking_footers.is_empty();
+    let breaking_description = if !breaking_footers.is_empty() {
+        Some(breaking_footers.join("\n\n"))
+    } else {
+        breaking.then(|| summary.clone())
+    };
+    let release_as = footers
+        .iter()
+        .find(|(token, _)| token.eq_ignore_ascii_case("release-as"))
+        .map(|(_, content)| content.to_string());
+    Some(ParsedCommit {
+        kind: Some(kind.to_ascii_lowercase()),
+        scope: scope.map(str::to_string),
+        breaking_description,
+        summary,
+        body: body.map(str::to_string),
+        breaking,
+        pr,
+        release_as,
+        reverts,
+    })
+}
+
+/// What follows the header: the body (trimmed, `None` when blank) and the footer lines at the
+/// end, (token, trimmed value); `None` when a footer separator appears before them.
+fn split_footers(rest: &str) -> Option<(Option<&str>, Vec<Footer<'_>>)> {
+    let lines: Vec<&str> = rest.split('\n').collect();
+    let mut start = lines.len();
+    let mut footers = Vec::new();
+    while start > 0
+        && let Some(footer) = footer_line(lines[start - 1])
+    {
+        footers.push(footer);
+        start -= 1;
+    }
+    footers.reverse();
+    let body_length: usize = lines[..start].iter().map(|line| line.len() + 1).sum();
+    let body = &rest[..body_length.min(rest.len())];
+    if body.contains([':', '#']) {
+        return None;
+    }
+    let body = body.trim();
+    Some(((!body.is_empty()).then_some(body), footers))
+}
+
+/// A footer's token and trimmed value.
+type Footer<'a> = (&'a str, &'a str);
+
+/// A line that is one whole footer: a token (`BREAKING CHANGE`, `BREAKING-CHANGE`, or ASCII
+/// letters, digits and `-`), `: ` or ` #`, and a value that is not blank.
+fn footer_line(line: &str) -> Option<Footer<'_>> {
+    let token_end = if line.starts_with("BREAKING CHANGE") || line.starts_with("BREAKING-CHANGE") {
+        // The grammar takes these first and never backtracks into a longer token.
+        "BREAKING CHANGE".len()
+    } else {
+        line.find(|char: char| !(char.is_ascii_alphanumeric() || char == '-')).unwrap_or(line.len())
+    };
+    if token_end == 0 {
+        return None;
+    }
+    let (token, rest) = line.split_at(token_end);
+    let content = rest.strip_prefix(": ").or_else(|| rest.strip_prefix(" #"))?.trim();
+    (!content.is_empty()).then_some((token, content))
 }
 
 /// A cheap check of the first line's shape (`type(scope)!: summary`), so the full parser only runs
@@ -178,6 +297,25 @@ mod tests {
         assert_eq!(parsed.breaking_description.as_deref(), Some("config keys renamed"));
     }
 
+    /// The shapes most messages have take the shortcut, and it gives what pest gives.
+    #[test]
+    fn common_shapes_skip_the_full_parser_and_agree_with_it() {
+        for message in [
+            "feat(p24): add retry (#12388)\n\nThe retry now talks to the theme\nthe old adapter.\n\nRefs: #910\nCo-authored-by: Other <other@example.com>",
+            "fix: x\n\nBREAKING CHANGE: keys renamed\nRelease-As: 2.0.0",
+            "fix!: x\nRefs #12",
+            "docs: y\n\nbody\n\n",
+            "chore(ci): z",
+        ] {
+            assert!(parse_common_shapes(message.trim_end(), None).is_some(), "{message:?}");
+            assert_eq!(parse(message, true), parse(message, false), "{message:?}");
+        }
+        for message in ["fix: x\n\nBREAKING-CHANGE-X: y", "fix: x\n\n  Refs: 1", "fix: x\n\na: b\n\nRefs: 1"] {
+            assert!(parse_common_shapes(message, None).is_none(), "{message:?}");
+            assert_eq!(parse(message, true), parse(message, false), "{message:?}");
+        }
+    }
+
     #[test]
     fn reverts_name_their_commit() {
         let parsed =
@@ -235,12 +373,42 @@ mod tests {
                 })
         }
 
+        /// A footer line, or something close to one.
+        fn footer() -> impl Strategy<Value = String> {
+            prop_oneof![
+                "(BREAKING CHANGE|BREAKING-CHANGE|BREAKING CHANGES|BREAKING-CHANGE-X|breaking change|Release-As|release-as|Refs|Co-authored-by|a-b|x)(: | #|:|  #|: \n)[a-z0-9 .:#<>@]{0,12}",
+                " {1,2}Refs: [0-9]{1,3}",
+                "[a-z]{1,6}",
+            ]
+        }
+
+        /// One header line, with the characters that decide its shape over-represented.
+        fn header() -> impl Strategy<Value = String> {
+            "[a-zA-Z0-9 !é]{0,6}(\\([a-z \t()!:\u{a0}é]{0,5}\\))?!?:[ ]{0,2}[a-z :!()#0-9\r\u{a0}]{0,12}( \\(#[0-9]{1,4}\\))?"
+        }
+
         fn message() -> impl Strategy<Value = String> {
             prop_oneof![any::<String>(), "[\\PC\n\r\t]{0,80}", conventional()]
         }
 
         proptest! {
             #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+            /// The header shortcut gives what the full parser gives, on every message.
+            #[test]
+            fn the_header_shortcut_agrees_with_the_full_parser(
+                message in prop_oneof![
+                    message(),
+                    header(),
+                    (header(), "[a-z \n\t\u{a0}:#!-]{0,40}").prop_map(|(header, body)| format!("{header}\n{body}")),
+                    (header(), "[a-z \n\u{a0}]{0,40}").prop_map(|(header, body)| format!("{header}\n\n{body}\n")),
+                    (header(), "[a-z \n\t]{0,30}", proptest::collection::vec(footer(), 1..4), "[\n ]{0,3}").prop_map(
+                        |(header, body, footers, gap)| format!("{header}\n{body}{gap}\n{}", footers.join("\n"))
+                    ),
+                ]
+            ) {
+                prop_assert_eq!(parse(&message, true), parse(&message, false));
+            }
 
             /// Any message parses (no panic), and git's trailing newline and CRLF line endings
             /// change nothing.

@@ -153,6 +153,116 @@ fn messages_that_are_not_utf8_are_read_lossily() {
     assert_eq!(commits[0].3, "fix: caf\u{fffd}");
 }
 
+/// The paths come from `git diff-tree -z --raw`, split on NUL: a name with a newline, a tab,
+/// quotes, a leading colon, one that looks like a commit id, or bytes that are not UTF-8 (read
+/// lossily, as messages are) must come back whole, for a root commit and for its child.
+#[test]
+fn paths_with_unusual_bytes_come_back_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut builder = RepoBuilder::init(dir.path()).unwrap();
+    builder.write("f", "0");
+    builder.commit("first").unwrap();
+    let repository = builder.repository();
+    let names: [&[u8]; 8] = [
+        b"new\nline",
+        b"tab\there",
+        b"\"quoted\" name",
+        b":colon",
+        b"0123456789012345678901234567890123456789",
+        b"caf\xe9",
+        b"back\\slash",
+        b"f",
+    ];
+    let blob = repository.blob(b"x").unwrap();
+    let other = repository.blob(b"y").unwrap();
+    let mut tree = repository.treebuilder(None).unwrap();
+    for name in names {
+        tree.insert(name, blob, 0o100644).unwrap();
+    }
+    let root_tree = tree.write().unwrap();
+    let mut tree = repository.treebuilder(Some(&repository.find_tree(root_tree).unwrap())).unwrap();
+    tree.insert(&b"caf\xe9"[..], other, 0o100644).unwrap();
+    tree.insert(&b"new\nline"[..], other, 0o100755).unwrap();
+    let child_tree = tree.write().unwrap();
+    let signature = git2::Signature::new("a", "a@example.com", &git2::Time::new(1_735_700_000, 0)).unwrap();
+    let commit = |tree: git2::Oid, parents: &[&git2::Commit<'_>], message: &str| {
+        let tree = repository.find_tree(tree).unwrap();
+        repository.commit(None, &signature, &signature, message, &tree, parents).unwrap()
+    };
+    let root = commit(root_tree, &[], "root");
+    let child = commit(child_tree, &[&repository.find_commit(root).unwrap()], "child");
+
+    let repo = Repo::open(dir.path()).unwrap();
+    let commits = walk(&repo, child, &[None]);
+    let lossy = |name: &[u8]| String::from_utf8_lossy(name).into_owned();
+    assert_eq!(commits[0].2, [lossy(b"caf\xe9"), lossy(b"new\nline")]);
+    let mut all: Vec<String> = names.iter().map(|name| lossy(name)).collect();
+    all.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+    let mut root_paths = commits[1].2.clone();
+    root_paths.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+    assert_eq!(root_paths, all);
+    assert_eq!(repo.changed_paths(child).unwrap(), commits[0].2);
+}
+
+/// git is run with the caller's `GIT_*` variables removed and `GIT_DIR` set to the repository
+/// git2 opened: a `GIT_DIR` or `GIT_INDEX_FILE` left in the environment (a hook, a script
+/// inside another repository) cannot make it read another repository's trees.
+#[test]
+fn git_reads_the_opened_repository_whatever_the_environment_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut builder = RepoBuilder::init(&dir.path().join("one")).unwrap();
+    builder.write("one.txt", "1");
+    let head = builder.commit("feat: one").unwrap();
+    builder.checkout().unwrap();
+    let mut other = RepoBuilder::init(&dir.path().join("other")).unwrap();
+    other.write("other.txt", "1");
+    other.commit("feat: other").unwrap();
+
+    let repo = Repo::open(&dir.path().join("one")).unwrap();
+    repo.clear_cache().unwrap();
+    let mut command = std::process::Command::new(std::env::current_exe().unwrap());
+    command
+        .args(["--exact", "walk_in_a_hostile_environment", "--nocapture"])
+        .env("RELEASE_TEST_WALK", dir.path().join("one"))
+        .env("RELEASE_TEST_HEAD", head.to_string())
+        .env("GIT_DIR", dir.path().join("other/.git"))
+        .env("GIT_WORK_TREE", dir.path().join("other"))
+        .env("GIT_INDEX_FILE", dir.path().join("other/.git/index"))
+        .env("GIT_OBJECT_DIRECTORY", dir.path().join("other/.git/objects"));
+    let output = command.output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("paths: [\"one.txt\"]"), "{stdout}");
+
+    // A linked worktree's git directory is `.git/worktrees/<name>`: git finds the objects
+    // through it, as git2 does.
+    let worktree = dir.path().join("linked");
+    let added = std::process::Command::new("git")
+        .current_dir(dir.path().join("one"))
+        .args(["worktree", "add", "--quiet", "--detach"])
+        .arg(&worktree)
+        .output()
+        .unwrap();
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let mut linked = Repo::open(&worktree).unwrap();
+    linked.set_cache(false);
+    assert_eq!(walk_once(&linked, head, &[None])[0].2, ["one.txt"]);
+}
+
+/// The child half of the test above: it walks with the environment the parent set.
+#[test]
+fn walk_in_a_hostile_environment() {
+    let (Some(root), Some(head)) = (std::env::var_os("RELEASE_TEST_WALK"), std::env::var_os("RELEASE_TEST_HEAD"))
+    else {
+        return;
+    };
+    let mut repo = Repo::open(std::path::Path::new(&root)).unwrap();
+    repo.set_cache(false);
+    let head = Oid::from_str(&head.to_string_lossy()).unwrap();
+    let commits = walk_once(&repo, head, &[None]);
+    println!("paths: {:?}", commits[0].2);
+}
+
 #[test]
 fn bad_states_are_named() {
     let dir = tempfile::tempdir().unwrap();
