@@ -79,6 +79,11 @@ pub enum GitError {
     Shallow { path: PathBuf },
 
     #[error(
+        "treeless partial clone (`--filter={filter}`): the trees of past commits of `{path}` are not here, so the paths each commit changed cannot be read (hint: clone with `--filter=blob:none`, which keeps every tree, or without a filter; in actions/checkout, `filter: blob:none` or none)"
+    )]
+    Treeless { path: PathBuf, filter: String },
+
+    #[error(
         "revision `{rev}` does not resolve to a commit (hint: use a branch, a tag or a commit id, e.g. `--head main`)"
     )]
     UnknownRevision { rev: String },
@@ -114,6 +119,7 @@ impl release_exit::Classify for GitError {
             | GitError::Empty { .. }
             | GitError::UnbornBranch { .. }
             | GitError::Shallow { .. }
+            | GitError::Treeless { .. }
             | GitError::UnknownRevision { .. }
             | GitError::Command { .. } => ExitClass::InvalidInput,
         }
@@ -227,7 +233,25 @@ impl Repo {
         if self.repository.is_shallow() {
             return Err(GitError::Shallow { path: self.root.clone() });
         }
+        if let Some(filter) = self.tree_filter() {
+            return Err(GitError::Treeless { path: self.root.clone(), filter });
+        }
         Ok(())
+    }
+
+    /// The filter of a partial clone that leaves trees out (`tree:0`, or a `combine:` with one):
+    /// the walk reads every commit's tree, and git would fetch each one on demand, or (as the
+    /// walk asks it) fail. A `blob:none` clone keeps every tree, and is fine.
+    fn tree_filter(&self) -> Option<String> {
+        let config = self.repository.config().ok()?;
+        let mut entries = config.entries(Some(r"remote\..*\.partialclonefilter")).ok()?;
+        while let Some(entry) = entries.next() {
+            let Ok(entry) = entry else { continue };
+            if let Some(filter) = entry.value().ok().filter(|filter| filter.contains("tree:")) {
+                return Some(filter.to_string());
+            }
+        }
+        None
     }
 
     /// The branch HEAD names when it has no commit yet (`main` in a fresh `git init`).

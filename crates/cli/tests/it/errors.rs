@@ -106,6 +106,41 @@ fn shallow_clone() {
     insta::assert_snapshot!(transcript(&clone, &release(&clone, &["plan"])));
 }
 
+/// A partial clone (`--filter`, as actions/checkout can make): without blobs it plans the same as
+/// a full clone; without trees (`tree:0`) the history's paths are not there, and it says how to
+/// clone instead of failing inside git.
+#[test]
+fn partial_clones() {
+    let (source, mut builder) = repo(&[PACKAGE]);
+    builder.write("apps/api/index.js", "1").commit("fix(api): x").unwrap();
+    builder.checkout().unwrap();
+    for key in ["uploadpack.allowFilter", "uploadpack.allowAnySHA1InWant"] {
+        let status = Command::new("git").current_dir(source.path()).args(["config", key, "true"]).status().unwrap();
+        assert!(status.success());
+    }
+    let full = release(source.path(), &["plan", "--format", "json"]);
+    assert!(full.status.success(), "{}", String::from_utf8_lossy(&full.stderr));
+    let dir = tempfile::tempdir().unwrap();
+    for filter in ["blob:none", "tree:0"] {
+        let clone = dir.path().join(filter.replace(':', "-"));
+        let status = Command::new("git")
+            .args(["clone", "--quiet", "--no-local", &format!("--filter={filter}")])
+            .arg(format!("file://{}", source.path().display()))
+            .arg(&clone)
+            .env("LC_ALL", "C")
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let plan = release(&clone, &["plan", "--format", "json"]);
+        if filter == "blob:none" {
+            assert!(plan.status.success(), "{}", String::from_utf8_lossy(&plan.stderr));
+            assert_eq!(plan.stdout, full.stdout, "a blob-less clone plans as the full one");
+        } else {
+            insta::assert_snapshot!(transcript(&clone, &plan));
+        }
+    }
+}
+
 #[test]
 fn head_that_does_not_resolve() {
     let (dir, _builder) = repo(&[PACKAGE]);
