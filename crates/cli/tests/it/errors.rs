@@ -95,15 +95,21 @@ fn shallow_clone() {
     builder.checkout().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let clone = dir.path().join("clone");
+    git_clone(source.path(), &clone, &["--depth", "1"]);
+    insta::assert_snapshot!(transcript(&clone, &release(&clone, &["plan"])));
+}
+
+/// `git clone` of `source` over the file protocol (as from a server: depth and filters apply).
+fn git_clone(source: &std::path::Path, clone: &std::path::Path, options: &[&str]) {
     let status = Command::new("git")
-        .args(["clone", "--quiet", "--depth", "1"])
-        .arg(format!("file://{}", source.path().display()))
-        .arg(&clone)
+        .args(["clone", "--quiet"])
+        .args(options)
+        .arg(format!("file://{}", source.display()))
+        .arg(clone)
         .env("LC_ALL", "C")
         .status()
         .unwrap();
-    assert!(status.success());
-    insta::assert_snapshot!(transcript(&clone, &release(&clone, &["plan"])));
+    assert!(status.success(), "git clone {options:?}");
 }
 
 /// A partial clone (`--filter`, as actions/checkout can make): without blobs it plans the same as
@@ -123,14 +129,7 @@ fn partial_clones() {
     let dir = tempfile::tempdir().unwrap();
     for filter in ["blob:none", "tree:0"] {
         let clone = dir.path().join(filter.replace(':', "-"));
-        let status = Command::new("git")
-            .args(["clone", "--quiet", "--no-local", &format!("--filter={filter}")])
-            .arg(format!("file://{}", source.path().display()))
-            .arg(&clone)
-            .env("LC_ALL", "C")
-            .status()
-            .unwrap();
-        assert!(status.success());
+        git_clone(source.path(), &clone, &["--no-local", &format!("--filter={filter}")]);
         let plan = release(&clone, &["plan", "--format", "json"]);
         if filter == "blob:none" {
             assert!(plan.status.success(), "{}", String::from_utf8_lossy(&plan.stderr));
