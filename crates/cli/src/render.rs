@@ -8,12 +8,6 @@ use release_config::promotion::{ApprovalSource, TagOn};
 use release_plan::{Bump, PackagePlan, Plan, Reason, Version, bump_name, short};
 use serde::Serialize;
 
-pub fn json(plan: &Plan) -> String {
-    let mut text = serde_json::to_string_pretty(plan).expect("a plan serializes");
-    text.push('\n');
-    text
-}
-
 /// Styling for a terminal; no colour unless asked for.
 #[derive(Clone, Copy)]
 pub struct Style {

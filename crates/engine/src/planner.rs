@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use release_config::Config;
 use release_git::{Oid, Repo, Tag};
-use release_plan::{CommitInput, PackageInput, PlanInput, Release, RepoInput};
+use release_plan::{CommitInput, PackageInput, PackageSet, PlanInput, Release, RepoInput};
 use release_workspace::Workspace;
 
 use crate::EngineError;
@@ -72,6 +72,7 @@ pub(crate) fn plan(
         change_files: changes.files,
     };
     let mut plan = release_plan::plan(&input)?;
+    drop_in_background(input.commits);
     let mut warnings = catalog.warnings.clone();
     warnings.extend(changes.warnings);
     warnings.extend(manifest_warnings(&catalog.workspace, &previous, &plan));
@@ -79,6 +80,14 @@ pub(crate) fn plan(
     plan.warnings = warnings;
     plan.skipped = skipped(&catalog.workspace);
     Ok(Planned { plan, workspace: catalog.workspace.clone() })
+}
+
+/// Frees `value` on a thread of its own: a whole history's commits are some hundred thousand
+/// allocations, a tenth of a warm plan's CPU, freed while the caller renders the plan instead of
+/// before. Inline when no thread can be started.
+fn drop_in_background<T: Send + 'static>(value: T) {
+    // When the thread cannot start, `spawn` drops the closure, and with it the value, here.
+    let _ = std::thread::Builder::new().name("drop".into()).spawn(move || drop(value));
 }
 
 /// Per target, the highest stable tagged version whose commit the head reaches.
@@ -135,7 +144,7 @@ fn history(
     Ok(walked
         .into_iter()
         .map(|walked| {
-            let in_package_range = (0..package_count).map(|index| walked.in_range(index)).collect();
+            let in_package_range = PackageSet::from_words(walked.included_words(package_count));
             let in_repo_range = config.repo.is_some() && walked.in_range(package_count);
             let (parsed, paths, is_merge) = walked.data;
             CommitInput { sha: walked.id.to_string(), parsed, paths, is_merge, in_package_range, in_repo_range }

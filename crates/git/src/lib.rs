@@ -432,6 +432,15 @@ impl Repo {
     }
 }
 
+/// Bytes as text, invalid UTF-8 replaced: `String::from_utf8_lossy`, with the fast check first
+/// (its chunked scan is several times slower on text that is valid, which is nearly all of it).
+pub(crate) fn text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{GitError, Repo};

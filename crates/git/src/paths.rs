@@ -214,7 +214,7 @@ pub(crate) fn parse(stdout: impl Read, mut answer: impl FnMut(Changed) -> Result
                 if !next_token(&mut token)? {
                     return Err("`git diff-tree`'s output ends before a path".into());
                 }
-                path = String::from_utf8_lossy(&token).into_owned();
+                path = crate::text(&token).into_owned();
             }
             let Some((_, changed)) = current.as_mut() else {
                 return Err(format!("`git diff-tree` named the path `{path}` before any commit"));

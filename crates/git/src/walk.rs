@@ -22,10 +22,10 @@ use git2::{Oid, Repository};
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
 use std::sync::mpsc::{Receiver, Sender};
 
-use crate::cache::{CommitCache, Entry, IdMap};
+use crate::cache::{CommitCache, Entry, IdMap, Key};
 use crate::paths::PathReader;
 use crate::{Context, GitError};
 
@@ -83,6 +83,19 @@ impl<T> Walked<T> {
     pub fn in_range(&self, range: usize) -> bool {
         !self.excluded.contains(range)
     }
+
+    /// The ranges `0..count` this commit is part of, 64 to a word (range `i` at bit `i % 64` of
+    /// word `i / 64`).
+    pub fn included_words(&self, count: usize) -> Vec<u64> {
+        (0..count.div_ceil(64))
+            .map(|word| {
+                let excluded = self.excluded.words.get(word).copied().unwrap_or(0);
+                let bits = count - word * 64;
+                let mask = if bits >= 64 { u64::MAX } else { (1 << bits) - 1 };
+                !excluded & mask
+            })
+            .collect()
+    }
 }
 
 struct Node<'r> {
@@ -113,7 +126,7 @@ impl<'r> Graph<'r> {
     }
 
     fn node(&mut self, id: Oid, ranges: usize) -> Result<usize, GitError> {
-        if let Some(&index) = self.index.get(&id) {
+        if let Some(&index) = self.index.get(&Key(id)) {
             return Ok(index);
         }
         let (cached, message, time) = match self.cache.and_then(|cache| cache.get(id)) {
@@ -134,7 +147,7 @@ impl<'r> Graph<'r> {
             queued: false,
             order: None,
         });
-        self.index.insert(id, index);
+        self.index.insert(Key(id), index);
         Ok(index)
     }
 
@@ -323,7 +336,7 @@ where
             message: asked.message.clone(),
             paths: paths.clone(),
         });
-        let message = String::from_utf8_lossy(&asked.message);
+        let message = crate::text(&asked.message);
         let data = map(CommitData { id, message: &message, paths, parent_count: asked.parent_count });
         out.push(Answered { id, data, entry });
         Ok(())
@@ -550,7 +563,7 @@ where
         .map(|selected| {
             selected.cached.then(|| {
                 let paths = cache.and_then(|cache| cache.get(selected.id)).map(|cached| cached.paths());
-                let message = String::from_utf8_lossy(&selected.message);
+                let message = crate::text(&selected.message);
                 let data = map(CommitData {
                     id: selected.id,
                     message: &message,
@@ -561,15 +574,15 @@ where
             })
         })
         .collect();
-    let positions: HashMap<Oid, usize> = selected
+    let positions: IdMap<usize> = selected
         .iter()
         .enumerate()
         .filter(|(_, selected)| !selected.cached)
-        .map(|(position, selected)| (selected.id, position))
+        .map(|(position, selected)| (Key(selected.id), position))
         .collect();
     let mut entries = Vec::new();
     for Answered { id, data, entry } in answered {
-        let Some(&position) = positions.get(&id) else { continue };
+        let Some(&position) = positions.get(&Key(id)) else { continue };
         if let Some(entry) = entry {
             entries.push((id, entry));
         }
@@ -648,5 +661,26 @@ impl<'r> Reachability<'r> {
                 self.sequence += 1;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn included_words_are_the_ranges_not_excluded_and_nothing_past_the_count() {
+        let mut excluded = RangeSet::with_capacity(70);
+        for range in [0, 5, 64, 69] {
+            excluded.insert(range);
+        }
+        let walked = Walked { id: Oid::ZERO_SHA1, excluded, data: () };
+        let words = walked.included_words(70);
+        assert_eq!(words.len(), 2);
+        for range in 0..128 {
+            let bit = words.get(range / 64).is_some_and(|word| word & (1 << (range % 64)) != 0);
+            assert_eq!(bit, range < 70 && walked.in_range(range), "range {range}");
+        }
+        assert_eq!(walked.included_words(64), vec![!0b100001]);
     }
 }

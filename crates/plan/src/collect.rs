@@ -152,7 +152,7 @@ fn counts(commit: &CommitInput) -> bool {
     if commit.is_merge && !commit.parsed.is_conventional() {
         return false;
     }
-    commit.in_repo_range || commit.in_package_range.iter().any(|&inside| inside)
+    commit.in_repo_range || !commit.in_package_range.is_empty()
 }
 
 /// Which packages and components the commit touches, within their ranges.
@@ -161,7 +161,7 @@ fn touch<'c>(context: &Context<'_>, commit: &'c CommitInput, buffers: &mut Buffe
     let mut components = BTreeSet::new();
     for path in &commit.paths {
         context.router.route(path, &mut buffers.scratch, &mut buffers.owners);
-        packages.extend(buffers.owners.iter().copied().filter(|&owner| commit.in_package_range[owner]));
+        packages.extend(buffers.owners.iter().copied().filter(|&owner| commit.in_package_range.contains(owner)));
         context.components.owners(path, &mut buffers.component_hits);
         components.extend(buffers.component_hits.iter().copied());
     }
@@ -255,7 +255,7 @@ fn for_rule_targets(
         AppliesTo::Names(names) => {
             for name in names {
                 let index = context.package_index[name.as_str()];
-                if commit.in_package_range[index] {
+                if commit.in_package_range.contains(index) {
                     add(&mut targets.packages[index]);
                 }
             }
@@ -292,7 +292,7 @@ fn apply_path_rule(
             AppliesTo::Packages => {
                 context.router.route(path, &mut buffers.scratch, &mut buffers.owners);
                 for &owner in &buffers.owners {
-                    if commit.in_package_range[owner] {
+                    if commit.in_package_range.contains(owner) {
                         add(&mut targets.packages[owner]);
                     }
                 }

@@ -36,7 +36,9 @@ pub fn parse_message(message: &str) -> ParsedCommit {
 /// `parse_message`; `header_shortcut` off sends every conventional-looking message through the
 /// full parser (the property test compares the two).
 fn parse(message: &str, header_shortcut: bool) -> ParsedCommit {
-    let normalized = message.replace("\r\n", "\n");
+    // Most messages have no CR: borrowed, not copied.
+    let normalized: std::borrow::Cow<'_, str> =
+        if message.contains('\r') { message.replace("\r\n", "\n").into() } else { message.into() };
     let normalized = normalized.trim_end();
     let first_line = normalized.lines().next().unwrap_or("").trim_end();
     let reverts = reverted_commit(normalized);

@@ -24,8 +24,8 @@ use release_config::{Config, Dependents, NonConventional};
 
 pub use commit::{ParsedCommit, parse_message};
 pub use model::{
-    ChangeEntry, ChangeFile, CommitEntry, CommitInput, PackageInput, PackagePlan, Plan, PlanInput, Reason, Release,
-    RepoInput, RepoPlan, SCHEMA_VERSION, SkippedPackage, bump_name, short,
+    ChangeEntry, ChangeFile, CommitEntry, CommitInput, PackageInput, PackagePlan, PackageSet, Plan, PlanInput, Reason,
+    Release, RepoInput, RepoPlan, SCHEMA_VERSION, SkippedPackage, bump_name, short,
 };
 pub use release_config::Bump;
 pub use route::{OwnedGlobs, RouteSpec, Router};

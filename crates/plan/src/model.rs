@@ -51,9 +51,52 @@ pub struct CommitInput {
     /// Paths changed against the first parent.
     pub paths: Vec<String>,
     pub is_merge: bool,
-    /// Whether the commit is in each package's range (index = package index).
-    pub in_package_range: Vec<bool>,
+    /// The packages whose range the commit is in (index = package index).
+    pub in_package_range: PackageSet,
     pub in_repo_range: bool,
+}
+
+/// A set of package indexes, one bit each: a commit's [`CommitInput::in_package_range`]. A
+/// whole history is tens of thousands of commits times hundreds of packages, so not a `Vec<bool>`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PackageSet {
+    words: Vec<u64>,
+}
+
+impl PackageSet {
+    /// Packages `0..count`.
+    pub fn all(count: usize) -> PackageSet {
+        (0..count).map(|_| true).collect()
+    }
+
+    /// From words of 64 packages each, package `i` at bit `i % 64` of word `i / 64`.
+    pub fn from_words(words: Vec<u64>) -> PackageSet {
+        PackageSet { words }
+    }
+
+    pub fn contains(&self, index: usize) -> bool {
+        self.words.get(index / 64).is_some_and(|word| word & (1 << (index % 64)) != 0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.words.iter().all(|&word| word == 0)
+    }
+}
+
+/// Package `i` is in the set when the `i`th item is `true`.
+impl FromIterator<bool> for PackageSet {
+    fn from_iter<I: IntoIterator<Item = bool>>(items: I) -> PackageSet {
+        let mut words = Vec::new();
+        for (index, inside) in items.into_iter().enumerate() {
+            if index % 64 == 0 {
+                words.push(0);
+            }
+            if inside {
+                words[index / 64] |= 1 << (index % 64);
+            }
+        }
+        PackageSet { words }
+    }
 }
 
 /// A change file (changesets' `.changeset/*.md`, covector's `.changes/*.md`): a maintainer's

@@ -48,7 +48,7 @@ impl Scenario {
             parsed: parse_message(message),
             paths: paths.iter().map(|path| path.to_string()).collect(),
             is_merge: false,
-            in_package_range: vec![true; count],
+            in_package_range: PackageSet::all(count),
             in_repo_range: true,
         });
         self
@@ -226,7 +226,7 @@ fn commits_outside_a_package_range_do_not_release_it() {
         "feat: shared\n",
         &["api/a", "web/a"],
     );
-    s.commits[0].in_package_range = vec![false, true];
+    s.commits[0].in_package_range = [false, true].into_iter().collect();
     assert_eq!(s.summary(), ["api 1.0.0 -> 1.0.0 (none)", "web 1.0.0 -> 1.1.0 (minor)"]);
 }
 
@@ -474,4 +474,16 @@ fn without_commits_in_the_sources_only_change_files_bump() {
     assert_eq!(s.summary(), ["api 1.0.0 -> 1.0.0 (none)"]);
     let s = s.change_file(".changeset/a.md", &[("api", Bump::Patch)], "x");
     assert_eq!(s.summary(), ["api 1.0.0 -> 1.0.1 (patch)"]);
+}
+
+#[test]
+fn a_package_set_holds_the_packages_given_past_one_word() {
+    let set: PackageSet = (0..130).map(|index| index % 3 == 0 || index == 129).collect();
+    for index in 0..140 {
+        assert_eq!(set.contains(index), index < 130 && (index % 3 == 0 || index == 129), "package {index}");
+    }
+    assert!(!set.is_empty());
+    assert!(PackageSet::from_words(vec![0, 0]).is_empty());
+    assert!(PackageSet::all(65).contains(64) && !PackageSet::all(65).contains(65));
+    assert_eq!(PackageSet::from_words(vec![0b101]), [true, false, true].into_iter().collect());
 }
