@@ -458,15 +458,13 @@ fn print(text: &str) -> Result<()> {
     stdout_result(stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()))
 }
 
-/// [`json`], written straight to stdout: a whole-history plan is tens of megabytes of JSON, and
-/// building it as one string first costs its copies and page faults (a tenth of a warm plan).
-/// The writer is concrete, so serde's many small writes inline into a buffer copy.
-pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
+/// `write` into a buffered stdout: a whole-history plan is tens of megabytes of JSON, and
+/// building it as one string first costs its copies and page faults.
+pub(crate) fn write_to_stdout(
+    write: impl FnOnce(&mut std::io::BufWriter<std::io::StdoutLock<'static>>) -> std::io::Result<()>,
+) -> Result<()> {
     let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    let written = serde_json::to_writer_pretty(&mut stdout, value)
-        .map_err(std::io::Error::from)
-        .and_then(|()| stdout.write_all(b"\n"))
-        .and_then(|()| stdout.flush());
+    let written = write(&mut stdout).and_then(|()| stdout.flush());
     stdout_result(written)
 }
 

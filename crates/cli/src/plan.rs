@@ -33,7 +33,7 @@ pub(crate) fn run(session: &Session<'_>, options: PlanOptions, output: Output) -
     }
     let planned = session.plan(&options)?;
     let text = match output.format {
-        Format::Json => return crate::print_json(&planned.plan),
+        Format::Json => return crate::write_to_stdout(|stdout| render::write_json(&planned.plan, stdout)),
         Format::Text => render::text(&planned.plan, render::Style { color: output.color }),
         Format::Markdown => {
             let base_plan = match &output.base {

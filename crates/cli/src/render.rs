@@ -8,6 +8,61 @@ use release_config::promotion::{ApprovalSource, TagOn};
 use release_plan::{Bump, PackagePlan, Plan, Reason, Version, bump_name, short};
 use serde::Serialize;
 
+/// The plan as `serde_json::to_writer_pretty` writes it, and a final newline, with the packages
+/// rendered in parallel: a whole-history plan is tens of megabytes of JSON, a third of a warm
+/// plan's work on one core.
+///
+/// Each package is rendered on its own at depth 0, then indented to its place (depth 2): pretty
+/// JSON puts a newline only between tokens, never inside a string (it writes `\n` there), so
+/// four spaces after each newline is exactly the deeper rendering. The rest of the plan is
+/// rendered with no packages, and they go in place of its `[]`: the first newline followed by
+/// `  "packages": []` is that key's, for the same reason.
+pub fn write_json(plan: &Plan, out: &mut impl std::io::Write) -> std::io::Result<()> {
+    use rayon::prelude::*;
+    const KEY: &[u8] = b"\n  \"packages\": []";
+    let Plan { schema_version, head, packages, repo, warnings, change_files, skipped } = plan;
+    let shell = Plan {
+        schema_version: *schema_version,
+        head: head.clone(),
+        packages: Vec::new(),
+        repo: repo.clone(),
+        warnings: warnings.clone(),
+        change_files: change_files.clone(),
+        skipped: skipped.clone(),
+    };
+    let shell = serde_json::to_vec_pretty(&shell)?;
+    let rendered: Vec<Vec<u8>> = packages
+        .par_iter()
+        .map(|package| serde_json::to_vec_pretty(package).map(|json| indent(&json, b"\n    ")))
+        .collect::<Result<_, _>>()?;
+    let at = match shell.windows(KEY.len()).position(|window| window == KEY) {
+        Some(at) if !packages.is_empty() => at + KEY.len() - 1,
+        _ => return out.write_all(&shell).and_then(|()| out.write_all(b"\n")),
+    };
+    out.write_all(&shell[..at])?;
+    for (index, package) in rendered.iter().enumerate() {
+        out.write_all(if index == 0 { b"\n    " } else { b",\n    " })?;
+        out.write_all(package)?;
+    }
+    out.write_all(b"\n  ")?;
+    out.write_all(&shell[at..])?;
+    out.write_all(b"\n")
+}
+
+/// `json` with every newline replaced by `newline`.
+fn indent(json: &[u8], newline: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(json.len() + json.len() / 8);
+    let mut lines = json.split(|&byte| byte == b'\n');
+    if let Some(first) = lines.next() {
+        out.extend_from_slice(first);
+    }
+    for line in lines {
+        out.extend_from_slice(newline);
+        out.extend_from_slice(line);
+    }
+    out
+}
+
 /// Styling for a terminal; no colour unless asked for.
 #[derive(Clone, Copy)]
 pub struct Style {
@@ -452,4 +507,59 @@ pub fn markdown(comment: &Comment<'_>, template: &Template) -> Result<String, Ch
     // Reasons are escaped one by one; this catches whatever a template prints raw (a package
     // name, a warning without `| md`).
     Ok(neutralize_controls(&rendered).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use release_plan::{Bump, CommitEntry, PackagePlan, Plan, Version};
+
+    fn package(name: &str, summaries: &[&str]) -> PackagePlan {
+        PackagePlan {
+            name: name.into(),
+            path: format!("packages/{name}"),
+            components: vec!["backend".into()],
+            current_version: Version::new(1, 2, 3),
+            next_version: Version::new(1, 3, 0),
+            bump: Bump::Minor,
+            previous_tag: Some(format!("{name}-v1.2.3")),
+            next_tag: None,
+            commits: summaries
+                .iter()
+                .map(|summary| CommitEntry {
+                    sha: "0123456789abcdef0123456789abcdef01234567".into(),
+                    kind: Some("feat".into()),
+                    scope: None,
+                    breaking: false,
+                    summary: (*summary).into(),
+                    pr: Some(7),
+                    bump: Bump::Minor,
+                    breaking_description: Some("line one\n  \"packages\": []\nline three".into()),
+                })
+                .collect(),
+            reasons: Vec::new(),
+            changes: Vec::new(),
+        }
+    }
+
+    /// The parallel rendering is serde_json's pretty rendering, byte for byte, whatever the
+    /// strings hold (newlines, the text of the key it splices at, nested quotes).
+    #[test]
+    fn write_json_is_serde_jsons_pretty_json() {
+        let tricky = "\n  \"packages\": []\n\"},{\\";
+        for packages in [vec![], vec![package("a", &[])], vec![package(tricky, &[tricky, "x"]), package("b", &["y"])]] {
+            let plan = Plan {
+                schema_version: 1,
+                head: "0123456789abcdef0123456789abcdef01234567".into(),
+                packages,
+                repo: None,
+                warnings: vec![tricky.into(), "second".into()],
+                change_files: vec![tricky.into()],
+                skipped: Vec::new(),
+            };
+            let mut written = Vec::new();
+            super::write_json(&plan, &mut written).unwrap();
+            let expected = serde_json::to_string_pretty(&plan).unwrap() + "\n";
+            assert_eq!(String::from_utf8(written).unwrap(), expected);
+        }
+    }
 }
