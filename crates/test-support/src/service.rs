@@ -14,8 +14,7 @@
 //! let url = service.url("/health");
 //!
 //! // Services deployed by deploy.sh, in their own sessions: stopped when `deployments` drops.
-//! let state = tempfile::tempdir().unwrap();
-//! let deployments = Deployments::new(state.path(), &["staging", "prod"]);
+//! let deployments = Deployments::new(&["staging", "prod"]);
 //! let mut deploy = std::process::Command::new(release_test_support::service::deploy_script());
 //! deploy.arg("staging").envs(deployments.env()).env("RELEASE_VERSION", "1.0.0");
 //! assert!(deploy.status().unwrap().success());
@@ -177,7 +176,9 @@ impl Drop for Service {
 }
 
 /// The environment `deploy.sh` reads, for services it starts in their own sessions, and their
-/// cleanup: dropping this stops every service whose pidfile is in the state directory.
+/// cleanup: dropping this stops every service whose pidfile is in the state directory, then
+/// removes the directory. It owns the directory so that the order is always that one: a test that
+/// dropped a directory it owned first left the services running, with no pidfile to find them by.
 ///
 /// Each environment gets a free port (`SERVICE_PORT_<ENV>`). Tests add the optional variables
 /// themselves: `SERVICE_MODE_<ENV>` or `SERVICE_MODE_<ENV>_<VERSION>` (a mode for every
@@ -186,12 +187,21 @@ impl Drop for Service {
 pub struct Deployments {
     state_directory: PathBuf,
     ports: Vec<(String, u16)>,
+    /// Removed after `drop` has stopped the services (fields drop after `Drop::drop`).
+    _owned: tempfile::TempDir,
 }
 
 impl Deployments {
-    pub fn new(state_directory: &Path, environments: &[&str]) -> Deployments {
+    /// Deployments whose state (pidfiles, `deploys.log`) is in a new temporary directory.
+    pub fn new(environments: &[&str]) -> Deployments {
+        let owned = tempfile::tempdir().expect("a temporary directory for the deployments' state");
         let ports = environments.iter().map(|environment| (environment.to_string(), free_port())).collect();
-        Deployments { state_directory: state_directory.to_path_buf(), ports }
+        Deployments { state_directory: owned.path().to_path_buf(), ports, _owned: owned }
+    }
+
+    /// Where `deploy.sh` keeps the state: `SERVICE_STATE_DIR`.
+    pub fn state(&self) -> &Path {
+        &self.state_directory
     }
 
     /// `RELEASE_TEST_SERVICE`, `SERVICE_STATE_DIR` and one `SERVICE_PORT_<ENV>` per environment.

@@ -93,7 +93,7 @@ fn a_promotion_killed_at_random_instants_is_finished_by_the_next_run() {
     let mut killed = 0;
     let mut length = Duration::ZERO;
     for round in 0..5 {
-        let (setup, deployments, _state) = promotion_setup("", "{ required = 1, approvers = [\"alice\"] }");
+        let (setup, deployments) = promotion_setup("", "{ required = 1, approvers = [\"alice\"] }");
         let work = &setup.work;
         let output = promote_run(work, &deployments, "Release Bot", &["cut", "--no-forge"], &[]);
         assert_eq!(code(&output), 0, "{}", says(&output));

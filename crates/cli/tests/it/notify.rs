@@ -50,7 +50,7 @@ fn kinds(work: &Path, deployments: &Deployments, environment: &str) -> Vec<Strin
 fn each_step_of_the_after_deploy_path_is_notified_once_and_failed_deliveries_are_retried() {
     let chat = Receiver::start(Mode::Accept);
     let pager = Receiver::start(Mode::Fail(500));
-    let (setup, deployments, _state) = crate::watch::watched_setup(1);
+    let (setup, deployments) = crate::watch::watched_setup(1);
     let work = &setup.work;
     notify(
         work,
@@ -169,7 +169,7 @@ timeout = "2s"
 #[test]
 fn a_hanging_receiver_costs_one_timeout_and_the_approval_needed_is_sent_once() {
     let chat = Receiver::start(Mode::Hang);
-    let (setup, deployments, _state) = promotion_setup("", "{ required = 1, approvers = [\"alice\"] }");
+    let (setup, deployments) = promotion_setup("", "{ required = 1, approvers = [\"alice\"] }");
     let work = &setup.work;
     notify(
         work,
@@ -206,7 +206,7 @@ timeout = "1s"
 #[test]
 fn an_unset_webhook_variable_is_retried_when_a_later_command_has_it() {
     let chat = Receiver::start(Mode::Accept);
-    let (setup, deployments, _state) = promotion_setup("", "{ required = 1, approvers = [\"alice\"] }");
+    let (setup, deployments) = promotion_setup("", "{ required = 1, approvers = [\"alice\"] }");
     let work = &setup.work;
     notify(work, "[[notify]]\nkind = \"webhook\"\nurl-env = \"CHAT_WEBHOOK\"\nevents = [\"verified\"]\n");
     let output = run(work, &deployments, "Release Bot", &["cut", "--no-forge", "--promote", "staging"], &[]);
@@ -227,7 +227,7 @@ fn an_unset_webhook_variable_is_retried_when_a_later_command_has_it() {
 /// through the fake GitHub that checks every request against GitHub's REST description.
 #[test]
 fn the_github_target_comments_on_the_release_commit_once() {
-    let (setup, deployments, _state) = promotion_setup("", "{ required = 1, approvers = [\"alice\"] }");
+    let (setup, deployments) = promotion_setup("", "{ required = 1, approvers = [\"alice\"] }");
     let work = &setup.work;
     notify(work, "[[notify]]\nkind = \"github\"\nevents = [\"verified\", \"rolled-back\"]\n");
     let (fake, github) = fake_github();
@@ -255,7 +255,7 @@ fn the_github_target_comments_on_the_release_commit_once() {
 /// The comment goes on the pull request GitHub associates with the release commit.
 #[test]
 fn the_github_target_comments_on_the_release_pull_request() {
-    let (setup, deployments, _state) = promotion_setup("", "{ required = 1, approvers = [\"alice\"] }");
+    let (setup, deployments) = promotion_setup("", "{ required = 1, approvers = [\"alice\"] }");
     let work = &setup.work;
     notify(work, "[[notify]]\nkind = \"github\"\nevents = [\"promoted\"]\n");
     let (fake, github) = fake_github();

@@ -37,10 +37,15 @@ on-verify-failure = "rollback"
 }
 
 /// The seeds' monorepo with environments; the deploy script committed beside release.toml.
-pub(crate) fn promotion_setup(extra: &str, approval: &str) -> (Setup, Deployments, tempfile::TempDir) {
+pub(crate) fn promotion_setup(extra: &str, approval: &str) -> (Setup, Deployments) {
+    promotion_setup_with(extra, approval, "deploy.sh")
+}
+
+/// [`promotion_setup`] whose deploy command is `deploy_script`: `deploy.sh`, or `slow-deploy.sh`
+/// (two seconds, then `deploy.sh`), for a test that needs a deploy still running.
+pub(crate) fn promotion_setup_with(extra: &str, approval: &str, deploy_script_name: &str) -> (Setup, Deployments) {
     let setup = setup("seeds-monorepo");
-    let state = tempfile::tempdir().unwrap();
-    let deployments = Deployments::new(state.path(), &["staging", "prod"]);
+    let deployments = Deployments::new(&["staging", "prod"]);
     fs_err::copy(deploy_script(), setup.work.join("deploy.sh")).unwrap();
     fs_err::write(
         setup.work.join("slow-deploy.sh"),
@@ -51,12 +56,11 @@ pub(crate) fn promotion_setup(extra: &str, approval: &str) -> (Setup, Deployment
         fs_err::set_permissions(setup.work.join(script), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     }
     let mut text = fs_err::read_to_string(setup.work.join("release.toml")).unwrap();
-    let deploy = if extra.contains("slow") { "slow-deploy.sh" } else { "deploy.sh" };
-    text.push_str(&config(&deployments, &extra.replace("# slow", ""), deploy, approval));
+    text.push_str(&config(&deployments, extra, deploy_script_name, approval));
     fs_err::write(setup.work.join("release.toml"), text).unwrap();
     commit(&setup.work, "ci: deploy with release");
     git(&setup.work, &["push", "--quiet", "origin", "main"]);
-    (setup, deployments, state)
+    (setup, deployments)
 }
 
 pub(crate) fn run(dir: &Path, deployments: &Deployments, actor: &str, args: &[&str], extra: &[(&str, &str)]) -> Output {
@@ -109,7 +113,7 @@ pub(crate) fn row(status: &serde_json::Value, environment: &str) -> String {
 #[test]
 fn the_seeds_flow_cut_staging_approve_prod_bad_release_rolled_back() {
     let approval = format!("{{ required = 1, approvers = {APPROVERS} }}");
-    let (setup, deployments, _state) = promotion_setup("", &approval);
+    let (setup, deployments) = promotion_setup("", &approval);
     let work = &setup.work;
 
     // Cut and promote to staging in one go; the service answers with the new version.
@@ -216,7 +220,7 @@ fn ureq_get(url: &str) -> String {
 #[test]
 fn approvals_bind_to_the_release_expire_and_a_rejection_is_final() {
     let approval = format!("{{ required = 2, approvers = {APPROVERS}, expires = \"1s\" }}");
-    let (setup, deployments, _state) = promotion_setup("", &approval);
+    let (setup, deployments) = promotion_setup("", &approval);
     let work = &setup.work;
     assert_eq!(code(&run(work, &deployments, "Release Bot", &["cut", "--no-forge", "--promote", "staging"], &[])), 0);
 
@@ -256,7 +260,7 @@ fn approvals_bind_to_the_release_expire_and_a_rejection_is_final() {
 #[test]
 fn whoever_ran_the_cut_may_not_approve_it_even_when_a_bot_authored_the_commit() {
     let approval = format!("{{ required = 1, approvers = {APPROVERS} }}");
-    let (setup, deployments, _state) = promotion_setup("", &approval);
+    let (setup, deployments) = promotion_setup("", &approval);
     let work = &setup.work;
     let output = run(work, &deployments, "alice", &["cut", "--no-forge", "--promote", "staging"], &[]);
     assert_eq!(code(&output), 0, "{}", says(&output));
@@ -283,7 +287,7 @@ fn reconfigure(work: &Path, after: &str, insert: &str) {
 
 #[test]
 fn gates_stop_with_their_codes_status_says_why_and_skipping_one_is_explicit_and_recorded() {
-    let (setup, deployments, _state) = promotion_setup("", "{ required = 1, approvers = [\"alice\"] }");
+    let (setup, deployments) = promotion_setup("", "{ required = 1, approvers = [\"alice\"] }");
     let work = &setup.work;
     reconfigure(work, "from = \"staging\"", "soak = \"1h\"");
     let output = run(work, &deployments, "Release Bot", &["cut", "--no-forge", "--promote", "staging"], &[]);
@@ -425,7 +429,7 @@ fn gates_stop_with_their_codes_status_says_why_and_skipping_one_is_explicit_and_
 
 #[test]
 fn two_runners_promoting_at_once_exactly_one_wins() {
-    let (setup, deployments, _state) = promotion_setup("# slow", "{ required = 1, approvers = [\"alice\"] }");
+    let (setup, deployments) = promotion_setup_with("", "{ required = 1, approvers = [\"alice\"] }", "slow-deploy.sh");
     let output = run(&setup.work, &deployments, "Release Bot", &["cut", "--no-forge"], &[]);
     assert_eq!(code(&output), 0, "{}", says(&output));
     let other = setup.work.parent().unwrap().join("runner-2");
@@ -455,7 +459,7 @@ fn two_runners_promoting_at_once_exactly_one_wins() {
 
 #[test]
 fn a_crash_mid_promotion_shows_as_interrupted_and_the_next_command_resolves_it() {
-    let (setup, deployments, _state) = promotion_setup("# slow", "{ required = 1, approvers = [\"alice\"] }");
+    let (setup, deployments) = promotion_setup_with("", "{ required = 1, approvers = [\"alice\"] }", "slow-deploy.sh");
     assert_eq!(code(&run(&setup.work, &deployments, "Release Bot", &["cut", "--no-forge"], &[])), 0);
     let variables = deployments.env();
     let mut env: Vec<(&str, &str)> = variables.iter().map(|(key, value)| (key.as_str(), value.as_str())).collect();
@@ -483,7 +487,7 @@ fn a_crash_mid_promotion_shows_as_interrupted_and_the_next_command_resolves_it()
 
 #[test]
 fn bad_input_names_what_exists() {
-    let (setup, deployments, _state) = promotion_setup("", "{ required = 1, approvers = [\"alice\"] }");
+    let (setup, deployments) = promotion_setup("", "{ required = 1, approvers = [\"alice\"] }");
     let work = &setup.work;
     let unknown = run(work, &deployments, "alice", &["promote", "qa"], &[]);
     let never_cut = run(work, &deployments, "alice", &["promote", "staging", "--version", "9.9.9"], &[]);
@@ -505,8 +509,7 @@ fn bad_input_names_what_exists() {
 
 #[test]
 fn with_tag_on_prod_tags_and_releases_follow_prods_verification() {
-    let (setup, deployments, _state) =
-        promotion_setup("tag-on = \"prod\"", "{ required = 1, approvers = [\"alice\"] }");
+    let (setup, deployments) = promotion_setup("tag-on = \"prod\"", "{ required = 1, approvers = [\"alice\"] }");
     let work = &setup.work;
     let (fake, github) = fake_github();
     let github = borrowed(&github);
@@ -537,7 +540,7 @@ fn with_tag_on_prod_tags_and_releases_follow_prods_verification() {
 fn a_protected_github_environment_approves_and_every_promotion_is_mirrored_as_a_deployment() {
     let approval =
         "{ source = \"github-environment\", environment = \"production\", approvers = [\"carol\", \"erin\"] }";
-    let (setup, deployments, _state) = promotion_setup("", approval);
+    let (setup, deployments) = promotion_setup("", approval);
     let work = &setup.work;
     let (fake, mut github) = fake_github();
     github.push(("GITHUB_SERVER_URL", "https://github.com".to_string()));
@@ -658,7 +661,7 @@ fn a_protected_github_environment_approves_and_every_promotion_is_mirrored_as_a_
 #[test]
 fn the_deployment_mirror_never_fails_a_promotion_and_can_be_turned_off() {
     // GitHub unreachable: the promotion succeeds, recorded in the ledger, with a warning.
-    let (setup, deployments, _state) = promotion_setup("", "{ required = 1, approvers = [\"alice\"] }");
+    let (setup, deployments) = promotion_setup("", "{ required = 1, approvers = [\"alice\"] }");
     let closed = format!("http://127.0.0.1:{}", release_test_support::service::free_port());
     let unreachable = [
         ("GITHUB_API_URL", closed.as_str()),
@@ -680,7 +683,7 @@ fn the_deployment_mirror_never_fails_a_promotion_and_can_be_turned_off() {
     );
 
     // `github-deployments = false`: a token is present, and GitHub hears nothing.
-    let (setup, deployments, _state) =
+    let (setup, deployments) =
         promotion_setup("github-deployments = false", "{ required = 1, approvers = [\"alice\"] }");
     let (fake, github) = fake_github();
     let output = run(
@@ -694,7 +697,7 @@ fn the_deployment_mirror_never_fails_a_promotion_and_can_be_turned_off() {
     assert!(fake.requests().is_empty(), "{:?}", fake.requests());
 
     // `github-deployments = true` without a token: said once, and the promotion goes on.
-    let (setup, deployments, _state) =
+    let (setup, deployments) =
         promotion_setup("github-deployments = true", "{ required = 1, approvers = [\"alice\"] }");
     let output = run(&setup.work, &deployments, "Release Bot", &["cut", "--no-forge", "--promote", "staging"], &[]);
     assert_eq!(code(&output), 0, "{}", says(&output));

@@ -388,7 +388,7 @@ fn regex_free_sha(text: &str) -> String {
 fn a_merged_release_pull_request_is_promoted_by_release_cut_promote() {
     use crate::promote::{code, promotion_setup, run as promote_run, says};
     for strategy in ["merge", "rebase"] {
-        let (setup, deployments, _state) = promotion_setup("", "{ required = 1, approvers = [\"alice\"] }");
+        let (setup, deployments) = promotion_setup("", "{ required = 1, approvers = [\"alice\"] }");
         let fake = FakeGitHub::start("acme", "shop");
         fake.require_token(TOKEN);
         ok(&run(&setup.work, &["pr"], &fake));
@@ -417,7 +417,7 @@ fn a_merged_release_pull_request_is_promoted_by_release_cut_promote() {
 fn the_seeds_flow_from_a_feature_pull_request_to_prod_and_back_into_develop() {
     use crate::promote::{code, promotion_setup, run as promote_run, says};
     let approval = "{ required = 1, approvers = [\"alice\"] }";
-    let (setup, deployments, _state) = promotion_setup("tag-on = \"prod\"", approval);
+    let (setup, deployments) = promotion_setup("tag-on = \"prod\"", approval);
     let fake = FakeGitHub::start("acme", "shop");
     fake.require_token(TOKEN);
     let url = fake.base_url();

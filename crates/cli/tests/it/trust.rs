@@ -164,7 +164,7 @@ fn promote_after_a_cut_is_checked_before_the_cut() {
 /// and deployed it; `rollback --to` deployed a newer, never verified release past every gate.
 #[test]
 fn promotion_trusts_no_forged_release_and_rollback_skips_no_gate() {
-    let (setup, deployments, _state) = promotion_setup("", "{ required = 1, approvers = [\"alice\"] }");
+    let (setup, deployments) = promotion_setup("", "{ required = 1, approvers = [\"alice\"] }");
     let work = &setup.work;
     let output = run(work, &deployments, "Release Bot", &["cut", "--no-forge", "--promote", "staging"], &[]);
     assert_eq!(code(&output), 0, "{}", says(&output));
@@ -201,7 +201,7 @@ fn promotion_trusts_no_forged_release_and_rollback_skips_no_gate() {
 /// A deploy command that is not found left a `started` event with no outcome ("interrupted").
 #[test]
 fn a_deploy_command_that_is_not_found_is_recorded_as_a_failure() {
-    let (setup, deployments, _state) = promotion_setup("", "{ required = 1, approvers = [\"alice\"] }");
+    let (setup, deployments) = promotion_setup("", "{ required = 1, approvers = [\"alice\"] }");
     let work = &setup.work;
     let output = run(work, &deployments, "Release Bot", &["cut", "--no-forge"], &[]);
     assert_eq!(code(&output), 0, "{}", says(&output));
@@ -224,7 +224,7 @@ fn a_deploy_command_that_is_not_found_is_recorded_as_a_failure() {
 /// every promotion command with no way out.
 #[test]
 fn a_ledger_entry_that_cannot_be_true_is_named_and_can_be_voided() {
-    let (setup, deployments, _state) = promotion_setup("", "{ required = 1, approvers = [\"alice\"] }");
+    let (setup, deployments) = promotion_setup("", "{ required = 1, approvers = [\"alice\"] }");
     let work = &setup.work;
     let output = run(work, &deployments, "Release Bot", &["cut", "--no-forge"], &[]);
     assert_eq!(code(&output), 0, "{}", says(&output));
@@ -286,7 +286,7 @@ fn a_ledger_entry_that_cannot_be_true_is_named_and_can_be_voided() {
 #[test]
 #[cfg(target_os = "linux")]
 fn a_started_promotion_whose_process_id_was_reused_is_taken_over() {
-    let (setup, deployments, _state) = promotion_setup("", "{ required = 1, approvers = [\"alice\"] }");
+    let (setup, deployments) = promotion_setup("", "{ required = 1, approvers = [\"alice\"] }");
     let work = &setup.work;
     let output = run(work, &deployments, "Release Bot", &["cut", "--no-forge"], &[]);
     assert_eq!(code(&output), 0, "{}", says(&output));
@@ -375,7 +375,7 @@ fn a_release_commit_with_files_the_release_does_not_write_is_not_resumed() {
 /// anyone could push did too; `release rollback` went back to a release rejected there.
 #[test]
 fn voids_tags_and_rollbacks_open_no_way_around_the_gates() {
-    let (setup, deployments, _state) = promotion_setup("", "{ required = 1, approvers = [\"alice\"] }");
+    let (setup, deployments) = promotion_setup("", "{ required = 1, approvers = [\"alice\"] }");
     let work = &setup.work;
     let ok = |output: std::process::Output| assert_eq!(code(&output), 0, "{}", says(&output));
     ok(run(work, &deployments, "Release Bot", &["cut", "--no-forge", "--promote", "staging"], &[]));
@@ -474,7 +474,7 @@ fn second_round_paths_dirty_release_files_events_and_dates() {
 /// fail with "promotion needs one version per release".
 #[test]
 fn a_forged_multi_package_release_does_not_stop_promotion() {
-    let (setup, deployments, _state) = promotion_setup("", "{ required = 1, approvers = [\"alice\"] }");
+    let (setup, deployments) = promotion_setup("", "{ required = 1, approvers = [\"alice\"] }");
     let work = &setup.work;
     let output = run(work, &deployments, "Release Bot", &["cut", "--no-forge"], &[]);
     assert_eq!(code(&output), 0, "{}", says(&output));

@@ -10,14 +10,14 @@ use crate::release_cut::{commit, git};
 
 /// The promotion setup, with staging watched for an hour after each verification and rolled
 /// back when its window fails.
-pub(crate) fn watched_setup(failure_limit: u32) -> (crate::release_cut::Setup, Deployments, tempfile::TempDir) {
+pub(crate) fn watched_setup(failure_limit: u32) -> (crate::release_cut::Setup, Deployments) {
     watched_with(&format!("{{ for = \"1h\", failure-limit = {failure_limit} }}"))
 }
 
 /// The promotion setup, with staging watched by `monitor` (an inline table) and rolled back when
 /// its window fails.
-fn watched_with(monitor: &str) -> (crate::release_cut::Setup, Deployments, tempfile::TempDir) {
-    let (setup, deployments, state) = promotion_setup("", "{ required = 1, approvers = [\"alice\"] }");
+fn watched_with(monitor: &str) -> (crate::release_cut::Setup, Deployments) {
+    let (setup, deployments) = promotion_setup("", "{ required = 1, approvers = [\"alice\"] }");
     let work = &setup.work;
     let path = work.join("release.toml");
     let text = fs_err::read_to_string(&path).unwrap();
@@ -27,7 +27,7 @@ fn watched_with(monitor: &str) -> (crate::release_cut::Setup, Deployments, tempf
     fs_err::write(&path, text.replacen(staging, &format!("{staging}\n{monitor}"), 1)).unwrap();
     commit(work, "ci: watch staging after each deployment");
     git(work, &["push", "--quiet", "origin", "main"]);
-    (setup, deployments, state)
+    (setup, deployments)
 }
 
 /// Cuts and promotes a second release to staging, whose service fails every request after the
@@ -57,7 +57,7 @@ fn kinds(history: &std::process::Output) -> Vec<String> {
 /// verified again (docs/promotion.md quotes it).
 #[test]
 fn a_release_that_fails_during_its_monitoring_window_is_rolled_back_by_watch() {
-    let (setup, deployments, _state) = watched_setup(1);
+    let (setup, deployments) = watched_setup(1);
     let work = &setup.work;
 
     // 3.0.0 is verified, then monitored: a healthy pass records nothing.
@@ -127,7 +127,7 @@ fn a_release_that_fails_during_its_monitoring_window_is_rolled_back_by_watch() {
 /// progress or found it done.
 #[test]
 fn two_overlapping_watch_runs_roll_back_once() {
-    let (setup, deployments, _state) = watched_setup(0);
+    let (setup, deployments) = watched_setup(0);
     let work = &setup.work;
     assert_eq!(code(&run(work, &deployments, "Release Bot", &["cut", "--no-forge", "--promote", "staging"], &[])), 0);
     promote_a_release_that_fails_after_verification(work, &deployments);
@@ -170,7 +170,7 @@ fn a_prometheus_monitor_rolls_back_when_the_error_rate_rises() {
         "{{ for = \"1h\", failure-limit = 0, prometheus = \"{}\", query = '{ERROR_RATE}', max = 0.05 }}",
         prometheus.url
     );
-    let (setup, deployments, _state) = watched_with(&monitor);
+    let (setup, deployments) = watched_with(&monitor);
     let work = &setup.work;
     let output = run(work, &deployments, "Release Bot", &["cut", "--no-forge", "--promote", "staging"], &[]);
     assert_eq!(code(&output), 0, "{}", says(&output));

@@ -47,12 +47,11 @@ fn serving(deployments: &Deployments, environment: &str) -> String {
 
 #[test]
 fn a_second_deploy_replaces_the_running_version() {
-    let state = tempfile::tempdir().unwrap();
-    let deployments = Deployments::new(state.path(), &["staging"]);
+    let deployments = Deployments::new(&["staging"]);
 
-    deployed(&deployments, state.path(), "staging", "1.0.0");
+    deployed(&deployments, deployments.state(), "staging", "1.0.0");
     assert_eq!(serving(&deployments, "staging"), "1.0.0");
-    deployed(&deployments, state.path(), "staging", "1.1.0");
+    deployed(&deployments, deployments.state(), "staging", "1.1.0");
     assert_eq!(serving(&deployments, "staging"), "1.1.0");
 
     let mut check = check(&deployments.url("staging", "/health"));
@@ -68,11 +67,10 @@ fn a_second_deploy_replaces_the_running_version() {
 /// let a shell read it as code.
 #[test]
 fn a_hostile_version_arrives_verbatim_and_runs_nothing() {
-    let state = tempfile::tempdir().unwrap();
-    let deployments = Deployments::new(state.path(), &["staging"]);
+    let deployments = Deployments::new(&["staging"]);
     // The trap is the working directory too: a word of the version run as a command (`touch
     // "quoted"`) would land there.
-    let trap_dir = state.path().join("trap");
+    let trap_dir = deployments.state().join("trap");
     std::fs::create_dir(&trap_dir).unwrap();
     let trap = trap_dir.display();
     let version = format!(
@@ -89,11 +87,10 @@ fn a_hostile_version_arrives_verbatim_and_runs_nothing() {
 
 #[test]
 fn a_deploy_asked_to_fail_fails_and_leaves_the_running_version() {
-    let state = tempfile::tempdir().unwrap();
-    let deployments = Deployments::new(state.path(), &["staging"]);
-    deployed(&deployments, state.path(), "staging", "1.0.0");
+    let deployments = Deployments::new(&["staging"]);
+    deployed(&deployments, deployments.state(), "staging", "1.0.0");
 
-    let output = deploy(&deployments, state.path(), "staging", "1.1.0", &[("SERVICE_DEPLOY_FAIL_STAGING", "1")]);
+    let output = deploy(&deployments, deployments.state(), "staging", "1.1.0", &[("SERVICE_DEPLOY_FAIL_STAGING", "1")]);
 
     assert!(!output.status.success(), "{}", describe(&output));
     assert!(String::from_utf8_lossy(&output.stderr).contains("SERVICE_DEPLOY_FAIL_STAGING"), "{}", describe(&output));
@@ -103,12 +100,11 @@ fn a_deploy_asked_to_fail_fails_and_leaves_the_running_version() {
 
 #[test]
 fn a_deploy_fails_when_the_service_does_not_come_up() {
-    let state = tempfile::tempdir().unwrap();
-    let deployments = Deployments::new(state.path(), &["staging"]);
+    let deployments = Deployments::new(&["staging"]);
     // Someone else holds the port: the service cannot listen on it.
     let _occupied = TcpListener::bind((Ipv4Addr::LOCALHOST, deployments.port("staging"))).unwrap();
 
-    let output = deploy(&deployments, state.path(), "staging", "1.0.0", &[]);
+    let output = deploy(&deployments, deployments.state(), "staging", "1.0.0", &[]);
 
     assert!(!output.status.success(), "{}", describe(&output));
     assert!(String::from_utf8_lossy(&output.stderr).contains("exited before listening"), "{}", describe(&output));
@@ -117,14 +113,13 @@ fn a_deploy_fails_when_the_service_does_not_come_up() {
 
 #[test]
 fn a_version_can_be_deployed_unhealthy_and_verification_says_so() {
-    let state = tempfile::tempdir().unwrap();
-    let deployments = Deployments::new(state.path(), &["staging", "prod"]);
+    let deployments = Deployments::new(&["staging", "prod"]);
     let mode = Deployments::variable("SERVICE_MODE", "staging", Some("2.0.0-rc.1"));
     assert_eq!(mode, "SERVICE_MODE_STAGING_2_0_0_rc_1");
 
-    let output = deploy(&deployments, state.path(), "staging", "2.0.0-rc.1", &[(mode.as_str(), "unhealthy")]);
+    let output = deploy(&deployments, deployments.state(), "staging", "2.0.0-rc.1", &[(mode.as_str(), "unhealthy")]);
     assert!(output.status.success(), "{}", describe(&output));
-    deployed(&deployments, state.path(), "prod", "2.0.0-rc.1");
+    deployed(&deployments, deployments.state(), "prod", "2.0.0-rc.1");
 
     let mut check = check(&deployments.url("staging", "/health"));
     check.analysis.failure_limit = 1;
