@@ -106,43 +106,48 @@ fn other_conventions(
     aliases: &[(String, String)],
 ) -> Vec<(usize, TagTemplate)> {
     let single = workspace.packages.len() == 1 && config.repo.is_none();
+    // Parsed once, not once per package: a monorepo has hundreds of packages.
+    let parse = |texts: &[&str]| -> Vec<TagTemplate> {
+        texts.iter().filter_map(|text| TagTemplate::parse(text).ok()).collect()
+    };
+    let common = parse(&["{name}-v{version}", "{name}-{version}", "{name}@{version}", "{name}@v{version}"]);
+    let single_only = parse(&["v{version}", "{version}"]);
     let mut out = Vec::new();
     for (index, package) in workspace.packages.iter().enumerate() {
         let explicit = config.packages.iter().any(|entry| entry.name == package.name && entry.tag.is_some());
         if explicit {
             continue;
         }
-        let mut texts: Vec<String> = ["{name}-v{version}", "{name}-{version}", "{name}@{version}", "{name}@v{version}"]
-            .map(String::from)
-            .to_vec();
+        let mut own: Vec<String> = Vec::new();
         if let Some((_, unscoped)) = package.name.split_once('/').filter(|_| package.name.starts_with('@')) {
-            texts.extend([
+            own.extend([
                 format!("{unscoped}-v{{version}}"),
                 format!("{unscoped}-{{version}}"),
                 format!("{unscoped}@{{version}}"),
                 format!("{unscoped}@v{{version}}"),
             ]);
         }
+        let mut candidates = common.clone();
+        candidates.extend(parse(&own.iter().map(String::as_str).collect::<Vec<_>>()));
         if single {
-            texts.extend(["v{version}".to_string(), "{version}".to_string()]);
+            candidates.extend(single_only.iter().cloned());
         }
         // covector tags packages by its own names (`fs-v2.0.3` for `tauri-plugin-fs`).
         for (alias, _) in aliases.iter().filter(|(_, name)| *name == package.name) {
-            texts.extend([
+            let texts = [
                 format!("{alias}-v{{version}}"),
                 format!("{alias}-{{version}}"),
                 format!("{alias}@v{{version}}"),
                 format!("{alias}@{{version}}"),
-            ]);
+            ];
+            candidates.extend(parse(&texts.each_ref().map(String::as_str)));
         }
-        for text in texts {
-            let Ok(template) = TagTemplate::parse(&text) else { continue };
-            let same = template.affixes(&package.name) == package.tag.affixes(&package.name);
-            if !same
-                && !out.iter().any(|(other, existing): &(usize, TagTemplate)| {
-                    *other == index && existing.affixes(&package.name) == template.affixes(&package.name)
-                })
-            {
+        // Each convention once per package, and not the package's own.
+        let mut seen = vec![package.tag.affixes(&package.name)];
+        for template in candidates {
+            let affixes = template.affixes(&package.name);
+            if !seen.contains(&affixes) {
+                seen.push(affixes);
                 out.push((index, template));
             }
         }
@@ -245,15 +250,19 @@ fn releases_by_target(
                 Ok(version) => out[index].push((tag.name.clone(), version, position)),
                 Err(_) => {
                     // `{name}-v{version}` of package `a` also matches tag `a-b-v1.0.0` of package `a-b`
-                    // at the prefix; only warn when no other target claims the tag.
-                    let claimed = affixes.iter().any(|(other_prefix, other_suffix)| {
-                        tag.name
-                            .strip_prefix(other_prefix.as_str())
-                            .and_then(|rest| rest.strip_suffix(other_suffix.as_str()))
-                            .is_some_and(|middle| semver::Version::parse(middle).is_ok())
-                    });
+                    // at the prefix; only warn when no other target claims the tag. Asked last:
+                    // it tries every target, and `p1-{version}` meets every `p1-v1.2.0`.
+                    let claimed = || {
+                        affixes.iter().any(|(other_prefix, other_suffix)| {
+                            tag.name
+                                .strip_prefix(other_prefix.as_str())
+                                .and_then(|rest| rest.strip_suffix(other_suffix.as_str()))
+                                .is_some_and(|middle| semver::Version::parse(middle).is_ok())
+                        })
+                    };
                     let looks_versioned = middle.starts_with(|character: char| character.is_ascii_digit());
-                    if index < warn_for && !claimed && looks_versioned && warned.insert(tag.name.clone()) {
+                    if index < warn_for && looks_versioned && !warned.contains(&tag.name) && !claimed() {
+                        warned.insert(tag.name.clone());
                         warnings.push(format!(
                             "tag `{}` matches the template `{}` but `{middle}` is not a semantic version; skipped",
                             tag.name,
