@@ -199,10 +199,18 @@ impl<'p> Session<'p> {
         if let Some(label) = &options.pre {
             check_pre_label(label)?;
         }
-        self.check_packages(&options.packages)?;
-        let head = self.repo.resolve(options.head.as_deref().unwrap_or("HEAD"))?;
+        let revision = options.head.as_deref().unwrap_or("HEAD");
         // Change files are read from the working tree, so only for a plan of it (not `--head`).
         let changes = if options.head.is_none() { ChangeFiles::WorkingTree } else { ChangeFiles::None };
+        // git starts (exec, configuration) while discovery and the tags run; errors are
+        // reported in their usual order below.
+        if let Ok(head) = self.repo.resolve(revision)
+            && !self.plans.borrow().contains_key(&(head, options.pre.clone(), changes))
+        {
+            self.repo.prepare_walk(head);
+        }
+        self.check_packages(&options.packages)?;
+        let head = self.repo.resolve(revision)?;
         let key = (head, options.pre.clone(), changes);
         let cached = self.plans.borrow().get(&key).cloned();
         let planned = match cached {
