@@ -18,6 +18,7 @@ mod command;
 mod host;
 mod index;
 mod paths;
+mod prefetch;
 mod refs;
 mod walk;
 mod worktree;
@@ -164,7 +165,7 @@ pub struct Repo {
     /// of this run (a backtest makes hundreds) does not read the file again.
     loaded: std::cell::RefCell<Option<cache::CommitCache>>,
     /// The `git diff-tree` [`Repo::prepare_walk`] started for the next walk.
-    prestarted: std::cell::RefCell<Option<walk::Prestarted>>,
+    prestarted: std::cell::RefCell<Option<prefetch::Prestarted>>,
 }
 
 impl Repo {
@@ -394,19 +395,26 @@ impl Repo {
     /// Readies the next walk from `head` while the caller does other work: loads the commit
     /// cache, and when it does not hold `head` (so the walk will ask git for changed paths),
     /// starts the `git diff-tree` the walk reads them from, so git's start (exec, config)
-    /// overlaps the caller's. Failing to start is left for the walk to report.
+    /// overlaps the caller's. When the cache holds nothing (a cold walk), git is also asked
+    /// about the newest commits from `head` at once (`prefetch.rs`). Failing to start is left
+    /// for the walk to report.
     pub fn prepare_walk(&self, head: Oid) {
         if self.prestarted.borrow().is_some() {
             return;
         }
-        if let Some(file) = self.cache_path().filter(|_| self.cache) {
+        let cache_file = self.cache_path().filter(|_| self.cache);
+        let record = cache_file.is_some();
+        let mut cold = true;
+        if let Some(file) = cache_file {
             let mut loaded = self.loaded.borrow_mut();
             let cache = loaded.get_or_insert_with(|| cache::CommitCache::load(file));
             if cache.get(head).is_some() {
                 return;
             }
+            cold = cache.len() == 0;
         }
-        if let Ok(prestarted) = paths::PathReader::spawn(self.repository.path()) {
+        let git_dir = self.repository.path().to_path_buf();
+        if let Ok(prestarted) = prefetch::Prestarted::start(git_dir, cold.then_some(head), record) {
             self.prestarted.replace(Some(prestarted));
         }
     }

@@ -32,8 +32,13 @@ use crate::GitError;
 /// One commit's answer: its id and the paths it changed, in git's tree order.
 pub(crate) type Changed = (Oid, Vec<String>);
 
-/// A running `git diff-tree --stdin`: requests go in here, answers come out of the stdout
-/// [`PathReader::spawn`] hands back, read by [`parse`] on another thread.
+/// git's answers, parsed on a thread of their own from the moment git starts, so git never
+/// waits on a full pipe however far ahead of the walk it was asked (see [`crate::walk`]'s
+/// prefetch). The channel ends after the last answer, or after an error (the last item).
+pub(crate) type Answers = std::sync::mpsc::Receiver<Result<Changed, String>>;
+
+/// A running `git diff-tree --stdin`: requests go in here, answers come out of the
+/// [`Answers`] [`PathReader::spawn`] hands back.
 pub(crate) struct PathReader {
     child: Child,
     stdin: Option<BufWriter<ChildStdin>>,
@@ -78,9 +83,9 @@ pub(crate) fn plumbing(git_dir: &Path) -> Command {
 }
 
 impl PathReader {
-    /// Starts `git diff-tree` on the repository whose git directory is `git_dir`; its answers
-    /// are read from the returned stdout with [`parse`].
-    pub(crate) fn spawn(git_dir: &Path) -> Result<(PathReader, ChildStdout), GitError> {
+    /// Starts `git diff-tree` on the repository whose git directory is `git_dir`, and the thread
+    /// that parses its answers into the returned channel.
+    pub(crate) fn spawn(git_dir: &Path) -> Result<(PathReader, Answers), GitError> {
         let mut child = plumbing(git_dir)
             .args([
                 "diff-tree",
@@ -112,7 +117,27 @@ impl PathReader {
             })
             .map_err(|error| failure(format!("cannot start a thread: {error}")))?;
         reader.stderr = Some(stderr);
-        Ok((reader, stdout))
+        let (sender, answers) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("git-diff-tree-stdout".into())
+            .spawn(move || read_answers(stdout, &sender))
+            .map_err(|error| failure(format!("cannot start a thread: {error}")))?;
+        Ok((reader, answers))
+    }
+
+    /// Sends the requests written so far, so git can start on them.
+    pub(crate) fn flush(&mut self) -> Result<(), GitError> {
+        match self.stdin.as_mut().map(Write::flush) {
+            Some(Err(_)) => Err(self.failed()),
+            _ => Ok(()),
+        }
+    }
+
+    /// Stops git without a word: the walk has every answer it needs, and the rest were asked
+    /// ahead of it for nothing.
+    pub(crate) fn stop(mut self) {
+        let _ = self.child.kill();
+        self.wait();
     }
 
     /// Asks for the paths `commit` changed against `first_parent` (the empty tree when `None`).
@@ -182,6 +207,18 @@ impl Drop for PathReader {
             let _ = self.child.kill();
             self.wait();
         }
+    }
+}
+
+/// [`parse`] into `sender` until the end, an error, or a receiver that stopped listening (which
+/// drops `stdout`, so git stops too).
+fn read_answers(stdout: ChildStdout, sender: &std::sync::mpsc::Sender<Result<Changed, String>>) {
+    const GONE: &str = "the walk stopped listening";
+    let parsed = parse(stdout, |changed| sender.send(Ok(changed)).map_err(|_| GONE.to_string()));
+    if let Err(error) = parsed
+        && error != GONE
+    {
+        let _ = sender.send(Err(error));
     }
 }
 

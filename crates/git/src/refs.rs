@@ -100,21 +100,18 @@ impl Repo {
     pub fn changed_paths(&self, commit: Oid) -> Result<Vec<String>, GitError> {
         let found = self.repository.find_commit(commit).context(|| format!("reading commit {commit}"))?;
         // The walk's reader, so a commit's paths are the same bytes in every command.
-        let (mut reader, stdout) = crate::paths::PathReader::spawn(self.repository.path())?;
+        let (mut reader, answers) = crate::paths::PathReader::spawn(self.repository.path())?;
         reader.request(commit, found.parent_id(0).ok())?;
         reader.close()?;
-        let mut answer = None;
-        let parsed = crate::paths::parse(stdout, |changed| {
-            answer = Some(changed);
-            Ok(())
-        });
+        let answers: Result<Vec<_>, String> = answers.iter().collect();
         reader.finish()?;
         let failure = |detail: String| GitError::Command {
             operation: format!("reading the paths commit {commit} changed"),
             detail,
         };
-        parsed.map_err(failure)?;
-        answer
+        answers
+            .map_err(failure)?
+            .pop()
             .filter(|(id, _)| *id == commit)
             .map(|(_, paths)| paths)
             .ok_or_else(|| failure("`git diff-tree` gave no answer".into()))

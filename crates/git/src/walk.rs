@@ -26,7 +26,8 @@ use std::collections::BinaryHeap;
 use std::sync::mpsc::{Receiver, Sender};
 
 use crate::cache::{CommitCache, Entry, IdMap, Key};
-use crate::paths::PathReader;
+use crate::paths::{Answers, PathReader};
+use crate::prefetch::Prestarted;
 use crate::{Context, GitError};
 
 /// A set of range indexes.
@@ -194,14 +195,19 @@ where
     let record = cache.is_some();
     let (walked, read) = {
         let cache = cache.as_deref();
+        // The commits the walk needs git's answers for, once known: the answering thread stops
+        // there, not after commits asked about ahead for nothing.
+        let needed: std::sync::OnceLock<IdMap<()>> = std::sync::OnceLock::new();
         std::thread::scope(|scope| {
-            let mut asker =
-                Asker { scope, git_dir: repository.path(), map: &map, prestarted: prestarted.take(), running: None };
+            let mut asker = Asker::new(scope, repository.path(), &map, &needed, prestarted.take())?;
             let mut marking = Marking::new(repository, cache, bases, record);
             marking.seed(head, bases)?;
             marking.mark_ranges(&mut asker)?;
             marking.settle()?;
             let selected = marking.select();
+            let _ = needed.set(
+                selected.iter().filter(|selected| !selected.cached).map(|selected| (Key(selected.id), ())).collect(),
+            );
             let (answered, unused) = asker.finish()?;
             *prestarted = unused;
             read_commits(cache, selected, answered, &map)
@@ -216,18 +222,18 @@ where
 }
 
 /// What the thread reading git's answers needs of a commit asked about; sent before the request.
-struct Pending {
-    id: Oid,
-    message: Box<[u8]>,
-    parent_count: usize,
+pub(crate) struct Pending {
+    pub(crate) id: Oid,
+    pub(crate) message: Box<[u8]>,
+    pub(crate) parent_count: usize,
     /// What a cache entry holds besides the message and the paths, when the cache is on.
-    record: Option<Record>,
+    pub(crate) record: Option<Record>,
 }
 
 /// What a cache entry holds besides the message and the paths.
-struct Record {
-    time: i64,
-    parents: Vec<Oid>,
+pub(crate) struct Record {
+    pub(crate) time: i64,
+    pub(crate) parents: Vec<Oid>,
 }
 
 /// A commit git answered for, with the caller's data and its cache entry.
@@ -243,23 +249,70 @@ trait Ask {
 }
 
 /// Starts git and the thread mapping its answers on the first commit asked about (a warm walk
-/// asks about none, and runs no process).
+/// asks about none, and runs no process), or takes over the git asked ahead of the walk.
 struct Asker<'scope, 'env, T, F> {
     scope: &'scope std::thread::Scope<'scope, 'env>,
     git_dir: &'env std::path::Path,
     map: &'env F,
-    /// A git started before the walk ([`crate::Repo::prepare_walk`]), used on the first ask.
-    prestarted: Option<Prestarted>,
+    needed: &'env std::sync::OnceLock<IdMap<()>>,
+    /// A git started before the walk and not asked about anything ([`crate::Repo::prepare_walk`]),
+    /// used on the first ask.
+    idle: Option<(PathReader, Answers)>,
+    /// Commits asked about ahead of the walk: not asked again.
+    asked_ahead: IdMap<()>,
     running: Option<Running<'scope, T>>,
 }
 
-/// A `git diff-tree` started ahead of a walk, and its stdout.
-pub(crate) type Prestarted = (PathReader, std::process::ChildStdout);
+/// The answering thread's result: the commits mapped, and whether it stopped before git's end.
+type Mapped<T> = (Vec<Answered<T>>, bool);
 
 struct Running<'scope, T> {
     reader: PathReader,
     pending: Sender<Pending>,
-    answers: std::thread::ScopedJoinHandle<'scope, Result<Vec<Answered<T>>, String>>,
+    answers: std::thread::ScopedJoinHandle<'scope, Result<Mapped<T>, String>>,
+}
+
+impl<'scope, 'env, T, F> Asker<'scope, 'env, T, F>
+where
+    T: Send + 'scope,
+    F: Fn(CommitData<'_>) -> T + Sync,
+{
+    fn new(
+        scope: &'scope std::thread::Scope<'scope, 'env>,
+        git_dir: &'env std::path::Path,
+        map: &'env F,
+        needed: &'env std::sync::OnceLock<IdMap<()>>,
+        prestarted: Option<Prestarted>,
+    ) -> Result<Self, GitError> {
+        let mut asker = Asker { scope, git_dir, map, needed, idle: None, asked_ahead: IdMap::default(), running: None };
+        if let Some(prestarted) = prestarted {
+            let (reader, answers, asked) = prestarted.take_over();
+            if asked.is_empty() {
+                asker.idle = Some((reader, answers));
+            } else {
+                asker.asked_ahead = asked.iter().map(|pending| (Key(pending.id), ())).collect();
+                let running = asker.start(reader, answers)?;
+                for pending in asked {
+                    let _ = running.pending.send(pending);
+                }
+            }
+        }
+        Ok(asker)
+    }
+
+    /// Starts the thread mapping git's answers.
+    fn start(&mut self, reader: PathReader, answers: Answers) -> Result<&mut Running<'scope, T>, GitError> {
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let (map, needed) = (self.map, self.needed);
+        let thread = std::thread::Builder::new()
+            .name("release-walk-answers".into())
+            .spawn_scoped(self.scope, move || answer(&answers, &receiver, map, needed))
+            .map_err(|error| GitError::Command {
+                operation: "reading the paths each commit changed".into(),
+                detail: format!("cannot start a thread: {error}"),
+            })?;
+        Ok(self.running.insert(Running { reader, pending: sender, answers: thread }))
+    }
 }
 
 impl<'scope, 'env, T, F> Ask for Asker<'scope, 'env, T, F>
@@ -268,25 +321,17 @@ where
     F: Fn(CommitData<'_>) -> T + Sync,
 {
     fn ask(&mut self, pending: Pending, first_parent: Option<Oid>) -> Result<(), GitError> {
-        let running = match &mut self.running {
-            Some(running) => running,
-            None => {
-                let (reader, stdout) = match self.prestarted.take() {
-                    Some(prestarted) => prestarted,
-                    None => PathReader::spawn(self.git_dir)?,
-                };
-                let (sender, receiver) = std::sync::mpsc::channel();
-                let map = self.map;
-                let answers = std::thread::Builder::new()
-                    .name("release-walk-answers".into())
-                    .spawn_scoped(self.scope, move || answer(stdout, &receiver, map))
-                    .map_err(|error| GitError::Command {
-                        operation: "reading the paths each commit changed".into(),
-                        detail: format!("cannot start a thread: {error}"),
-                    })?;
-                self.running.insert(Running { reader, pending: sender, answers })
-            }
-        };
+        if self.asked_ahead.contains_key(&Key(pending.id)) {
+            return Ok(());
+        }
+        if self.running.is_none() {
+            let (reader, answers) = match self.idle.take() {
+                Some(idle) => idle,
+                None => PathReader::spawn(self.git_dir)?,
+            };
+            self.start(reader, answers)?;
+        }
+        let running = self.running.as_mut().expect("started above");
         let id = pending.id;
         // A thread that stopped on an error has dropped the receiver; `finish` says why.
         let _ = running.pending.send(pending);
@@ -295,37 +340,48 @@ where
 }
 
 impl<T, F> Asker<'_, '_, T, F> {
-    /// Every commit asked about, mapped, once git has answered for all of them, and the
-    /// prestarted git when no commit was asked about.
+    /// Every commit asked about, mapped, once git has answered for all those the walk needs,
+    /// and the prestarted git when no commit was asked about.
     fn finish(self) -> Result<(Vec<Answered<T>>, Option<Prestarted>), GitError> {
         let Some(Running { mut reader, pending, answers }) = self.running else {
-            return Ok((Vec::new(), self.prestarted));
+            return Ok((Vec::new(), self.idle.map(|(reader, answers)| Prestarted::idle(reader, answers))));
         };
         drop(pending);
         reader.close()?;
         let answered = answers.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        let exited = reader.finish();
-        let answered = answered.map_err(|detail| GitError::Command {
-            operation: "reading the paths each commit changed".into(),
-            detail,
-        })?;
-        exited?;
+        let (answered, stopped_early) = match answered {
+            Ok(answered) => answered,
+            Err(detail) => {
+                drop(reader);
+                return Err(GitError::Command { operation: "reading the paths each commit changed".into(), detail });
+            }
+        };
+        if stopped_early {
+            // Killed and reaped on the side: the answers are all in.
+            let _ = std::thread::Builder::new().name("git-diff-tree-stop".into()).spawn(move || reader.stop());
+        } else {
+            reader.finish()?;
+        }
         Ok((answered, None))
     }
 }
 
-/// The answering thread: reads git's stream and maps each commit as its paths arrive, so the
-/// caller's work (parsing messages) overlaps git's.
+/// The answering thread: pairs each of git's answers with the commit asked about and maps it,
+/// so the caller's work (parsing messages) overlaps git's. Once the walk has said which commits
+/// it needs and all have been answered, it stops (true: git still has commits asked ahead).
 fn answer<T, F>(
-    stdout: std::process::ChildStdout,
+    answers: &Answers,
     pending: &Receiver<Pending>,
     map: &F,
-) -> Result<Vec<Answered<T>>, String>
+    needed: &std::sync::OnceLock<IdMap<()>>,
+) -> Result<Mapped<T>, String>
 where
     F: Fn(CommitData<'_>) -> T,
 {
-    let mut out = Vec::new();
-    crate::paths::parse(stdout, |(id, paths)| {
+    let mut out: Vec<Answered<T>> = Vec::new();
+    let mut remaining: Option<usize> = None;
+    for changed in answers {
+        let (id, paths) = changed?;
         let asked = pending.recv().map_err(|_| format!("`git diff-tree` answered for commit {id}, not asked about"))?;
         if asked.id != id {
             return Err(format!("`git diff-tree` answered for commit {id} where {} was asked about", asked.id));
@@ -339,12 +395,21 @@ where
         let message = crate::text(&asked.message);
         let data = map(CommitData { id, message: &message, paths, parent_count: asked.parent_count });
         out.push(Answered { id, data, entry });
-        Ok(())
-    })?;
+        if let Some(needed) = needed.get() {
+            let left = match remaining {
+                Some(left) => left - usize::from(needed.contains_key(&Key(id))),
+                None => needed.len() - out.iter().filter(|answered| needed.contains_key(&Key(answered.id))).count(),
+            };
+            remaining = Some(left);
+            if left == 0 && pending.try_recv().is_ok() {
+                return Ok((out, true));
+            }
+        }
+    }
     if let Ok(missed) = pending.try_recv() {
         return Err(format!("`git diff-tree` gave no answer for commit {}", missed.id));
     }
-    Ok(out)
+    Ok((out, false))
 }
 
 /// Phase 1's state: the commits met so far, the date-ordered queue, and how many queued commits

@@ -9,20 +9,48 @@ use release_test_support::RepoBuilder;
 
 type Commit = (Oid, Vec<bool>, Vec<String>, String);
 
-/// Walks without the commit cache, then with it empty, then with it filled by that walk: the
-/// three must agree, so every walk test here is also a test of the cache.
+/// Walks without the commit cache, then with git asked ahead of the walk (`prepare_walk`),
+/// then with the cache empty (and git asked ahead), then with it filled by that walk: all must
+/// agree, so every walk test here is also a test of the cache and of asking ahead.
 fn walk(repo: &Repo, head: Oid, bases: &[Option<Oid>]) -> Vec<Commit> {
-    let with_cache = |enabled: bool| {
+    let with_cache = |enabled: bool, ahead: bool| {
         let mut repo = Repo::open(repo.root()).unwrap();
         repo.set_cache(enabled);
+        if ahead {
+            repo.prepare_walk(head);
+        }
         walk_once(&repo, head, bases)
     };
     repo.clear_cache().unwrap();
-    let without = with_cache(false);
+    let without = with_cache(false, false);
+    assert_eq!(with_cache(false, true), without, "the walk asked ahead of");
     assert!(!repo.cache_path().unwrap().exists(), "a walk without the cache wrote one");
-    assert_eq!(with_cache(true), without, "the walk that fills the cache");
-    assert_eq!(with_cache(true), without, "the walk that reads the cache");
+    assert_eq!(with_cache(true, true), without, "the walk that fills the cache");
+    assert_eq!(with_cache(true, false), without, "the walk that reads the cache");
     without
+}
+
+/// git is asked about the newest 256 commits before the walk knows its range: a short range
+/// stops git once its commits are answered, a long one asks about the rest itself, and a range
+/// that ends on a side branch is right either way.
+#[test]
+fn asking_ahead_of_the_walk_gives_the_same_commits_for_short_and_long_ranges() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut builder = RepoBuilder::init(dir.path()).unwrap();
+    let mut ids = Vec::new();
+    for index in 0..300 {
+        builder.write(&format!("f{}", index % 7), index.to_string());
+        ids.push(builder.commit(&format!("c{index}")).unwrap());
+    }
+    let repo = Repo::open(dir.path()).unwrap();
+    let head = ids[299];
+    for bases in [vec![Some(ids[296])], vec![Some(ids[10])], vec![None], vec![Some(ids[298]), Some(ids[20])]] {
+        let commits = walk(&repo, head, &bases);
+        let oldest =
+            bases.iter().map(|base| base.map_or(0, |base| ids.iter().position(|id| *id == base).unwrap() + 1)).min();
+        assert_eq!(commits.len(), 300 - oldest.unwrap(), "{bases:?}");
+        assert_eq!(commits.last().unwrap().0, ids[oldest.unwrap()]);
+    }
 }
 
 fn walk_once(repo: &Repo, head: Oid, bases: &[Option<Oid>]) -> Vec<Commit> {
