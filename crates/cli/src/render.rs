@@ -31,10 +31,7 @@ pub fn write_json(plan: &Plan, out: &mut impl std::io::Write) -> std::io::Result
         skipped: skipped.clone(),
     };
     let shell = serde_json::to_vec_pretty(&shell)?;
-    let rendered: Vec<Vec<u8>> = packages
-        .par_iter()
-        .map(|package| serde_json::to_vec_pretty(package).map(|json| indent(&json, b"\n    ")))
-        .collect::<Result<_, _>>()?;
+    let rendered: Vec<Vec<u8>> = packages.par_iter().map(serde_json::to_vec_pretty).collect::<Result<_, _>>()?;
     let at = match shell.windows(KEY.len()).position(|window| window == KEY) {
         Some(at) if !packages.is_empty() => at + KEY.len() - 1,
         _ => return out.write_all(&shell).and_then(|()| out.write_all(b"\n")),
@@ -42,25 +39,23 @@ pub fn write_json(plan: &Plan, out: &mut impl std::io::Write) -> std::io::Result
     out.write_all(&shell[..at])?;
     for (index, package) in rendered.iter().enumerate() {
         out.write_all(if index == 0 { b"\n    " } else { b",\n    " })?;
-        out.write_all(package)?;
+        write_indented(out, package, b"\n    ")?;
     }
     out.write_all(b"\n  ")?;
     out.write_all(&shell[at..])?;
     out.write_all(b"\n")
 }
 
-/// `json` with every newline replaced by `newline`.
-fn indent(json: &[u8], newline: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(json.len() + json.len() / 8);
-    let mut lines = json.split(|&byte| byte == b'\n');
-    if let Some(first) = lines.next() {
-        out.extend_from_slice(first);
+/// `json` with every newline replaced by `newline`, written as it goes (no second copy of a
+/// package's JSON).
+fn write_indented(out: &mut impl std::io::Write, json: &[u8], newline: &[u8]) -> std::io::Result<()> {
+    let mut start = 0;
+    for at in memchr::memchr_iter(b'\n', json) {
+        out.write_all(&json[start..at])?;
+        out.write_all(newline)?;
+        start = at + 1;
     }
-    for line in lines {
-        out.extend_from_slice(newline);
-        out.extend_from_slice(line);
-    }
-    out
+    out.write_all(&json[start..])
 }
 
 /// Styling for a terminal; no colour unless asked for.

@@ -127,12 +127,16 @@ fn history(
     let bases: Vec<Option<Oid>> = previous.iter().map(|found| found.as_ref().map(|(_, commit)| *commit)).collect();
     let counter = session.progress().count("reading history", "commits");
     let memo = session.parsed_messages();
-    let walked = session.repo().walk(head, &bases, |commit| {
+    let map = |commit: release_git::CommitData<'_>| {
         counter.add(1);
         let known = memo.and_then(|memo| memo.read().ok()?.get(&commit.id).cloned());
-        let parsed = known.unwrap_or_else(|| release_plan::parse_message(commit.message));
+        // The parsed message an earlier run kept in the commit cache, unless its parser differs.
+        let kept = || commit.kept.and_then(release_plan::ParsedCommit::from_kept);
+        let parsed = known.or_else(kept).unwrap_or_else(|| release_plan::parse_message(commit.message));
         (parsed, commit.paths, commit.parent_count > 1)
-    });
+    };
+    let keep = |(parsed, _, _): &(release_plan::ParsedCommit, Vec<String>, bool)| parsed.to_kept();
+    let walked = session.repo().walk_keeping(head, &bases, map, keep);
     session.progress().finish();
     let walked = walked?;
     if let Some(mut memo) = memo.and_then(|memo| memo.write().ok()) {

@@ -25,8 +25,9 @@ use git2::Oid;
 const MAGIC: &[u8; 8] = b"RLSCOMMT";
 /// Bump when the entry layout or what an entry means changes (for example how paths are
 /// computed): a cache of another version is dropped and rebuilt. Version 2: paths come from
-/// `git diff-tree` instead of git2's trees.
-pub(crate) const VERSION: u32 = 2;
+/// `git diff-tree` instead of git2's trees. Version 3: each entry keeps the caller's bytes (the
+/// parsed message).
+pub(crate) const VERSION: u32 = 3;
 /// Magic, version, entry count, payload length, checksum.
 const HEADER: usize = 8 + 4 + 4 + 8 + 8;
 /// Commits kept at most (about 200 bytes each on a typical history, so some 200 MB at worst):
@@ -102,6 +103,9 @@ pub(crate) struct Entry {
     pub(crate) parents: Vec<Oid>,
     pub(crate) message: Box<[u8]>,
     pub(crate) paths: Vec<String>,
+    /// What the walk's caller keeps of the commit ([`crate::Repo::walk_keeping`]), opaque here;
+    /// empty when it keeps nothing.
+    pub(crate) kept: Box<[u8]>,
 }
 
 /// A cached commit, read in place from the loaded file.
@@ -112,6 +116,7 @@ pub(crate) struct Cached<'c> {
     pub(crate) message: &'c [u8],
     path_count: usize,
     paths: &'c [u8],
+    pub(crate) kept: &'c [u8],
 }
 
 impl Cached<'_> {
@@ -243,6 +248,7 @@ impl CommitCache {
             parents: cached.parents().collect(),
             message: cached.message.into(),
             paths: cached.paths(),
+            kept: cached.kept.into(),
         })
     }
 }
@@ -296,10 +302,15 @@ fn entry_at(payload: &[u8], offset: usize) -> Option<(Cached<'_>, usize)> {
         at += length;
     }
     let paths = &payload[paths_start..at];
-    Some((Cached { time, parents, message, path_count, paths }, at))
+    let kept_length = read_u32(payload.get(at..at + 4)?, 0) as usize;
+    at += 4;
+    let kept = payload.get(at..at.checked_add(kept_length)?)?;
+    at += kept_length;
+    Some((Cached { time, parents, message, path_count, paths, kept }, at))
 }
 
-/// Appends one entry: id, time, parents, message, paths, lengths as little-endian `u32`.
+/// Appends one entry: id, time, parents, message, paths, the caller's bytes, lengths as
+/// little-endian `u32`.
 fn encode(out: &mut Vec<u8>, id: Oid, entry: &Entry) {
     let length = |length: usize| u32::try_from(length).expect("a commit's parts are under 4 GiB").to_le_bytes();
     out.extend_from_slice(id.as_bytes());
@@ -315,6 +326,8 @@ fn encode(out: &mut Vec<u8>, id: Oid, entry: &Entry) {
         out.extend_from_slice(&length(path.len()));
         out.extend_from_slice(path.as_bytes());
     }
+    out.extend_from_slice(&length(entry.kept.len()));
+    out.extend_from_slice(&entry.kept);
 }
 
 /// Writes header and payload to a new file beside `file`, then renames it over `file`.
@@ -409,6 +422,7 @@ mod tests {
             parents: vec![Oid::from_bytes(&[7; 20]).unwrap()],
             message: b"feat: x\n".to_vec().into(),
             paths: paths.iter().map(|path| path.to_string()).collect(),
+            kept: paths.iter().map(|path| path.len() as u8).collect(),
         }
     }
 

@@ -373,14 +373,33 @@ impl Repo {
         T: Send,
         F: Fn(CommitData<'_>) -> T + Sync,
     {
+        self.walk_keeping(head, bases, map, |_| Vec::new())
+    }
+
+    /// [`Repo::walk`], keeping `keep`'s bytes of each commit's data in the commit cache: a later
+    /// walk hands them back to `map` ([`CommitData::kept`]), which can then skip the work that
+    /// made the data (parsing the message). What `map` makes from them must be what it makes
+    /// without them.
+    pub fn walk_keeping<T, F, K>(
+        &self,
+        head: Oid,
+        bases: &[Option<Oid>],
+        map: F,
+        keep: K,
+    ) -> Result<Vec<Walked<T>>, GitError>
+    where
+        T: Send,
+        F: Fn(CommitData<'_>) -> T + Sync,
+        K: Fn(&T) -> Vec<u8>,
+    {
         let mut prestarted = self.prestarted.take();
         let Some(file) = self.cache_path().filter(|_| self.cache) else {
-            let walked = walk::walk(&self.repository, None, &mut prestarted, head, bases, map);
+            let walked = walk::walk(&self.repository, None, &mut prestarted, head, bases, map, keep);
             self.prestarted.replace(prestarted);
             return walked;
         };
         let mut cache = self.loaded.take().unwrap_or_else(|| cache::CommitCache::load(file));
-        let walked = walk::walk(&self.repository, Some(&mut cache), &mut prestarted, head, bases, map);
+        let walked = walk::walk(&self.repository, Some(&mut cache), &mut prestarted, head, bases, map, keep);
         self.prestarted.replace(prestarted);
         let walked = walked?;
         if cache.has_additions() {

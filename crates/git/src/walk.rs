@@ -69,6 +69,9 @@ pub struct CommitData<'a> {
     /// Paths changed against the first parent (against nothing for a root commit).
     pub paths: Vec<String>,
     pub parent_count: usize,
+    /// What the caller kept of this commit in an earlier run ([`crate::Repo::walk_keeping`]),
+    /// when it comes from the commit cache and something was kept.
+    pub kept: Option<&'a [u8]>,
 }
 
 /// One commit of the union of the ranges.
@@ -180,17 +183,20 @@ impl<'r> Graph<'r> {
 
 /// Walks the union of the ranges; with a cache, reads what it holds from it and adds to it
 /// every commit it had to read from the repository.
-pub(crate) fn walk<T, F>(
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn walk<T, F, K>(
     repository: &Repository,
     cache: Option<&mut CommitCache>,
     prestarted: &mut Option<Prestarted>,
     head: Oid,
     bases: &[Option<Oid>],
     map: F,
+    keep: K,
 ) -> Result<Vec<Walked<T>>, GitError>
 where
     T: Send,
     F: Fn(CommitData<'_>) -> T + Sync,
+    K: Fn(&T) -> Vec<u8>,
 {
     let record = cache.is_some();
     let (walked, read) = {
@@ -210,7 +216,7 @@ where
             );
             let (answered, unused) = asker.finish()?;
             *prestarted = unused;
-            read_commits(cache, selected, answered, &map)
+            read_commits(cache, selected, answered, &map, &keep)
         })?
     };
     if let Some(cache) = cache {
@@ -391,9 +397,10 @@ where
             parents,
             message: asked.message.clone(),
             paths: paths.clone(),
+            kept: Box::default(),
         });
         let message = crate::text(&asked.message);
-        let data = map(CommitData { id, message: &message, paths, parent_count: asked.parent_count });
+        let data = map(CommitData { id, message: &message, paths, parent_count: asked.parent_count, kept: None });
         out.push(Answered { id, data, entry });
         if let Some(needed) = needed.get() {
             let left = match remaining {
@@ -612,28 +619,31 @@ type Read<T> = (Vec<Walked<T>>, Vec<(Oid, Entry)>);
 /// Phase 2: the cached commits' paths from the cache and the caller's `map` on them, in
 /// parallel, and git's answers for the others; the output keeps the selection's order. An answer
 /// for a commit asked about while in some range but in none by the end of the walk is dropped.
-fn read_commits<T, F>(
+fn read_commits<T, F, K>(
     cache: Option<&CommitCache>,
     selected: Vec<Selected<'_>>,
     answered: Vec<Answered<T>>,
     map: &F,
+    keep: &K,
 ) -> Result<Read<T>, GitError>
 where
     T: Send,
     F: Fn(CommitData<'_>) -> T + Sync,
+    K: Fn(&T) -> Vec<u8>,
 {
     let mut out: Vec<Option<Walked<T>>> = selected
         .par_iter()
         .with_min_len(256)
         .map(|selected| {
             selected.cached.then(|| {
-                let paths = cache.and_then(|cache| cache.get(selected.id)).map(|cached| cached.paths());
+                let cached = cache.and_then(|cache| cache.get(selected.id));
                 let message = crate::text(&selected.message);
                 let data = map(CommitData {
                     id: selected.id,
                     message: &message,
-                    paths: paths.unwrap_or_default(),
+                    paths: cached.map(|cached| cached.paths()).unwrap_or_default(),
                     parent_count: selected.parent_count,
+                    kept: cached.map(|cached| cached.kept).filter(|kept| !kept.is_empty()),
                 });
                 Walked { id: selected.id, excluded: selected.excluded.clone(), data }
             })
@@ -648,7 +658,8 @@ where
     let mut entries = Vec::new();
     for Answered { id, data, entry } in answered {
         let Some(&position) = positions.get(&Key(id)) else { continue };
-        if let Some(entry) = entry {
+        if let Some(mut entry) = entry {
+            entry.kept = keep(&data).into();
             entries.push((id, entry));
         }
         out[position] = Some(Walked { id, excluded: selected[position].excluded.clone(), data });

@@ -12,6 +12,7 @@
 
 mod collect;
 mod commit;
+mod kept;
 mod model;
 mod route;
 mod version;
@@ -23,6 +24,7 @@ use collect::{Context, Target, apply_component_rules, collect_change_files, coll
 use release_config::{Config, Dependents, NonConventional};
 
 pub use commit::{ParsedCommit, parse_message};
+pub use kept::PARSER_VERSION;
 pub use model::{
     ChangeEntry, ChangeFile, CommitEntry, CommitInput, PackageInput, PackagePlan, PackageSet, Plan, PlanInput, Reason,
     Release, RepoInput, RepoPlan, SCHEMA_VERSION, SkippedPackage, bump_name, short,

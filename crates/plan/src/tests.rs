@@ -487,3 +487,55 @@ fn a_package_set_holds_the_packages_given_past_one_word() {
     assert!(PackageSet::all(65).contains(64) && !PackageSet::all(65).contains(65));
     assert_eq!(PackageSet::from_words(vec![0b101]), [true, false, true].into_iter().collect());
 }
+
+/// Messages of every shape the parser knows, for the kept-bytes tests.
+const MESSAGES: &[&str] = &[
+    "feat: add a thing\n",
+    "fix(api): handle nulls (#123)\n\nThe body says why.\n",
+    "feat(web)!: drop the old route\n",
+    "refactor: move code\n\nBREAKING CHANGE: the config moved\nRelease-As: 2.0.0\n",
+    "chore(release): publish\r\n\r\nbody with a : colon\r\n",
+    "Revert \"feat: add a thing\"\n\nThis reverts commit 0123456789abcdef0123456789abcdef01234567.\n",
+    "Merge pull request #7 from fork/branch\n\nfeat: merged\n",
+    "update readme\n",
+    "perf: faster\n\nfirst paragraph\n\nsecond # paragraph\n\nRefs: #12\nBREAKING-CHANGE: also breaking\n",
+    "Feat(Scope): Capitalised type\n",
+    "docs: ünïcödé summary\n",
+    "",
+];
+
+#[test]
+fn a_parsed_message_survives_its_kept_bytes_and_damaged_bytes_are_refused() {
+    for message in MESSAGES {
+        let parsed = parse_message(message);
+        let kept = parsed.to_kept();
+        assert_eq!(ParsedCommit::from_kept(&kept), Some(parsed), "{message:?}");
+        assert_eq!(ParsedCommit::from_kept(&kept[..kept.len() - 1]), None, "truncated {message:?}");
+        let mut longer = kept.clone();
+        longer.push(0);
+        assert_eq!(ParsedCommit::from_kept(&longer), None, "longer {message:?}");
+        let mut other_version = kept;
+        other_version[0] = PARSER_VERSION.wrapping_add(1);
+        assert_eq!(ParsedCommit::from_kept(&other_version), None, "other version {message:?}");
+    }
+    assert_eq!(ParsedCommit::from_kept(&[]), None);
+}
+
+/// The commit cache keeps parsed messages under `PARSER_VERSION`: when the parser's results
+/// change, cached ones must be refused, so the version must change with them. This fails when
+/// the results on a fixed set of messages change and the version did not.
+#[test]
+fn the_parser_fingerprint_matches_its_version() {
+    const FINGERPRINT: (u8, u64) = (1, 0xc45c_c447_ad4b_653d);
+    let mut hash = 0xcbf2_9ce4_8422_2325_u64;
+    for message in MESSAGES {
+        for byte in format!("{:?}", parse_message(message)).bytes() {
+            hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    assert_eq!(
+        (PARSER_VERSION, hash),
+        FINGERPRINT,
+        "parse_message's results changed: bump PARSER_VERSION in crates/plan/src/kept.rs, then set FINGERPRINT here to (the new version, {hash:#x})"
+    );
+}

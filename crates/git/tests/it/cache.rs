@@ -157,3 +157,28 @@ fn new_commits_are_added_to_a_warm_cache() {
     // After the 32-byte header, the old entries come first, as they were.
     assert_eq!(after[32..before.len()], before[32..], "the old entries kept, in order");
 }
+
+/// What the caller keeps of each commit (the parsed message, for a plan) is handed back by the
+/// next walk from the cache, and never by a walk that read the commit from the repository.
+#[test]
+fn kept_bytes_come_back_from_the_cache_only() {
+    let (dir, _, head) = history();
+    let walk = |repo: &Repo| {
+        let walked = repo.walk_keeping(
+            head,
+            &[None],
+            |commit| (commit.message.trim_end().to_string(), commit.kept.map(<[u8]>::to_vec)),
+            |(message, _)| message.bytes().rev().collect(),
+        );
+        walked.unwrap().into_iter().map(|walked| walked.data).collect::<Vec<_>>()
+    };
+    let first = walk(&open(dir.path(), true));
+    assert_eq!(first.len(), 4);
+    assert!(first.iter().all(|(_, kept)| kept.is_none()), "{first:?}");
+    for repo in [open(dir.path(), true), open(dir.path(), true)] {
+        for (message, kept) in walk(&repo) {
+            assert_eq!(kept, Some(message.bytes().rev().collect::<Vec<u8>>()), "{message}");
+        }
+    }
+    assert!(walk(&open(dir.path(), false)).iter().all(|(_, kept)| kept.is_none()));
+}
