@@ -152,6 +152,8 @@ fn bench_plan(options: &Options) -> Result<()> {
         rows.push(measure_scenario(options, &run, &release, measure_rss)?);
     }
     rows.extend(measure_warm(options, &full, &release, measure_rss)?);
+    rows.push(measure_comment(options, "comment", &small, &release, measure_rss)?);
+    rows.push(measure_comment(options, "comment-full", &full, &release, measure_rss)?);
     print_table(&rows)?;
     print_runs(options, &rows);
     Ok(())
@@ -232,6 +234,8 @@ fn describe_repositories(dir: &Path, full: &Path, small: &Path) -> Result<String
 /// One scenario's measured runs of both tools.
 struct Row {
     scenario: &'static str,
+    /// What the plan is measured against: `git log`, or one plan for the comment scenarios.
+    baseline: &'static str,
     git: Stats,
     plan: Stats,
 }
@@ -271,15 +275,76 @@ fn measure_scenario(options: &Options, run: &Run<'_>, release: &Path, measure_rs
     git.sample(measure_rss)?;
     prepare()?;
     describe_plan(scenario, &plan.output()?)?;
-    let mut git_samples = Vec::new();
-    let mut plan_samples = Vec::new();
+    let (git, plan) = alternate(options, scenario, (&git, &|| Ok(())), (&plan, &prepare), measure_rss)?;
+    Ok(Row { scenario, baseline: "git log", git, plan })
+}
+
+/// A tool and what runs (untimed) before each of its runs.
+type Timed<'a> = (&'a Tool, &'a dyn Fn() -> Result<()>);
+
+/// `--runs` timed runs of each tool, alternating, the baseline first.
+fn alternate(
+    options: &Options,
+    scenario: &str,
+    (baseline, before_baseline): Timed<'_>,
+    (measured, before_measured): Timed<'_>,
+    measure_rss: bool,
+) -> Result<(Stats, Stats)> {
+    let mut baseline_samples = Vec::new();
+    let mut measured_samples = Vec::new();
     for number in 1..=options.runs {
         eprintln!("{scenario}: run {number} of {} ...", options.runs);
-        git_samples.push(git.sample(measure_rss)?);
-        prepare()?;
-        plan_samples.push(plan.sample(measure_rss)?);
+        before_baseline()?;
+        baseline_samples.push(baseline.sample(measure_rss)?);
+        before_measured()?;
+        measured_samples.push(measured.sample(measure_rss)?);
     }
-    Ok(Row { scenario, git: Stats::of(&git_samples), plan: Stats::of(&plan_samples) })
+    Ok((Stats::of(&baseline_samples), Stats::of(&measured_samples)))
+}
+
+/// Commits the pull request of the comment scenarios has over its base.
+const PULL_REQUEST_COMMITS: usize = 3;
+
+/// `release plan --comment` plans the pull request's head and its base and renders the
+/// comment: `--format markdown --base <base>` does the same work without posting it. Measured
+/// against one plan of the head (`--format json`), both cold, as in a CI job on a fresh clone:
+/// the commit cache is removed before every run of either (the comment's second plan may use
+/// what its first wrote). `scenario` `comment` on the small range, `comment-full` on the whole
+/// history.
+fn measure_comment(
+    options: &Options,
+    scenario: &'static str,
+    repo: &Path,
+    release: &Path,
+    measure_rss: bool,
+) -> Result<Row> {
+    let base = format!("HEAD~{PULL_REQUEST_COMMITS}");
+    let cache = repo.join(".git/release");
+    let clear = || -> Result<()> {
+        if cache.exists() {
+            fs_err::remove_dir_all(&cache)?;
+        }
+        Ok(())
+    };
+    let plan = |extra: &[&str]| Tool {
+        program: release.into(),
+        args: ["-C", &repo.display().to_string(), "plan", "--quiet"]
+            .into_iter()
+            .chain(extra.iter().copied())
+            .map(OsString::from)
+            .collect(),
+    };
+    let one = plan(&["--format", "json"]);
+    let comment = plan(&["--format", "markdown", "--base", &base]);
+    eprintln!("{scenario}: warm-up ...");
+    clear()?;
+    one.output()?;
+    clear()?;
+    let body = String::from_utf8(comment.output()?)?;
+    println!("  {scenario}: the comment is {} bytes of Markdown, against `{base}`", body.len());
+    let (one, comment) = alternate(options, scenario, (&one, &clear), (&comment, &clear), measure_rss)?;
+    clear()?;
+    Ok(Row { scenario, baseline: "one plan", git: one, plan: comment })
 }
 
 /// Commits added on top of the history for the "warm, new commits" scenario.
@@ -376,12 +441,13 @@ fn add_commits(repo: &Path, count: usize) -> Result<String> {
 /// last-release range within 2x, and warm runs (the commit cache filled) within 0.1x.
 fn print_table(rows: &[Row]) -> Result<()> {
     println!();
-    println!("{:<11}{:<15}{:>10}{:>12}", "scenario", "tool", "time", "peak RSS");
-    for Row { scenario, git, plan } in rows {
-        println!("{scenario:<11}{:<15}{:>10}{:>12}", "git log", seconds(git.median), mebibytes(git.max_rss_kib));
+    println!("{:<13}{:<15}{:>10}{:>12}", "scenario", "tool", "time", "peak RSS");
+    for Row { scenario, baseline, git, plan } in rows {
+        println!("{scenario:<13}{baseline:<15}{:>10}{:>12}", seconds(git.median), mebibytes(git.max_rss_kib));
+        let measured = if scenario.starts_with("comment") { "plan --comment" } else { "release plan" };
         println!(
-            "{scenario:<11}{:<15}{:>10}{:>12}   {}",
-            "release plan",
+            "{scenario:<13}{:<15}{:>10}{:>12}   {}",
+            measured,
             seconds(plan.median),
             mebibytes(plan.max_rss_kib),
             verdict(scenario, git, plan)?
@@ -400,6 +466,9 @@ fn verdict(scenario: &str, git: &Stats, plan: &Stats) -> Result<String> {
     let pass = |ok: bool| if ok { "pass" } else { "FAIL" };
     if scenario.starts_with("full-") {
         return Ok(format!("warm ratio {time_ratio:.3}x time  (target <= 0.1x: {})", pass(time_ratio <= 0.1)));
+    }
+    if scenario.starts_with("comment") {
+        return Ok(format!("{time_ratio:.2}x one plan  (target <= 1.2x: {})", pass(time_ratio <= 1.2)));
     }
     let mut verdict = format!("ratio {time_ratio:.2}x time");
     if let Some(ratio) = memory_ratio {
@@ -421,9 +490,9 @@ fn verdict(scenario: &str, git: &Stats, plan: &Stats) -> Result<String> {
 fn print_runs(options: &Options, rows: &[Row]) {
     println!();
     println!("median of {} runs after one warm-up each; peak RSS is the largest of the runs", options.runs);
-    for Row { scenario, git, plan } in rows {
-        println!("  {scenario:<10} git log runs:      {}", git.runs());
-        println!("  {scenario:<10} release plan runs: {}", plan.runs());
+    for Row { scenario, baseline, git, plan } in rows {
+        println!("  {scenario:<12} {:<18} {}", format!("{baseline} runs:"), git.runs());
+        println!("  {scenario:<12} {:<18} {}", "measured runs:", plan.runs());
     }
     if let Ok(threads) = std::env::var("RAYON_NUM_THREADS") {
         println!("  RAYON_NUM_THREADS={threads} (inherited by `release plan`)");
