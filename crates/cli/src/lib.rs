@@ -361,7 +361,8 @@ fn run(cli: Cli) -> Result<()> {
     if plan_only {
         // A plan's session holds every commit of the history and the plan, and the process
         // ends next: freeing them piece by piece was a few percent of a warm plan. Nothing in
-        // a plan's session acts on drop (no work tree, no lock).
+        // a plan's session acts on drop (no work tree, no lock) but the commit cache's write.
+        session.repo().finish_cache_writes();
         std::mem::forget(session);
     }
     result

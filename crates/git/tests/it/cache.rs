@@ -170,6 +170,7 @@ fn kept_bytes_come_back_from_the_cache_only() {
             |commit| (commit.message.trim_end().to_string(), commit.kept.map(<[u8]>::to_vec)),
             |(message, _)| message.bytes().rev().collect(),
         );
+        repo.finish_cache_writes();
         walked.unwrap().into_iter().map(|walked| walked.data).collect::<Vec<_>>()
     };
     let first = walk(&open(dir.path(), true));

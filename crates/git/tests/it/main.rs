@@ -53,8 +53,11 @@ fn asking_ahead_of_the_walk_gives_the_same_commits_for_short_and_long_ranges() {
     }
 }
 
+/// One walk, and its cache write finished (the walk writes the cache on a thread of its own).
 fn walk_once(repo: &Repo, head: Oid, bases: &[Option<Oid>]) -> Vec<Commit> {
-    repo.walk(head, bases, |commit| (commit.paths, commit.message.trim_end().to_string()))
+    let walked = repo.walk(head, bases, |commit| (commit.paths, commit.message.trim_end().to_string()));
+    repo.finish_cache_writes();
+    walked
         .unwrap()
         .into_iter()
         .map(|walked| {
