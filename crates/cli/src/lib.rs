@@ -59,6 +59,10 @@ pub struct Cli {
     /// No progress output.
     #[arg(short, long, global = true)]
     quiet: bool,
+    /// Progress on stderr even when it is not a terminal (a CI log): a line a second of long
+    /// work. On a terminal progress is drawn anyway.
+    #[arg(long, global = true, env = "RELEASE_PROGRESS")]
+    progress: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -349,7 +353,7 @@ fn run(cli: Cli) -> Result<()> {
             std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
         }
     };
-    let progress = Progress::new(cli.quiet);
+    let progress = Progress::new(cli.quiet, cli.progress);
     before_the_repository(&cli.command)?;
     let mut session = Session::open(&directory, &progress)?;
     if matches!(cli.command, Command::Backtest { .. }) {
