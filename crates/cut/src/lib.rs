@@ -25,9 +25,10 @@ use std::path::Path;
 
 use release_apply::{ApplyInput, FileChange};
 use release_changelog::{Links, Release, Renderer};
+use release_commit_id::CommitId;
 use release_config::Config;
 use release_forge::{Forge, NewRelease};
-use release_git::{Oid, PushStatus, Repo};
+use release_git::{PushStatus, Repo};
 use release_plan::Plan;
 use release_workspace::Workspace;
 use serde::Serialize;
@@ -74,7 +75,7 @@ pub enum CutError {
     #[error(
         "tag `{tag}` already exists at {at}, not at the release commit {release} (hint: a release with this version was cut from other commits; delete the tag if it is wrong, or release a new version)"
     )]
-    TagElsewhere { tag: String, at: String, release: String },
+    TagElsewhere { tag: String, at: CommitId, release: CommitId },
 
     #[error("the working tree has uncommitted changes: {files} (hint: commit or stash them, or pass `--allow-dirty`)")]
     Dirty { files: String },
@@ -90,9 +91,10 @@ pub enum CutError {
     InvalidTag { name: String, version: semver::Version, tag: String },
 
     #[error(
-        "HEAD {commit} looks like a release commit that the plan does not make: {why} (hint: if it was cut with `--pre`, run again with the same `--pre`; otherwise it is not a release this tool made: add a commit on top, or reset it)"
+        "HEAD {} looks like a release commit that the plan does not make: {why} (hint: if it was cut with `--pre`, run again with the same `--pre`; otherwise it is not a release this tool made: add a commit on top, or reset it)",
+        .commit.short()
     )]
-    Unverified { commit: String, why: String },
+    Unverified { commit: CommitId, why: String },
 
     #[error("recording the release in the promotion history failed: {0}")]
     Record(#[source] release_exit::Classified),
@@ -147,7 +149,7 @@ pub struct StepReport {
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub releases: Vec<ReleaseRecord>,
-    pub commit: Option<String>,
+    pub commit: Option<CommitId>,
     pub steps: Vec<StepReport>,
 }
 
@@ -160,10 +162,10 @@ pub enum Resume {
     Journal(Journal),
     /// HEAD is a release commit this tool made (the journal or its tags say so); what is left is
     /// tags, push, the ledger and forge.
-    Committed { commit: Oid, records: Vec<ReleaseRecord> },
+    Committed { commit: CommitId, records: Vec<ReleaseRecord> },
     /// HEAD carries release trailers but nothing this tool wrote vouches for it. It is a release
     /// only if it is exactly what the plan at its parent would have cut ([`claim_holds`]).
-    Claimed { commit: Oid, records: Vec<ReleaseRecord> },
+    Claimed { commit: CommitId, records: Vec<ReleaseRecord> },
 }
 
 /// Finds out whether a previous run stopped half-way.
@@ -176,11 +178,10 @@ pub fn resume_state(repo: &Repo) -> Result<Resume, CutError> {
         // before it was made (a run killed between the commit and the journal's update).
         let journaled = journal.as_ref().is_some_and(|journal| {
             journal.records == records
-                && (journal.commit.as_deref() == Some(head.to_string().as_str())
+                && (journal.commit == Some(head)
                     || (journal.commit.is_none()
                         && journal.message.as_deref() == Some(message.as_str())
-                        && repo.parent(head).map(|parent| parent.to_string()).as_deref()
-                            == Some(journal.head.as_str())))
+                        && repo.parent(head) == Some(journal.head)))
         });
         return Ok(if journaled {
             Resume::Committed { commit: head, records }
@@ -189,7 +190,7 @@ pub fn resume_state(repo: &Repo) -> Result<Resume, CutError> {
         });
     }
     match journal {
-        Some(journal) if journal.head == head.to_string() && journal.commit.is_none() => Ok(Resume::Journal(journal)),
+        Some(journal) if journal.head == head && journal.commit.is_none() => Ok(Resume::Journal(journal)),
         Some(_) => {
             // Written for another HEAD: the files were committed or thrown away since.
             Journal::remove(repo.git_dir())?;
@@ -217,7 +218,7 @@ pub enum Claim {
 pub fn claim_holds(
     cut: &Cut<'_>,
     plan: &Plan,
-    commit: Oid,
+    commit: CommitId,
     claimed: &[ReleaseRecord],
     commit_day: &str,
 ) -> Result<Claim, CutError> {
@@ -309,7 +310,7 @@ fn files_differ(cut: &Cut<'_>, pinned: &Plan, commit_day: &str) -> Result<Option
 
 /// Why the commit is more than the release, if it is: a file the release does not write (a
 /// script slipped in beside the bump) makes it an ordinary commit.
-fn foreign_files(cut: &Cut<'_>, pinned: &Plan, commit: Oid) -> Result<Option<String>, CutError> {
+fn foreign_files(cut: &Cut<'_>, pinned: &Plan, commit: CommitId) -> Result<Option<String>, CutError> {
     let targets = release_apply::targets(&apply_input(cut, pinned, cut.date))?;
     let foreign: Vec<String> = cut
         .repo
@@ -403,7 +404,7 @@ pub fn check_release_files_clean(repo: &Repo, files: &[String], own: &[String]) 
 /// Records a cut release where the promotion stage looks for releases (the ledger), once the
 /// release commit is where promotion will read it. `Ok(true)` when recorded now, `Ok(false)` when
 /// it already was. The error carries its own exit class (a promotion gate keeps its code).
-pub type Recorder<'a> = dyn Fn(Oid, &[ReleaseRecord]) -> Result<bool, release_exit::Classified> + 'a;
+pub type Recorder<'a> = dyn Fn(CommitId, &[ReleaseRecord]) -> Result<bool, release_exit::Classified> + 'a;
 
 /// Everything a cut needs besides the plan.
 pub struct Cut<'a> {
@@ -466,14 +467,11 @@ pub fn execute(cut: &Cut<'_>, plan: &Plan, resume: &Resume) -> Result<Report, Cu
     };
     let (commit, records) = match resume {
         Resume::Claimed { commit, .. } => {
-            return Err(CutError::Unverified {
-                commit: short(*commit),
-                why: "nothing this tool wrote vouches for it".into(),
-            });
+            return Err(CutError::Unverified { commit: *commit, why: "nothing this tool wrote vouches for it".into() });
         }
         Resume::Committed { commit, records } => {
             step("apply", Outcome::AlreadyDone, "the files are in the release commit".into());
-            step("commit", Outcome::AlreadyDone, format!("release commit {}", short(*commit)));
+            step("commit", Outcome::AlreadyDone, format!("release commit {}", commit.short()));
             (*commit, records.clone())
         }
         Resume::Fresh | Resume::Journal(_) => apply_and_commit(cut, plan, resume, &mut step)?,
@@ -487,7 +485,7 @@ pub fn execute(cut: &Cut<'_>, plan: &Plan, resume: &Resume) -> Result<Report, Cu
         // Done: nothing is left for a rerun (with --no-push the push is still to do).
         Journal::remove(cut.repo.git_dir())?;
     }
-    Ok(Report { releases: records, commit: Some(commit.to_string()), steps })
+    Ok(Report { releases: records, commit: Some(commit), steps })
 }
 
 /// What release-apply needs to compute a plan's files in this cut's repository, for `date`.
@@ -510,7 +508,7 @@ fn apply_and_commit(
     plan: &Plan,
     resume: &Resume,
     step: &mut impl FnMut(&str, Outcome, String),
-) -> Result<(Oid, Vec<ReleaseRecord>), CutError> {
+) -> Result<(CommitId, Vec<ReleaseRecord>), CutError> {
     let repo = cut.repo;
     let records = match resume {
         Resume::Journal(journal) => journal.records.clone(),
@@ -520,8 +518,7 @@ fn apply_and_commit(
     let changes = release_apply::changes(&apply_input(cut, plan, cut.date))?;
     let files = commit_files(cut, plan, resume, &changes)?;
     let head = repo.resolve("HEAD")?;
-    let mut journal =
-        Journal { head: head.to_string(), files: files.clone(), records: records.clone(), commit: None, message: None };
+    let mut journal = Journal { head, files: files.clone(), records: records.clone(), commit: None, message: None };
     journal.write(repo.git_dir())?;
     release_apply::write_all(repo.root(), &changes)?;
     let outcome = if changes.is_empty() && matches!(resume, Resume::Journal(_)) {
@@ -532,7 +529,7 @@ fn apply_and_commit(
     step("apply", outcome, describe_files(&changes, files.len()));
     fault("apply");
     let commit = commit_journaled(cut, plan, &mut journal)?;
-    step("commit", Outcome::DoneNow, format!("release commit {}", short(commit)));
+    step("commit", Outcome::DoneNow, format!("release commit {}", commit.short()));
     fault("commit");
     Ok((commit, records))
 }
@@ -563,7 +560,7 @@ fn commit_files(cut: &Cut<'_>, plan: &Plan, resume: &Resume, changes: &[FileChan
 
 /// Makes the release commit of the journal's files, writing the message to the journal before
 /// and the commit after, so a run killed in between still recognises its own commit.
-fn commit_journaled(cut: &Cut<'_>, plan: &Plan, journal: &mut Journal) -> Result<Oid, CutError> {
+fn commit_journaled(cut: &Cut<'_>, plan: &Plan, journal: &mut Journal) -> Result<CommitId, CutError> {
     let repo = cut.repo;
     let message = commit_message(&cut.config.cut.commit_message, &journal.records, cut.actor);
     journal.message = Some(message.clone());
@@ -572,7 +569,7 @@ fn commit_journaled(cut: &Cut<'_>, plan: &Plan, journal: &mut Journal) -> Result
     remove_change_files(repo.root(), &plan.change_files)?;
     let commit = repo.commit_paths(&journal.files, &message)?;
     fault("commit-made");
-    journal.commit = Some(commit.to_string());
+    journal.commit = Some(commit);
     journal.write(repo.git_dir())?;
     Ok(commit)
 }
@@ -582,7 +579,7 @@ fn commit_journaled(cut: &Cut<'_>, plan: &Plan, journal: &mut Journal) -> Result
 fn push_deferred(
     cut: &Cut<'_>,
     records: &[ReleaseRecord],
-    commit: Oid,
+    commit: CommitId,
     step: &mut impl FnMut(&str, Outcome, String),
 ) -> Result<(), CutError> {
     step(
@@ -612,7 +609,7 @@ fn push_deferred(
 fn record_into(
     cut: &Cut<'_>,
     records: &[ReleaseRecord],
-    commit: Oid,
+    commit: CommitId,
     step: &mut impl FnMut(&str, Outcome, String),
 ) -> Result<(), CutError> {
     let Some(record) = cut.record else { return Ok(()) };
@@ -624,7 +621,7 @@ fn record_into(
     step(
         "ledger",
         if now { Outcome::DoneNow } else { Outcome::AlreadyDone },
-        format!("`{}`: cut {}", cut.config.promotion.ledger, short(commit)),
+        format!("`{}`: cut {}", cut.config.promotion.ledger, commit.short()),
     );
     fault("ledger");
     Ok(())
@@ -632,20 +629,20 @@ fn record_into(
 
 /// Tags, push and forge releases for a release commit that already exists: the second half of a
 /// cut, run by the promotion stage when `tag-on = "prod"`. Safe to run again.
-pub fn publish(cut: &Cut<'_>, plan: &Plan, records: &[ReleaseRecord], commit: Oid) -> Result<Report, CutError> {
+pub fn publish(cut: &Cut<'_>, plan: &Plan, records: &[ReleaseRecord], commit: CommitId) -> Result<Report, CutError> {
     let mut steps = Vec::new();
     let mut step = |name: &str, outcome: Outcome, detail: String| {
         steps.push(StepReport { step: name.to_string(), outcome, detail });
     };
     publish_into(cut, plan, records, commit, false, &mut step)?;
-    Ok(Report { releases: records.to_vec(), commit: Some(commit.to_string()), steps })
+    Ok(Report { releases: records.to_vec(), commit: Some(commit), steps })
 }
 
 fn publish_into(
     cut: &Cut<'_>,
     plan: &Plan,
     records: &[ReleaseRecord],
-    commit: Oid,
+    commit: CommitId,
     push_branch: bool,
     step: &mut impl FnMut(&str, Outcome, String),
 ) -> Result<(), CutError> {
@@ -656,11 +653,7 @@ fn publish_into(
         match repo.tag_commit(&record.tag) {
             Some(at) if at == commit => {}
             Some(at) => {
-                return Err(CutError::TagElsewhere {
-                    tag: record.tag.clone(),
-                    at: at.to_string(),
-                    release: commit.to_string(),
-                });
+                return Err(CutError::TagElsewhere { tag: record.tag.clone(), at, release: commit });
             }
             None => {
                 let notes = notes(cut, plan, record)?;
@@ -728,10 +721,6 @@ fn describe_files(changes: &[FileChange], total: usize) -> String {
         };
         format!("{} file(s): {}{more}", changes.len(), names.join(", "))
     }
-}
-
-fn short(commit: Oid) -> String {
-    commit.to_string()[..7].to_string()
 }
 
 /// The release notes of one record, from the plan's commits for that package (or the repository).
