@@ -168,10 +168,12 @@ impl<T> Context<T> for Result<T, git2::Error> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tag {
     pub name: String,
-    pub target: CommitId,
+    /// The object the ref names (git2's id: a tag object's id is no commit id, and only
+    /// [`Repo::peel_tag`] reads it).
+    pub(crate) target: Oid,
     /// What an annotated tag peels to, when `packed-refs` records it (as clones and
     /// `git pack-refs` do): known without reading the tag object.
-    pub peeled: Option<CommitId>,
+    pub(crate) peeled: Option<Oid>,
 }
 
 /// An open repository.
@@ -306,11 +308,7 @@ impl Repo {
                 continue;
             };
             if let Some(target) = reference.target() {
-                tags.push(Tag {
-                    name: name.to_string(),
-                    target: commit_id(target),
-                    peeled: reference.target_peel().map(commit_id),
-                });
+                tags.push(Tag { name: name.to_string(), target, peeled: reference.target_peel() });
             }
         }
         tags.sort_by(|a, b| a.name.cmp(&b.name));
@@ -322,16 +320,15 @@ impl Repo {
     pub fn peel_tag(&self, tag: &Tag) -> Option<CommitId> {
         let odb = self.repository.odb().ok()?;
         if let Some(peeled) = tag.peeled {
-            let kind = odb.read_header(oid(peeled).ok()?).ok()?.1;
-            return (kind == git2::ObjectType::Commit).then_some(peeled);
+            let kind = odb.read_header(peeled).ok()?.1;
+            return (kind == git2::ObjectType::Commit).then_some(commit_id(peeled));
         }
         // A lightweight tag of a commit (most of them) needs only its target's type, which a
         // pack records in the object's header: nothing to inflate.
-        let target = oid(tag.target).ok()?;
-        if odb.read_header(target).ok()?.1 == git2::ObjectType::Commit {
-            return Some(tag.target);
+        if odb.read_header(tag.target).ok()?.1 == git2::ObjectType::Commit {
+            return Some(commit_id(tag.target));
         }
-        let object = self.repository.find_object(target, None).ok()?;
+        let object = self.repository.find_object(tag.target, None).ok()?;
         object.peel_to_commit().ok().map(|commit| commit_id(commit.id()))
     }
 
