@@ -271,7 +271,7 @@ fn measure(root: &Path) -> Result<Measured> {
 /// shape a large release has, without a history to plan from.
 fn synthetic_plan(workspace: &release_workspace::Workspace) -> Result<Plan> {
     let commits = vec![CommitEntry {
-        sha: "0123456789abcdef0123456789abcdef01234567".into(),
+        sha: "0123456789abcdef0123456789abcdef01234567".parse()?,
         kind: Some("feat".into()),
         scope: None,
         breaking: false,
@@ -303,7 +303,7 @@ fn synthetic_plan(workspace: &release_workspace::Workspace) -> Result<Plan> {
         .collect::<Result<Vec<_>>>()?;
     Ok(Plan {
         schema_version: 1,
-        head: "0".repeat(40),
+        head: "0".repeat(40).parse()?,
         packages,
         repo: None,
         warnings: Vec::new(),

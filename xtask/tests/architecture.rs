@@ -171,6 +171,26 @@ fn only_crates_git_runs_git() {
     assert!(offenders.is_empty(), "only crates/git runs git:\n{}", offenders.join("\n"));
 }
 
+/// git2's ids never leave crates/git: its public items speak `CommitId` (crates/commit-id), so
+/// the pure crates and the ledger hold commit ids without git2. A `pub` line (a function, a
+/// field, a re-export) naming `Oid` is one that lets them out.
+#[test]
+fn git2_ids_never_leave_crates_git() {
+    let offenders: Vec<String> = source_lines(&root().join("crates/git"))
+        .into_iter()
+        .filter(|(_, _, line)| {
+            let code = line.trim_start();
+            code.starts_with("pub ") && (code.contains("Oid") || code.contains("git2::"))
+        })
+        .map(|(path, number, line)| format!("{path}:{number}: {}", line.trim()))
+        .collect();
+    assert!(
+        offenders.is_empty(),
+        "crates/git's public items speak CommitId, not git2's ids:\n{}",
+        offenders.join("\n")
+    );
+}
+
 /// The checks above read what they should: they see the dependencies and lines they rule on.
 #[test]
 fn the_checks_see_what_they_rule_on() {
@@ -183,4 +203,8 @@ fn the_checks_see_what_they_rule_on() {
     assert!(cut.iter().any(|(_, _, line)| line.contains("eprintln!")), "the allowed crash point is seen");
     let git = source_lines(&folder("git"));
     assert!(git.iter().any(|(_, _, line)| line.contains("Command::new(\"git\")")), "crates/git runs git");
+    assert!(
+        git.iter().any(|(_, _, line)| line.trim_start().starts_with("pub(crate) fn oid(")),
+        "the conversion to git2's ids is seen, and is crate-private"
+    );
 }

@@ -353,9 +353,9 @@ impl Renderer {
             breaking: commit.breaking,
             scope: commit.scope.as_deref().map(escape_markdown),
             summary: escape_markdown(&commit.summary),
-            sha: commit.sha.clone(),
-            short_sha: release_plan::short(&commit.sha).to_string(),
-            commit_url: release.links.map(|links| links.commit(&commit.sha)),
+            sha: commit.sha.to_string(),
+            short_sha: commit.sha.short(),
+            commit_url: release.links.map(|links| links.commit(commit.sha)),
             pr: commit.pr,
             pr_url: commit.pr.and_then(|pr| release.links.map(|links| links.pull(pr))),
             breaking_description: commit

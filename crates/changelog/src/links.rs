@@ -41,7 +41,7 @@ impl Links {
         Some(Links { base: format!("https://{host}/{owner}/{repo}") })
     }
 
-    pub fn commit(&self, sha: &str) -> String {
+    pub fn commit(&self, sha: release_commit_id::CommitId) -> String {
         format!("{}/commit/{sha}", self.base)
     }
 

@@ -12,7 +12,7 @@ fn commit(
     pr: Option<u64>,
 ) -> CommitEntry {
     CommitEntry {
-        sha: sha.repeat(40 / sha.len()),
+        sha: sha.repeat(40 / sha.len()).parse().unwrap(),
         kind: Some(kind.to_string()),
         scope: scope.map(str::to_string),
         breaking: breaking.is_some(),
@@ -338,7 +338,7 @@ fn many_commits(count: usize) -> Vec<CommitEntry> {
             let kind = ["feat", "fix", "perf", "chore"][index % 4];
             let mut entry =
                 commit("a", kind, Some("api"), &format!("change number {index} with `code`"), None, Some(index as u64));
-            entry.sha = format!("{index:040x}");
+            entry.sha = format!("{index:040x}").parse().unwrap();
             entry
         })
         .collect()

@@ -51,7 +51,7 @@ fn text(backtest: &Backtest, releases: usize) -> String {
 }
 
 fn line(comparison: &Comparison) -> String {
-    let short = &comparison.commit[..comparison.commit.len().min(7)];
+    let short = comparison.commit.short();
     let name = render::plain(&comparison.package);
     let why = render::plain(&render::why(&comparison.reasons));
     let shipped = comparison.shipped.as_deref().unwrap_or("-");

@@ -32,6 +32,7 @@ macro_rules! classified_types {
             release_changes::ChangesError,
             release_manifests::ManifestError,
             release_engine::EngineError,
+            release_commit_id::CommitIdError,
             release_exit::Classified,
             UsageError
         )

@@ -41,7 +41,7 @@ fn text(report: &PrReport) -> String {
             let mut out = format!(
                 "would push `{}` ({}) and open a pull request into `{}`\ntitle: {}\n",
                 report.head,
-                report.commit.as_deref().map_or("", |commit| &commit[..7]),
+                report.commit.map(|commit| commit.short()).unwrap_or_default(),
                 report.base,
                 report.title
             );

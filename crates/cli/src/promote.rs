@@ -217,7 +217,7 @@ pub(crate) fn released(report: &release_cut::Report, actor: &str) -> Option<Noti
     if !pushed("tags") || !pushed("push") {
         return None;
     }
-    let commit = report.commit.as_deref()?;
+    let commit = report.commit?;
     let main = report.releases.iter().find(|record| record.is_repository()).or(report.releases.first())?;
     let tags: Vec<String> = report.releases.iter().map(|record| record.tag.clone()).collect();
     Some(Notice::released(&main.version.to_string(), commit, &tags, actor, release_engine::now()))
@@ -357,7 +357,7 @@ impl Hooks for GitHubHooks<'_> {
         match change {
             Change::Started { release, rollback } => {
                 let deployment = NewDeployment {
-                    git_ref: release.commit.clone(),
+                    git_ref: release.commit,
                     environment: self.github_name(environment).to_string(),
                     description: truncate(
                         &format!("{}{}", release.version, if rollback { " (rollback)" } else { "" }),
@@ -384,7 +384,7 @@ impl Hooks for GitHubHooks<'_> {
                 let Some(id) = self.created.borrow().get(&key(&release.version)).copied() else { return };
                 self.status(github, id, "success", &format!("{} deployed and verified", release.version), environment);
                 if let Some(replaced) = replaced {
-                    match github.deployments(self.github_name(environment), &replaced.commit) {
+                    match github.deployments(self.github_name(environment), replaced.commit) {
                         Ok(found) => {
                             if let Some(previous) = found.iter().find(|deployment| deployment.id != id) {
                                 let description = format!("replaced by {}", release.version);

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use release_changelog::{ChangelogError, Template, escape_markdown, neutralize_controls};
 use release_config::Config;
 use release_config::promotion::{ApprovalSource, TagOn};
-use release_plan::{Bump, PackagePlan, Plan, Reason, Version, bump_name, short};
+use release_plan::{Bump, PackagePlan, Plan, Reason, Version, bump_name};
 use serde::Serialize;
 
 /// The plan as `serde_json::to_writer_pretty` writes it, and a final newline, with the packages
@@ -23,7 +23,7 @@ pub fn write_json(plan: &Plan, out: &mut impl std::io::Write) -> std::io::Result
     let Plan { schema_version, head, packages, repo, warnings, change_files, skipped } = plan;
     let shell = Plan {
         schema_version: *schema_version,
-        head: head.clone(),
+        head: *head,
         packages: Vec::new(),
         repo: repo.clone(),
         warnings: warnings.clone(),
@@ -178,7 +178,7 @@ fn headline(plan: &Plan, released: usize) -> String {
     };
     format!(
         "release plan at {}: {released} of {} packages to release{repository}\n",
-        short(&plan.head),
+        plan.head.short(),
         plan.packages.len()
     )
 }
@@ -521,7 +521,7 @@ mod tests {
             commits: summaries
                 .iter()
                 .map(|summary| CommitEntry {
-                    sha: "0123456789abcdef0123456789abcdef01234567".into(),
+                    sha: "0123456789abcdef0123456789abcdef01234567".parse().unwrap(),
                     kind: Some("feat".into()),
                     scope: None,
                     breaking: false,
@@ -544,7 +544,7 @@ mod tests {
         for packages in [vec![], vec![package("a", &[])], vec![package(tricky, &[tricky, "x"]), package("b", &["y"])]] {
             let plan = Plan {
                 schema_version: 1,
-                head: "0123456789abcdef0123456789abcdef01234567".into(),
+                head: "0123456789abcdef0123456789abcdef01234567".parse().unwrap(),
                 packages,
                 repo: None,
                 warnings: vec![tricky.into(), "second".into()],

@@ -163,7 +163,7 @@ pub fn parse_commit_message(message: &str) -> Option<Vec<ReleaseRecord>> {
 /// The release a commit on the release branch records, wherever a merge left the trailers: its
 /// own message, the same lines indented or bulleted in a squash message, or, for a merge commit,
 /// its merged (second) parent's. Like [`parse_commit_message`], this is a claim, never evidence.
-pub fn merged_records(repo: &release_git::Repo, commit: release_git::Oid) -> Option<Vec<ReleaseRecord>> {
+pub fn merged_records(repo: &release_git::Repo, commit: release_commit_id::CommitId) -> Option<Vec<ReleaseRecord>> {
     let message = repo.commit_message(commit).ok()?;
     if let Some(records) = parse_commit_message(&message) {
         return Some(records);
@@ -184,12 +184,12 @@ pub fn merged_records(repo: &release_git::Repo, commit: release_git::Oid) -> Opt
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Journal {
     /// The commit the files were computed from.
-    pub head: String,
+    pub head: release_commit_id::CommitId,
     pub files: Vec<String>,
     pub records: Vec<ReleaseRecord>,
     /// The release commit, once made: what is left is tags, push, the ledger and the forge.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub commit: Option<String>,
+    pub commit: Option<release_commit_id::CommitId>,
     /// The release commit's message, written just before the commit is made.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,

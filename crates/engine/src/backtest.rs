@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use release_git::Oid;
+use release_commit_id::CommitId;
 use release_plan::{Bump, Reason};
 use serde::Serialize;
 
@@ -44,7 +44,7 @@ pub enum Verdict {
 pub struct Comparison {
     pub package: String,
     /// The release commit.
-    pub commit: String,
+    pub commit: CommitId,
     /// The tag that shipped, if one did.
     pub tag: Option<String>,
     pub shipped: Option<String>,
@@ -92,7 +92,7 @@ struct Target<'p> {
 
 /// One release commit and what shipped there: package -> (tag, version).
 struct Point {
-    commit: Oid,
+    commit: CommitId,
     shipped: BTreeMap<String, (String, semver::Version)>,
 }
 
@@ -141,7 +141,7 @@ impl Session<'_> {
             .map(|package| package.name.as_str())
             .chain(self.config()?.repo.as_ref().map(|_| REPOSITORY))
             .collect();
-        let mut by_commit: BTreeMap<Oid, Point> = BTreeMap::new();
+        let mut by_commit: BTreeMap<CommitId, Point> = BTreeMap::new();
         for (name, releases) in names.iter().zip(&catalog.releases) {
             let mut taken = 0;
             for (tag, version, position) in releases.iter().filter(|(_, version, _)| version.pre.is_empty()) {
@@ -171,7 +171,7 @@ impl Session<'_> {
 
     /// The plan at the point's parent, package by package, against what shipped.
     fn compare(&self, point: &Point) -> Result<Vec<Comparison>, EngineError> {
-        let commit = point.commit.to_string();
+        let commit = point.commit;
         let Some(parent) = self.repo().parent(point.commit) else {
             // A root commit has no history before it to plan.
             return Ok(Vec::new());
@@ -217,7 +217,7 @@ impl Session<'_> {
             };
             out.push(Comparison {
                 package: name.to_string(),
-                commit: commit.clone(),
+                commit,
                 tag: shipped.map(|(tag, _)| tag.clone()),
                 shipped: shipped.map(|(_, version)| version.to_string()),
                 planned,

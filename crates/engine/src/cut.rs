@@ -3,9 +3,10 @@
 //! run stopped.
 
 use release_apply::{ApplyInput, FileChange};
+use release_commit_id::CommitId;
 use release_config::Config;
 use release_cut::{Claim, Resume};
-use release_git::{Oid, Repo};
+use release_git::Repo;
 use serde::Serialize;
 
 use crate::render::Rendering;
@@ -121,7 +122,7 @@ impl Session<'_> {
         files.sort();
         files.dedup();
         let records = journal.map_or_else(|| release_cut::records(plan), |journal| journal.records);
-        let head = repo.resolve("HEAD")?.to_string();
+        let head = repo.resolve("HEAD")?;
         release_cut::Journal { head, files, records, commit: None, message: None }.write(repo.git_dir())?;
         release_apply::write_all(self.root(), changes)?;
         release_cut::remove_change_files(self.root(), &plan.change_files)?;
@@ -178,7 +179,7 @@ impl Session<'_> {
         }
         let actor = crate::actor(repo);
         // With environments to promote to, the ledger records the cut: the evidence promotion trusts.
-        let recorder = |commit: Oid, records: &[release_cut::ReleaseRecord]| {
+        let recorder = |commit: CommitId, records: &[release_cut::ReleaseRecord]| {
             release_promote::record_cut(repo, config, commit, records, &actor, now())
                 .map_err(release_exit::Classified::new)
         };
@@ -224,13 +225,11 @@ impl Session<'_> {
         let day = commit_day(repo, commit)?;
         match release_cut::claim_holds(&cut, &planned.plan, commit, &records, &day)? {
             Claim::Holds => Ok((Resume::Committed { commit, records }, Some(planned))),
-            Claim::Mismatch(why) => {
-                Err(release_cut::CutError::Unverified { commit: commit.to_string()[..7].to_string(), why }.into())
-            }
+            Claim::Mismatch(why) => Err(release_cut::CutError::Unverified { commit, why }.into()),
             Claim::NotARelease(why) => {
                 self.progress().warn(&format!(
                     "HEAD {} carries release trailers but is not a release commit: {why}; it is planned as an ordinary commit",
-                    &commit.to_string()[..7]
+                    commit.short()
                 ));
                 Ok((Resume::Fresh, None))
             }
@@ -238,7 +237,7 @@ impl Session<'_> {
     }
 
     /// The plan at `head` (default HEAD) with the cut's pre-release label, as a value to pin.
-    pub(crate) fn fresh_plan(&self, head: Option<Oid>, options: &CutOptions) -> Result<Planned, EngineError> {
+    pub(crate) fn fresh_plan(&self, head: Option<CommitId>, options: &CutOptions) -> Result<Planned, EngineError> {
         let options =
             PlanOptions { head: head.map(|head| head.to_string()), packages: Vec::new(), pre: options.pre.clone() };
         Ok((*self.plan(&options)?).clone())
@@ -283,9 +282,8 @@ impl Session<'_> {
         let head = repo.resolve("HEAD")?;
         let release = release_promote::cut_release(repo, config, head, version, now())?
             .ok_or_else(|| EngineError::NotInHistory { version: version.to_string() })?;
-        let not_a_release =
-            || EngineError::NotAReleaseCommit { commit: release.commit.clone(), version: version.to_string() };
-        let commit = Oid::from_str(&release.commit).map_err(|_| not_a_release())?;
+        let not_a_release = || EngineError::NotAReleaseCommit { commit: release.commit, version: version.to_string() };
+        let commit = release.commit;
         let records = release_cut::merged_records(repo, commit).ok_or_else(not_a_release)?;
         let Planned { mut plan, workspace } =
             self.fresh_plan(Some(parent_of(repo, commit)?), &CutOptions::default())?;
@@ -309,19 +307,19 @@ impl Session<'_> {
 }
 
 /// A resumed release commit is planned at its parent: the history it releases.
-fn committed_parent(repo: &Repo, resume: &Resume) -> Result<Option<Oid>, EngineError> {
+fn committed_parent(repo: &Repo, resume: &Resume) -> Result<Option<CommitId>, EngineError> {
     match resume {
         Resume::Committed { commit, .. } => Ok(Some(parent_of(repo, *commit)?)),
         _ => Ok(None),
     }
 }
 
-fn parent_of(repo: &Repo, commit: Oid) -> Result<Oid, EngineError> {
-    repo.parent(commit).ok_or_else(|| EngineError::NoParent { commit: commit.to_string() })
+fn parent_of(repo: &Repo, commit: CommitId) -> Result<CommitId, EngineError> {
+    repo.parent(commit).ok_or_else(|| EngineError::NoParent { commit })
 }
 
 /// The UTC day a commit was written, as changelog headers write it.
-fn commit_day(repo: &Repo, commit: Oid) -> Result<String, EngineError> {
+fn commit_day(repo: &Repo, commit: CommitId) -> Result<String, EngineError> {
     // The author time: a release pull request's commit, rebased onto the base when merged, keeps
     // the day its changelogs were written.
     let mut day = release_config::promotion::format_utc(repo.author_time(commit)?);

@@ -66,7 +66,7 @@ pub enum EngineError {
     #[error(
         "the release commit {commit} has no parent (hint: a release commit is made on top of the history it releases)"
     )]
-    NoParent { commit: String },
+    NoParent { commit: release_commit_id::CommitId },
 
     #[error(
         "release {version} is not in the history of HEAD (hint: run from the branch the release was cut on, e.g. `git switch main`)"
@@ -76,7 +76,7 @@ pub enum EngineError {
     #[error(
         "commit {commit} is recorded as release {version} but carries no release trailers (hint: `release history ENV` shows where the record came from)"
     )]
-    NotAReleaseCommit { commit: String, version: String },
+    NotAReleaseCommit { commit: release_commit_id::CommitId, version: String },
 
     #[error("`{path}` exists (hint: pass `--force` to replace it, or edit it by hand)")]
     InitExists { path: String },
@@ -107,9 +107,10 @@ pub enum EngineError {
     BaseMoved { branch: String, attempts: usize, tips: String, now: String },
 
     #[error(
-        "the release branch `{branch}` (at {tip}) was rewritten by hand: no release commit of this tool is on it since the base (hint: delete the branch, `git push origin --delete {branch}`, and run `release pr` again; make edits as commits on top of the release commit)"
+        "the release branch `{branch}` (at {}) was rewritten by hand: no release commit of this tool is on it since the base (hint: delete the branch, `git push origin --delete {branch}`, and run `release pr` again; make edits as commits on top of the release commit)",
+        .tip.short()
     )]
-    HandRewritten { branch: String, tip: String },
+    HandRewritten { branch: String, tip: release_commit_id::CommitId },
 
     #[error(
         "`release pr --back-merge` needs git-flow: `[pr] from` names the branch releases come from (hint: set `[pr] from = \"develop\"` and `base = \"main\"`)"

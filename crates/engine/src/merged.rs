@@ -7,9 +7,10 @@
 //! it: they must agree with the manifests, and only they name a package's first release (no tag
 //! yet) or the repository's version (no manifest). Trailers alone never make a release.
 
+use release_commit_id::CommitId;
 use release_cut::{REPOSITORY, ReleaseRecord};
 use release_forge::Forge;
-use release_git::{Oid, Repo};
+use release_git::Repo;
 
 use crate::cut::CutOptions;
 use crate::session::{Planned, Session};
@@ -20,7 +21,7 @@ const TRAILER_SEARCH: usize = 200;
 
 impl Session<'_> {
     /// The releases a merged release pull request applied at `head` and no tag records yet.
-    pub(crate) fn applied_releases(&self, head: Oid) -> Result<Vec<ReleaseRecord>, EngineError> {
+    pub(crate) fn applied_releases(&self, head: CommitId) -> Result<Vec<ReleaseRecord>, EngineError> {
         let config = self.config()?;
         let catalog = self.catalog()?;
         let claimed = self.trailers_since_tags(head)?;
@@ -63,9 +64,9 @@ impl Session<'_> {
 
     /// Release trailers in the history of `head` since the newest tag: of a merged release
     /// commit, a rebased one, or a squash commit's message (indented lines too).
-    fn trailers_since_tags(&self, head: Oid) -> Result<Vec<ReleaseRecord>, EngineError> {
+    fn trailers_since_tags(&self, head: CommitId) -> Result<Vec<ReleaseRecord>, EngineError> {
         let repo = self.repo();
-        let tagged: Vec<Oid> = self.tags()?.iter().filter_map(|tag| repo.peel_tag(tag)).collect();
+        let tagged: Vec<CommitId> = self.tags()?.iter().filter_map(|tag| repo.peel_tag(tag)).collect();
         let mut queue = vec![head];
         let mut seen = std::collections::HashSet::new();
         while let Some(commit) = queue.pop() {
@@ -105,7 +106,7 @@ impl Session<'_> {
         let cut =
             release_cut::Cut { forge, push: !options.no_push, ..self.cut_of(config, &workspace, &rendering, branch) };
         let mut report = if cut.defer_tags {
-            release_cut::Report { releases: records.clone(), commit: Some(head.to_string()), steps: Vec::new() }
+            release_cut::Report { releases: records.clone(), commit: Some(head), steps: Vec::new() }
         } else {
             release_cut::publish(&cut, &plan, &records, head)?
         };
@@ -159,7 +160,7 @@ impl Session<'_> {
     fn relabel_merged(
         &self,
         github: &dyn Forge,
-        head: Oid,
+        head: CommitId,
         records: &[ReleaseRecord],
     ) -> Result<Option<String>, EngineError> {
         let repo = self.repo();
@@ -169,7 +170,7 @@ impl Session<'_> {
                 && pull
                     .merge_commit_sha
                     .as_deref()
-                    .and_then(|sha| Oid::from_str(sha).ok())
+                    .and_then(|sha| CommitId::parse(sha).ok())
                     .is_some_and(|sha| repo_has(repo, sha) && repo.is_ancestor(sha, head))
         });
         let Some(pull) = merged.filter(|pull| !pull.has_label(&pr.tagged_label)) else { return Ok(None) };
@@ -208,16 +209,10 @@ const RELEASED_MARKER: &str = "<!-- release:released -->";
 
 /// The journal of a cut after a merged release pull request: the records it finishes at `head`,
 /// which is their commit; no files, no message (nothing is committed).
-fn merged_journal(head: Oid, records: &[ReleaseRecord]) -> release_cut::Journal {
-    release_cut::Journal {
-        head: head.to_string(),
-        files: Vec::new(),
-        records: records.to_vec(),
-        commit: Some(head.to_string()),
-        message: None,
-    }
+fn merged_journal(head: CommitId, records: &[ReleaseRecord]) -> release_cut::Journal {
+    release_cut::Journal { head, files: Vec::new(), records: records.to_vec(), commit: Some(head), message: None }
 }
 
-fn repo_has(repo: &Repo, commit: Oid) -> bool {
+fn repo_has(repo: &Repo, commit: CommitId) -> bool {
     repo.commit_message(commit).is_ok()
 }

@@ -3,8 +3,9 @@
 
 use std::collections::BTreeSet;
 
+use release_commit_id::CommitId;
 use release_config::Config;
-use release_git::{Oid, Repo, Tag};
+use release_git::{Repo, Tag};
 use release_plan::{CommitInput, PackageInput, PackageSet, PlanInput, Release, RepoInput};
 use release_workspace::Workspace;
 
@@ -20,11 +21,11 @@ pub(crate) enum ChangeFiles {
     /// The checkout's.
     WorkingTree,
     /// As they were in a commit's tree (a backtest's release points).
-    At(Oid),
+    At(CommitId),
 }
 
 /// A target's previous release and the commit it tags.
-type Previous = Option<(Release, Oid)>;
+type Previous = Option<(Release, CommitId)>;
 
 /// The plan at `head`. `own_tags` are the tags of the release being finished at `head` (a cut
 /// after a merged release pull request that a rerun resumes): they are not previous releases,
@@ -33,7 +34,7 @@ pub(crate) fn plan(
     session: &Session<'_>,
     config: &Config,
     catalog: &Catalog,
-    head: Oid,
+    head: CommitId,
     pre: Option<String>,
     changes: ChangeFiles,
     own_tags: &[String],
@@ -64,7 +65,7 @@ pub(crate) fn plan(
     };
     let input = PlanInput {
         config,
-        head: head.to_string(),
+        head,
         packages: package_inputs(catalog, &previous),
         repo: config.repo.as_ref().map(|_| repo_input(catalog, &previous)),
         commits,
@@ -95,7 +96,7 @@ fn previous_releases(
     repo: &Repo,
     tags: &[Tag],
     catalog: &Catalog,
-    head: Oid,
+    head: CommitId,
     own_tags: &[String],
 ) -> Result<Vec<Previous>, EngineError> {
     let mut reach = repo.reachability(head)?;
@@ -121,10 +122,10 @@ fn history(
     session: &Session<'_>,
     config: &Config,
     workspace: &Workspace,
-    head: Oid,
+    head: CommitId,
     previous: &[Previous],
 ) -> Result<Vec<CommitInput>, EngineError> {
-    let bases: Vec<Option<Oid>> = previous.iter().map(|found| found.as_ref().map(|(_, commit)| *commit)).collect();
+    let bases: Vec<Option<CommitId>> = previous.iter().map(|found| found.as_ref().map(|(_, commit)| *commit)).collect();
     let counter = session.progress().count("reading history", "commits");
     let memo = session.parsed_messages();
     let map = |commit: release_git::CommitData<'_>| {
@@ -151,7 +152,7 @@ fn history(
             let in_package_range = PackageSet::from_words(walked.included_words(package_count));
             let in_repo_range = config.repo.is_some() && walked.in_range(package_count);
             let (parsed, paths, is_merge) = walked.data;
-            CommitInput { sha: walked.id.to_string(), parsed, paths, is_merge, in_package_range, in_repo_range }
+            CommitInput { sha: walked.id, parsed, paths, is_merge, in_package_range, in_repo_range }
         })
         .collect())
 }

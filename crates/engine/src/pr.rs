@@ -8,9 +8,10 @@
 use std::path::PathBuf;
 
 use release_apply::ApplyInput;
+use release_commit_id::CommitId;
 use release_cut::ReleaseRecord;
 use release_forge::{Forge, NewPullRequest, PullRequest, PullRequestUpdate};
-use release_git::{Oid, Repo};
+use release_git::Repo;
 use release_plan::Plan;
 use serde::Serialize;
 
@@ -47,7 +48,7 @@ pub struct PrReport {
     pub title: String,
     /// The release commit pushed (or that would be).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub commit: Option<String>,
+    pub commit: Option<CommitId>,
     pub releases: Vec<ReleaseRecord>,
     pub files: Vec<FileReport>,
     /// Reviewers' commits carried over onto the new release commit, and those that were not.
@@ -71,14 +72,14 @@ enum Attempt {
     Done(Box<PrReport>),
     /// The branch moved away from the tip planned (`to`: where it is now, `None`: deleted).
     BaseMoved {
-        from: Oid,
-        to: Option<Oid>,
+        from: CommitId,
+        to: Option<CommitId>,
     },
 }
 
 /// The release commit as built in the work tree.
 struct Built {
-    commit: Oid,
+    commit: CommitId,
     records: Vec<ReleaseRecord>,
     files: Vec<FileReport>,
     diff: String,
@@ -110,20 +111,20 @@ impl Session<'_> {
             match self.release_pr_at_one_tip(github.as_ref(), render)? {
                 Attempt::Done(report) => return Ok(*report),
                 Attempt::BaseMoved { from, to } => {
-                    seen.push(short(from));
+                    seen.push(from.short());
                     if seen.len() >= BASE_ATTEMPTS {
                         return Err(EngineError::BaseMoved {
                             branch: config.pr.from.clone(),
                             attempts: seen.len(),
                             tips: seen.join(", "),
-                            now: to.map_or_else(|| "deleted".to_string(), short),
+                            now: to.map_or_else(|| "deleted".to_string(), |to| to.short()),
                         });
                     }
                     self.progress().warn(&format!(
                         "`{}` moved from {} to {} while `release pr` ran: planning again from the new tip",
                         config.pr.from,
-                        short(from),
-                        to.map_or_else(|| "nothing (deleted)".to_string(), short)
+                        from.short(),
+                        to.map_or_else(|| "nothing (deleted)".to_string(), |to| to.short())
                     ));
                 }
             }
@@ -191,7 +192,7 @@ impl Session<'_> {
         report.dropped_edits = built.dropped;
         let Some(github) = github else {
             report.action = "would-push";
-            report.commit = Some(built.commit.to_string());
+            report.commit = Some(built.commit);
             return Ok(Attempt::Done(Box::new(report)));
         };
         if let Some(moved) = self.base_moved(from_tip)? {
@@ -204,13 +205,13 @@ impl Session<'_> {
         if let Some(moved) = self.base_moved(from_tip)? {
             return Ok(moved);
         }
-        report.commit = Some(pushed.to_string());
+        report.commit = Some(pushed);
         self.open_or_update(github, report).map(|report| Attempt::Done(Box::new(report)))
     }
 
     /// `Some` when the remote's `from` branch is no longer at `planned`. Without a remote there
     /// is nothing to race with.
-    fn base_moved(&self, planned: Oid) -> Result<Option<Attempt>, EngineError> {
+    fn base_moved(&self, planned: CommitId) -> Result<Option<Attempt>, EngineError> {
         let config = self.config()?;
         let remote = &config.cut.remote;
         if !self.repo().has_remote(remote) {
@@ -232,7 +233,7 @@ impl Session<'_> {
     }
 
     /// The tip of `branch` on the remote (fetched now), or the local branch without a remote.
-    pub(crate) fn branch_tip(&self, remote: &str, branch: &str) -> Result<Oid, EngineError> {
+    pub(crate) fn branch_tip(&self, remote: &str, branch: &str) -> Result<CommitId, EngineError> {
         let repo = self.repo();
         let name = format!("refs/heads/{branch}");
         let tip = if repo.has_remote(remote) {
@@ -247,8 +248,8 @@ impl Session<'_> {
     /// carry reviewers' edits over. `None` when the plan releases nothing.
     fn build_release_commit(
         &self,
-        old_tip: Option<Oid>,
-        from_tip: Oid,
+        old_tip: Option<CommitId>,
+        from_tip: CommitId,
         render: &BodyRenderer<'_>,
     ) -> Result<Option<Built>, EngineError> {
         let planned = self.plan(&PlanOptions::default())?;
@@ -290,11 +291,11 @@ impl Session<'_> {
     /// top of the new one when the versions did not change; otherwise they are named as dropped.
     fn carry_edits(
         &self,
-        old_tip: Option<Oid>,
-        from_tip: Oid,
-        commit: Oid,
+        old_tip: Option<CommitId>,
+        from_tip: CommitId,
+        commit: CommitId,
         records: &[ReleaseRecord],
-    ) -> Result<(Oid, Vec<String>, Vec<String>), EngineError> {
+    ) -> Result<(CommitId, Vec<String>, Vec<String>), EngineError> {
         let repo = self.repo();
         let Some(old_tip) = old_tip else { return Ok((commit, Vec::new(), Vec::new())) };
         let (tool_commit, edits) = own_commit(repo, old_tip, from_tip, &self.config()?.pr.branch)?;
@@ -302,7 +303,7 @@ impl Session<'_> {
             return Ok((commit, Vec::new(), Vec::new()));
         }
         let old_records = release_cut::parse_commit_message(&repo.commit_message(tool_commit)?).unwrap_or_default();
-        let names: Vec<String> = edits.iter().map(|edit| short(*edit)).collect();
+        let names: Vec<String> = edits.iter().map(|edit| edit.short()).collect();
         if old_records != records {
             return Ok((commit, Vec::new(), names));
         }
@@ -317,11 +318,16 @@ impl Session<'_> {
 
     /// Pushes the new release commit with a lease on what was read. When the branch already holds
     /// the same files on the same base, it stays as it is (no needless force-push).
-    fn push_release_branch(&self, old_tip: Option<Oid>, from_tip: Oid, new_tip: Oid) -> Result<Oid, EngineError> {
+    fn push_release_branch(
+        &self,
+        old_tip: Option<CommitId>,
+        from_tip: CommitId,
+        new_tip: CommitId,
+    ) -> Result<CommitId, EngineError> {
         let repo = self.repo();
         let config = self.config()?;
         if let Some(old) = old_tip
-            && repo.tree_id(old)? == repo.tree_id(new_tip)?
+            && repo.same_tree(old, new_tip)?
             && repo.is_ancestor(from_tip, old)
             && own_commit(repo, old, from_tip, &config.pr.branch)?.1.is_empty()
         {
@@ -378,7 +384,7 @@ impl Session<'_> {
     fn close_empty(
         &self,
         github: &dyn Forge,
-        old_tip: Option<Oid>,
+        old_tip: Option<CommitId>,
         mut report: PrReport,
     ) -> Result<PrReport, EngineError> {
         let config = self.config()?;
@@ -431,7 +437,7 @@ impl Session<'_> {
             number: None,
             url: None,
             title,
-            commit: Some(base_tip.to_string()),
+            commit: Some(base_tip),
             releases: Vec::new(),
             files: Vec::new(),
             kept_edits: Vec::new(),
@@ -479,7 +485,12 @@ pub(crate) fn has_marker(pull: &PullRequest, marker: &str) -> bool {
 
 /// The tool's release commit on the old release branch and the commits after it (newest first).
 /// A branch whose commits since the base hold no release commit was rewritten by hand.
-fn own_commit(repo: &Repo, old_tip: Oid, from_tip: Oid, branch: &str) -> Result<(Oid, Vec<Oid>), EngineError> {
+fn own_commit(
+    repo: &Repo,
+    old_tip: CommitId,
+    from_tip: CommitId,
+    branch: &str,
+) -> Result<(CommitId, Vec<CommitId>), EngineError> {
     let mut after = Vec::new();
     for commit in repo.first_parent_chain(old_tip)?.into_iter().rev().take(100) {
         if repo.is_ancestor(commit, from_tip) {
@@ -490,7 +501,7 @@ fn own_commit(repo: &Repo, old_tip: Oid, from_tip: Oid, branch: &str) -> Result<
         }
         after.push(commit);
     }
-    Err(EngineError::HandRewritten { branch: branch.to_string(), tip: short(old_tip) })
+    Err(EngineError::HandRewritten { branch: branch.to_string(), tip: old_tip })
 }
 
 /// `[pr] title` with `{summary}`: the repository's version, one package's, or a count.
@@ -515,8 +526,4 @@ fn edits_note(kept: &[String], dropped: &[String]) -> String {
         ));
     }
     note
-}
-
-fn short(commit: Oid) -> String {
-    commit.to_string()[..7].to_string()
 }

@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
 
+use release_commit_id::CommitId;
 use release_config::Config;
-use release_git::{Oid, Repo, Tag};
+use release_git::{Repo, Tag};
 use release_plan::Plan;
 use release_workspace::Workspace;
 
@@ -81,7 +82,7 @@ impl Progress for Silent {
 
 /// A plan is the same for the same head, pre-release label, and whether it read the working
 /// tree's change files (a plan of the checkout, not of `--head`).
-type PlanKey = (Oid, Option<String>, crate::planner::ChangeFiles);
+type PlanKey = (CommitId, Option<String>, crate::planner::ChangeFiles);
 
 /// The run's shared state. Everything is read on first use and kept.
 pub struct Session<'p> {
@@ -94,7 +95,7 @@ pub struct Session<'p> {
     plans: RefCell<HashMap<PlanKey, Rc<Planned>>>,
     /// Parsed messages kept across plans, when a command makes many (a backtest): each commit's
     /// message is parsed once per run instead of once per plan that walks it.
-    parsed: Option<std::sync::RwLock<HashMap<Oid, release_plan::ParsedCommit>>>,
+    parsed: Option<std::sync::RwLock<HashMap<CommitId, release_plan::ParsedCommit>>>,
 }
 
 impl<'p> Session<'p> {
@@ -173,7 +174,7 @@ impl<'p> Session<'p> {
         self.parsed.get_or_insert_with(Default::default);
     }
 
-    pub(crate) fn parsed_messages(&self) -> Option<&std::sync::RwLock<HashMap<Oid, release_plan::ParsedCommit>>> {
+    pub(crate) fn parsed_messages(&self) -> Option<&std::sync::RwLock<HashMap<CommitId, release_plan::ParsedCommit>>> {
         self.parsed.as_ref()
     }
 
@@ -253,7 +254,12 @@ impl Session<'_> {
     }
 
     /// The plan at `head`, computed now (not memoised), with the change files `changes` says.
-    pub(crate) fn plan_at(&self, head: Oid, pre: Option<String>, changes: ChangeFiles) -> Result<Planned, EngineError> {
+    pub(crate) fn plan_at(
+        &self,
+        head: CommitId,
+        pre: Option<String>,
+        changes: ChangeFiles,
+    ) -> Result<Planned, EngineError> {
         crate::planner::plan(self, self.config()?, self.catalog()?, head, pre, changes, &[])
     }
 
@@ -261,7 +267,7 @@ impl Session<'_> {
     /// (a rerun): as if they did not, so it is the plan the first run had (not memoised).
     pub(crate) fn plan_finishing(
         &self,
-        head: Oid,
+        head: CommitId,
         pre: Option<String>,
         own_tags: &[String],
     ) -> Result<Planned, EngineError> {

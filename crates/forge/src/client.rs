@@ -1,5 +1,6 @@
 //! The GitHub client: octocrab's transport with retries, rate-limit handling and typed errors.
 
+use release_commit_id::CommitId;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use http::{Method, Request, StatusCode};
@@ -391,19 +392,23 @@ impl Forge for GitHub {
         self.send_json(&operation, Method::GET, &self.repo_path(&format!("/pulls/{number}")), None::<&()>)
     }
 
-    fn pulls_of_commit(&self, sha: &str) -> Result<Vec<PullRequest>, ForgeError> {
+    fn pulls_of_commit(&self, sha: CommitId) -> Result<Vec<PullRequest>, ForgeError> {
         let operation = format!("listing the pull requests of commit {sha}");
-        let uri = self.repo_path(&format!("/commits/{}/pulls?per_page=100", encode(sha)));
+        let uri = self.repo_path(&format!("/commits/{}/pulls?per_page=100", encode(&sha.to_string())));
         self.send_json(&operation, Method::GET, &uri, None::<&()>)
     }
 
-    fn commit_comments(&self, sha: &str) -> Result<Vec<Comment>, ForgeError> {
-        self.pages(&format!("listing the comments of commit {sha}"), &format!("/commits/{}/comments", encode(sha)), 50)
+    fn commit_comments(&self, sha: CommitId) -> Result<Vec<Comment>, ForgeError> {
+        self.pages(
+            &format!("listing the comments of commit {sha}"),
+            &format!("/commits/{}/comments", encode(&sha.to_string())),
+            50,
+        )
     }
 
-    fn create_commit_comment(&self, sha: &str, body: &str) -> Result<Comment, ForgeError> {
+    fn create_commit_comment(&self, sha: CommitId, body: &str) -> Result<Comment, ForgeError> {
         let operation = format!("commenting on commit {sha}");
-        let uri = self.repo_path(&format!("/commits/{}/comments", encode(sha)));
+        let uri = self.repo_path(&format!("/commits/{}/comments", encode(&sha.to_string())));
         self.create(
             || self.send_json(&operation, Method::POST, &uri, Some(&serde_json::json!({ "body": body }))),
             || Ok(self.commit_comments(sha)?.into_iter().rev().find(|comment| comment.body.as_deref() == Some(body))),
@@ -469,11 +474,11 @@ impl Forge for GitHub {
         let operation = format!("creating a deployment to `{}`", deployment.environment);
         // Deployments of one commit to one environment that existed before this one was asked for
         // are not it.
-        let before = self.deployments(&deployment.environment, &deployment.git_ref)?;
+        let before = self.deployments(&deployment.environment, deployment.git_ref)?;
         self.create(
             || self.send_json(&operation, Method::POST, &self.repo_path("/deployments"), Some(deployment)),
             || {
-                let now = self.deployments(&deployment.environment, &deployment.git_ref)?;
+                let now = self.deployments(&deployment.environment, deployment.git_ref)?;
                 Ok(now.into_iter().find(|found| !before.iter().any(|old| old.id == found.id)))
             },
         )
@@ -485,12 +490,12 @@ impl Forge for GitHub {
         self.send_json::<serde_json::Value>(&operation, Method::POST, &uri, Some(status)).map(|_| ())
     }
 
-    fn deployments(&self, environment: &str, sha: &str) -> Result<Vec<RemoteDeployment>, ForgeError> {
+    fn deployments(&self, environment: &str, sha: CommitId) -> Result<Vec<RemoteDeployment>, ForgeError> {
         let operation = format!("listing the deployments to `{environment}`");
         let uri = self.repo_path(&format!(
             "/deployments?environment={}&sha={}&per_page=100",
             encode(environment),
-            encode(sha)
+            encode(&sha.to_string())
         ));
         self.send_json(&operation, Method::GET, &uri, None::<&()>)
     }

@@ -22,6 +22,7 @@
 mod client;
 mod config;
 
+use release_commit_id::CommitId;
 use serde::{Deserialize, Serialize};
 
 pub use client::GitHub;
@@ -212,7 +213,7 @@ pub struct GitRef {
 pub struct NewDeployment {
     /// A full commit SHA (a tag may not exist yet when tags follow prod).
     #[serde(rename = "ref")]
-    pub git_ref: String,
+    pub git_ref: CommitId,
     pub environment: String,
     pub description: String,
     pub payload: serde_json::Value,
@@ -268,9 +269,9 @@ pub trait Forge {
     fn pull_request(&self, number: u64) -> Result<PullRequest, ForgeError>;
     /// The pull requests GitHub associates with a commit (the one that merged it, or whose branch
     /// holds it).
-    fn pulls_of_commit(&self, sha: &str) -> Result<Vec<PullRequest>, ForgeError>;
-    fn commit_comments(&self, sha: &str) -> Result<Vec<Comment>, ForgeError>;
-    fn create_commit_comment(&self, sha: &str, body: &str) -> Result<Comment, ForgeError>;
+    fn pulls_of_commit(&self, sha: CommitId) -> Result<Vec<PullRequest>, ForgeError>;
+    fn commit_comments(&self, sha: CommitId) -> Result<Vec<Comment>, ForgeError>;
+    fn create_commit_comment(&self, sha: CommitId, body: &str) -> Result<Comment, ForgeError>;
     /// Pull requests from branch `head` of this repository (`state`: `open`, `closed` or `all`),
     /// newest first.
     fn pull_requests(&self, head: &str, state: &str) -> Result<Vec<PullRequest>, ForgeError>;
@@ -285,7 +286,7 @@ pub trait Forge {
     fn create_deployment(&self, deployment: &NewDeployment) -> Result<RemoteDeployment, ForgeError>;
     fn create_deployment_status(&self, id: u64, status: &NewDeploymentStatus) -> Result<(), ForgeError>;
     /// Deployments of `sha` to `environment`, newest first.
-    fn deployments(&self, environment: &str, sha: &str) -> Result<Vec<RemoteDeployment>, ForgeError>;
+    fn deployments(&self, environment: &str, sha: CommitId) -> Result<Vec<RemoteDeployment>, ForgeError>;
     /// The reviews of workflow run `run_id` (`GET /repos/{o}/{r}/actions/runs/{run_id}/approvals`).
     fn run_reviews(&self, run_id: u64) -> Result<Vec<RunReview>, ForgeError>;
 }

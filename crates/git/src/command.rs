@@ -6,9 +6,9 @@
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use git2::Oid;
+use release_commit_id::CommitId;
 
-use crate::{GitError, Repo};
+use crate::{GitError, Repo, commit_id, oid};
 
 /// What `git push --porcelain` said about one ref.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,8 +113,8 @@ impl Repo {
     }
 
     /// How many commits `local` has that `upstream` has not, and the reverse.
-    pub fn ahead_behind(&self, local: Oid, upstream: Oid) -> Result<(usize, usize), GitError> {
-        crate::Context::context(self.repository.graph_ahead_behind(local, upstream), || {
+    pub fn ahead_behind(&self, local: CommitId, upstream: CommitId) -> Result<(usize, usize), GitError> {
+        crate::Context::context(self.repository.graph_ahead_behind(oid(local)?, oid(upstream)?), || {
             format!("comparing {local} with {upstream}")
         })
     }
@@ -127,7 +127,7 @@ impl Repo {
 
     /// Stages `paths` and commits them, and nothing else, with `message` (git's identity and
     /// signing settings apply). Whatever else the user had staged stays staged, out of the commit.
-    pub fn commit_paths(&self, paths: &[String], message: &str) -> Result<Oid, GitError> {
+    pub fn commit_paths(&self, paths: &[String], message: &str) -> Result<CommitId, GitError> {
         if !paths.is_empty() {
             let mut args = vec!["add", "--"];
             args.extend(paths.iter().map(String::as_str));
@@ -151,13 +151,13 @@ impl Repo {
     }
 
     /// The commit a tag names (peeled), if the tag exists.
-    pub fn tag_commit(&self, name: &str) -> Option<Oid> {
+    pub fn tag_commit(&self, name: &str) -> Option<CommitId> {
         let reference = self.repository.find_reference(&format!("refs/tags/{name}")).ok()?;
-        reference.peel_to_commit().ok().map(|commit| commit.id())
+        reference.peel_to_commit().ok().map(|commit| commit_id(commit.id()))
     }
 
     /// An annotated tag at `commit` (`tag.gpgSign` makes git sign it).
-    pub fn create_tag(&self, name: &str, commit: Oid, message: &str) -> Result<(), GitError> {
+    pub fn create_tag(&self, name: &str, commit: CommitId, message: &str) -> Result<(), GitError> {
         let message_file = self.repository.path().join("RELEASE_TAG_MSG");
         std::fs::write(&message_file, message).map_err(|error| GitError::Command {
             operation: "writing the tag message".into(),
@@ -175,15 +175,15 @@ impl Repo {
     }
 
     /// The message of a commit.
-    pub fn commit_message(&self, commit: Oid) -> Result<String, GitError> {
+    pub fn commit_message(&self, commit: CommitId) -> Result<String, GitError> {
         let found =
-            crate::Context::context(self.repository.find_commit(commit), || format!("reading commit {commit}"))?;
+            crate::Context::context(self.repository.find_commit(oid(commit)?), || format!("reading commit {commit}"))?;
         Ok(String::from_utf8_lossy(found.message_bytes()).into_owned())
     }
 
     /// The first parent of a commit.
-    pub fn parent(&self, commit: Oid) -> Option<Oid> {
-        self.repository.find_commit(commit).ok()?.parent_id(0).ok()
+    pub fn parent(&self, commit: CommitId) -> Option<CommitId> {
+        self.repository.find_commit(oid(commit).ok()?).ok()?.parent_id(0).ok().map(commit_id)
     }
 
     /// `git push --atomic --porcelain REMOTE refspecs...`: all refs move, or none.

@@ -26,10 +26,12 @@ mod worktree;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use git2::Oid;
+
 pub use cache::MAX_ENTRIES as CACHE_MAX_ENTRIES;
 pub use command::{PushError, PushStatus, PushedRef};
-pub use git2::Oid;
 pub use host::{holds_lock, host, process_alive, process_start};
+pub use release_commit_id::CommitId;
 pub use walk::{CommitData, RangeSet, Reachability, Walked};
 pub use worktree::Worktree;
 
@@ -98,6 +100,11 @@ pub enum GitError {
         source: std::io::Error,
     },
 
+    #[error(
+        "commit `{id}` is a SHA-256 id, and this build reads SHA-1 repositories only (hint: use a SHA-1 clone of the repository)"
+    )]
+    Sha256 { id: CommitId },
+
     #[error("git: {operation}: {detail}")]
     Command { operation: String, detail: String },
 
@@ -122,9 +129,21 @@ impl release_exit::Classify for GitError {
             | GitError::Shallow { .. }
             | GitError::Treeless { .. }
             | GitError::UnknownRevision { .. }
+            | GitError::Sha256 { .. }
             | GitError::Command { .. } => ExitClass::InvalidInput,
         }
     }
+}
+
+/// git2's id for a commit id: git2 reads SHA-1 repositories only, so a SHA-256 id (from a
+/// ledger or a journal written elsewhere) names nothing here.
+pub(crate) fn oid(id: CommitId) -> Result<Oid, GitError> {
+    Oid::from_bytes(id.as_bytes()).ok().filter(|_| id.as_bytes().len() == 20).ok_or(GitError::Sha256 { id })
+}
+
+/// The commit id of a git2 id (20 bytes, always a valid id).
+pub(crate) fn commit_id(oid: Oid) -> CommitId {
+    CommitId::from_bytes(oid.as_bytes()).expect("git2 ids are 20 bytes")
 }
 
 /// A folder for a message: without the trailing `/` git2 gives folders.
@@ -149,10 +168,12 @@ impl<T> Context<T> for Result<T, git2::Error> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tag {
     pub name: String,
-    pub target: Oid,
+    /// The object the ref names (git2's id: a tag object's id is no commit id, and only
+    /// [`Repo::peel_tag`] reads it).
+    pub(crate) target: Oid,
     /// What an annotated tag peels to, when `packed-refs` records it (as clones and
     /// `git pack-refs` do): known without reading the tag object.
-    pub peeled: Option<Oid>,
+    pub(crate) peeled: Option<Oid>,
 }
 
 /// An open repository.
@@ -280,11 +301,11 @@ impl Repo {
     }
 
     /// Resolves a revision to a commit.
-    pub fn resolve(&self, rev: &str) -> Result<Oid, GitError> {
+    pub fn resolve(&self, rev: &str) -> Result<CommitId, GitError> {
         let object =
             self.repository.revparse_single(rev).map_err(|_| GitError::UnknownRevision { rev: rev.to_string() })?;
         let commit = object.peel_to_commit().map_err(|_| GitError::UnknownRevision { rev: rev.to_string() })?;
-        Ok(commit.id())
+        Ok(commit_id(commit.id()))
     }
 
     /// Every tag, unpeeled.
@@ -306,19 +327,19 @@ impl Repo {
 
     /// The commit a tag names (its target for a lightweight tag), or `None` for a tag of
     /// something else (a tree, a blob). A peeled id from `packed-refs` only needs its type read.
-    pub fn peel_tag(&self, tag: &Tag) -> Option<Oid> {
+    pub fn peel_tag(&self, tag: &Tag) -> Option<CommitId> {
         let odb = self.repository.odb().ok()?;
         if let Some(peeled) = tag.peeled {
             let kind = odb.read_header(peeled).ok()?.1;
-            return (kind == git2::ObjectType::Commit).then_some(peeled);
+            return (kind == git2::ObjectType::Commit).then_some(commit_id(peeled));
         }
         // A lightweight tag of a commit (most of them) needs only its target's type, which a
         // pack records in the object's header: nothing to inflate.
         if odb.read_header(tag.target).ok()?.1 == git2::ObjectType::Commit {
-            return Some(tag.target);
+            return Some(commit_id(tag.target));
         }
         let object = self.repository.find_object(tag.target, None).ok()?;
-        object.peel_to_commit().ok().map(|commit| commit.id())
+        object.peel_to_commit().ok().map(|commit| commit_id(commit.id()))
     }
 
     /// Whether HEAD's tree holds `path` (`/`-separated): a file whose deletion a commit records.
@@ -367,8 +388,8 @@ impl Repo {
     }
 
     /// An incremental "is this commit reachable from the head" oracle sharing one walk.
-    pub fn reachability(&self, head: Oid) -> Result<Reachability<'_>, GitError> {
-        Reachability::new(&self.repository, head)
+    pub fn reachability(&self, head: CommitId) -> Result<Reachability<'_>, GitError> {
+        Reachability::new(&self.repository, oid(head)?)
     }
 
     /// Walks the union of the ranges `base..head` (one per entry of `bases`; `None` is all
@@ -378,7 +399,7 @@ impl Repo {
     /// With the commit cache on (the default), what earlier walks read of each commit comes
     /// from `.git/release/commit-cache`, and what this one had to read is added to it; the
     /// commits `map` sees are the same either way.
-    pub fn walk<T, F>(&self, head: Oid, bases: &[Option<Oid>], map: F) -> Result<Vec<Walked<T>>, GitError>
+    pub fn walk<T, F>(&self, head: CommitId, bases: &[Option<CommitId>], map: F) -> Result<Vec<Walked<T>>, GitError>
     where
         T: Send,
         F: Fn(CommitData<'_>) -> T + Sync,
@@ -392,8 +413,8 @@ impl Repo {
     /// without them.
     pub fn walk_keeping<T, F, K>(
         &self,
-        head: Oid,
-        bases: &[Option<Oid>],
+        head: CommitId,
+        bases: &[Option<CommitId>],
         map: F,
         keep: K,
     ) -> Result<Vec<Walked<T>>, GitError>
@@ -403,6 +424,9 @@ impl Repo {
         K: Fn(&T) -> Vec<u8>,
     {
         self.finish_cache_writes();
+        let head = oid(head)?;
+        let bases = bases.iter().map(|base| base.map(oid).transpose()).collect::<Result<Vec<_>, _>>()?;
+        let bases = bases.as_slice();
         let mut prestarted = self.prestarted.take();
         let Some(file) = self.cache_path().filter(|_| self.cache) else {
             let walked = walk::walk(&self.repository, None, &mut prestarted, head, bases, map, keep);
@@ -442,7 +466,8 @@ impl Repo {
     /// overlaps the caller's. When the cache holds nothing (a cold walk), git is also asked
     /// about the newest commits from `head` at once (`prefetch.rs`). Failing to start is left
     /// for the walk to report.
-    pub fn prepare_walk(&self, head: Oid) {
+    pub fn prepare_walk(&self, head: CommitId) {
+        let Ok(head) = oid(head) else { return };
         if self.prestarted.borrow().is_some() {
             return;
         }

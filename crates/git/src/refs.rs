@@ -2,19 +2,27 @@
 //! file, chained by first parent; a local compare-and-swap; a remote one through
 //! `git push --force-with-lease`.
 
-use git2::{Oid, Signature};
+use git2::Signature;
+
+use release_commit_id::CommitId;
 
 use crate::command::{PushStatus, run_git};
-use crate::{Context, GitError, PushError, Repo};
+use crate::{Context, GitError, PushError, Repo, commit_id, oid};
 
 impl Repo {
     /// Where a ref points, if it exists.
-    pub fn read_ref(&self, name: &str) -> Option<Oid> {
-        self.repository.find_reference(name).ok().and_then(|reference| reference.target())
+    pub fn read_ref(&self, name: &str) -> Option<CommitId> {
+        self.repository.find_reference(name).ok().and_then(|reference| reference.target()).map(commit_id)
     }
 
     /// A commit (with `parent`, or a root commit) whose tree holds only `path` with `content`.
-    pub fn commit_file(&self, parent: Option<Oid>, path: &str, content: &[u8], message: &str) -> Result<Oid, GitError> {
+    pub fn commit_file(
+        &self,
+        parent: Option<CommitId>,
+        path: &str,
+        content: &[u8],
+        message: &str,
+    ) -> Result<CommitId, GitError> {
         let blob = self.repository.blob(content).context(|| "writing a ledger entry".into())?;
         let mut builder = self.repository.treebuilder(None).context(|| "building a ledger tree".into())?;
         builder.insert(path, blob, 0o100644).context(|| "building a ledger tree".into())?;
@@ -26,18 +34,22 @@ impl Repo {
             .or_else(|_| Signature::now("release", "release@localhost"))
             .context(|| "choosing an identity for the ledger".into())?;
         let parents = match parent {
-            Some(parent) => vec![self.repository.find_commit(parent).context(|| format!("reading commit {parent}"))?],
+            Some(parent) => {
+                vec![self.repository.find_commit(oid(parent)?).context(|| format!("reading commit {parent}"))?]
+            }
             None => Vec::new(),
         };
         let parent_refs: Vec<&git2::Commit<'_>> = parents.iter().collect();
         self.repository
             .commit(None, &signature, &signature, message, &tree, &parent_refs)
+            .map(commit_id)
             .context(|| "writing a ledger commit".into())
     }
 
     /// Moves `name` to `new` only if it is still at `expected` (`None`: must not exist).
-    pub fn update_ref(&self, name: &str, new: Oid, expected: Option<Oid>) -> Result<bool, GitError> {
-        let result = match expected {
+    pub fn update_ref(&self, name: &str, new: CommitId, expected: Option<CommitId>) -> Result<bool, GitError> {
+        let new = oid(new)?;
+        let result = match expected.map(oid).transpose()? {
             Some(old) => self.repository.reference_matching(name, new, true, old, "release ledger"),
             None => self.repository.reference(name, new, false, "release ledger"),
         };
@@ -49,8 +61,8 @@ impl Repo {
     }
 
     /// The file at `path` in a commit's tree.
-    pub fn file_at(&self, commit: Oid, path: &str) -> Result<Option<Vec<u8>>, GitError> {
-        let commit = self.repository.find_commit(commit).context(|| format!("reading commit {commit}"))?;
+    pub fn file_at(&self, commit: CommitId, path: &str) -> Result<Option<Vec<u8>>, GitError> {
+        let commit = self.repository.find_commit(oid(commit)?).context(|| format!("reading commit {commit}"))?;
         let tree = commit.tree().context(|| "reading a tree".into())?;
         match tree.get_path(std::path::Path::new(path)) {
             Ok(entry) => {
@@ -63,8 +75,8 @@ impl Repo {
 
     /// The files directly in `folder` of a commit's tree, `(name, text)`, text decoded lossily;
     /// none when the folder is not there.
-    pub fn files_in(&self, commit: Oid, folder: &str) -> Result<Vec<(String, String)>, GitError> {
-        let commit = self.repository.find_commit(commit).context(|| format!("reading commit {commit}"))?;
+    pub fn files_in(&self, commit: CommitId, folder: &str) -> Result<Vec<(String, String)>, GitError> {
+        let commit = self.repository.find_commit(oid(commit)?).context(|| format!("reading commit {commit}"))?;
         let tree = commit.tree().context(|| "reading a tree".into())?;
         let Ok(entry) = tree.get_path(std::path::Path::new(folder)) else { return Ok(Vec::new()) };
         let Ok(folder_tree) = self.repository.find_tree(entry.id()) else { return Ok(Vec::new()) };
@@ -78,11 +90,11 @@ impl Repo {
     }
 
     /// Commits from the root to `tip` along first parents, oldest first.
-    pub fn first_parent_chain(&self, tip: Oid) -> Result<Vec<Oid>, GitError> {
+    pub fn first_parent_chain(&self, tip: CommitId) -> Result<Vec<CommitId>, GitError> {
         let mut chain = Vec::new();
-        let mut current = Some(tip);
+        let mut current = Some(oid(tip)?);
         while let Some(id) = current {
-            chain.push(id);
+            chain.push(commit_id(id));
             let commit = self.repository.find_commit(id).context(|| format!("reading commit {id}"))?;
             current = commit.parent_id(0).ok();
         }
@@ -91,17 +103,18 @@ impl Repo {
     }
 
     /// The author name of a commit.
-    pub fn author(&self, commit: Oid) -> Result<String, GitError> {
-        let found = self.repository.find_commit(commit).context(|| format!("reading commit {commit}"))?;
+    pub fn author(&self, commit: CommitId) -> Result<String, GitError> {
+        let found = self.repository.find_commit(oid(commit)?).context(|| format!("reading commit {commit}"))?;
         Ok(found.author().name().unwrap_or("").to_string())
     }
 
     /// The paths a commit changed against its first parent (all of its paths for a root commit).
-    pub fn changed_paths(&self, commit: Oid) -> Result<Vec<String>, GitError> {
-        let found = self.repository.find_commit(commit).context(|| format!("reading commit {commit}"))?;
+    pub fn changed_paths(&self, commit: CommitId) -> Result<Vec<String>, GitError> {
+        let id = oid(commit)?;
+        let found = self.repository.find_commit(id).context(|| format!("reading commit {commit}"))?;
         // The walk's reader, so a commit's paths are the same bytes in every command.
         let (mut reader, answers) = crate::paths::PathReader::spawn(self.repository.path())?;
-        reader.request(commit, found.parent_id(0).ok())?;
+        reader.request(id, found.parent_id(0).ok())?;
         reader.close()?;
         let answers: Result<Vec<_>, String> = answers.iter().collect();
         reader.finish()?;
@@ -112,7 +125,7 @@ impl Repo {
         answers
             .map_err(failure)?
             .pop()
-            .filter(|(id, _)| *id == commit)
+            .filter(|(answered, _)| *answered == id)
             .map(|(_, paths)| paths)
             .ok_or_else(|| failure("`git diff-tree` gave no answer".into()))
     }
@@ -128,8 +141,8 @@ impl Repo {
     }
 
     /// When a commit was made: its committer time, in unix seconds.
-    pub fn commit_time(&self, commit: Oid) -> Result<i64, GitError> {
-        let found = self.repository.find_commit(commit).context(|| format!("reading commit {commit}"))?;
+    pub fn commit_time(&self, commit: CommitId) -> Result<i64, GitError> {
+        let found = self.repository.find_commit(oid(commit)?).context(|| format!("reading commit {commit}"))?;
         Ok(found.committer().when().seconds())
     }
 
@@ -140,7 +153,7 @@ impl Repo {
 
     /// Where `name` (a full ref) is on `remote` now, read without fetching (`git ls-remote`);
     /// `None` when the remote does not have it (`--exit-code` answers 2).
-    pub fn remote_ref(&self, remote: &str, name: &str) -> Result<Option<Oid>, GitError> {
+    pub fn remote_ref(&self, remote: &str, name: &str) -> Result<Option<CommitId>, GitError> {
         let output =
             crate::command::git(&self.root).args(["ls-remote", "--exit-code", "--", remote, name]).output().map_err(
                 |error| GitError::Command { operation: format!("listing `{remote}`"), detail: error.to_string() },
@@ -159,14 +172,14 @@ impl Repo {
         let listed = String::from_utf8_lossy(&output.stdout);
         let found = listed.lines().find_map(|line| {
             let (id, reference) = line.split_once('\t')?;
-            (reference == name).then(|| Oid::from_str(id).ok()).flatten()
+            (reference == name).then(|| CommitId::parse(id).ok()).flatten()
         });
         Ok(found)
     }
 
     /// Fetches one ref of a remote into `local` (forced), or returns `None` when the remote does
     /// not have it.
-    pub fn fetch_ref(&self, remote: &str, name: &str, local: &str) -> Result<Option<Oid>, GitError> {
+    pub fn fetch_ref(&self, remote: &str, name: &str, local: &str) -> Result<Option<CommitId>, GitError> {
         if self.remote_ref(remote, name)?.is_none() {
             return Ok(None);
         }
@@ -184,11 +197,11 @@ impl Repo {
     pub fn push_with_lease(
         &self,
         remote: &str,
-        new: Oid,
+        new: CommitId,
         name: &str,
-        expected: Option<Oid>,
+        expected: Option<CommitId>,
     ) -> Result<bool, PushError> {
-        let expected = expected.map(|oid| oid.to_string()).unwrap_or_default();
+        let expected = expected.map(|id| id.to_string()).unwrap_or_default();
         self.leased_push(remote, name, &expected, &format!("{new}:{name}"), "pushing the ledger")
     }
 

@@ -28,7 +28,7 @@ use std::sync::mpsc::{Receiver, Sender};
 use crate::cache::{CommitCache, Entry, IdMap, Key};
 use crate::paths::{Answers, PathReader};
 use crate::prefetch::Prestarted;
-use crate::{Context, GitError};
+use crate::{CommitId, Context, GitError, commit_id};
 
 /// A set of range indexes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -63,7 +63,7 @@ impl RangeSet {
 
 /// What the caller's `map` sees of one commit.
 pub struct CommitData<'a> {
-    pub id: Oid,
+    pub id: CommitId,
     /// The message, decoded lossily when it is not UTF-8.
     pub message: &'a str,
     /// Paths changed against the first parent (against nothing for a root commit).
@@ -77,7 +77,7 @@ pub struct CommitData<'a> {
 /// One commit of the union of the ranges.
 #[derive(Debug)]
 pub struct Walked<T> {
-    pub id: Oid,
+    pub id: CommitId,
     /// The ranges this commit is *not* part of.
     pub excluded: RangeSet,
     pub data: T,
@@ -400,7 +400,13 @@ where
             kept: Box::default(),
         });
         let message = crate::text(&asked.message);
-        let data = map(CommitData { id, message: &message, paths, parent_count: asked.parent_count, kept: None });
+        let data = map(CommitData {
+            id: commit_id(id),
+            message: &message,
+            paths,
+            parent_count: asked.parent_count,
+            kept: None,
+        });
         out.push(Answered { id, data, entry });
         if let Some(needed) = needed.get() {
             let left = match remaining {
@@ -639,13 +645,13 @@ where
                 let cached = cache.and_then(|cache| cache.get(selected.id));
                 let message = crate::text(&selected.message);
                 let data = map(CommitData {
-                    id: selected.id,
+                    id: commit_id(selected.id),
                     message: &message,
                     paths: cached.map(|cached| cached.paths()).unwrap_or_default(),
                     parent_count: selected.parent_count,
                     kept: cached.map(|cached| cached.kept).filter(|kept| !kept.is_empty()),
                 });
-                Walked { id: selected.id, excluded: selected.excluded.clone(), data }
+                Walked { id: commit_id(selected.id), excluded: selected.excluded.clone(), data }
             })
         })
         .collect();
@@ -662,7 +668,7 @@ where
             entry.kept = keep(&data).into();
             entries.push((id, entry));
         }
-        out[position] = Some(Walked { id, excluded: selected[position].excluded.clone(), data });
+        out[position] = Some(Walked { id: commit_id(id), excluded: selected[position].excluded.clone(), data });
     }
     let walked = out
         .into_iter()
@@ -708,8 +714,8 @@ impl<'r> Reachability<'r> {
     }
 
     /// Whether `target` is the head or one of its ancestors.
-    pub fn reaches(&mut self, target: Oid) -> Result<bool, GitError> {
-        let target_index = self.graph.node(target, 0)?;
+    pub fn reaches(&mut self, target: CommitId) -> Result<bool, GitError> {
+        let target_index = self.graph.node(crate::oid(target)?, 0)?;
         let target_time = self.graph.nodes[target_index].time;
         loop {
             if self.seen.get(target_index).copied().unwrap_or(false) {
@@ -750,7 +756,7 @@ mod tests {
         for range in [0, 5, 64, 69] {
             excluded.insert(range);
         }
-        let walked = Walked { id: Oid::ZERO_SHA1, excluded, data: () };
+        let walked = Walked { id: crate::commit_id(Oid::ZERO_SHA1), excluded, data: () };
         let words = walked.included_words(70);
         assert_eq!(words.len(), 2);
         for range in 0..128 {

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use git2::Oid;
 
 use crate::command::{git, run_git};
-use crate::{GitError, PushError, Repo};
+use crate::{GitError, PushError, Repo, commit_id, oid};
+use release_commit_id::CommitId;
 
 /// A linked work tree checked out (detached) at one commit; removed when dropped.
 pub struct Worktree {
@@ -39,7 +40,7 @@ fn remove(main_root: &Path, path: &Path) {
 impl Repo {
     /// Checks out `commit` (detached) in a new work tree at `path`, first removing one a killed
     /// run left there.
-    pub fn add_worktree(&self, path: &Path, commit: Oid) -> Result<Worktree, GitError> {
+    pub fn add_worktree(&self, path: &Path, commit: CommitId) -> Result<Worktree, GitError> {
         remove(&self.root, path);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|error| GitError::Command {
@@ -57,34 +58,40 @@ impl Repo {
         Ok(Worktree { path: path.to_path_buf(), main_root: self.root.clone() })
     }
 
-    /// The tree a commit records.
-    pub fn tree_id(&self, commit: Oid) -> Result<Oid, GitError> {
-        let found =
-            crate::Context::context(self.repository.find_commit(commit), || format!("reading commit {commit}"))?;
-        Ok(found.tree_id())
+    /// Whether two commits record the same tree (the same files, whatever their history).
+    pub fn same_tree(&self, one: CommitId, other: CommitId) -> Result<bool, GitError> {
+        let tree = |commit: CommitId| -> Result<Oid, GitError> {
+            let found = crate::Context::context(self.repository.find_commit(oid(commit)?), || {
+                format!("reading commit {commit}")
+            })?;
+            Ok(found.tree_id())
+        };
+        Ok(tree(one)? == tree(other)?)
     }
 
     /// When a commit was written: its author time, in unix seconds. A rebase or cherry-pick keeps
     /// it (the committer time is the rebase's).
-    pub fn author_time(&self, commit: Oid) -> Result<i64, GitError> {
+    pub fn author_time(&self, commit: CommitId) -> Result<i64, GitError> {
         let found =
-            crate::Context::context(self.repository.find_commit(commit), || format!("reading commit {commit}"))?;
+            crate::Context::context(self.repository.find_commit(oid(commit)?), || format!("reading commit {commit}"))?;
         Ok(found.author().when().seconds())
     }
 
     /// The parents of a commit, first parent first.
-    pub fn parents(&self, commit: Oid) -> Vec<Oid> {
-        self.repository.find_commit(commit).map(|found| found.parent_ids().collect()).unwrap_or_default()
+    pub fn parents(&self, commit: CommitId) -> Vec<CommitId> {
+        let Ok(commit) = oid(commit) else { return Vec::new() };
+        self.repository.find_commit(commit).map(|found| found.parent_ids().map(commit_id).collect()).unwrap_or_default()
     }
 
     /// Whether `ancestor` is in the history of `descendant` (or is it).
-    pub fn is_ancestor(&self, ancestor: Oid, descendant: Oid) -> bool {
-        ancestor == descendant || self.repository.graph_descendant_of(descendant, ancestor).unwrap_or(false)
+    pub fn is_ancestor(&self, ancestor: CommitId, descendant: CommitId) -> bool {
+        let (Ok(ancestor_oid), Ok(descendant_oid)) = (oid(ancestor), oid(descendant)) else { return false };
+        ancestor == descendant || self.repository.graph_descendant_of(descendant_oid, ancestor_oid).unwrap_or(false)
     }
 
     /// Applies the changes from `from` to `to` onto this work tree's index and files, merging
     /// three ways where the files moved on. `Ok(false)` when they do not apply (nothing changed).
-    pub fn apply_changes(&self, from: Oid, to: Oid) -> Result<bool, GitError> {
+    pub fn apply_changes(&self, from: CommitId, to: CommitId) -> Result<bool, GitError> {
         let patch = run_git(
             &self.root,
             &["diff", "--binary", "--no-color", "--no-ext-diff", &from.to_string(), &to.to_string()],
@@ -116,7 +123,7 @@ impl Repo {
 
     /// Deletes branch `name` (a full ref) on `remote` if it is still at `expected`. `Ok(false)`
     /// when someone moved it first.
-    pub fn delete_remote_ref(&self, remote: &str, name: &str, expected: Oid) -> Result<bool, PushError> {
+    pub fn delete_remote_ref(&self, remote: &str, name: &str, expected: CommitId) -> Result<bool, PushError> {
         self.leased_push(remote, name, &expected.to_string(), &format!(":{name}"), &format!("deleting `{name}`"))
     }
 }

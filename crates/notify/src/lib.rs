@@ -121,7 +121,7 @@ impl Sender<'_> {
         let notice = &delivery.notice;
         let marker = format!("<!-- release:notify {} -->", delivery.key);
         let body = self.comment_body(delivery, &marker);
-        let pulls = github.pulls_of_commit(&notice.commit).map_err(|error| error.to_string())?;
+        let pulls = github.pulls_of_commit(notice.commit).map_err(|error| error.to_string())?;
         let pull = pulls.iter().find(|pull| pull.merged_at.is_some()).or(pulls.first());
         let has_marker = |body: &Option<String>| body.as_deref().is_some_and(|body| body.contains(&marker));
         match pull {
@@ -132,9 +132,9 @@ impl Sender<'_> {
                 }
             }
             None => {
-                let comments = github.commit_comments(&notice.commit).map_err(|error| error.to_string())?;
+                let comments = github.commit_comments(notice.commit).map_err(|error| error.to_string())?;
                 if !comments.iter().any(|comment| has_marker(&comment.body)) {
-                    github.create_commit_comment(&notice.commit, &body).map_err(|error| error.to_string())?;
+                    github.create_commit_comment(notice.commit, &body).map_err(|error| error.to_string())?;
                 }
             }
         }

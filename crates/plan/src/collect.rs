@@ -22,7 +22,7 @@ pub(crate) struct Target {
     rules_seen: BTreeSet<usize>,
     /// Per component rule: the components touched so far.
     touched: HashMap<usize, BTreeSet<usize>>,
-    pub(crate) override_version: Option<(String, semver::Version)>,
+    pub(crate) override_version: Option<(release_commit_id::CommitId, semver::Version)>,
     /// What change files say about the package.
     pub(crate) changes: Vec<ChangeEntry>,
 }
@@ -183,10 +183,10 @@ fn record_commit(
     let bump =
         if config.versioning.sources.contains(&Source::Commits) { commit_bump(config, parsed) } else { Bump::None };
     if !parsed.is_conventional() && config.versioning.non_conventional == NonConventional::Error {
-        return Err(PlanError::NonConventional { sha: commit.sha.clone(), summary: parsed.summary.clone() });
+        return Err(PlanError::NonConventional { sha: commit.sha, summary: parsed.summary.clone() });
     }
     let entry = CommitEntry {
-        sha: commit.sha.clone(),
+        sha: commit.sha,
         kind: parsed.kind.clone(),
         scope: parsed.scope.clone(),
         breaking: parsed.breaking,
@@ -197,7 +197,7 @@ fn record_commit(
     };
     let reason = Reason::Commit {
         bump,
-        sha: commit.sha.clone(),
+        sha: commit.sha,
         kind: parsed.kind.clone(),
         scope: parsed.scope.clone(),
         breaking: parsed.breaking,
@@ -284,7 +284,7 @@ fn apply_path_rule(
                     bump: rule.bump,
                     rule: rule.name.clone(),
                     path: path.clone(),
-                    sha: commit.sha.clone(),
+                    sha: commit.sha,
                 });
             }
         };
@@ -385,7 +385,7 @@ fn cancelled_by_reverts(commits: &[CommitInput]) -> BTreeSet<usize> {
             continue;
         };
         if let Some(reverted) =
-            commits.iter().enumerate().skip(index + 1).find(|(_, other)| other.sha.starts_with(target.as_str()))
+            commits.iter().enumerate().skip(index + 1).find(|(_, other)| other.sha.has_prefix(target))
         {
             cancelled.insert(index);
             cancelled.insert(reverted.0);

@@ -21,13 +21,14 @@ use std::cmp::Reverse;
 use std::collections::{BTreeSet, HashMap};
 
 use collect::{Context, Target, apply_component_rules, collect_change_files, collect_reasons};
+use release_commit_id::CommitId;
 use release_config::{Config, Dependents, NonConventional};
 
 pub use commit::{ParsedCommit, parse_message};
 pub use kept::PARSER_VERSION;
 pub use model::{
     ChangeEntry, ChangeFile, CommitEntry, CommitInput, PackageInput, PackagePlan, PackageSet, Plan, PlanInput, Reason,
-    Release, RepoInput, RepoPlan, SCHEMA_VERSION, SkippedPackage, bump_name, short,
+    Release, RepoInput, RepoPlan, SCHEMA_VERSION, SkippedPackage, bump_name,
 };
 pub use release_config::Bump;
 pub use route::{OwnedGlobs, RouteSpec, Router};
@@ -39,9 +40,9 @@ pub use version::{bump_version, classify, next_pre_release, zero_major};
 pub enum PlanError {
     #[error(
         "commit {} is not a conventional commit: \"{summary}\" (hint: `non-conventional = \"error\"` is set in release.toml; reword the commit, or set it to \"ignore\" or \"patch\")",
-        short(.sha)
+        (.sha).short()
     )]
-    NonConventional { sha: String, summary: String },
+    NonConventional { sha: CommitId, summary: String },
 
     #[error("{location}: rule `{rule}` applies to unknown package `{name}`{}", hint(.suggestion))]
     UnknownPackage { location: release_config::Location, rule: String, name: String, suggestion: Option<String> },
@@ -93,7 +94,7 @@ pub fn plan(input: &PlanInput<'_>) -> Result<Plan, PlanError> {
     let repo = repo_plan(input, targets.repo, &targets.repo_components, &package_plans);
     Ok(Plan {
         schema_version: SCHEMA_VERSION,
-        head: input.head.clone(),
+        head: input.head,
         packages: package_plans,
         repo,
         warnings,
@@ -315,7 +316,7 @@ fn next_version(
     config: &Config,
     current: &semver::Version,
     raw: Bump,
-    override_version: Option<&(String, semver::Version)>,
+    override_version: Option<&(CommitId, semver::Version)>,
     tagged: &[semver::Version],
     pre: Option<&str>,
 ) -> (semver::Version, Bump) {
@@ -365,20 +366,20 @@ pub(crate) fn record_override(
         // `Release-As:` in the range) still applies.
         Ok(version) if &version <= current => warnings.push(format!(
             "commit {}: `Release-As: {text}` for {package} is not above its current version {current}; ignored, the commits' bump applies (hint: a `Release-As:` version must be higher than the current one)",
-            short(&commit.sha)
+            commit.sha.short()
         )),
         Ok(version) => {
             // The bump is filled in once the current version is known.
             target.reasons.push(Reason::Override {
                 bump: Bump::None,
-                sha: commit.sha.clone(),
+                sha: commit.sha,
                 version: version.to_string(),
             });
-            target.override_version = Some((commit.sha.clone(), version));
+            target.override_version = Some((commit.sha, version));
         }
         Err(_) => warnings.push(format!(
             "commit {}: `Release-As: {text}` for {package} is not a semantic version; ignored",
-            short(&commit.sha)
+            commit.sha.short()
         )),
     }
 }

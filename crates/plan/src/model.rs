@@ -1,5 +1,6 @@
 //! The plan's input and output: plain data, no git, no file system.
 
+use release_commit_id::CommitId;
 use release_config::Bump;
 use serde::Serialize;
 
@@ -46,7 +47,7 @@ pub struct RepoInput {
 /// One commit of the walked history.
 #[derive(Debug, Clone)]
 pub struct CommitInput {
-    pub sha: String,
+    pub sha: CommitId,
     pub parsed: ParsedCommit,
     /// Paths changed against the first parent.
     pub paths: Vec<String>,
@@ -117,7 +118,7 @@ pub struct ChangeFile {
 #[derive(Debug, Clone)]
 pub struct PlanInput<'a> {
     pub config: &'a release_config::Config,
-    pub head: String,
+    pub head: CommitId,
     pub packages: Vec<PackageInput>,
     pub repo: Option<RepoInput>,
     /// Newest first.
@@ -132,7 +133,7 @@ pub struct PlanInput<'a> {
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Plan {
     pub schema_version: u32,
-    pub head: String,
+    pub head: CommitId,
     pub packages: Vec<PackagePlan>,
     pub repo: Option<RepoPlan>,
     pub warnings: Vec<String>,
@@ -217,7 +218,7 @@ pub struct RepoPlan {
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct CommitEntry {
-    pub sha: String,
+    pub sha: CommitId,
     #[serde(rename = "type")]
     pub kind: Option<String>,
     pub scope: Option<String>,
@@ -237,7 +238,7 @@ pub enum Reason {
     Commit {
         #[serde(serialize_with = "serialize_bump")]
         bump: Bump,
-        sha: String,
+        sha: CommitId,
         #[serde(rename = "type")]
         kind: Option<String>,
         scope: Option<String>,
@@ -249,7 +250,7 @@ pub enum Reason {
         bump: Bump,
         rule: String,
         path: String,
-        sha: String,
+        sha: CommitId,
     },
     ComponentRule {
         #[serde(serialize_with = "serialize_bump")]
@@ -265,7 +266,7 @@ pub enum Reason {
     Override {
         #[serde(serialize_with = "serialize_bump")]
         bump: Bump,
-        sha: String,
+        sha: CommitId,
         version: String,
     },
     /// A change file names the package.
@@ -344,9 +345,9 @@ impl Reason {
                 let kind = kind.as_deref().unwrap_or("commit");
                 let scope = scope.as_ref().map(|scope| format!("({scope})")).unwrap_or_default();
                 let mark = if *breaking { "!" } else { "" };
-                format!("{} {kind}{scope}{mark}: {summary}", short(sha))
+                format!("{} {kind}{scope}{mark}: {summary}", sha.short())
             }
-            Reason::PathRule { rule, path, sha, .. } => format!("rule \"{rule}\": {path} ({})", short(sha)),
+            Reason::PathRule { rule, path, sha, .. } => format!("rule \"{rule}\": {path} ({})", sha.short()),
             Reason::ComponentRule { rule, components, .. } => {
                 format!("rule \"{rule}\": touched {}", components.join(" + "))
             }
@@ -357,15 +358,11 @@ impl Reason {
             Reason::Dependency { package, .. } => format!("depends on {package}"),
             Reason::Group { package, .. } => format!("shares its version with {package}"),
             Reason::Override { sha, version, .. } => {
-                format!("Release-As: {version} ({})", short(sha))
+                format!("Release-As: {version} ({})", sha.short())
             }
             Reason::Package { package, .. } => format!("package {package}"),
         }
     }
-}
-
-pub fn short(sha: &str) -> &str {
-    &sha[..sha.len().min(7)]
 }
 
 pub fn bump_name(bump: Bump) -> &'static str {

@@ -6,6 +6,11 @@ use release_config::{Config, TagTemplate};
 
 use super::*;
 
+/// A full commit id from its first hex digits (the rest zeros): `c2` is `c200000…`.
+fn commit_id(start: &str) -> release_commit_id::CommitId {
+    format!("{start:0<40}").parse().unwrap()
+}
+
 struct Scenario {
     config: Config,
     packages: Vec<PackageInput>,
@@ -40,11 +45,11 @@ fn scenario(config: &str, packages: &[(&str, &str, Option<&str>, &[&str])]) -> S
 }
 
 impl Scenario {
-    /// Adds a commit (call newest first) in every range.
+    /// Adds a commit (call newest first) in every range; `sha` is the start of its id.
     fn commit(mut self, sha: &str, message: &str, paths: &[&str]) -> Self {
         let count = self.packages.len();
         self.commits.push(CommitInput {
-            sha: sha.to_string(),
+            sha: commit_id(sha),
             parsed: parse_message(message),
             paths: paths.iter().map(|path| path.to_string()).collect(),
             is_merge: false,
@@ -57,7 +62,7 @@ impl Scenario {
     fn plan(&self) -> Result<Plan, PlanError> {
         plan(&PlanInput {
             config: &self.config,
-            head: "head".into(),
+            head: commit_id("ead"),
             packages: self.packages.clone(),
             repo: self.repo.clone(),
             commits: self.commits.clone(),
@@ -193,7 +198,7 @@ fn release_as_overrides_the_version_of_touched_packages() {
 
 #[test]
 fn merge_commits_count_only_with_a_conventional_message() {
-    let mut s = scenario("", &[("api", "api", Some("1.0.0"), &[])]).commit("m1", "Merge branch 'x'\n", &["api/a"]);
+    let mut s = scenario("", &[("api", "api", Some("1.0.0"), &[])]).commit("e1", "Merge branch 'x'\n", &["api/a"]);
     s.commits[0].is_merge = true;
     assert_eq!(s.summary(), ["api 1.0.0 -> 1.0.0 (none)"]);
     s.config.versioning.non_conventional = NonConventional::Error;
@@ -322,8 +327,8 @@ fn reasons_are_strongest_first_and_name_rule_and_path() {
         kinds,
         [
             "major rule \"infrastructure changes break compatibility\": touched infra",
-            "patch c2 fix: x",
-            "patch rule \"any other change\": apps/express-api/a.ts (c2)",
+            "patch c200000 fix: x",
+            "patch rule \"any other change\": apps/express-api/a.ts (c200000)",
             "patch package express-api",
         ]
     );

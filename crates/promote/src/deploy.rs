@@ -119,7 +119,7 @@ pub(crate) fn release_variables(environment: &Environment, release: &Release) ->
         ("RELEASE_VERSION".to_string(), release.version.to_string()),
         ("RELEASE_TAG".to_string(), release.tag.clone()),
         ("RELEASE_ENV".to_string(), environment.name.clone()),
-        ("RELEASE_COMMIT".to_string(), release.commit.clone()),
+        ("RELEASE_COMMIT".to_string(), release.commit.to_string()),
     ];
     if let Some(url) = &environment.url {
         variables.push(("RELEASE_URL".to_string(), url.clone()));

@@ -1,7 +1,8 @@
 //! The promotion history: an append-only chain of commits on its own ref, one event per commit,
 //! pushed with a compare-and-swap so two runners cannot both win.
 
-use release_git::{Oid, Repo};
+use release_commit_id::CommitId;
+use release_git::Repo;
 use serde::{Deserialize, Serialize};
 
 use release_config::Config;
@@ -80,7 +81,7 @@ pub struct Event {
     pub kind: EventKind,
     pub environment: String,
     pub version: String,
-    pub commit: String,
+    pub commit: CommitId,
     pub actor: String,
     /// Unix seconds.
     pub at: u64,
@@ -116,7 +117,7 @@ impl Event {
         kind: EventKind,
         environment: &str,
         version: &str,
-        commit: &str,
+        commit: CommitId,
         actor: &str,
         at: u64,
         run: &str,
@@ -126,7 +127,7 @@ impl Event {
             kind,
             environment: environment.to_string(),
             version: version.to_string(),
-            commit: commit.to_string(),
+            commit,
             actor: actor.to_string(),
             at,
             run: run.to_string(),
@@ -156,7 +157,7 @@ pub struct Ledger<'r> {
     repo: &'r Repo,
     reference: String,
     remote: Option<String>,
-    tip: Option<Oid>,
+    tip: Option<CommitId>,
     /// Unix seconds now: an event dated after now (and a day of clock skew) is refused.
     now: u64,
     pub events: Vec<Event>,
@@ -166,15 +167,15 @@ pub struct Ledger<'r> {
 const CLOCK_SKEW: u64 = 10 * 60;
 
 /// One commit of the ledger, and its event or why it cannot be used.
-type Entry = (Oid, Result<Event, String>);
+type Entry = (CommitId, Result<Event, String>);
 
-/// The entries that `voided` events set aside.
-fn voided(entries: &[Entry]) -> Vec<String> {
+/// The entries that `voided` events set aside (their `detail` starts with the entry's id).
+fn voided(entries: &[Entry]) -> Vec<CommitId> {
     entries
         .iter()
         .filter_map(|(_, event)| event.as_ref().ok())
         .filter(|event| event.kind == EventKind::Voided)
-        .filter_map(|event| event.detail.as_deref()?.split_whitespace().next().map(str::to_string))
+        .filter_map(|event| CommitId::parse(event.detail.as_deref()?.split_whitespace().next()?).ok())
         .collect()
 }
 
@@ -196,24 +197,27 @@ fn invalid(event: &Event, now: u64) -> Option<String> {
     if !global && semver::Version::parse(&event.version).is_err() {
         return Some(format!("its version `{}` is not a version", event.version));
     }
-    if event.kind != EventKind::Voided && Oid::from_str(&event.commit).is_err() {
-        return Some(format!("its commit `{}` is not a commit id", event.commit));
-    }
     None
 }
 
 /// Why an entry does not parse: written by a newer release (a kind or field this one does not
-/// know), which its `schema` says, or broken.
+/// know), which its `schema` says, a `commit` that is no commit id, or broken.
 fn unparsed(bytes: &[u8], error: &serde_json::Error) -> String {
-    let schema = serde_json::from_slice::<serde_json::Value>(bytes)
-        .ok()
+    let value = serde_json::from_slice::<serde_json::Value>(bytes).ok();
+    let schema = value
+        .as_ref()
         .and_then(|value| value.get("schema").and_then(serde_json::Value::as_u64))
         .filter(|schema| *schema > u64::from(SCHEMA));
-    match schema {
-        Some(schema) => format!(
+    let commit = value
+        .as_ref()
+        .and_then(|value| value.get("commit").and_then(serde_json::Value::as_str))
+        .filter(|commit| CommitId::parse(commit).is_err());
+    match (schema, commit) {
+        (Some(schema), _) => format!(
             "it is written by a newer release (schema {schema}, this one reads up to {SCHEMA}; hint: upgrade release)"
         ),
-        None => format!("it does not parse: {error}"),
+        (None, Some(commit)) => format!("its commit `{commit}` is not a commit id"),
+        (None, None) => format!("it does not parse: {error}"),
     }
 }
 
@@ -237,7 +241,7 @@ impl<'r> Ledger<'r> {
     }
 
     /// The tip of the history: the remote's when there is one (the local ref follows it).
-    fn fetch_tip(&self) -> Result<Option<Oid>, PromoteError> {
+    fn fetch_tip(&self) -> Result<Option<CommitId>, PromoteError> {
         let Some(remote) = &self.remote else { return Ok(self.repo.read_ref(&self.reference)) };
         let mirror = format!("refs/release/{remote}/{}", self.reference.trim_start_matches("refs/"));
         let tip = self.repo.fetch_ref(remote, &self.reference, &mirror)?;
@@ -251,7 +255,7 @@ impl<'r> Ledger<'r> {
     /// Every entry with what reading it gave, oldest first. A commit without an `event.json` is
     /// no ledger entry: the ref is not a promotion history (`[promotion] ledger` naming a branch
     /// of the project would otherwise be appended to, and its files dropped at the tip).
-    fn entries(&self, tip: Oid) -> Result<Vec<Entry>, PromoteError> {
+    fn entries(&self, tip: CommitId) -> Result<Vec<Entry>, PromoteError> {
         let mut entries = Vec::new();
         for commit in self.repo.first_parent_chain(tip)? {
             let Some(bytes) = self.repo.file_at(commit, FILE)? else {
@@ -277,12 +281,11 @@ impl<'r> Ledger<'r> {
     /// Every entry, oldest first. An entry that does not parse or cannot be true (dated in the
     /// future, no environment, no version) stops every command, naming it, until an operator
     /// voids it; a voided entry is skipped.
-    fn read(&self, tip: Oid) -> Result<Vec<Event>, PromoteError> {
+    fn read(&self, tip: CommitId) -> Result<Vec<Event>, PromoteError> {
         let entries = self.entries(tip)?;
         let voided = voided(&entries);
         let mut events = Vec::with_capacity(entries.len());
-        for (commit, event) in entries {
-            let id = commit.to_string();
+        for (id, event) in entries {
             if voided.contains(&id) {
                 continue;
             }
@@ -360,13 +363,13 @@ pub fn void(
                 .into(),
         });
     }
-    let commit = Oid::from_str(entry).ok().filter(|_| entry.len() == 40).ok_or_else(|| PromoteError::Void {
+    let commit = CommitId::parse(entry).map_err(|_| PromoteError::Void {
         detail: format!(
             "`{entry}` is not an entry's full commit id (hint: the error that stopped the command names it; `git log {}` lists them)",
             config.promotion.ledger
         ),
     })?;
-    let mut event = Event::new(EventKind::Voided, "", "", &commit.to_string(), actor, now, &run_id(now));
+    let mut event = Event::new(EventKind::Voided, "", "", commit, actor, now, &run_id(now));
     event.detail = Some(format!("{commit} {}", reason.trim()));
     let reference = &config.promotion.ledger;
     let remote = repo.has_remote(&config.cut.remote).then(|| config.cut.remote.clone());
@@ -394,7 +397,7 @@ pub fn void(
                     ),
                 });
             }
-            Some(_) if voided(&entries).contains(&commit.to_string()) => return Ok(()),
+            Some(_) if voided(&entries).contains(&commit) => return Ok(()),
             Some(_) => {}
         }
         if ledger.append(std::slice::from_ref(&event))? {

@@ -258,7 +258,7 @@ impl<'a> Context<'a> {
     }
 
     fn event(&self, kind: EventKind, environment: &str, release: &Release, run: &str) -> Event {
-        Event::new(kind, environment, &release.version.to_string(), &release.commit, &self.actor, (self.now)(), run)
+        Event::new(kind, environment, &release.version.to_string(), release.commit, &self.actor, (self.now)(), run)
     }
 
     /// The newest cut release that may enter `environment` now (see [`gates::candidate`]).

@@ -33,7 +33,7 @@ pub struct Notice {
     /// The release's tag(s), comma-separated, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
-    pub commit: String,
+    pub commit: release_commit_id::CommitId,
     /// Who did it.
     pub actor: String,
     /// Unix seconds of the event.
@@ -119,7 +119,7 @@ impl Notice {
             environment: event.environment.clone(),
             version: event.version.clone(),
             tag: tag.map(str::to_string),
-            commit: event.commit.clone(),
+            commit: event.commit,
             actor: event.actor.clone(),
             at: event.at,
             detail: event.detail.clone().filter(|detail| !detail.is_empty()),
@@ -137,7 +137,7 @@ impl Notice {
             environment: environment.into(),
             version: release.version.to_string(),
             tag: Some(release.tag.clone()),
-            commit: release.commit.clone(),
+            commit: release.commit,
             actor: actor.into(),
             at,
             detail: Some(waiting.into()),
@@ -148,13 +148,19 @@ impl Notice {
     }
 
     /// The release's tags are pushed. Sent once per release commit.
-    pub fn released(version: &str, commit: &str, tags: &[String], actor: &str, at: u64) -> Notice {
+    pub fn released(
+        version: &str,
+        commit: release_commit_id::CommitId,
+        tags: &[String],
+        actor: &str,
+        at: u64,
+    ) -> Notice {
         Notice {
             event: NotifyEvent::Released.name().into(),
             environment: String::new(),
             version: version.into(),
             tag: (!tags.is_empty()).then(|| tags.join(", ")),
-            commit: commit.into(),
+            commit,
             actor: actor.into(),
             at,
             detail: None,
@@ -171,7 +177,9 @@ impl Notice {
     /// The idempotency key of this notice for `target`.
     fn key(&self, target: &str) -> String {
         let mut hash = sha2::Sha256::new();
-        for part in [target, &self.event, &self.environment, &self.version, &self.commit] {
+        // The id as text, so keys stay what earlier versions sent (targets deduplicate on them).
+        let commit = self.commit.to_string();
+        for part in [target, &self.event, &self.environment, &self.version, &commit] {
             hash.update(part.as_bytes());
             hash.update([0]);
         }
@@ -360,7 +368,7 @@ fn record(
         let notice = &delivery.notice;
         let kind = if outcome.is_ok() { EventKind::Notified } else { EventKind::NotifyFailed };
         let mut event =
-            Event::new(kind, &notice.environment, &notice.version, &notice.commit, &context.actor, now, &run);
+            Event::new(kind, &notice.environment, &notice.version, notice.commit, &context.actor, now, &run);
         event.detail = Some(match &outcome {
             Ok(()) => format!("{} {}: {}", notice.event, delivery.target, notice.text),
             Err(why) if delivery.attempt >= MAX_ATTEMPTS => {

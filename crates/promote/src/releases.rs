@@ -2,8 +2,9 @@
 //! evidence that `release cut` made them (their tag, or the ledger), and the `cut` event that
 //! records it.
 
+use release_commit_id::CommitId;
 use release_config::Config;
-use release_git::{Oid, Repo};
+use release_git::Repo;
 use serde::Serialize;
 
 use crate::ledger::{Event, EventKind, Ledger};
@@ -13,7 +14,7 @@ use crate::{PromoteError, run_id};
 #[derive(Debug, Clone, Serialize)]
 pub struct Release {
     pub version: semver::Version,
-    pub commit: String,
+    pub commit: CommitId,
     /// The tag of the release version (the repository's, or the single package's).
     pub tag: String,
     /// (package, version, tag) of every tag the release made.
@@ -30,7 +31,7 @@ pub struct Release {
 /// Every commit in the history of `head` whose trailers say it is a release, oldest first. The
 /// trailers are text anyone can write: commands trust only those with evidence
 /// ([`Context::cut_releases`]).
-pub fn releases(repo: &Repo, head: Oid) -> Result<Vec<Release>, PromoteError> {
+pub fn releases(repo: &Repo, head: CommitId) -> Result<Vec<Release>, PromoteError> {
     let mut out = Vec::new();
     for commit in repo.first_parent_chain(head)? {
         let message = repo.commit_message(commit)?;
@@ -54,7 +55,7 @@ pub fn releases(repo: &Repo, head: Oid) -> Result<Vec<Release>, PromoteError> {
         let tagged = repo.tag_commit(&main.tag) == Some(commit) && repo.is_annotated_tag(&main.tag);
         out.push(Release {
             version: main.version,
-            commit: commit.to_string(),
+            commit,
             tag: main.tag,
             packages: records.into_iter().map(|record| (record.name, record.version, record.tag)).collect(),
             author: match release_cut::parse_commit_actor(&message) {
@@ -68,7 +69,7 @@ pub fn releases(repo: &Repo, head: Oid) -> Result<Vec<Release>, PromoteError> {
 }
 
 /// Whether the ledger's `cut` events name the release commit `commit`.
-fn recorded_cut(events: &[Event], commit: &str) -> bool {
+fn recorded_cut(events: &[Event], commit: CommitId) -> bool {
     events.iter().any(|event| event.kind == EventKind::Cut && event.commit == commit)
 }
 
@@ -77,7 +78,7 @@ fn recorded_cut(events: &[Event], commit: &str) -> bool {
 pub fn cut_release(
     repo: &Repo,
     config: &Config,
-    head: Oid,
+    head: CommitId,
     version: &str,
     now: u64,
 ) -> Result<Option<Release>, PromoteError> {
@@ -103,9 +104,9 @@ pub(crate) fn author_of<'a>(release: &'a Release, events: &'a [Event]) -> &'a st
 }
 
 /// Whether the ledger records that `release cut` made the release at `commit`.
-pub fn was_cut(repo: &Repo, config: &Config, commit: Oid, now: u64) -> Result<bool, PromoteError> {
+pub fn was_cut(repo: &Repo, config: &Config, commit: CommitId, now: u64) -> Result<bool, PromoteError> {
     let ledger = Ledger::load(repo, &config.promotion.ledger, &config.cut.remote, now)?;
-    Ok(recorded_cut(&ledger.events, &commit.to_string()))
+    Ok(recorded_cut(&ledger.events, commit))
 }
 
 /// Records in the ledger that `release cut` made the release at `commit`: the evidence that
@@ -113,14 +114,13 @@ pub fn was_cut(repo: &Repo, config: &Config, commit: Oid, now: u64) -> Result<bo
 pub fn record_cut(
     repo: &Repo,
     config: &Config,
-    commit: Oid,
+    commit: CommitId,
     records: &[release_cut::ReleaseRecord],
     actor: &str,
     now: u64,
 ) -> Result<bool, PromoteError> {
     let mut ledger = Ledger::load(repo, &config.promotion.ledger, &config.cut.remote, now)?;
-    let id = commit.to_string();
-    if recorded_cut(&ledger.events, &id) {
+    if recorded_cut(&ledger.events, commit) {
         return Ok(false);
     }
     let main = records.iter().find(|record| record.is_repository()).or(match records {
@@ -129,7 +129,7 @@ pub fn record_cut(
     });
     let tags: Vec<&str> = records.iter().map(|record| record.tag.as_str()).collect();
     let version = main.map(|record| record.version.to_string()).unwrap_or_default();
-    let mut event = Event::new(EventKind::Cut, "", &version, &id, actor, now, &run_id(now));
+    let mut event = Event::new(EventKind::Cut, "", &version, commit, actor, now, &run_id(now));
     event.detail = Some(tags.join(", "));
     ledger.append_retrying(&[event])?;
     Ok(true)

@@ -37,7 +37,7 @@ pub struct FailedCheck {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Verified {
     pub version: semver::Version,
-    pub commit: String,
+    pub commit: release_commit_id::CommitId,
     /// Unix seconds.
     pub at: u64,
 }
@@ -45,7 +45,7 @@ pub struct Verified {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Current {
     pub version: semver::Version,
-    pub commit: String,
+    pub commit: release_commit_id::CommitId,
     pub state: State,
     pub since: u64,
 }
@@ -105,13 +105,12 @@ pub fn fold(events: &[Event]) -> BTreeMap<String, EnvironmentState> {
 /// environment's event when it reads it.
 fn apply(state: &mut EnvironmentState, event: &Event) {
     let Ok(version) = semver::Version::parse(&event.version) else { return };
-    let current =
-        |state: State| Current { version: version.clone(), commit: event.commit.clone(), state, since: event.at };
+    let current = |state: State| Current { version: version.clone(), commit: event.commit, state, since: event.at };
     match event.kind {
         EventKind::Started => state.in_progress = Some(event.clone()),
         EventKind::Verified => {
             state.current = Some(current(if event.rollback { State::RolledBack } else { State::Verified }));
-            state.verified.push(Verified { version: version.clone(), commit: event.commit.clone(), at: event.at });
+            state.verified.push(Verified { version: version.clone(), commit: event.commit, at: event.at });
             state.in_progress = None;
             state.failing.retain(|failing| failing != &version);
             state.failed_checks.clear();

@@ -12,12 +12,12 @@ use crate::releases::Release;
 use crate::state::{EnvironmentState, fold};
 
 /// A commit id that says which version it is: `1.2.0` -> `1200…0`.
-fn commit_of(version: &str) -> String {
-    format!("{:0<40}", version.replace(['.', '-'], ""))
+fn commit_of(version: &str) -> release_commit_id::CommitId {
+    format!("{:0<40}", version.replace(['.', '-'], "")).parse().unwrap()
 }
 
 fn event(kind: EventKind, environment: &str, version: &str, at: u64) -> Event {
-    Event::new(kind, environment, version, &commit_of(version), "ci", at, "host:1:0")
+    Event::new(kind, environment, version, commit_of(version), "ci", at, "host:1:0")
 }
 
 fn with_detail(mut event: Event, detail: &str) -> Event {
@@ -246,12 +246,38 @@ fn a_ledger_written_by_the_previous_version_reads_the_same() {
     assert_eq!(render(&fold(&ledger.events)), FOLDED_OLD_LEDGER);
 
     let mut approved = event(EventKind::Approved, "staging", "3.0.1", 1_735_689_900);
-    approved.commit = "2222222222222222222222222222222222222222".into();
+    approved.commit = "2222222222222222222222222222222222222222".parse().unwrap();
     assert!(ledger.append(&[approved]).unwrap());
     let reread = crate::Ledger::load(&repo, reference, "origin", 1_735_700_000).unwrap();
     assert_eq!(reread.events.len(), 6);
     assert_eq!(reread.events[5].schema, SCHEMA, "new events say their schema");
     assert_eq!(render(&fold(&reread.events)), FOLDED_OLD_LEDGER);
+}
+
+/// Commit ids are typed when read: an entry whose `commit` is no full id still stops the
+/// commands with the reason it always gave, and voiding it (by its own full id) sets it aside.
+#[test]
+fn an_entry_whose_commit_is_no_commit_id_is_named_and_can_be_voided() {
+    let directory = tempfile::tempdir().unwrap();
+    let mut builder = release_test_support::RepoBuilder::init(directory.path()).unwrap();
+    builder.write("README.md", "x\n").commit("chore: start").unwrap();
+    let repo = release_git::Repo::open(directory.path()).unwrap();
+    let reference = "refs/heads/release-ledger";
+    let bad = OLD_LEDGER[0].replace("1111111111111111111111111111111111111111", "1111");
+    let tip = repo.commit_file(None, "event.json", bad.as_bytes(), "bad event").unwrap();
+    assert!(repo.update_ref(reference, tip, None).unwrap());
+
+    let error = crate::Ledger::load(&repo, reference, "origin", 1_735_700_000).err().unwrap().to_string();
+    assert!(error.contains(&format!("entry {tip} of `{reference}`: its commit `1111` is not a commit id")), "{error}");
+
+    let config = release_config::Config::parse(std::path::Path::new("release.toml"), "").unwrap();
+    let void = |entry: &str| crate::void(&repo, &config, entry, "a typo", "ci", 1_735_700_000);
+    let error = void(&tip.to_string()[..12]).unwrap_err().to_string();
+    assert!(error.contains("is not an entry's full commit id"), "{error}");
+    void(&tip.to_string()).unwrap();
+    let events = crate::Ledger::load(&repo, reference, "origin", 1_735_700_000).unwrap().events;
+    assert_eq!(events.iter().map(|event| event.kind).collect::<Vec<_>>(), [EventKind::Voided]);
+    assert_eq!(events[0].commit, tip);
 }
 
 #[test]

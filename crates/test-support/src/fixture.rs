@@ -14,12 +14,13 @@
 //! [commit.files]
 //! "apps/api/src/health.ts" = "export const ok = true\n"
 //!
-//! [[case]]                    # one `release plan` run and its expected JSON output
+//! [[case]]                    # one `release plan --format json` run and its expected output
 //! args = ["--pre", "rc"]
-//! expect = "plan-rc.json"
+//! snapshot = "plan-rc"        # an insta snapshot in the fixture's folder: plan-rc.snap
 //! ```
 //!
-//! With no `[[case]]`, one case runs with no extra arguments and expects `plan.json`.
+//! With no `[[case]]`, one case runs with no extra arguments and expects `plan.snap`.
+//! `cargo insta review` (or `INSTA_UPDATE=always`) is the way to accept a changed plan.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -66,7 +67,9 @@ pub struct FixtureCommit {
 pub struct Case {
     #[serde(default)]
     pub args: Vec<String>,
-    pub expect: String,
+    /// The name of the insta snapshot (`<snapshot>.snap` in the fixture's folder) holding the
+    /// expected JSON.
+    pub snapshot: String,
 }
 
 /// `fixtures/` at the top of this repository.
@@ -87,7 +90,7 @@ impl Fixture {
             toml_edit::de::from_str(&text).with_context(|| format!("reading fixture {}", path.display()))?;
         fixture.dir = dir.to_path_buf();
         if fixture.case.is_empty() {
-            fixture.case.push(Case { args: Vec::new(), expect: "plan.json".into() });
+            fixture.case.push(Case { args: Vec::new(), snapshot: "plan".into() });
         }
         Ok(fixture)
     }

@@ -31,6 +31,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use git2::{Oid, Repository, Signature, Time};
+use release_commit_id::CommitId;
 
 pub use fixture::{Case, Fixture, fixtures_dir};
 
@@ -120,13 +121,13 @@ impl RepoBuilder {
     }
 
     /// Commits the current branch's files with the message (a newline is appended, as git does).
-    pub fn commit(&mut self, message: &str) -> Result<Oid> {
+    pub fn commit(&mut self, message: &str) -> Result<CommitId> {
         let parents: Vec<Oid> = self.heads.get(&self.branch).copied().into_iter().collect();
         self.commit_with_parents(message, &parents)
     }
 
     /// Merges `branch` into the current branch with a merge commit (the branch's files win).
-    pub fn merge(&mut self, branch: &str, message: &str) -> Result<Oid> {
+    pub fn merge(&mut self, branch: &str, message: &str) -> Result<CommitId> {
         let Some(&theirs) = self.heads.get(branch) else { bail!("cannot merge `{branch}`: it has no commits") };
         let Some(&ours) = self.heads.get(&self.branch) else {
             bail!("cannot merge into `{}`: no commits", self.branch)
@@ -139,7 +140,7 @@ impl RepoBuilder {
         self.commit_with_parents(message, &[ours, theirs])
     }
 
-    fn commit_with_parents(&mut self, message: &str, parents: &[Oid]) -> Result<Oid> {
+    fn commit_with_parents(&mut self, message: &str, parents: &[Oid]) -> Result<CommitId> {
         let signature = self.signature()?;
         let tree = self.write_tree()?;
         let tree = self.repository.find_tree(tree)?;
@@ -153,7 +154,7 @@ impl RepoBuilder {
         let id = self.repository.commit(None, &signature, &signature, &message, &tree, &parent_refs)?;
         self.repository.reference(&format!("refs/heads/{}", self.branch), id, true, "fixture")?;
         self.heads.insert(self.branch.clone(), id);
-        Ok(id)
+        Ok(CommitId::from_bytes(id.as_bytes())?)
     }
 
     fn write_tree(&self) -> Result<Oid> {

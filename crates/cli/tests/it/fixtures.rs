@@ -1,4 +1,5 @@
-//! Every fixture in `fixtures/` plans exactly its expected JSON.
+//! Every fixture in `fixtures/` plans exactly its expected JSON, kept as an insta snapshot in
+//! the fixture's folder (`fixtures/<name>/<snapshot>.snap`): `cargo insta review` accepts a change.
 
 use release_test_support::Fixture;
 
@@ -10,8 +11,6 @@ fn every_fixture_plans_its_expected_json() {
     for required in ["cargo-workspace", "mixed", "pnpm-workspace", "seeds-monorepo", "single-package"] {
         assert!(names.iter().any(|name| name == required), "fixture `{required}` is missing");
     }
-    let bless = std::env::var_os("RELEASE_BLESS").is_some();
-    let mut failures = Vec::new();
     for name in names {
         let fixture = Fixture::load(&name).unwrap();
         let dir = tempfile::tempdir().unwrap();
@@ -21,19 +20,17 @@ fn every_fixture_plans_its_expected_json() {
             args.extend(case.args.iter().map(String::as_str));
             let output = release(dir.path(), &args);
             assert!(output.status.success(), "{name} {:?}: {}", case.args, String::from_utf8_lossy(&output.stderr));
-            let actual = String::from_utf8(output.stdout).unwrap();
-            let path = fixture.dir.join(&case.expect);
-            let expected = fs_err::read_to_string(&path).unwrap_or_default();
-            if actual != expected {
-                if bless {
-                    fs_err::write(&path, &actual).unwrap();
-                } else {
-                    failures.push(format!("{name} {:?} differs from {}:\n{actual}", case.args, path.display()));
-                }
-            }
+            let plan = String::from_utf8(output.stdout).unwrap();
+            insta::with_settings!({
+                snapshot_path => fixture.dir.canonicalize().unwrap(),
+                prepend_module_to_snapshot => false,
+                omit_expression => true,
+                description => format!("release plan --format json {}", case.args.join(" ")).trim_end().to_string(),
+            }, {
+                insta::assert_snapshot!(case.snapshot.as_str(), plan);
+            });
         }
     }
-    assert!(failures.is_empty(), "{}\n(hint: review, then RELEASE_BLESS=1 to accept)", failures.join("\n"));
 }
 
 #[test]

@@ -108,10 +108,10 @@ fn a_rejected_token_names_its_variable_never_its_value() {
 fn deployments_and_their_statuses_and_a_runs_reviews() {
     let fake = FakeGitHub::start("acme", "shop");
     let github = client(&fake, Some("t0k3n"));
-    let sha = "a".repeat(40);
+    let sha: release_commit_id::CommitId = "a".repeat(40).parse().unwrap();
     let deployment = github
         .create_deployment(&release_forge::NewDeployment {
-            git_ref: sha.clone(),
+            git_ref: sha,
             environment: "prod".into(),
             description: "release 1.0.0".into(),
             payload: serde_json::json!({ "version": "1.0.0" }),
@@ -120,7 +120,7 @@ fn deployments_and_their_statuses_and_a_runs_reviews() {
             required_contexts: Vec::new(),
         })
         .unwrap();
-    assert_eq!((deployment.sha.as_str(), deployment.environment.as_str()), (sha.as_str(), "prod"));
+    assert_eq!((deployment.sha.as_str(), deployment.environment.as_str()), (sha.to_string().as_str(), "prod"));
     for state in ["in_progress", "success"] {
         let status = release_forge::NewDeploymentStatus {
             state: state.into(),
@@ -131,8 +131,8 @@ fn deployments_and_their_statuses_and_a_runs_reviews() {
         };
         github.create_deployment_status(deployment.id, &status).unwrap();
     }
-    assert_eq!(github.deployments("prod", &sha).unwrap(), vec![deployment.clone()]);
-    assert!(github.deployments("staging", &sha).unwrap().is_empty());
+    assert_eq!(github.deployments("prod", sha).unwrap(), vec![deployment.clone()]);
+    assert!(github.deployments("staging", sha).unwrap().is_empty());
     let recorded = fake.deployments();
     let states: Vec<&str> = recorded[0].statuses.iter().map(|status| status.state.as_str()).collect();
     assert_eq!(states, ["in_progress", "success"]);
@@ -175,9 +175,9 @@ fn a_create_answered_with_an_error_after_it_happened_is_not_made_twice() {
     assert_eq!(comment.body.as_deref(), Some("the plan"));
     assert_eq!(fake.comments(7).len(), 1);
 
-    let sha = "b".repeat(40);
+    let sha: release_commit_id::CommitId = "b".repeat(40).parse().unwrap();
     let deployment = release_forge::NewDeployment {
-        git_ref: sha.clone(),
+        git_ref: sha,
         environment: "prod".into(),
         description: "1.0.0".into(),
         payload: serde_json::json!({ "version": "1.0.0" }),

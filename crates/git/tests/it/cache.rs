@@ -3,13 +3,13 @@
 
 use std::path::Path;
 
-use release_git::{Oid, Repo};
+use release_git::{CommitId, Repo};
 use release_test_support::RepoBuilder;
 
 use crate::{Commit, walk_once};
 
 /// A small history with a merge: (folder, builder, head).
-fn history() -> (tempfile::TempDir, RepoBuilder, Oid) {
+fn history() -> (tempfile::TempDir, RepoBuilder, CommitId) {
     let dir = tempfile::tempdir().unwrap();
     let mut builder = RepoBuilder::init(dir.path()).unwrap();
     builder.write("a/one", "1");
@@ -30,7 +30,7 @@ fn open(root: &Path, cache: bool) -> Repo {
 }
 
 /// The walk without the cache: what every walk below must give.
-fn expected(root: &Path, head: Oid) -> Vec<Commit> {
+fn expected(root: &Path, head: CommitId) -> Vec<Commit> {
     walk_once(&open(root, false), head, &[None])
 }
 

@@ -4,15 +4,15 @@ mod cache;
 
 use std::collections::BTreeSet;
 
-use release_git::{GitError, Oid, Repo};
+use release_git::{CommitId, GitError, Repo};
 use release_test_support::RepoBuilder;
 
-type Commit = (Oid, Vec<bool>, Vec<String>, String);
+type Commit = (CommitId, Vec<bool>, Vec<String>, String);
 
 /// Walks without the commit cache, then with git asked ahead of the walk (`prepare_walk`),
 /// then with the cache empty (and git asked ahead), then with it filled by that walk: all must
 /// agree, so every walk test here is also a test of the cache and of asking ahead.
-fn walk(repo: &Repo, head: Oid, bases: &[Option<Oid>]) -> Vec<Commit> {
+fn walk(repo: &Repo, head: CommitId, bases: &[Option<CommitId>]) -> Vec<Commit> {
     let with_cache = |enabled: bool, ahead: bool| {
         let mut repo = Repo::open(repo.root()).unwrap();
         repo.set_cache(enabled);
@@ -54,7 +54,7 @@ fn asking_ahead_of_the_walk_gives_the_same_commits_for_short_and_long_ranges() {
 }
 
 /// One walk, and its cache write finished (the walk writes the cache on a thread of its own).
-fn walk_once(repo: &Repo, head: Oid, bases: &[Option<Oid>]) -> Vec<Commit> {
+fn walk_once(repo: &Repo, head: CommitId, bases: &[Option<CommitId>]) -> Vec<Commit> {
     let walked = repo.walk(head, bases, |commit| (commit.paths, commit.message.trim_end().to_string()));
     repo.finish_cache_writes();
     walked
@@ -180,7 +180,7 @@ fn messages_that_are_not_utf8_are_read_lossily() {
     raw.extend_from_slice(b"\xe9\n");
     let id = repository.odb().unwrap().write(git2::ObjectType::Commit, &raw).unwrap();
     let repo = Repo::open(dir.path()).unwrap();
-    let commits = walk(&repo, id, &[None]);
+    let commits = walk(&repo, CommitId::from_bytes(id.as_bytes()).unwrap(), &[None]);
     assert_eq!(commits[0].3, "fix: caf\u{fffd}");
 }
 
@@ -223,6 +223,7 @@ fn paths_with_unusual_bytes_come_back_whole() {
     let root = commit(root_tree, &[], "root");
     let child = commit(child_tree, &[&repository.find_commit(root).unwrap()], "child");
 
+    let child = CommitId::from_bytes(child.as_bytes()).unwrap();
     let repo = Repo::open(dir.path()).unwrap();
     let commits = walk(&repo, child, &[None]);
     let lossy = |name: &[u8]| String::from_utf8_lossy(name).into_owned();
@@ -289,7 +290,7 @@ fn walk_in_a_hostile_environment() {
     };
     let mut repo = Repo::open(std::path::Path::new(&root)).unwrap();
     repo.set_cache(false);
-    let head = Oid::from_str(&head.to_string_lossy()).unwrap();
+    let head = CommitId::parse(&head.to_string_lossy()).unwrap();
     let commits = walk_once(&repo, head, &[None]);
     println!("paths: {:?}", commits[0].2);
 }

@@ -55,10 +55,23 @@ impl Site {
 
     /// GitHub's `repository`, as embedded in a pull request's head and base.
     pub(crate) fn repository(&self, owner: &Value, created_at: &str) -> Value {
+        let mut repository = self.repository_fields(owner, created_at);
+        let api = self.api("");
+        for (name, suffix) in REPOSITORY_LINKS {
+            repository[*name] = Value::String(format!("{api}{suffix}"));
+        }
+        for name in REPOSITORY_COUNTS {
+            repository[name] = json!(0);
+        }
+        repository
+    }
+
+    /// The repository's own fields: names, URLs, settings and dates.
+    fn repository_fields(&self, owner: &Value, created_at: &str) -> Value {
         let api = self.api("");
         let web = self.web("");
         let host = self.base.trim_start_matches("http://").trim_start_matches("https://");
-        let mut repository = json!({
+        json!({
             "id": self.repository_id,
             "node_id": node_id("R_kgDO", self.repository_id),
             "name": self.repo,
@@ -94,64 +107,62 @@ impl Site {
             "updated_at": created_at,
             "allow_forking": true,
             "web_commit_signoff_required": false,
-        });
-        // The hypermedia links, many of them RFC 6570 templates as GitHub writes them.
-        const LINKS: &[(&str, &str)] = &[
-            ("archive_url", "/{archive_format}{/ref}"),
-            ("assignees_url", "/assignees{/user}"),
-            ("blobs_url", "/git/blobs{/sha}"),
-            ("branches_url", "/branches{/branch}"),
-            ("collaborators_url", "/collaborators{/collaborator}"),
-            ("comments_url", "/comments{/number}"),
-            ("commits_url", "/commits{/sha}"),
-            ("compare_url", "/compare/{base}...{head}"),
-            ("contents_url", "/contents/{+path}"),
-            ("contributors_url", "/contributors"),
-            ("deployments_url", "/deployments"),
-            ("downloads_url", "/downloads"),
-            ("events_url", "/events"),
-            ("forks_url", "/forks"),
-            ("git_commits_url", "/git/commits{/sha}"),
-            ("git_refs_url", "/git/refs{/sha}"),
-            ("git_tags_url", "/git/tags{/sha}"),
-            ("hooks_url", "/hooks"),
-            ("issue_comment_url", "/issues/comments{/number}"),
-            ("issue_events_url", "/issues/events{/number}"),
-            ("issues_url", "/issues{/number}"),
-            ("keys_url", "/keys{/key_id}"),
-            ("labels_url", "/labels{/name}"),
-            ("languages_url", "/languages"),
-            ("merges_url", "/merges"),
-            ("milestones_url", "/milestones{/number}"),
-            ("notifications_url", "/notifications{?since,all,participating}"),
-            ("pulls_url", "/pulls{/number}"),
-            ("releases_url", "/releases{/id}"),
-            ("stargazers_url", "/stargazers"),
-            ("statuses_url", "/statuses/{sha}"),
-            ("subscribers_url", "/subscribers"),
-            ("subscription_url", "/subscription"),
-            ("tags_url", "/tags"),
-            ("teams_url", "/teams"),
-            ("trees_url", "/git/trees{/sha}"),
-        ];
-        for (name, suffix) in LINKS {
-            repository[*name] = Value::String(format!("{api}{suffix}"));
-        }
-        for name in [
-            "forks",
-            "forks_count",
-            "stargazers_count",
-            "watchers",
-            "watchers_count",
-            "size",
-            "open_issues",
-            "open_issues_count",
-        ] {
-            repository[name] = json!(0);
-        }
-        repository
+        })
     }
 }
+
+/// A repository's hypermedia links under its API URL, many of them RFC 6570 templates as GitHub
+/// writes them.
+const REPOSITORY_LINKS: &[(&str, &str)] = &[
+    ("archive_url", "/{archive_format}{/ref}"),
+    ("assignees_url", "/assignees{/user}"),
+    ("blobs_url", "/git/blobs{/sha}"),
+    ("branches_url", "/branches{/branch}"),
+    ("collaborators_url", "/collaborators{/collaborator}"),
+    ("comments_url", "/comments{/number}"),
+    ("commits_url", "/commits{/sha}"),
+    ("compare_url", "/compare/{base}...{head}"),
+    ("contents_url", "/contents/{+path}"),
+    ("contributors_url", "/contributors"),
+    ("deployments_url", "/deployments"),
+    ("downloads_url", "/downloads"),
+    ("events_url", "/events"),
+    ("forks_url", "/forks"),
+    ("git_commits_url", "/git/commits{/sha}"),
+    ("git_refs_url", "/git/refs{/sha}"),
+    ("git_tags_url", "/git/tags{/sha}"),
+    ("hooks_url", "/hooks"),
+    ("issue_comment_url", "/issues/comments{/number}"),
+    ("issue_events_url", "/issues/events{/number}"),
+    ("issues_url", "/issues{/number}"),
+    ("keys_url", "/keys{/key_id}"),
+    ("labels_url", "/labels{/name}"),
+    ("languages_url", "/languages"),
+    ("merges_url", "/merges"),
+    ("milestones_url", "/milestones{/number}"),
+    ("notifications_url", "/notifications{?since,all,participating}"),
+    ("pulls_url", "/pulls{/number}"),
+    ("releases_url", "/releases{/id}"),
+    ("stargazers_url", "/stargazers"),
+    ("statuses_url", "/statuses/{sha}"),
+    ("subscribers_url", "/subscribers"),
+    ("subscription_url", "/subscription"),
+    ("tags_url", "/tags"),
+    ("teams_url", "/teams"),
+    ("trees_url", "/git/trees{/sha}"),
+];
+
+/// A repository's counters, all zero in the fake.
+const REPOSITORY_COUNTS: [&str; 8] = [
+    "forks",
+    "forks_count",
+    "stargazers_count",
+    "watchers",
+    "watchers_count",
+    "size",
+    "open_issues",
+    "open_issues_count",
+];
 
 /// GitHub's objects for what the fake holds.
 impl State {
@@ -299,13 +310,19 @@ impl State {
 
     pub(super) fn pull_json(&mut self, number: u64) -> Value {
         let user = self.user(BOT_LOGIN);
+        let urls = PullUrls::new(&self.site, number, &self.pulls[&number].head_sha);
+        let mut pull = self.pull_fields(number, &urls, user);
+        pull["_links"] = urls.links(&self.site);
+        self.add_pull_details(&mut pull, number);
+        pull
+    }
+
+    /// A pull request's own fields: its URLs, state, dates, merge and head and base.
+    fn pull_fields(&self, number: u64, urls: &PullUrls, user: Value) -> Value {
         let pull = &self.pulls[&number];
         let repository = self.site.repository(&self.site.user(&self.site.owner, 1), &timestamp(crate::EPOCH));
         let id = self.site.repository_id * 1000 + number;
-        let api = self.site.api(&format!("/pulls/{number}"));
-        let issue = self.site.api(&format!("/issues/{number}"));
-        let html = self.site.web(&format!("/pull/{number}"));
-        let statuses = self.site.api(&format!("/statuses/{}", pull.head_sha));
+        let PullUrls { api, issue, html, statuses } = urls;
         let side = |name: &str, sha: &str| {
             json!({
                 "label": format!("{}:{name}", self.site.owner),
@@ -315,12 +332,11 @@ impl State {
                 "repo": repository,
             })
         };
-        let link = |href: &str| json!({ "href": href });
         let (merged, merge_commit_sha, merged_at) = match &pull.merged {
             Some((sha, at)) => (true, Some(sha.clone()), Some(at.clone())),
             None => (false, None, None),
         };
-        let mut pull = json!({
+        json!({
             "url": api,
             "id": id,
             "node_id": node_id("PR_kwDO", id),
@@ -354,17 +370,11 @@ impl State {
             "mergeable_state": if merged { "unknown" } else { "clean" },
             "merged_by": if merged { user.clone() } else { Value::Null },
             "maintainer_can_modify": false,
-        });
-        pull["_links"] = json!({
-            "self": link(&api),
-            "html": link(&html),
-            "issue": link(&issue),
-            "comments": link(&format!("{issue}/comments")),
-            "review_comments": link(&format!("{api}/comments")),
-            "review_comment": link(&self.site.api("/pulls/comments{/number}")),
-            "commits": link(&format!("{api}/commits")),
-            "statuses": link(&statuses),
-        });
+        })
+    }
+
+    /// What follows the links: the empty fields, the body and labels, the lists and the counts.
+    fn add_pull_details(&self, pull: &mut Value, number: u64) {
         for name in ["milestone", "active_lock_reason", "assignee"] {
             pull[name] = Value::Null;
         }
@@ -380,7 +390,40 @@ impl State {
         for (name, count) in counts.into_iter().chain([("deletions", 0), ("changed_files", 1)]) {
             pull[name] = json!(count);
         }
-        pull
+    }
+}
+
+/// The URLs of one pull request, shared by its fields and its `_links`.
+struct PullUrls {
+    api: String,
+    issue: String,
+    html: String,
+    statuses: String,
+}
+
+impl PullUrls {
+    fn new(site: &Site, number: u64, head_sha: &str) -> PullUrls {
+        PullUrls {
+            api: site.api(&format!("/pulls/{number}")),
+            issue: site.api(&format!("/issues/{number}")),
+            html: site.web(&format!("/pull/{number}")),
+            statuses: site.api(&format!("/statuses/{head_sha}")),
+        }
+    }
+
+    fn links(&self, site: &Site) -> Value {
+        let link = |href: &str| json!({ "href": href });
+        let PullUrls { api, issue, html, statuses } = self;
+        json!({
+            "self": link(api),
+            "html": link(html),
+            "issue": link(issue),
+            "comments": link(&format!("{issue}/comments")),
+            "review_comments": link(&format!("{api}/comments")),
+            "review_comment": link(&site.api("/pulls/comments{/number}")),
+            "commits": link(&format!("{api}/commits")),
+            "statuses": link(statuses),
+        })
     }
 }
 

@@ -603,7 +603,7 @@ impl State {
         let prefix = format!("/{}/{}/releases/download/", self.site.owner, self.site.repo);
         let rest = raw_path.strip_prefix(&prefix)?;
         let (tag, name) = rest.rsplit_once('/')?;
-        Some((super::percent_decode(tag, false), super::percent_decode(name, false)))
+        Some((super::serve::percent_decode(tag, false), super::serve::percent_decode(name, false)))
     }
 
     pub(crate) fn download(&mut self, tag: &str, name: &str) -> Reply {
