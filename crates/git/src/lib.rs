@@ -471,6 +471,10 @@ impl Repo {
         if self.prestarted.borrow().is_some() {
             return;
         }
+        // The cache an earlier walk of this run is still writing: loaded before it is whole,
+        // the file would be the old one, and this walk would read from git again what the
+        // earlier one just read (a pull request comment's base plan after its head plan).
+        self.finish_cache_writes();
         let cache_file = self.cache_path().filter(|_| self.cache);
         let record = cache_file.is_some();
         let mut cold = true;

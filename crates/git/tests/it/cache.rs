@@ -183,3 +183,25 @@ fn kept_bytes_come_back_from_the_cache_only() {
     }
     assert!(walk(&open(dir.path(), false)).iter().all(|(_, kept)| kept.is_none()));
 }
+
+/// A second plan in one run (a pull request comment plans the head, then the base) reads what
+/// the first walk added from the cache, even while that walk's write is still under way: it
+/// neither asks git again nor writes the file again.
+#[test]
+fn a_second_walk_of_a_run_reads_what_the_first_one_is_writing() {
+    let (dir, mut builder, head) = history();
+    builder.write("a/four", "4");
+    let newer = builder.commit("feat: four").unwrap();
+    let repo = open(dir.path(), true);
+    repo.walk(newer, &[None], |commit| commit.paths).unwrap();
+    // No `finish_cache_writes` here: the next walk's preparation must wait for the write.
+    repo.prepare_walk(head);
+    let base = repo.walk(head, &[None], |commit| commit.paths).unwrap();
+    let after_the_walks = std::time::SystemTime::now();
+    repo.finish_cache_writes();
+    assert_eq!(base.len(), 4);
+    // The file's time is the first walk's write, done before the second walk began; a second
+    // write (the second walk reading everything from git again) would come after.
+    let written = std::fs::metadata(repo.cache_path().unwrap()).unwrap().modified().unwrap();
+    assert!(written <= after_the_walks, "the second walk wrote the cache again");
+}
