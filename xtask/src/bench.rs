@@ -36,7 +36,8 @@ const USAGE: &str =
   --commits N         commits, merges and their side-branch commits included (default 50000)
   --tags N            tags in each repository (default 3000; at least --packages)
   --range-commits N   commits after the last release in the small-range scenario (default 200)
-  --runs N            timed runs per tool; the median time is reported (default 3)
+  --runs N            timed runs per tool; the median time is reported (default 3; five times
+                      as many in a scenario whose baseline takes under 0.2 s)
   --dir DIR           build the repositories in DIR and keep them; reused when the sizes match";
 
 /// Bump when the generated history changes, so `--dir` does not reuse a stale repository.
@@ -272,19 +273,29 @@ fn measure_scenario(options: &Options, run: &Run<'_>, release: &Path, measure_rs
     };
     let prepare = || before_plan.map_or(Ok(()), |before| before());
     eprintln!("{scenario}: warm-up ...");
-    git.sample(measure_rss)?;
+    let warm_up = git.sample(measure_rss)?;
     prepare()?;
     describe_plan(scenario, &plan.output()?)?;
-    let (git, plan) = alternate(options, scenario, (&git, &|| Ok(())), (&plan, &prepare), measure_rss)?;
+    let runs = runs_for(options, warm_up.wall);
+    let (git, plan) = alternate(runs, scenario, (&git, &|| Ok(())), (&plan, &prepare), measure_rss)?;
     Ok(Row { scenario, baseline: "git log", git, plan })
 }
 
 /// A tool and what runs (untimed) before each of its runs.
 type Timed<'a> = (&'a Tool, &'a dyn Fn() -> Result<()>);
 
-/// `--runs` timed runs of each tool, alternating, the baseline first.
+/// A scenario whose baseline takes under [`QUICK`] gets [`QUICK_RUNS_FACTOR`] times `--runs`:
+/// at 10-20 ms a run, three runs' median moves by a quarter from one invocation to the next.
+const QUICK: Duration = Duration::from_millis(200);
+const QUICK_RUNS_FACTOR: usize = 5;
+
+fn runs_for(options: &Options, baseline_warm_up: Duration) -> usize {
+    if baseline_warm_up < QUICK { options.runs * QUICK_RUNS_FACTOR } else { options.runs }
+}
+
+/// `runs` timed runs of each tool, alternating, the baseline first.
 fn alternate(
-    options: &Options,
+    runs: usize,
     scenario: &str,
     (baseline, before_baseline): Timed<'_>,
     (measured, before_measured): Timed<'_>,
@@ -292,8 +303,8 @@ fn alternate(
 ) -> Result<(Stats, Stats)> {
     let mut baseline_samples = Vec::new();
     let mut measured_samples = Vec::new();
-    for number in 1..=options.runs {
-        eprintln!("{scenario}: run {number} of {} ...", options.runs);
+    for number in 1..=runs {
+        eprintln!("{scenario}: run {number} of {runs} ...");
         before_baseline()?;
         baseline_samples.push(baseline.sample(measure_rss)?);
         before_measured()?;
@@ -338,11 +349,13 @@ fn measure_comment(
     let comment = plan(&["--format", "markdown", "--base", &base]);
     eprintln!("{scenario}: warm-up ...");
     clear()?;
+    let started = std::time::Instant::now();
     one.output()?;
+    let runs = runs_for(options, started.elapsed());
     clear()?;
     let body = String::from_utf8(comment.output()?)?;
     println!("  {scenario}: the comment is {} bytes of Markdown, against `{base}`", body.len());
-    let (one, comment) = alternate(options, scenario, (&one, &clear), (&comment, &clear), measure_rss)?;
+    let (one, comment) = alternate(runs, scenario, (&one, &clear), (&comment, &clear), measure_rss)?;
     clear()?;
     Ok(Row { scenario, baseline: "one plan", git: one, plan: comment })
 }
@@ -489,7 +502,12 @@ fn verdict(scenario: &str, git: &Stats, plan: &Stats) -> Result<String> {
 /// Every run's time and memory, so a noisy median can be seen for what it is.
 fn print_runs(options: &Options, rows: &[Row]) {
     println!();
-    println!("median of {} runs after one warm-up each; peak RSS is the largest of the runs", options.runs);
+    println!(
+        "median of {} runs ({} for scenarios under {} ms) after one warm-up each; peak RSS is the largest of the runs",
+        options.runs,
+        options.runs * QUICK_RUNS_FACTOR,
+        QUICK.as_millis()
+    );
     for Row { scenario, baseline, git, plan } in rows {
         println!("  {scenario:<12} {:<18} {}", format!("{baseline} runs:"), git.runs());
         println!("  {scenario:<12} {:<18} {}", "measured runs:", plan.runs());
