@@ -61,7 +61,13 @@ pub struct Cli {
     quiet: bool,
     /// Progress on stderr even when it is not a terminal (a CI log): a line a second of long
     /// work. On a terminal progress is drawn anyway.
-    #[arg(long, global = true, env = "RELEASE_PROGRESS")]
+    #[arg(
+        long,
+        global = true,
+        env = "RELEASE_PROGRESS",
+        action = clap::ArgAction::SetTrue,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
     progress: bool,
     #[command(subcommand)]
     command: Command,

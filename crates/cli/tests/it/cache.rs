@@ -63,3 +63,26 @@ fn cache_clear_removes_the_cache_and_says_so() {
     assert!(release(dir.path(), &["plan", "--quiet", "--no-cache"]).status.success());
     assert!(!cache.exists(), "--no-cache writes no cache");
 }
+
+/// `--progress` (or `RELEASE_PROGRESS` with a yes/no value) asks for progress in a log; a walk
+/// this short says nothing either way, and a value that is not a yes or a no is refused naming
+/// the flag.
+#[test]
+fn progress_is_asked_for_by_flag_or_variable_and_a_bad_value_is_refused() {
+    let fixture = Fixture::load("single-package").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    fixture.build(dir.path()).unwrap();
+    for (args, env) in [
+        (&["--progress", "plan", "--format", "json"][..], &[][..]),
+        (&["plan", "--format", "json"][..], &[("RELEASE_PROGRESS", "1")][..]),
+        (&["plan", "--format", "json"][..], &[("RELEASE_PROGRESS", "no")][..]),
+    ] {
+        let output = crate::release_with(dir.path(), args, env);
+        assert!(output.status.success(), "{args:?} {env:?}: {}", String::from_utf8_lossy(&output.stderr));
+        assert_eq!(String::from_utf8_lossy(&output.stderr), "", "{args:?} {env:?}");
+    }
+    let output = crate::release_with(dir.path(), &["plan"], &[("RELEASE_PROGRESS", "maybe")]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("invalid value 'maybe' for '--progress'"), "{stderr}");
+}
