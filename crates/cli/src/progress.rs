@@ -6,7 +6,7 @@ use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{HumanCount, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// Counted work shorter than this draws nothing.
 const SHOW_AFTER: Duration = Duration::from_millis(500);
@@ -76,19 +76,7 @@ impl Progress {
 fn line(label: &str, count: u64, unit: &str, elapsed: Duration) -> String {
     let seconds = elapsed.as_secs_f64();
     let rate = if seconds > 0.0 { (count as f64 / seconds) as u64 } else { 0 };
-    format!("{label}: {} {unit} ({}/s, {seconds:.1}s)", thousands(count), thousands(rate))
-}
-
-fn thousands(number: u64) -> String {
-    let digits = number.to_string();
-    let mut out = String::new();
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
+    format!("{label}: {} {unit} ({}/s, {seconds:.1}s)", HumanCount(count), HumanCount(rate))
 }
 
 impl release_engine::Progress for Progress {
@@ -179,8 +167,7 @@ mod tests {
         assert!(!super::Progress::new(false, false).lines && !super::Progress::new(false, false).enabled);
         let line = super::line("reading history", 1_234_567, "commits", std::time::Duration::from_millis(1500));
         assert_eq!(line, "reading history: 1,234,567 commits (823,044/s, 1.5s)");
-        assert_eq!(super::thousands(0), "0");
-        assert_eq!(super::thousands(999), "999");
-        assert_eq!(super::thousands(1000), "1,000");
+        let line = super::line("reading history", 999, "commits", std::time::Duration::ZERO);
+        assert_eq!(line, "reading history: 999 commits (0/s, 0.0s)");
     }
 }

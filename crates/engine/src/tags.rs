@@ -107,11 +107,12 @@ fn other_conventions(
 ) -> Vec<(usize, TagTemplate)> {
     let single = workspace.packages.len() == 1 && config.repo.is_none();
     // Parsed once, not once per package: a monorepo has hundreds of packages.
-    let parse = |texts: &[&str]| -> Vec<TagTemplate> {
+    let parse = |texts: &[String]| -> Vec<TagTemplate> {
         texts.iter().filter_map(|text| TagTemplate::parse(text).ok()).collect()
     };
-    let common = parse(&["{name}-v{version}", "{name}-{version}", "{name}@{version}", "{name}@v{version}"]);
-    let single_only = parse(&["v{version}", "{version}"]);
+    let common =
+        parse(&["{name}-v{version}", "{name}-{version}", "{name}@{version}", "{name}@v{version}"].map(String::from));
+    let single_only = parse(&["v{version}", "{version}"].map(String::from));
     let mut out = Vec::new();
     for (index, package) in workspace.packages.iter().enumerate() {
         let explicit = config.packages.iter().any(|entry| entry.name == package.name && entry.tag.is_some());
@@ -128,7 +129,7 @@ fn other_conventions(
             ]);
         }
         let mut candidates = common.clone();
-        candidates.extend(parse(&own.iter().map(String::as_str).collect::<Vec<_>>()));
+        candidates.extend(parse(&own));
         if single {
             candidates.extend(single_only.iter().cloned());
         }
@@ -140,7 +141,7 @@ fn other_conventions(
                 format!("{alias}@v{{version}}"),
                 format!("{alias}@{{version}}"),
             ];
-            candidates.extend(parse(&texts.each_ref().map(String::as_str)));
+            candidates.extend(parse(&texts));
         }
         // Each convention once per package, and not the package's own.
         let mut seen = vec![package.tag.affixes(&package.name)];
