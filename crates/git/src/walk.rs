@@ -25,7 +25,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::sync::mpsc::{Receiver, Sender};
 
-use crate::cache::{CommitCache, Entry, IdMap, Key};
+use crate::cache::{Cached, CommitCache, Entry, IdMap, Key};
 use crate::paths::{Answers, PathReader};
 use crate::prefetch::Prestarted;
 use crate::{CommitId, Context, GitError, commit_id};
@@ -104,8 +104,8 @@ impl<T> Walked<T> {
 
 struct Node<'r> {
     id: Oid,
-    /// Read from the commit cache: its changed paths are there too.
-    cached: bool,
+    /// Read from the commit cache (its changed paths are there too): its parents' ids there.
+    cached: Option<Cached<'r>>,
     /// The raw message, kept from the one read of the commit (borrowed from the cache).
     message: Cow<'r, [u8]>,
     time: i64,
@@ -134,10 +134,10 @@ impl<'r> Graph<'r> {
             return Ok(index);
         }
         let (cached, message, time) = match self.cache.and_then(|cache| cache.get(id)) {
-            Some(cached) => (true, Cow::Borrowed(cached.message), cached.time),
+            Some(cached) => (Some(cached), Cow::Borrowed(cached.message), cached.time),
             None => {
                 let commit = self.repository.find_commit(id).context(|| format!("reading commit {id}"))?;
-                (false, Cow::Owned(commit.message_bytes().to_vec()), commit.time().seconds())
+                (None, Cow::Owned(commit.message_bytes().to_vec()), commit.time().seconds())
             }
         };
         let index = self.nodes.len();
@@ -155,24 +155,24 @@ impl<'r> Graph<'r> {
         Ok(index)
     }
 
-    fn parents(&mut self, index: usize, ranges: usize) -> Result<Vec<usize>, GitError> {
+    /// The node's parents, read once, copied into `into` (a buffer the caller reuses: a walk
+    /// asks this for every commit).
+    fn parents(&mut self, index: usize, ranges: usize, into: &mut Vec<usize>) -> Result<(), GitError> {
+        into.clear();
         if let Some(parents) = &self.nodes[index].parents {
-            return Ok(parents.clone());
+            into.extend_from_slice(parents);
+            return Ok(());
         }
-        let parent_ids = self.parent_ids(index)?;
-        let mut parents = Vec::with_capacity(parent_ids.len());
-        for parent in parent_ids {
-            parents.push(self.node(parent, ranges)?);
+        for parent in self.parent_ids(index)? {
+            into.push(self.node(parent, ranges)?);
         }
-        self.nodes[index].parents = Some(parents.clone());
-        Ok(parents)
+        self.nodes[index].parents = Some(into.clone());
+        Ok(())
     }
 
     fn parent_ids(&self, index: usize) -> Result<Vec<Oid>, GitError> {
         let node = &self.nodes[index];
-        if node.cached
-            && let Some(cached) = self.cache.and_then(|cache| cache.get(node.id))
-        {
+        if let Some(cached) = &node.cached {
             return Ok(cached.parents().collect());
         }
         let id = node.id;
@@ -212,11 +212,15 @@ where
             marking.settle()?;
             let selected = marking.select();
             let _ = needed.set(
-                selected.iter().filter(|selected| !selected.cached).map(|selected| (Key(selected.id), ())).collect(),
+                selected
+                    .iter()
+                    .filter(|selected| selected.cached.is_none())
+                    .map(|selected| (Key(selected.id), ()))
+                    .collect(),
             );
             let (answered, unused) = asker.finish()?;
             *prestarted = unused;
-            read_commits(cache, selected, answered, &map, &keep)
+            read_commits(selected, answered, &map, &keep)
         })?
     };
     if let Some(cache) = cache {
@@ -437,6 +441,9 @@ struct Marking<'r> {
     /// Position in the output order of the next commit processed for the first time.
     order: usize,
     ranges: usize,
+    /// Buffers reused from commit to commit: the marks of the commit being processed, its parents.
+    marks: RangeSet,
+    parents: Vec<usize>,
     /// Every range that has a base: a commit with all these marks is in no range, unless some
     /// range is open (no base), which every commit is in.
     full: RangeSet,
@@ -466,6 +473,8 @@ impl<'r> Marking<'r> {
             open: 0,
             order: 0,
             ranges,
+            marks: RangeSet::default(),
+            parents: Vec::new(),
             full,
             open_ranges: bases.iter().any(Option::is_none),
             record,
@@ -474,7 +483,7 @@ impl<'r> Marking<'r> {
 
     /// Whether a commit with these marks is excluded from every range.
     fn is_full(&self, marks: &RangeSet) -> bool {
-        !self.open_ranges && marks.union_with_copy(&self.full) == *marks
+        !self.open_ranges && marks.contains_all(&self.full)
     }
 
     fn push(&mut self, index: usize) {
@@ -514,7 +523,8 @@ impl<'r> Marking<'r> {
                 break;
             };
             self.graph.nodes[index].queued = false;
-            let marks = self.graph.nodes[index].marks.clone();
+            let mut marks = std::mem::take(&mut self.marks);
+            marks.words.clone_from(&self.graph.nodes[index].marks.words);
             let in_some_range = !self.is_full(&marks);
             if in_some_range {
                 self.open -= 1;
@@ -524,10 +534,11 @@ impl<'r> Marking<'r> {
                 self.graph.nodes[index].order = Some(self.order);
                 self.order += 1;
             }
-            let parents = self.graph.parents(index, self.ranges)?;
+            let mut parents = std::mem::take(&mut self.parents);
+            self.graph.parents(index, self.ranges, &mut parents)?;
             // Marks only grow, so a commit in no range now never is; one in some range now
             // usually stays there, and its paths are asked for at once.
-            if first_time && in_some_range && !self.graph.nodes[index].cached {
+            if first_time && in_some_range && self.graph.nodes[index].cached.is_none() {
                 let parent_ids: Vec<Oid> = parents.iter().map(|&parent| self.graph.nodes[parent].id).collect();
                 let node = &mut self.graph.nodes[index];
                 let pending = Pending {
@@ -540,9 +551,10 @@ impl<'r> Marking<'r> {
                 let record = self.record.then_some(Record { time: node.time, parents: parent_ids });
                 ask.ask(Pending { record, ..pending }, first_parent)?;
             }
-            for parent in parents {
+            for &parent in &parents {
                 self.mark_parent(parent, &marks);
             }
+            (self.marks, self.parents) = (marks, parents);
         }
         Ok(())
     }
@@ -575,7 +587,9 @@ impl<'r> Marking<'r> {
                 continue;
             }
             let marks = self.graph.nodes[index].marks.clone();
-            for parent in self.graph.parents(index, self.ranges)? {
+            let mut parents = Vec::new();
+            self.graph.parents(index, self.ranges, &mut parents)?;
+            for parent in parents {
                 let node = &mut self.graph.nodes[parent];
                 if node.order.is_some() && node.marks.union_with(&marks) && !node.queued {
                     self.push(parent);
@@ -611,8 +625,9 @@ impl<'r> Marking<'r> {
 /// A commit of the union, with what the marking pass already knows of it.
 struct Selected<'r> {
     id: Oid,
-    /// Its paths are in the cache; otherwise git was asked for them (and has its message).
-    cached: bool,
+    /// Its entry in the cache, with its paths; otherwise git was asked for them (and has its
+    /// message).
+    cached: Option<Cached<'r>>,
     parent_count: usize,
     message: Cow<'r, [u8]>,
     excluded: RangeSet,
@@ -626,7 +641,6 @@ type Read<T> = (Vec<Walked<T>>, Vec<(Oid, Entry)>);
 /// parallel, and git's answers for the others; the output keeps the selection's order. An answer
 /// for a commit asked about while in some range but in none by the end of the walk is dropped.
 fn read_commits<T, F, K>(
-    cache: Option<&CommitCache>,
     selected: Vec<Selected<'_>>,
     answered: Vec<Answered<T>>,
     map: &F,
@@ -641,15 +655,14 @@ where
         .par_iter()
         .with_min_len(256)
         .map(|selected| {
-            selected.cached.then(|| {
-                let cached = cache.and_then(|cache| cache.get(selected.id));
+            selected.cached.map(|cached| {
                 let message = crate::text(&selected.message);
                 let data = map(CommitData {
                     id: commit_id(selected.id),
                     message: &message,
-                    paths: cached.map(|cached| cached.paths()).unwrap_or_default(),
+                    paths: cached.paths(),
                     parent_count: selected.parent_count,
-                    kept: cached.map(|cached| cached.kept).filter(|kept| !kept.is_empty()),
+                    kept: Some(cached.kept).filter(|kept| !kept.is_empty()),
                 });
                 Walked { id: commit_id(selected.id), excluded: selected.excluded.clone(), data }
             })
@@ -658,7 +671,7 @@ where
     let positions: IdMap<usize> = selected
         .iter()
         .enumerate()
-        .filter(|(_, selected)| !selected.cached)
+        .filter(|(_, selected)| selected.cached.is_none())
         .map(|(position, selected)| (Key(selected.id), position))
         .collect();
     let mut entries = Vec::new();
@@ -684,10 +697,10 @@ where
 }
 
 impl RangeSet {
-    fn union_with_copy(&self, other: &RangeSet) -> RangeSet {
-        let mut copy = self.clone();
-        copy.union_with(other);
-        copy
+    /// Whether every range of `other` is in this set (checked without a copy: the marking walk
+    /// asks this several times per commit).
+    fn contains_all(&self, other: &RangeSet) -> bool {
+        other.words.iter().enumerate().all(|(index, word)| word & !self.words.get(index).copied().unwrap_or(0) == 0)
     }
 }
 
@@ -698,6 +711,8 @@ pub struct Reachability<'r> {
     heap: BinaryHeap<(i64, Reverse<u64>, usize)>,
     sequence: u64,
     seen: Vec<bool>,
+    /// Reused from commit to commit.
+    parents: Vec<usize>,
 }
 
 /// How far past a commit's date the walk goes before it concludes the commit is unreachable,
@@ -710,7 +725,7 @@ impl<'r> Reachability<'r> {
         let head = graph.node(head, 0)?;
         let mut heap = BinaryHeap::new();
         heap.push((graph.nodes[head].time, Reverse(0), head));
-        Ok(Reachability { graph, heap, sequence: 1, seen: Vec::new() })
+        Ok(Reachability { graph, heap, sequence: 1, seen: Vec::new(), parents: Vec::new() })
     }
 
     /// Whether `target` is the head or one of its ancestors.
@@ -735,13 +750,16 @@ impl<'r> Reachability<'r> {
                 continue;
             }
             self.seen[index] = true;
-            for parent in self.graph.parents(index, 0)? {
+            let mut parents = std::mem::take(&mut self.parents);
+            self.graph.parents(index, 0, &mut parents)?;
+            for &parent in &parents {
                 if self.seen.get(parent).copied().unwrap_or(false) {
                     continue;
                 }
                 self.heap.push((self.graph.nodes[parent].time, Reverse(self.sequence), parent));
                 self.sequence += 1;
             }
+            self.parents = parents;
         }
     }
 }
