@@ -368,21 +368,25 @@ const NEW_COMMITS: usize = 5;
 /// history before them (`full-new`; the cache is put back before every run). The new commits
 /// are on `refs/bench/new`, planned with `--head`, so the repository's branch does not move.
 fn measure_warm(options: &Options, full: &Path, release: &Path, measure_rss: bool) -> Result<Vec<Row>> {
-    let cache = full.join(".git/release/commit-cache");
+    // The cache is a main file and the tails later runs add beside it: the whole folder goes.
+    let folder = full.join(".git/release");
+    let cache = folder.join("commit-cache");
     let clear = || -> Result<()> {
-        if cache.exists() {
-            fs_err::remove_file(&cache)?;
+        if folder.exists() {
+            fs_err::remove_dir_all(&folder)?;
         }
         Ok(())
     };
     clear()?;
     let warm = Run { scenario: "full-warm", repo: full, git_range: "HEAD", plan_args: &[], before_plan: None };
     let warm_row = measure_scenario(options, &warm, release, measure_rss)?;
-    let saved = full.join(".git/release/commit-cache.bench-saved");
+    let saved = full.join(".git/commit-cache.bench-saved");
     fs_err::copy(&cache, &saved)?;
     let _remove_saved = RemoveOnDrop(saved.clone());
     let new_head = add_commits(full, NEW_COMMITS)?;
     let restore = || -> Result<()> {
+        clear()?;
+        fs_err::create_dir_all(&folder)?;
         fs_err::copy(&saved, &cache)?;
         Ok(())
     };

@@ -136,44 +136,94 @@ impl Cached<'_> {
     }
 }
 
+/// Tail files kept beside the main file before a write folds them into it.
+const MAX_TAILS: usize = 8;
+
+/// One file read: the main file or a tail, header and payload, checked (kept whole: cutting the
+/// header off would move every byte of it).
+struct Loaded {
+    bytes: Vec<u8>,
+    /// A tail's path (removed once folded into the main file); `None` for the main file.
+    tail: Option<PathBuf>,
+}
+
+impl Loaded {
+    fn payload(&self) -> &[u8] {
+        self.bytes.get(HEADER..).unwrap_or_default()
+    }
+}
+
+/// Where an entry is: which loaded file, and the offset in its payload just past the id.
+#[derive(Clone, Copy)]
+pub(crate) struct Location {
+    file: u32,
+    offset: usize,
+}
+
 /// The loaded cache and the entries this run adds to it.
+///
+/// On disk it is a main file and up to [`MAX_TAILS`] tail files beside it
+/// (`commit-cache.<unique>.tail`), each whole and checksummed like the main file. A run that read
+/// a few new commits writes them as a new tail instead of rewriting the main file (15 MB at
+/// 50,000 commits for five new commits); a run that finds too many tails, or tails as large as a
+/// tenth of the main file, writes everything into a new main file and removes the tails it read.
+/// Tails have unique names, so writers never collide; a reader that meets an entry twice (a main
+/// file written before the tails it holds were removed) takes the first.
 pub(crate) struct CommitCache {
     /// Where it is written; `None` when it is not (no usable git directory).
     file: Option<PathBuf>,
-    /// The file read, header and payload, checked (kept whole: cutting the header off would move
-    /// every byte of it).
-    bytes: Vec<u8>,
-    /// Entry count of `payload`.
-    loaded: usize,
-    /// Commit id -> offset of its entry in `payload`, just past the id.
-    index: IdMap<usize>,
+    /// The files read, main file first (when it was whole); each checked.
+    files: Vec<Loaded>,
+    /// Whether the main file was read whole.
+    main_loaded: bool,
+    /// Tails found damaged: removed by the next write of the main file.
+    damaged_tails: Vec<PathBuf>,
+    /// Commit id -> where its entry is.
+    index: IdMap<Location>,
     added: Vec<(Oid, Entry)>,
     /// [`MAX_ENTRIES`], but for tests.
     max_entries: usize,
 }
 
 impl CommitCache {
-    /// Loads the cache at `file`; a missing, unreadable, foreign or damaged file gives an empty
-    /// cache that will be rewritten.
+    /// Loads the cache at `file` and its tails; a missing, unreadable, foreign or damaged file
+    /// counts as empty, and is rewritten by the next write.
     pub(crate) fn load(file: PathBuf) -> CommitCache {
         let mut cache = CommitCache::empty(Some(file.clone()));
-        let Ok(bytes) = std::fs::read(&file) else { return cache };
-        if let Some(count) = check(&bytes)
-            && let Some(index) = index(&bytes[HEADER..], count)
-        {
-            cache.bytes = bytes;
-            cache.loaded = count;
-            cache.index = index;
+        if let Ok(bytes) = std::fs::read(&file) {
+            cache.main_loaded = cache.take(bytes, None);
+        }
+        for tail in tails_of(&file) {
+            if let Ok(bytes) = std::fs::read(&tail)
+                && cache.take(bytes, Some(tail.clone()))
+            {
+                continue;
+            }
+            cache.damaged_tails.push(tail);
         }
         cache
+    }
+
+    /// Indexes a file's entries (those not already indexed); false when it is not whole.
+    fn take(&mut self, bytes: Vec<u8>, tail: Option<PathBuf>) -> bool {
+        let Some(count) = check(&bytes) else { return false };
+        let file = u32::try_from(self.files.len()).expect("a handful of files");
+        let Some(entries) = entries(&bytes[HEADER..], count) else { return false };
+        self.index.reserve(entries.len());
+        for (id, offset) in entries {
+            self.index.entry(Key(id)).or_insert(Location { file, offset });
+        }
+        self.files.push(Loaded { bytes, tail });
+        true
     }
 
     /// A cache that is neither read nor written (`file` `None`), or not read yet.
     pub(crate) fn empty(file: Option<PathBuf>) -> CommitCache {
         CommitCache {
             file,
-            bytes: Vec::new(),
-            loaded: 0,
+            files: Vec::new(),
+            main_loaded: false,
+            damaged_tails: Vec::new(),
             index: IdMap::default(),
             added: Vec::new(),
             max_entries: MAX_ENTRIES,
@@ -181,12 +231,12 @@ impl CommitCache {
     }
 
     pub(crate) fn get(&self, id: Oid) -> Option<Cached<'_>> {
-        let offset = *self.index.get(&Key(id))?;
-        Some(entry_at(self.payload(), offset).expect("checked when loaded").0)
+        let location = *self.index.get(&Key(id))?;
+        Some(entry_at(self.files[location.file as usize].payload(), location.offset).expect("checked when loaded").0)
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.loaded + self.added.len()
+        self.index.len() + self.added.len()
     }
 
     /// Whether this run read commits the cache did not hold.
@@ -201,29 +251,58 @@ impl CommitCache {
         }
     }
 
-    /// Writes the cache when this run added to it. Failures are ignored: the cache is an
-    /// optimisation, and a read-only repository simply has none.
+    /// Writes what this run added: as a new tail, or everything into a new main file.
     pub(crate) fn save(&mut self) {
         if self.added.is_empty() {
             return;
         }
         let Some(file) = self.file.clone() else { return };
+        let mut tail = Vec::with_capacity(self.added.len() * 256);
+        for (id, entry) in &self.added {
+            encode(&mut tail, *id, entry);
+        }
+        if !self.folds(tail.len()) {
+            let _ = write_atomically(&tail_path(&file), &tail, self.added.len());
+            return;
+        }
         let (payload, count) = self.payload_to_write();
-        let _ = write_atomically(&file, &payload, count);
+        if write_atomically(&file, &payload, count).is_ok() {
+            let tails = self.files.iter().filter_map(|loaded| loaded.tail.as_ref());
+            for tail in tails.chain(&self.damaged_tails) {
+                let _ = std::fs::remove_file(tail);
+            }
+        }
     }
 
-    /// The old payload with the new entries after it, or, past the bound, the newest entries.
+    /// Whether this run's additions (`added_bytes` encoded) are written by folding everything
+    /// into a new main file rather than as a new tail: when there is no whole main file, a tail
+    /// is damaged, there are [`MAX_TAILS`] tails already, the tails would hold more than a tenth
+    /// of the main file's bytes, or the bound is passed.
+    fn folds(&self, added_bytes: usize) -> bool {
+        let tails = self.files.iter().filter(|loaded| loaded.tail.is_some());
+        let (tail_count, tail_bytes) =
+            tails.fold((0, added_bytes), |(count, bytes), tail| (count + 1, bytes + tail.bytes.len()));
+        let main_bytes = if self.main_loaded { self.files[0].bytes.len() } else { 0 };
+        !self.main_loaded
+            || !self.damaged_tails.is_empty()
+            || tail_count >= MAX_TAILS
+            || tail_bytes > main_bytes / 10
+            || self.len() > self.max_entries
+    }
+
+    /// Every entry, each once: the files' as they are, then this run's, the oldest dropped past
+    /// the bound.
     fn payload_to_write(&self) -> (Vec<u8>, usize) {
         let count = self.len();
         if count <= self.max_entries {
-            let mut payload = Vec::with_capacity(self.payload().len() + self.added.len() * 256);
-            payload.extend_from_slice(self.payload());
+            let loaded: usize = self.files.iter().map(|loaded| loaded.payload().len()).sum();
+            let mut payload = Vec::with_capacity(loaded + self.added.len() * 256);
+            self.for_each_loaded(|bytes| payload.extend_from_slice(bytes));
             for (id, entry) in &self.added {
                 encode(&mut payload, *id, entry);
             }
             return (payload, count);
         }
-        // Over the bound: keep the newest entries, old and new alike.
         let mut all: Vec<(Oid, Entry)> =
             self.index.keys().filter_map(|Key(id)| Some((*id, self.decode(*id)?))).collect();
         all.extend(self.added.iter().cloned());
@@ -236,9 +315,27 @@ impl CommitCache {
         (payload, all.len())
     }
 
-    /// The entries of the file read.
-    fn payload(&self) -> &[u8] {
-        self.bytes.get(HEADER..).unwrap_or_default()
+    /// The encoded bytes (id and entry) of every loaded entry the index points at: a file whose
+    /// entries all count is handed over whole, a tail partly held elsewhere entry by entry.
+    fn for_each_loaded(&self, mut add: impl FnMut(&[u8])) {
+        for (file, loaded) in self.files.iter().enumerate() {
+            let payload = loaded.payload();
+            let count = check(&loaded.bytes).expect("checked when loaded");
+            let entries = entries(payload, count).expect("checked when loaded");
+            let counts = |(id, offset): &(Oid, usize)| {
+                self.index.get(&Key(*id)).is_some_and(|at| at.file as usize == file && at.offset == *offset)
+            };
+            if entries.iter().all(counts) {
+                add(payload);
+                continue;
+            }
+            for (position, entry) in entries.iter().enumerate() {
+                if counts(entry) {
+                    let end = entries.get(position + 1).map_or(payload.len(), |(_, next)| next - ID);
+                    add(&payload[entry.1 - ID..end]);
+                }
+            }
+        }
     }
 
     fn decode(&self, id: Oid) -> Option<Entry> {
@@ -253,7 +350,39 @@ impl CommitCache {
     }
 }
 
-/// The entry count of a cache file, when its header is ours and its checksum holds.
+/// The tails beside the cache's main file, by name (the order they are read in).
+fn tails_of(file: &Path) -> Vec<PathBuf> {
+    let Some(folder) = file.parent() else { return Vec::new() };
+    let Ok(entries) = std::fs::read_dir(folder) else { return Vec::new() };
+    let prefix = format!("{}.", file_name(file));
+    let mut tails: Vec<PathBuf> = entries
+        .flatten()
+        .filter(|entry| {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            name.starts_with(&prefix) && name.ends_with(".tail")
+        })
+        .map(|entry| entry.path())
+        .collect();
+    tails.sort();
+    tails
+}
+
+/// A new tail's name: unique to this process and write.
+fn tail_path(file: &Path) -> PathBuf {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |since| since.as_nanos());
+    file.with_file_name(format!("{}.{nanos:x}.{}.{}.tail", file_name(file), std::process::id(), next_count()))
+}
+
+fn file_name(file: &Path) -> &str {
+    file.file_name().and_then(|name| name.to_str()).unwrap_or("commit-cache")
+}
+
+fn next_count() -> u64 {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
 fn check(bytes: &[u8]) -> Option<usize> {
     if bytes.len() < HEADER || &bytes[..8] != MAGIC || read_u32(bytes, 8) != VERSION {
         return None;
@@ -268,16 +397,18 @@ fn check(bytes: &[u8]) -> Option<usize> {
 }
 
 /// Every entry's offset, or `None` when the entries do not fill the payload exactly.
-fn index(payload: &[u8], count: usize) -> Option<IdMap<usize>> {
-    let mut index = IdMap::with_capacity_and_hasher(count, Default::default());
+/// Every entry's id and offset (just past the id), in file order; `None` unless the payload is
+/// exactly `count` whole entries.
+fn entries(payload: &[u8], count: usize) -> Option<Vec<(Oid, usize)>> {
+    let mut entries = Vec::with_capacity(count);
     let mut offset = 0;
     for _ in 0..count {
         let id = Oid::from_bytes(payload.get(offset..offset + ID)?).ok()?;
         let (_, next) = entry_at(payload, offset + ID)?;
-        index.insert(Key(id), offset + ID);
+        entries.push((id, offset + ID));
         offset = next;
     }
-    (offset == payload.len()).then_some(index)
+    (offset == payload.len()).then_some(entries)
 }
 
 /// The entry at `offset` (just past its id) and the offset of the next entry's id.
@@ -356,27 +487,29 @@ fn write_atomically(file: &Path, payload: &[u8], count: usize) -> std::io::Resul
 
 /// A name no other writer uses: this process's id and a per-process counter.
 fn temporary_path(file: &Path) -> PathBuf {
-    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let count = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let name = file.file_name().and_then(|name| name.to_str()).unwrap_or("commit-cache");
-    file.with_file_name(format!(".{name}.{}.{count}.tmp", std::process::id()))
+    file.with_file_name(format!(".{}.{}.{}.tmp", file_name(file), std::process::id(), next_count()))
 }
 
-/// Removes the cache file and the temporaries of writers that died before their rename;
-/// returns the cache file's size, or `None` when there was none.
+/// Removes the cache file, its tails and the temporaries of writers that died before their
+/// rename; returns the bytes removed (the files' and the tails' sizes), or `None` when there was
+/// no cache.
 pub(crate) fn remove(file: &Path) -> std::io::Result<Option<u64>> {
-    let size = match std::fs::metadata(file) {
+    let mut removed = match std::fs::metadata(file) {
         Ok(metadata) => Some(metadata.len()),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
         Err(error) => return Err(error),
     };
-    if size.is_some() {
+    if removed.is_some() {
         std::fs::remove_file(file)?;
     }
-    let name = file.file_name().and_then(|name| name.to_str()).unwrap_or("commit-cache");
-    let prefix = format!(".{name}.");
+    for tail in tails_of(file) {
+        let size = std::fs::metadata(&tail)?.len();
+        std::fs::remove_file(&tail)?;
+        removed = Some(removed.unwrap_or(0) + size);
+    }
+    let prefix = format!(".{}.", file_name(file));
     let Some(entries) = file.parent().and_then(|folder| std::fs::read_dir(folder).ok()) else {
-        return Ok(size);
+        return Ok(removed);
     };
     for entry in entries.flatten() {
         let entry_name = entry.file_name();
@@ -385,7 +518,7 @@ pub(crate) fn remove(file: &Path) -> std::io::Result<Option<u64>> {
             let _ = std::fs::remove_file(entry.path());
         }
     }
-    Ok(size)
+    Ok(removed)
 }
 
 /// A 64-bit checksum (not cryptographic: it tells a damaged file from a good one), eight bytes
@@ -473,8 +606,83 @@ mod tests {
         }
         let (payload, count) = cache.payload_to_write();
         assert_eq!(count, 3);
-        let index = index(&payload, count).unwrap();
-        let oldest = index.values().map(|&offset| entry_at(&payload, offset).unwrap().0.time).min();
+        let entries = entries(&payload, count).unwrap();
+        let oldest = entries.iter().map(|&(_, offset)| entry_at(&payload, offset).unwrap().0.time).min();
         assert_eq!(oldest, Some(2));
+    }
+
+    /// A main file of `count` entries (ids 100..), big enough that one-entry tails stay tails.
+    fn main_file(dir: &Path, count: u8) -> PathBuf {
+        let file = path_in(dir);
+        let mut cache = CommitCache::load(file.clone());
+        for n in 0..count {
+            cache.add(id(100 + n), entry(i64::from(n), &["packages/some/where/deep/enough.rs"]));
+        }
+        cache.save();
+        assert!(tails_of(&file).is_empty());
+        file
+    }
+
+    fn add_one(file: &Path, byte: u8) {
+        let mut cache = CommitCache::load(file.to_path_buf());
+        cache.add(id(byte), entry(1_000 + i64::from(byte), &["new"]));
+        cache.save();
+    }
+
+    #[test]
+    fn a_few_new_commits_go_to_a_tail_and_the_main_file_stays() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = main_file(dir.path(), 100);
+        let main = std::fs::read(&file).unwrap();
+        add_one(&file, 1);
+        assert_eq!(std::fs::read(&file).unwrap(), main, "the main file is not rewritten");
+        let tails = tails_of(&file);
+        assert_eq!(tails.len(), 1);
+        let cache = CommitCache::load(file.clone());
+        assert_eq!(cache.len(), 101);
+        assert_eq!(cache.decode(id(1)), Some(entry(1_001, &["new"])));
+        assert_eq!(cache.decode(id(100)), Some(entry(0, &["packages/some/where/deep/enough.rs"])));
+        let tail_size = std::fs::metadata(&tails[0]).unwrap().len();
+        assert_eq!(remove(&file).unwrap(), Some(main.len() as u64 + tail_size));
+        assert!(tails_of(&file).is_empty() && !file.exists());
+    }
+
+    #[test]
+    fn tails_are_folded_into_the_main_file_past_their_limit_each_entry_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = main_file(dir.path(), 100);
+        let main = std::fs::read(&file).unwrap();
+        for byte in 1..=MAX_TAILS as u8 {
+            add_one(&file, byte);
+        }
+        assert_eq!(tails_of(&file).len(), MAX_TAILS);
+        // Another writer wrote the same commit as a tail: read once, written once.
+        let tails = tails_of(&file);
+        std::fs::copy(&tails[0], tails[0].with_extension("copy.tail")).unwrap();
+        add_one(&file, 99);
+        assert!(tails_of(&file).is_empty(), "folded: {:?}", tails_of(&file));
+        let folded = std::fs::read(&file).unwrap();
+        assert_eq!(folded[HEADER..main.len()], main[HEADER..], "the old entries first, as they were");
+        let cache = CommitCache::load(file.clone());
+        assert_eq!(cache.len(), 100 + MAX_TAILS + 1);
+        let count = check(&folded).unwrap();
+        assert_eq!(count, cache.len(), "no entry written twice");
+        assert_eq!(cache.decode(id(99)), Some(entry(1_099, &["new"])));
+    }
+
+    #[test]
+    fn a_damaged_tail_is_skipped_then_removed_by_the_next_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = main_file(dir.path(), 100);
+        add_one(&file, 1);
+        let tail = tails_of(&file).remove(0);
+        let good = std::fs::read(&tail).unwrap();
+        std::fs::write(&tail, &good[..good.len() - 1]).unwrap();
+        assert_eq!(CommitCache::load(file.clone()).len(), 100, "the damaged tail counts as empty");
+        add_one(&file, 2);
+        assert!(tails_of(&file).is_empty(), "folded, the damaged tail removed");
+        let cache = CommitCache::load(file.clone());
+        assert_eq!(cache.len(), 101);
+        assert!(cache.get(id(2)).is_some() && cache.get(id(1)).is_none());
     }
 }

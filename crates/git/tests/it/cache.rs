@@ -205,3 +205,40 @@ fn a_second_walk_of_a_run_reads_what_the_first_one_is_writing() {
     let written = std::fs::metadata(repo.cache_path().unwrap()).unwrap().modified().unwrap();
     assert!(written <= after_the_walks, "the second walk wrote the cache again");
 }
+
+/// A few new commits on a cached history are written as a tail beside the main file, which is
+/// not rewritten; the next run reads them from the tail and writes nothing.
+#[test]
+fn a_few_new_commits_are_written_beside_the_main_file_and_read_back() {
+    let (dir, mut builder, _) = history();
+    let mut head = None;
+    for n in 0..40 {
+        builder.write(&format!("a/file-{n}"), "x");
+        head = Some(builder.commit(&format!("feat: file {n}")).unwrap());
+    }
+    let head = head.unwrap();
+    walk_once(&open(dir.path(), true), head, &[None]);
+    let folder = dir.path().join(".git/release");
+    let main = std::fs::read(folder.join("commit-cache")).unwrap();
+    builder.write("a/new", "new");
+    let newer = builder.commit("fix: new").unwrap();
+    let expected = expected(dir.path(), newer);
+    assert_eq!(walk_once(&open(dir.path(), true), newer, &[None]), expected);
+    assert_eq!(std::fs::read(folder.join("commit-cache")).unwrap(), main, "the main file is not rewritten");
+    let listing = || {
+        let mut names: Vec<(String, std::time::SystemTime)> = std::fs::read_dir(&folder)
+            .unwrap()
+            .map(|entry| entry.unwrap())
+            .map(|entry| {
+                (entry.file_name().to_string_lossy().into_owned(), entry.metadata().unwrap().modified().unwrap())
+            })
+            .collect();
+        names.sort();
+        names
+    };
+    let after_one = listing();
+    assert_eq!(after_one.len(), 2, "the main file and one tail: {after_one:?}");
+    assert!(after_one[1].0.starts_with("commit-cache.") && after_one[1].0.ends_with(".tail"), "{after_one:?}");
+    assert_eq!(walk_once(&open(dir.path(), true), newer, &[None]), expected);
+    assert_eq!(listing(), after_one, "a warm run writes nothing");
+}
