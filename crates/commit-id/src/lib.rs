@@ -108,17 +108,22 @@ fn hex_value(digit: u8) -> Option<u8> {
     }
 }
 
-impl fmt::Display for CommitId {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl CommitId {
+    /// The id's hex digits, lowercase, written into `buffer`.
+    fn hex<'b>(&self, buffer: &'b mut [u8; 2 * MAX_BYTES]) -> &'b str {
         const DIGITS: &[u8; 16] = b"0123456789abcdef";
-        let mut hex = [0u8; 2 * MAX_BYTES];
-        for (pair, byte) in hex.chunks_exact_mut(2).zip(self.as_bytes()) {
+        for (pair, byte) in buffer.chunks_exact_mut(2).zip(self.as_bytes()) {
             pair[0] = DIGITS[usize::from(byte >> 4)];
             pair[1] = DIGITS[usize::from(byte & 0x0f)];
         }
-        let hex = std::str::from_utf8(&hex[..2 * usize::from(self.len)]).expect("hex digits are ASCII");
+        std::str::from_utf8(&buffer[..2 * usize::from(self.len)]).expect("hex digits are ASCII")
+    }
+}
+
+impl fmt::Display for CommitId {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         // `pad` so `{:>10}` and `{:.7}` work as they do on the string.
-        formatter.pad(hex)
+        formatter.pad(self.hex(&mut [0; 2 * MAX_BYTES]))
     }
 }
 
@@ -136,9 +141,11 @@ impl FromStr for CommitId {
     }
 }
 
+/// As its hex string, handed over whole (a plan's JSON holds one per package-commit entry, and
+/// `collect_str` went through the formatter's padding and escaping in pieces).
 impl serde::Serialize for CommitId {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        serializer.serialize_str(self.hex(&mut [0; 2 * MAX_BYTES]))
     }
 }
 
