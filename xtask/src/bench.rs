@@ -1,4 +1,5 @@
-//! `cargo xtask bench plan`: times `release plan` against `git log` on a synthetic monorepo.
+//! `cargo xtask bench plan`: times `release plan` against `git log` on a synthetic monorepo
+//! (`cargo xtask bench growth`, in [`growth`], times the whole history at several sizes).
 //!
 //! The generator streams one deterministic history into two `git fast-import` processes at
 //! once, so the two repositories are identical (same commit ids) except for their tag names:
@@ -20,6 +21,7 @@
 //! reads it from `wait4`) reports for each child; without that binary only times are printed.
 
 mod generate;
+mod growth;
 
 use std::ffi::OsString;
 use std::fmt::Write as _;
@@ -38,7 +40,10 @@ const USAGE: &str =
   --range-commits N   commits after the last release in the small-range scenario (default 200)
   --runs N            timed runs per tool; the median time is reported (default 3; five times
                       as many in a scenario whose baseline takes under 0.2 s)
-  --dir DIR           build the repositories in DIR and keep them; reused when the sizes match";
+  --dir DIR           build the repositories in DIR and keep them; reused when the sizes match
+
+cargo xtask bench growth [--large] [--sizes C:P,...] [--runs N] [--dir DIR]: the whole history at
+several sizes (`cargo xtask bench growth --help`)";
 
 /// Bump when the generated history changes, so `--dir` does not reuse a stale repository.
 const GENERATOR_VERSION: u32 = 2;
@@ -69,6 +74,7 @@ impl Options {
 pub fn run(args: &[String]) -> Result<()> {
     match args.first().map(String::as_str) {
         Some("plan") => bench_plan(&parse(&args[1..])?),
+        Some("growth") => growth::run(&args[1..]),
         _ => bail!("{USAGE}"),
     }
 }
