@@ -1,4 +1,5 @@
-//! `cargo xtask bench plan`: times `release plan` against `git log` on a synthetic monorepo.
+//! `cargo xtask bench plan`: times `release plan` against `git log` on a synthetic monorepo
+//! (`cargo xtask bench growth`, in [`growth`], times the whole history at several sizes).
 //!
 //! The generator streams one deterministic history into two `git fast-import` processes at
 //! once, so the two repositories are identical (same commit ids) except for their tag names:
@@ -20,6 +21,7 @@
 //! reads it from `wait4`) reports for each child; without that binary only times are printed.
 
 mod generate;
+mod growth;
 
 use std::ffi::OsString;
 use std::fmt::Write as _;
@@ -38,7 +40,10 @@ const USAGE: &str =
   --range-commits N   commits after the last release in the small-range scenario (default 200)
   --runs N            timed runs per tool; the median time is reported (default 3; five times
                       as many in a scenario whose baseline takes under 0.2 s)
-  --dir DIR           build the repositories in DIR and keep them; reused when the sizes match";
+  --dir DIR           build the repositories in DIR and keep them; reused when the sizes match
+
+cargo xtask bench growth [--large] [--sizes C:P,...] [--runs N] [--dir DIR]: the whole history at
+several sizes (`cargo xtask bench growth --help`)";
 
 /// Bump when the generated history changes, so `--dir` does not reuse a stale repository.
 const GENERATOR_VERSION: u32 = 2;
@@ -69,6 +74,7 @@ impl Options {
 pub fn run(args: &[String]) -> Result<()> {
     match args.first().map(String::as_str) {
         Some("plan") => bench_plan(&parse(&args[1..])?),
+        Some("growth") => growth::run(&args[1..]),
         _ => bail!("{USAGE}"),
     }
 }
@@ -128,25 +134,12 @@ fn parse(args: &[String]) -> Result<Options> {
 }
 
 fn bench_plan(options: &Options) -> Result<()> {
-    // Time a copy: a build in the same target dir during the runs must not swap the binary.
-    let built = build_release()?;
-    let release = std::env::temp_dir().join(format!("release-bench-{}-release", std::process::id()));
-    fs_err::copy(&built, &release)?;
-    let _remove_binary = RemoveOnDrop(release.clone());
-    let (dir, _cleanup) = match &options.dir {
-        Some(dir) => (dir.clone(), None),
-        None => {
-            let dir = std::env::temp_dir().join(format!("release-bench-{}", std::process::id()));
-            (dir.clone(), Some(RemoveOnDrop(dir)))
-        }
-    };
+    let (release, _remove_binary) = copied_release()?;
+    let (dir, _cleanup) = bench_dir(options.dir.as_deref());
     let (full, small) = (dir.join("full"), dir.join("small"));
     prepare_repositories(options, &dir, &full, &small)?;
     let range = describe_repositories(&dir, &full, &small)?;
-    let measure_rss = Path::new(GNU_TIME).exists();
-    if !measure_rss {
-        eprintln!("warning: {GNU_TIME} not found: peak memory is not measured");
-    }
+    let measure_rss = gnu_time_available();
     let mut rows = Vec::new();
     for (scenario, repo, git_range) in [("full", &full, "HEAD".to_string()), ("small", &small, range)] {
         let run = Run { scenario, repo, git_range: &git_range, plan_args: &["--no-cache"], before_plan: None };
@@ -158,6 +151,35 @@ fn bench_plan(options: &Options) -> Result<()> {
     print_table(&rows)?;
     print_runs(options, &rows);
     Ok(())
+}
+
+/// Builds `release` and copies it to a temp file, removed when the guard drops: the copy is
+/// timed, so a build in the same target dir during the runs cannot swap the binary.
+fn copied_release() -> Result<(PathBuf, RemoveOnDrop)> {
+    let built = build_release()?;
+    let release = std::env::temp_dir().join(format!("release-bench-{}-release", std::process::id()));
+    fs_err::copy(&built, &release)?;
+    Ok((release.clone(), RemoveOnDrop(release)))
+}
+
+/// `--dir`, kept, or a new temp folder removed when the guard drops.
+fn bench_dir(dir: Option<&Path>) -> (PathBuf, Option<RemoveOnDrop>) {
+    match dir {
+        Some(dir) => (dir.to_path_buf(), None),
+        None => {
+            let dir = std::env::temp_dir().join(format!("release-bench-{}", std::process::id()));
+            (dir.clone(), Some(RemoveOnDrop(dir)))
+        }
+    }
+}
+
+/// Whether GNU time is there to measure peak memory; warns when it is not.
+fn gnu_time_available() -> bool {
+    let available = Path::new(GNU_TIME).exists();
+    if !available {
+        eprintln!("warning: {GNU_TIME} not found: peak memory is not measured");
+    }
+    available
 }
 
 /// Generates the two repositories, or reuses those of an earlier run with the same sizes.
@@ -255,30 +277,41 @@ struct Run<'a> {
 /// untimed warm-up of each (the plan's warm-up output is checked by [`describe_plan`]).
 fn measure_scenario(options: &Options, run: &Run<'_>, release: &Path, measure_rss: bool) -> Result<Row> {
     let Run { scenario, repo, git_range, plan_args, before_plan } = run;
-    let git = Tool {
-        program: "git".into(),
-        args: ["-C", &repo.display().to_string(), "log", "--name-only", "--no-renames"]
-            .into_iter()
-            .chain(["--diff-merges=first-parent", "--format=%H%n%B", git_range])
-            .map(OsString::from)
-            .collect(),
-    };
-    let plan = Tool {
-        program: release.into(),
-        args: ["-C", &repo.display().to_string(), "plan", "--format", "json", "--quiet"]
-            .into_iter()
-            .chain(plan_args.iter().copied())
-            .map(OsString::from)
-            .collect(),
-    };
+    let git = git_log(repo, git_range);
+    let plan = release_plan(release, repo, plan_args);
     let prepare = || before_plan.map_or(Ok(()), |before| before());
     eprintln!("{scenario}: warm-up ...");
     let warm_up = git.sample(measure_rss)?;
     prepare()?;
-    describe_plan(scenario, &plan.output()?)?;
-    let runs = runs_for(options, warm_up.wall);
-    let (git, plan) = alternate(runs, scenario, (&git, &|| Ok(())), (&plan, &prepare), measure_rss)?;
+    describe_plan(scenario, &plan.output()?, scenario.starts_with("full"))?;
+    let runs = runs_for(options.runs, warm_up.wall);
+    let [git, plan] = alternate(runs, scenario, [(&git, &|| Ok(())), (&plan, &prepare)], measure_rss)?;
     Ok(Row { scenario, baseline: "git log", git, plan })
+}
+
+/// The baseline: `git log` over `range`, with the paths each commit changed against its first
+/// parent and its message, what the plan reads of each commit.
+fn git_log(repo: &Path, range: &str) -> Tool {
+    Tool {
+        program: "git".into(),
+        args: ["-C", &repo.display().to_string(), "log", "--name-only", "--no-renames"]
+            .into_iter()
+            .chain(["--diff-merges=first-parent", "--format=%H%n%B", range])
+            .map(OsString::from)
+            .collect(),
+    }
+}
+
+/// `release -C <repo> plan --format json --quiet <extra>`.
+fn release_plan(release: &Path, repo: &Path, extra: &[&str]) -> Tool {
+    Tool {
+        program: release.into(),
+        args: ["-C", &repo.display().to_string(), "plan", "--format", "json", "--quiet"]
+            .into_iter()
+            .chain(extra.iter().copied())
+            .map(OsString::from)
+            .collect(),
+    }
 }
 
 /// A tool and what runs (untimed) before each of its runs.
@@ -289,28 +322,26 @@ type Timed<'a> = (&'a Tool, &'a dyn Fn() -> Result<()>);
 const QUICK: Duration = Duration::from_millis(200);
 const QUICK_RUNS_FACTOR: usize = 5;
 
-fn runs_for(options: &Options, baseline_warm_up: Duration) -> usize {
-    if baseline_warm_up < QUICK { options.runs * QUICK_RUNS_FACTOR } else { options.runs }
+fn runs_for(runs: usize, baseline_warm_up: Duration) -> usize {
+    if baseline_warm_up < QUICK { runs * QUICK_RUNS_FACTOR } else { runs }
 }
 
-/// `runs` timed runs of each tool, alternating, the baseline first.
-fn alternate(
+/// `runs` timed runs of each tool, alternating in the order given (the baseline first).
+fn alternate<const N: usize>(
     runs: usize,
     scenario: &str,
-    (baseline, before_baseline): Timed<'_>,
-    (measured, before_measured): Timed<'_>,
+    tools: [Timed<'_>; N],
     measure_rss: bool,
-) -> Result<(Stats, Stats)> {
-    let mut baseline_samples = Vec::new();
-    let mut measured_samples = Vec::new();
+) -> Result<[Stats; N]> {
+    let mut samples: [Vec<Sample>; N] = std::array::from_fn(|_| Vec::with_capacity(runs));
     for number in 1..=runs {
         eprintln!("{scenario}: run {number} of {runs} ...");
-        before_baseline()?;
-        baseline_samples.push(baseline.sample(measure_rss)?);
-        before_measured()?;
-        measured_samples.push(measured.sample(measure_rss)?);
+        for ((tool, before), samples) in tools.iter().zip(&mut samples) {
+            before()?;
+            samples.push(tool.sample(measure_rss)?);
+        }
     }
-    Ok((Stats::of(&baseline_samples), Stats::of(&measured_samples)))
+    Ok(samples.map(|samples| Stats::of(&samples)))
 }
 
 /// Commits the pull request of the comment scenarios has over its base.
@@ -351,11 +382,11 @@ fn measure_comment(
     clear()?;
     let started = std::time::Instant::now();
     one.output()?;
-    let runs = runs_for(options, started.elapsed());
+    let runs = runs_for(options.runs, started.elapsed());
     clear()?;
     let body = String::from_utf8(comment.output()?)?;
     println!("  {scenario}: the comment is {} bytes of Markdown, against `{base}`", body.len());
-    let (one, comment) = alternate(runs, scenario, (&one, &clear), (&comment, &clear), measure_rss)?;
+    let [one, comment] = alternate(runs, scenario, [(&one, &clear), (&comment, &clear)], measure_rss)?;
     clear()?;
     Ok(Row { scenario, baseline: "one plan", git: one, plan: comment })
 }
@@ -657,8 +688,9 @@ fn mebibytes(kib: Option<u64>) -> String {
     }
 }
 
-/// Checks the warm-up plan is the scenario it claims to be and prints a line about it.
-fn describe_plan(scenario: &str, stdout: &[u8]) -> Result<()> {
+/// Checks the warm-up plan is the scenario it claims to be (no previous release when it reads
+/// the `whole_history`, one for every package otherwise) and prints a line about it.
+fn describe_plan(scenario: &str, stdout: &[u8], whole_history: bool) -> Result<()> {
     let plan: serde_json::Value = serde_json::from_slice(stdout).context("`release plan --format json` output")?;
     let packages = plan["packages"].as_array().context("the plan has no `packages`")?;
     let with_previous = packages.iter().filter(|package| package["previous_tag"].is_string()).count();
@@ -670,7 +702,7 @@ fn describe_plan(scenario: &str, stdout: &[u8]) -> Result<()> {
         packages.len(),
         stdout.len()
     );
-    let expected = if scenario.starts_with("full") { 0 } else { packages.len() };
+    let expected = if whole_history { 0 } else { packages.len() };
     if with_previous != expected {
         bail!("{scenario}: expected {expected} packages with a previous release, the plan has {with_previous}");
     }

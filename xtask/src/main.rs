@@ -18,6 +18,8 @@ const USAGE: &str = "usage:
   cargo xtask codegen [--check]        regenerate docs/release.schema.json
   cargo xtask bench plan [--packages N] [--commits N] [--tags N] [--range-commits N] [--dir DIR]
                                        time `release plan` against `git log` on a synthetic monorepo
+  cargo xtask bench growth [--large] [--sizes C:P,...] [--runs N] [--dir DIR]
+                                       time and memory per commit of `release plan` from 10,000 to 50,000 (500,000) commits
   cargo xtask bench apply [--packages N] [--sections N] [--runs N] [--dir DIR]
                                        time applying a plan (manifests, lock files, changelogs) in DIR (default: temp dir)
   cargo xtask cross-check [TARGET...]  `cargo check` the release CLI for other platforms (default: macOS x86_64 and arm64, Windows)

@@ -1,6 +1,7 @@
 //! The bench's monorepo generator: one deterministic history (xorshift PRNG, fixed seed)
-//! streamed into two `git fast-import` processes at once, so the two repositories have the same
-//! commits, byte for byte, and differ only in their tag names (see the parent module).
+//! streamed into one `git fast-import` process per repository at once, so the repositories have
+//! the same commits, byte for byte, and differ only in their tag names (see the parent module).
+//! `bench plan` writes two (`full` and `small`), `bench growth` one per size (like `full`).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -116,11 +117,32 @@ fn fast_import(repo: &Path) -> Result<Child> {
         .context("starting git fast-import")
 }
 
+/// What a generated repository's tags are called; the tags point at the same commits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum TagNames {
+    /// `build-<n>`: no package's `{name}-v{version}` template matches, so a plan reads the
+    /// whole history.
+    Build,
+    /// `p<i>-v1.<k>.0`: the releases drawn by [`Releases::draw`].
+    Release,
+}
+
+/// `git repack -adf`: every object deltified again, as `git pack-objects` does for a clone.
+pub(super) const REPACK_LIKE_A_CLONE: &[&str] = &["-a", "-d", "-f", "-q"];
+
+/// `bench plan`'s two repositories: `full` (build tags) and `small` (release tags).
 pub(super) fn generate(options: &Options, full: &Path, small: &Path) -> Result<()> {
+    import(options, &[(full, TagNames::Build), (small, TagNames::Release)])?;
+    repack_like_clones(&[full, small], REPACK_LIKE_A_CLONE)
+}
+
+/// Streams the history into one new repository per entry of `repos`, at once; they are left as
+/// fast-import wrote them (see [`repack_like_clones`]).
+pub(super) fn import(options: &Options, repos: &[(&Path, TagNames)]) -> Result<()> {
     let mut rng = Rng(SEED);
     let releases = Releases::draw(&mut rng, options);
     let dependencies = draw_dependencies(&mut rng, options.packages);
-    let mut children = [fast_import(full)?, fast_import(small)?];
+    let mut children = repos.iter().map(|(repo, _)| fast_import(repo)).collect::<Result<Vec<_>>>()?;
     let writers = children.iter_mut().map(|child| BufWriter::new(child.stdin.take().expect("piped"))).collect();
     let mut out = Tee(writers);
     out.write_all(b"feature done\n")?;
@@ -130,9 +152,9 @@ pub(super) fn generate(options: &Options, full: &Path, small: &Path) -> Result<(
         write_commit(&mut out, slot, &commit)?;
         history.advance(slot + 1, commit.branch);
     }
-    write_tags(std::mem::take(&mut out.0), &releases, &history)?;
-    finish_fast_import(&mut children, [full, small])?;
-    repack_like_clones([full, small])
+    let names = repos.iter().map(|(_, names)| *names);
+    write_tags(std::mem::take(&mut out.0).into_iter().zip(names), &releases, &history)?;
+    finish_fast_import(&mut children, repos)
 }
 
 /// Which package each earlier release is of and its version (`1.<version>.0`), drawn first so
@@ -321,12 +343,16 @@ fn write_commit(out: &mut Tee, slot: usize, commit: &Commit) -> Result<()> {
 }
 
 /// Tags: identical commits, different names (`build-<n>` in `full`, release tags in `small`).
-fn write_tags(mut writers: Vec<BufWriter<ChildStdin>>, releases: &Releases, history: &History<'_>) -> Result<()> {
+fn write_tags(
+    writers: impl Iterator<Item = (BufWriter<ChildStdin>, TagNames)>,
+    releases: &Releases,
+    history: &History<'_>,
+) -> Result<()> {
     let earlier = releases.earlier.len();
-    for (repo, writer) in writers.iter_mut().enumerate() {
+    for (mut writer, names) in writers {
         let mut earlier_releases = releases.earlier.iter().map(|(package, version)| (*package, *version));
         for (index, mark) in history.tag_marks.iter().enumerate() {
-            let name = if repo == 0 {
+            let name = if names == TagNames::Build {
                 format!("build-{}", index + 1)
             } else if index < earlier {
                 let (package, version) = earlier_releases.next().expect("one per earlier release");
@@ -343,9 +369,9 @@ fn write_tags(mut writers: Vec<BufWriter<ChildStdin>>, releases: &Releases, hist
     Ok(())
 }
 
-/// Waits for both imports and drops the side branch, which only served to build merges.
-fn finish_fast_import(children: &mut [Child; 2], repos: [&Path; 2]) -> Result<()> {
-    for (child, repo) in children.iter_mut().zip(repos) {
+/// Waits for every import and drops the side branch, which only served to build merges.
+fn finish_fast_import(children: &mut [Child], repos: &[(&Path, TagNames)]) -> Result<()> {
+    for (child, (repo, _)) in children.iter_mut().zip(repos) {
         let status = child.wait()?;
         if !status.success() {
             bail!("git fast-import failed in {} ({status})", repo.display());
@@ -360,15 +386,17 @@ fn finish_fast_import(children: &mut [Child; 2], repos: [&Path; 2]) -> Result<()
 /// Makes the repositories look like clones: fast-import's pack deltas each object only against
 /// the previous version of its path and leaves every ref loose; a clone gets a pack from
 /// `git pack-objects` (what `repack -adf` runs) and a packed-refs file. libgit2 reads the
-/// fast-import pack much more slowly than a repacked one, git a little more slowly.
-fn repack_like_clones(repos: [&Path; 2]) -> Result<()> {
+/// fast-import pack much more slowly than a repacked one, git a little more slowly. `repack` is
+/// what follows `git repack` ([`REPACK_LIKE_A_CLONE`] for `bench plan`).
+pub(super) fn repack_like_clones(repos: &[&Path], repack: &[&str]) -> Result<()> {
     let mut repacks = Vec::new();
-    for repo in repos {
+    for &repo in repos {
         git(repo, &["pack-refs", "--all"])?;
         let child = Command::new("git")
             .arg("-C")
             .arg(repo)
-            .args(["repack", "-a", "-d", "-f", "-q"])
+            .arg("repack")
+            .args(repack)
             .env("LC_ALL", "C")
             .spawn()
             .context("starting git repack")?;
