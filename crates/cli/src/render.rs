@@ -17,9 +17,14 @@ use serde::Serialize;
 /// four spaces after each newline is exactly the deeper rendering. The rest of the plan is
 /// rendered with no packages, and they go in place of its `[]`: the first newline followed by
 /// `  "packages": []` is that key's, for the same reason.
+///
+/// Packages are rendered sixteen at a time (`BATCH`) into buffers reused from batch to batch, and each
+/// batch is written before the next is rendered: the JSON is never all in memory at once (23 MB
+/// for a whole-history plan of 300 packages; new memory is most of what a warm plan waits on).
 pub fn write_json(plan: &Plan, out: &mut impl std::io::Write) -> std::io::Result<()> {
     use rayon::prelude::*;
     const KEY: &[u8] = b"\n  \"packages\": []";
+    const BATCH: usize = 16;
     let Plan { schema_version, head, packages, repo, warnings, change_files, skipped } = plan;
     let shell = Plan {
         schema_version: *schema_version,
@@ -31,23 +36,21 @@ pub fn write_json(plan: &Plan, out: &mut impl std::io::Write) -> std::io::Result
         skipped: skipped.clone(),
     };
     let shell = serde_json::to_vec_pretty(&shell)?;
-    let rendered: Vec<Vec<u8>> = packages
-        .par_iter()
-        .map(|package| {
-            // Sized for the usual commit (its entry and its reason: some 420 bytes on the bench's
-            // history), so a package of thousands of commits is not copied at every doubling.
-            let mut json = Vec::with_capacity(1024 + 512 * package.commits.len());
-            serde_json::to_writer_pretty(&mut json, package).map(|()| json)
-        })
-        .collect::<Result<_, _>>()?;
     let at = match shell.windows(KEY.len()).position(|window| window == KEY) {
         Some(at) if !packages.is_empty() => at + KEY.len() - 1,
         _ => return out.write_all(&shell).and_then(|()| out.write_all(b"\n")),
     };
     out.write_all(&shell[..at])?;
-    for (index, package) in rendered.iter().enumerate() {
-        out.write_all(if index == 0 { b"\n    " } else { b",\n    " })?;
-        write_indented(out, package, b"\n    ")?;
+    let mut buffers: Vec<Vec<u8>> = vec![Vec::new(); BATCH.min(packages.len())];
+    for (batch, chunk) in packages.chunks(BATCH).enumerate() {
+        buffers[..chunk.len()].par_iter_mut().zip(chunk).try_for_each(|(json, package)| {
+            json.clear();
+            serde_json::to_writer_pretty(&mut *json, package)
+        })?;
+        for (index, json) in buffers[..chunk.len()].iter().enumerate() {
+            out.write_all(if batch == 0 && index == 0 { b"\n    " } else { b",\n    " })?;
+            write_indented(out, json, b"\n    ")?;
+        }
     }
     out.write_all(b"\n  ")?;
     out.write_all(&shell[at..])?;
@@ -549,7 +552,11 @@ mod tests {
     #[test]
     fn write_json_is_serde_jsons_pretty_json() {
         let tricky = "\n  \"packages\": []\n\"},{\\";
-        for packages in [vec![], vec![package("a", &[])], vec![package(tricky, &[tricky, "x"]), package("b", &["y"])]] {
+        // Past one batch of packages too: 40 is two whole batches and part of a third.
+        let many: Vec<PackagePlan> = (0..40).map(|index| package(&format!("p{index}"), &[tricky, "z"])).collect();
+        for packages in
+            [vec![], vec![package("a", &[])], vec![package(tricky, &[tricky, "x"]), package("b", &["y"])], many]
+        {
             let plan = Plan {
                 schema_version: 1,
                 head: "0123456789abcdef0123456789abcdef01234567".parse().unwrap(),
