@@ -333,6 +333,17 @@ fn print_verdicts(points: &[Point]) {
                 );
             }
         }
+        // git's own cost per commit grows with the trees (the history adds files), so what the
+        // tool adds is read against it: the cold plan's time over git log's at both ends.
+        let ratio = |point: &Point| point.cold.median.as_secs_f64() / point.git.median.as_secs_f64();
+        let (small_ratio, large_ratio) = (ratio(smallest), ratio(largest));
+        let growth = large_ratio / small_ratio;
+        println!(
+            "  release cold over git log: {small_ratio:.2}x at {} commits, {large_ratio:.2}x at {}: x{growth:.2} (flat if <= {FLAT}x: {})",
+            smallest.commits,
+            largest.commits,
+            flat(growth)
+        );
     }
     for point in points {
         let Some(fewest) = points
