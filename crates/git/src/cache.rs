@@ -503,8 +503,12 @@ pub(crate) fn remove(file: &Path) -> std::io::Result<Option<u64>> {
         std::fs::remove_file(file)?;
     }
     for tail in tails_of(file) {
-        let size = std::fs::metadata(&tail)?.len();
-        std::fs::remove_file(&tail)?;
+        // A tail another run folded and removed meanwhile is gone already: not an error.
+        let size = match std::fs::metadata(&tail).and_then(|metadata| std::fs::remove_file(&tail).map(|()| metadata)) {
+            Ok(metadata) => metadata.len(),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(error) => return Err(error),
+        };
         removed = Some(removed.unwrap_or(0) + size);
     }
     let prefix = format!(".{}.", file_name(file));
