@@ -143,6 +143,8 @@ const MAX_TAILS: usize = 8;
 /// header off would move every byte of it).
 struct Loaded {
     bytes: Vec<u8>,
+    /// Its entry count, from the header checked when it was read.
+    count: usize,
     /// A tail's path (removed once folded into the main file); `None` for the main file.
     tail: Option<PathBuf>,
 }
@@ -213,7 +215,7 @@ impl CommitCache {
         for (id, offset) in entries {
             self.index.entry(Key(id)).or_insert(Location { file, offset });
         }
-        self.files.push(Loaded { bytes, tail });
+        self.files.push(Loaded { bytes, count, tail });
         true
     }
 
@@ -320,8 +322,8 @@ impl CommitCache {
     fn for_each_loaded(&self, mut add: impl FnMut(&[u8])) {
         for (file, loaded) in self.files.iter().enumerate() {
             let payload = loaded.payload();
-            let count = check(&loaded.bytes).expect("checked when loaded");
-            let entries = entries(payload, count).expect("checked when loaded");
+            // Checked whole when loaded: walked again for the entries' bounds, not checksummed again.
+            let entries = entries(payload, loaded.count).expect("checked when loaded");
             let counts = |(id, offset): &(Oid, usize)| {
                 self.index.get(&Key(*id)).is_some_and(|at| at.file as usize == file && at.offset == *offset)
             };
