@@ -555,8 +555,7 @@ fn print_runs(options: &Options, rows: &[Row]) {
 /// `cargo build --release -p release-cli`, returning the path of the `release` binary.
 fn build_release() -> Result<PathBuf> {
     eprintln!("building the release binary: cargo build --release -p release-cli");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let output = Command::new(cargo)
+    let output = crate::cargo()
         .current_dir(crate::workspace_root())
         .args(["build", "--release", "-p", "release-cli", "--message-format=json-render-diagnostics"])
         .stderr(Stdio::inherit())

@@ -78,7 +78,7 @@ pub fn run(args: &[String]) -> Result<()> {
 /// Timings of an unoptimised build say nothing: runs this benchmark from a release build.
 fn rerun_optimised(args: &[String]) -> Result<()> {
     eprintln!("bench apply: building xtask in release mode to measure optimised code");
-    let status = std::process::Command::new(env!("CARGO"))
+    let status = crate::cargo()
         .args(["run", "--quiet", "--release", "-p", "xtask", "--", "bench", "apply"])
         .args(args)
         .status()

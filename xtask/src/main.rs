@@ -117,7 +117,7 @@ fn cross_check(targets: &[String]) -> Result<ExitCode> {
     for target in targets {
         eprintln!("cross-check: {target}");
         let variable = format!("CC_{}", target.replace('-', "_"));
-        let status = std::process::Command::new(env!("CARGO"))
+        let status = cargo()
             .args(["check", "--locked", "-p", "release-cli", "--target", target])
             .env(&variable, &stand_in)
             .current_dir(workspace_root())
@@ -138,6 +138,25 @@ fn cross_check(targets: &[String]) -> Result<ExitCode> {
 
 fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A `cargo` command without the variables `cargo run` set for xtask itself.
+///
+/// Build scripts (ring's, through cc) watch `CARGO_MANIFEST_DIR`, `CARGO_PKG_NAME` and their
+/// kin with `rerun-if-env-changed`; inherited from xtask they differ from a plain
+/// `cargo build`, and every nested build would recompile those crates and all that depends on them.
+fn cargo() -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO"));
+    for (name, _) in std::env::vars_os() {
+        let Some(name) = name.to_str() else { continue };
+        if name.starts_with("CARGO_PKG_")
+            || name.starts_with("CARGO_MANIFEST_")
+            || matches!(name, "CARGO_CRATE_NAME" | "CARGO_BIN_NAME" | "CARGO_PRIMARY_PACKAGE")
+        {
+            command.env_remove(name);
+        }
+    }
+    command
 }
 
 /// A fresh folder under the system temp dir, kept after the run so the user can look at it.
