@@ -146,6 +146,11 @@ pub(crate) fn commit_id(oid: Oid) -> CommitId {
     CommitId::from_bytes(oid.as_bytes()).expect("git2 ids are 20 bytes")
 }
 
+/// The git2 id of a commit id made by [`commit_id`].
+pub(crate) fn oid_of(id: CommitId) -> Oid {
+    Oid::from_bytes(id.as_bytes()).expect("made from a git2 id")
+}
+
 /// A folder for a message: without the trailing `/` git2 gives folders.
 fn display_path(path: &Path) -> PathBuf {
     let text = path.to_string_lossy();
@@ -204,6 +209,10 @@ impl Repo {
         // Objects are read, not fetched: like `git log`, trust the object database instead of
         // re-hashing every tree and commit read (a quarter of a full-history plan's time).
         git2::opts::strict_hash_verification(false);
+        // No object cache: the walk reads each commit once and keeps what it needs, and the
+        // cache (256 MiB by default) held every commit read, a third of a 200,000-commit plan's
+        // memory. The rest of a run reads a few objects, most of them once (docs/performance.md).
+        git2::opts::enable_caching(false);
         let repository =
             git2::Repository::open_ext(path, git2::RepositoryOpenFlags::empty(), std::iter::empty::<&str>())
                 .map_err(|_| GitError::NotARepository { path: path.to_path_buf() })?;

@@ -109,7 +109,12 @@ struct Node<'r> {
     /// The raw message, kept from the one read of the commit (borrowed from the cache).
     message: Cow<'r, [u8]>,
     time: i64,
-    parents: Option<Vec<usize>>,
+    /// Where the parents are: before the node is first expanded, their ids at
+    /// `Graph::parent_ids[links..]` (a commit read from the repository) or in the cache entry;
+    /// after, their node indexes at `Graph::parent_nodes[links..]`.
+    links: usize,
+    parent_count: usize,
+    expanded: bool,
     marks: RangeSet,
     queued: bool,
     /// Position in the output order (first time processed), for newest-first output.
@@ -122,22 +127,40 @@ struct Graph<'r> {
     cache: Option<&'r CommitCache>,
     nodes: Vec<Node<'r>>,
     index: IdMap<usize>,
+    /// The parents of the commits read from the repository and not expanded yet, kept from
+    /// their one read (each commit is read once: libgit2 does not cache objects, see `Repo::open`).
+    parent_ids: Vec<Oid>,
+    /// The parents of the expanded nodes, as node indexes.
+    parent_nodes: Vec<usize>,
+    /// Reused by `parents`.
+    scratch: Vec<Oid>,
 }
 
 impl<'r> Graph<'r> {
     fn new(repository: &'r Repository, cache: Option<&'r CommitCache>) -> Graph<'r> {
-        Graph { repository, cache, nodes: Vec::new(), index: IdMap::default() }
+        Graph {
+            repository,
+            cache,
+            nodes: Vec::new(),
+            index: IdMap::default(),
+            parent_ids: Vec::new(),
+            parent_nodes: Vec::new(),
+            scratch: Vec::new(),
+        }
     }
 
     fn node(&mut self, id: Oid, ranges: usize) -> Result<usize, GitError> {
         if let Some(&index) = self.index.get(&Key(id)) {
             return Ok(index);
         }
-        let (cached, message, time) = match self.cache.and_then(|cache| cache.get(id)) {
-            Some(cached) => (Some(cached), Cow::Borrowed(cached.message), cached.time),
+        let (cached, message, time, links, parent_count) = match self.cache.and_then(|cache| cache.get(id)) {
+            Some(cached) => (Some(cached), Cow::Borrowed(cached.message), cached.time, 0, cached.parents().count()),
             None => {
                 let commit = self.repository.find_commit(id).context(|| format!("reading commit {id}"))?;
-                (None, Cow::Owned(commit.message_bytes().to_vec()), commit.time().seconds())
+                let links = self.parent_ids.len();
+                self.parent_ids.extend(commit.parent_ids());
+                let message = Cow::Owned(commit.message_bytes().to_vec());
+                (None, message, commit.time().seconds(), links, self.parent_ids.len() - links)
             }
         };
         let index = self.nodes.len();
@@ -146,7 +169,9 @@ impl<'r> Graph<'r> {
             cached,
             message,
             time,
-            parents: None,
+            links,
+            parent_count,
+            expanded: false,
             marks: RangeSet::with_capacity(ranges),
             queued: false,
             order: None,
@@ -155,29 +180,31 @@ impl<'r> Graph<'r> {
         Ok(index)
     }
 
-    /// The node's parents, read once, copied into `into` (a buffer the caller reuses: a walk
-    /// asks this for every commit).
+    /// The node's parents, found (and read) on its first expansion, copied into `into` (a
+    /// buffer the caller reuses: a walk asks this for every commit).
     fn parents(&mut self, index: usize, ranges: usize, into: &mut Vec<usize>) -> Result<(), GitError> {
         into.clear();
-        if let Some(parents) = &self.nodes[index].parents {
-            into.extend_from_slice(parents);
+        let Node { cached, links, parent_count, expanded, .. } = &self.nodes[index];
+        let (links, count) = (*links, *parent_count);
+        if *expanded {
+            into.extend_from_slice(&self.parent_nodes[links..links + count]);
             return Ok(());
         }
-        for parent in self.parent_ids(index)? {
+        let mut ids = std::mem::take(&mut self.scratch);
+        ids.clear();
+        match cached {
+            Some(cached) => ids.extend(cached.parents()),
+            None => ids.extend_from_slice(&self.parent_ids[links..links + count]),
+        }
+        for &parent in &ids {
             into.push(self.node(parent, ranges)?);
         }
-        self.nodes[index].parents = Some(into.clone());
+        self.scratch = ids;
+        let node = &mut self.nodes[index];
+        node.links = self.parent_nodes.len();
+        node.expanded = true;
+        self.parent_nodes.extend_from_slice(into);
         Ok(())
-    }
-
-    fn parent_ids(&self, index: usize) -> Result<Vec<Oid>, GitError> {
-        let node = &self.nodes[index];
-        if let Some(cached) = &node.cached {
-            return Ok(cached.parents().collect());
-        }
-        let id = node.id;
-        let commit = self.repository.find_commit(id).context(|| format!("reading commit {id}"))?;
-        Ok(commit.parent_ids().collect())
     }
 }
 
@@ -210,9 +237,10 @@ where
             marking.seed(head, bases)?;
             marking.mark_ranges(&mut asker)?;
             marking.settle()?;
-            let selected = marking.select();
+            let selection = marking.select();
             let _ = needed.set(
-                selected
+                selection
+                    .commits
                     .iter()
                     .filter(|selected| selected.cached.is_none())
                     .map(|selected| (Key(selected.id), ()))
@@ -220,7 +248,7 @@ where
             );
             let (answered, unused) = asker.finish()?;
             *prestarted = unused;
-            read_commits(selected, answered, &map, &keep)
+            read_commits(selection, answered, &map, &keep)
         })?
     };
     if let Some(cache) = cache {
@@ -246,11 +274,18 @@ pub(crate) struct Record {
     pub(crate) parents: Vec<Oid>,
 }
 
-/// A commit git answered for, with the caller's data and its cache entry.
+/// The commits git answered for, in the order asked, with the caller's data (their
+/// `excluded` still empty), and the cache entries of those read from the repository (by index
+/// in `walked`) when the cache is on.
 struct Answered<T> {
-    id: Oid,
-    data: T,
-    entry: Option<Entry>,
+    walked: Vec<Walked<T>>,
+    entries: Vec<(usize, Entry)>,
+}
+
+impl<T> Default for Answered<T> {
+    fn default() -> Self {
+        Answered { walked: Vec::new(), entries: Vec::new() }
+    }
 }
 
 /// How the mark pass asks git about a commit (object-safe, so `Marking` knows nothing of `T`).
@@ -274,7 +309,7 @@ struct Asker<'scope, 'env, T, F> {
 }
 
 /// The answering thread's result: the commits mapped, and whether it stopped before git's end.
-type Mapped<T> = (Vec<Answered<T>>, bool);
+type Mapped<T> = (Answered<T>, bool);
 
 struct Running<'scope, T> {
     reader: PathReader,
@@ -352,9 +387,9 @@ where
 impl<T, F> Asker<'_, '_, T, F> {
     /// Every commit asked about, mapped, once git has answered for all those the walk needs,
     /// and the prestarted git when no commit was asked about.
-    fn finish(self) -> Result<(Vec<Answered<T>>, Option<Prestarted>), GitError> {
+    fn finish(self) -> Result<(Answered<T>, Option<Prestarted>), GitError> {
         let Some(Running { mut reader, pending, answers }) = self.running else {
-            return Ok((Vec::new(), self.idle.map(|(reader, answers)| Prestarted::idle(reader, answers))));
+            return Ok((Answered::default(), self.idle.map(|(reader, answers)| Prestarted::idle(reader, answers))));
         };
         drop(pending);
         reader.close()?;
@@ -388,7 +423,7 @@ fn answer<T, F>(
 where
     F: Fn(CommitData<'_>) -> T,
 {
-    let mut out: Vec<Answered<T>> = Vec::new();
+    let mut out = Answered::default();
     let mut remaining: Option<usize> = None;
     for changed in answers {
         let (id, paths) = changed?;
@@ -396,13 +431,11 @@ where
         if asked.id != id {
             return Err(format!("`git diff-tree` answered for commit {id} where {} was asked about", asked.id));
         }
-        let entry = asked.record.map(|Record { time, parents }| Entry {
-            time,
-            parents,
-            message: asked.message.clone(),
-            paths: paths.clone(),
-            kept: Box::default(),
-        });
+        if let Some(Record { time, parents }) = asked.record {
+            let entry =
+                Entry { time, parents, message: asked.message.clone(), paths: paths.clone(), kept: Box::default() };
+            out.entries.push((out.walked.len(), entry));
+        }
         let message = crate::text(&asked.message);
         let data = map(CommitData {
             id: commit_id(id),
@@ -411,11 +444,15 @@ where
             parent_count: asked.parent_count,
             kept: None,
         });
-        out.push(Answered { id, data, entry });
+        out.walked.push(Walked { id: commit_id(id), excluded: RangeSet::default(), data });
         if let Some(needed) = needed.get() {
             let left = match remaining {
                 Some(left) => left - usize::from(needed.contains_key(&Key(id))),
-                None => needed.len() - out.iter().filter(|answered| needed.contains_key(&Key(answered.id))).count(),
+                None => {
+                    let answered =
+                        out.walked.iter().filter(|walked| needed.contains_key(&Key(crate::oid_of(walked.id))));
+                    needed.len() - answered.count()
+                }
             };
             remaining = Some(left);
             if left == 0 && pending.try_recv().is_ok() {
@@ -601,24 +638,43 @@ impl<'r> Marking<'r> {
 
     /// The commits in some range, newest first, with what phase 2 needs of each. Unvisited
     /// commits are in no range (the walk stopped above them).
-    fn select(mut self) -> Vec<Selected<'r>> {
+    fn select(mut self) -> Selection<'r> {
         let mut chosen: Vec<usize> = (0..self.graph.nodes.len())
             .filter(|&index| self.graph.nodes[index].order.is_some() && !self.is_full(&self.graph.nodes[index].marks))
             .collect();
         chosen.sort_by_key(|&index| self.graph.nodes[index].order);
-        let mut selected: Vec<Selected<'r>> = Vec::with_capacity(chosen.len());
+        let mut position = vec![NOT_SELECTED; self.graph.nodes.len()];
+        let mut commits: Vec<Selected<'r>> = Vec::with_capacity(chosen.len());
         for index in chosen {
-            let parent_count = self.graph.nodes[index].parents.as_ref().map_or(0, Vec::len);
+            position[index] = commits.len();
             let node = &mut self.graph.nodes[index];
-            selected.push(Selected {
+            commits.push(Selected {
                 id: node.id,
                 cached: node.cached,
-                parent_count,
+                parent_count: node.parent_count,
                 message: std::mem::take(&mut node.message),
-                excluded: node.marks.clone(),
+                excluded: std::mem::take(&mut node.marks),
             });
         }
-        selected
+        Selection { commits, index: self.graph.index, position }
+    }
+}
+
+/// `Selection::position` of a commit in no range.
+const NOT_SELECTED: usize = usize::MAX;
+
+/// The commits of the union, in output order, and where each commit met lands.
+struct Selection<'r> {
+    commits: Vec<Selected<'r>>,
+    /// The node index of every commit met.
+    index: IdMap<usize>,
+    /// By node index: the commit's position in `commits`, or [`NOT_SELECTED`].
+    position: Vec<usize>,
+}
+
+impl Selection<'_> {
+    fn position(&self, id: Oid) -> usize {
+        self.index.get(&Key(id)).map_or(NOT_SELECTED, |&node| self.position[node])
     }
 }
 
@@ -640,9 +696,14 @@ type Read<T> = (Vec<Walked<T>>, Vec<(Oid, Entry)>);
 /// Phase 2: the cached commits' paths from the cache and the caller's `map` on them, in
 /// parallel, and git's answers for the others; the output keeps the selection's order. An answer
 /// for a commit asked about while in some range but in none by the end of the walk is dropped.
+///
+/// A whole history is hundreds of thousands of commits, so no array of them is built twice
+/// when it can be helped: git's answers come in the output order (commits are asked about when
+/// first processed, which is the order), and when nothing came from the cache they become the
+/// output where they are.
 fn read_commits<T, F, K>(
-    selected: Vec<Selected<'_>>,
-    answered: Vec<Answered<T>>,
+    selection: Selection<'_>,
+    answered: Answered<T>,
     map: &F,
     keep: &K,
 ) -> Result<Read<T>, GitError>
@@ -651,49 +712,67 @@ where
     F: Fn(CommitData<'_>) -> T + Sync,
     K: Fn(&T) -> Vec<u8>,
 {
-    let mut out: Vec<Option<Walked<T>>> = selected
+    let Answered { mut walked, entries } = answered;
+    let mut positions: Vec<usize> = walked.iter().map(|walked| selection.position(crate::oid_of(walked.id))).collect();
+    let mut read = Vec::with_capacity(entries.len());
+    for (at, mut entry) in entries {
+        if positions[at] != NOT_SELECTED {
+            entry.kept = keep(&walked[at].data).into();
+            read.push((crate::oid_of(walked[at].id), entry));
+        }
+    }
+    let mut kept = positions.iter().map(|&position| position != NOT_SELECTED);
+    walked.retain(|_| kept.next().unwrap_or(false));
+    positions.retain(|&position| position != NOT_SELECTED);
+    if !positions.is_sorted() {
+        // Commits asked about ahead of the walk (`prefetch.rs`) came first.
+        let mut paired: Vec<(usize, Walked<T>)> = positions.into_iter().zip(walked).collect();
+        paired.sort_unstable_by_key(|(position, _)| *position);
+        (positions, walked) = paired.into_iter().unzip();
+    }
+    let Selection { mut commits, .. } = selection;
+    let missing = |selected: &Selected<'_>| GitError::Command {
+        operation: "reading the paths each commit changed".into(),
+        detail: format!("no paths were read for commit {}", selected.id),
+    };
+    if walked.len() == commits.len() && commits.iter().all(|selected| selected.cached.is_none()) {
+        // No commit from the cache, and (positions being distinct) an answer for each: in place.
+        for (walked, selected) in walked.iter_mut().zip(&mut commits) {
+            walked.excluded = std::mem::take(&mut selected.excluded);
+        }
+        return Ok((walked, read));
+    }
+    let mut from_cache = commits
         .par_iter()
         .with_min_len(256)
-        .map(|selected| {
-            selected.cached.map(|cached| {
-                let message = crate::text(&selected.message);
-                let data = map(CommitData {
-                    id: commit_id(selected.id),
-                    message: &message,
-                    paths: cached.paths(),
-                    parent_count: selected.parent_count,
-                    kept: Some(cached.kept).filter(|kept| !kept.is_empty()),
-                });
-                Walked { id: commit_id(selected.id), excluded: selected.excluded.clone(), data }
-            })
+        .filter_map(|selected| {
+            let cached = selected.cached?;
+            let message = crate::text(&selected.message);
+            let data = map(CommitData {
+                id: commit_id(selected.id),
+                message: &message,
+                paths: cached.paths(),
+                parent_count: selected.parent_count,
+                kept: Some(cached.kept).filter(|kept| !kept.is_empty()),
+            });
+            Some(Walked { id: commit_id(selected.id), excluded: RangeSet::default(), data })
         })
-        .collect();
-    let positions: IdMap<usize> = selected
-        .iter()
-        .enumerate()
-        .filter(|(_, selected)| selected.cached.is_none())
-        .map(|(position, selected)| (Key(selected.id), position))
-        .collect();
-    let mut entries = Vec::new();
-    for Answered { id, data, entry } in answered {
-        let Some(&position) = positions.get(&Key(id)) else { continue };
-        if let Some(mut entry) = entry {
-            entry.kept = keep(&data).into();
-            entries.push((id, entry));
-        }
-        out[position] = Some(Walked { id: commit_id(id), excluded: selected[position].excluded.clone(), data });
+        .collect::<Vec<_>>()
+        .into_iter();
+    let mut answers = walked.into_iter().zip(positions).peekable();
+    let mut out = Vec::with_capacity(commits.len());
+    for (position, selected) in commits.iter_mut().enumerate() {
+        // An answer for a commit the cache also had (asked about ahead of the walk) is not used.
+        while answers.next_if(|(_, at)| *at < position).is_some() {}
+        let mut walked = if selected.cached.is_some() {
+            from_cache.next().ok_or_else(|| missing(selected))?
+        } else {
+            answers.next_if(|(_, at)| *at == position).map(|(walked, _)| walked).ok_or_else(|| missing(selected))?
+        };
+        walked.excluded = std::mem::take(&mut selected.excluded);
+        out.push(walked);
     }
-    let walked = out
-        .into_iter()
-        .zip(&selected)
-        .map(|(walked, selected)| {
-            walked.ok_or_else(|| GitError::Command {
-                operation: "reading the paths each commit changed".into(),
-                detail: format!("no paths were read for commit {}", selected.id),
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok((walked, entries))
+    Ok((out, read))
 }
 
 impl RangeSet {
