@@ -8,11 +8,16 @@
 //! other to the walk and the message parsing. git2 still reads the commits themselves (the
 //! marking walk needs only commit objects, which it reads faster than a process could answer).
 //!
-//! Each request is a line `<commit> <first parent>` (`<commit>` alone for a root commit, diffed
-//! against the empty tree with `--root`), so a merge is compared with its first parent only.
-//! Output is `-z --raw`: a header `<commit>` then `:<modes> <ids> <status>` and the path for
-//! each changed file, so a path (any bytes but NUL) is never mistaken for a header. `--always`
-//! gives a header to a commit that changed nothing, and answers come in request order.
+//! Each request is a line `<first parent's tree> <tree>` when the walk read both commits already
+//! ([`Request::Trees`]), otherwise `<commit> <first parent>` (`<commit>` alone for a root commit,
+//! diffed against the empty tree with `--root`), so a merge is compared with its first parent
+//! only. Trees are cheaper for git: it reads no commit, and keeps none (a commit it parses stays
+//! in its memory with its message until it exits: 74 MiB, and a seventh of its time, over
+//! 200,000 commits). Output is `-z --raw`: a header, then `:<modes> <ids> <status>` and the path
+//! for each changed file, so a path (any bytes but NUL) is never mistaken for a header. The header
+//! of a commit is `<commit>` NUL; that of two trees `<tree> <tree>` and a newline (no NUL: the
+//! next record follows at once). `--always` gives a header to a commit that changed nothing, and
+//! answers come in request order.
 //!
 //! git runs with a controlled environment: every `GIT_*` variable of the caller removed, then
 //! `GIT_DIR` set to the repository git2 opened (so a `GIT_DIR` or a worktree cannot point git
@@ -29,8 +34,28 @@ use git2::Oid;
 
 use crate::GitError;
 
-/// One commit's answer: its id and the paths it changed, in git's tree order.
+/// One commit's answer: the id of its header ([`Request::answer_id`]) and the paths it
+/// changed, in git's tree order.
 pub(crate) type Changed = (Oid, Vec<String>);
+
+/// What git is asked to compare for one commit.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Request {
+    /// A commit against its first parent (against the empty tree when it has none).
+    Commit { commit: Oid, first_parent: Option<Oid> },
+    /// The tree of a commit against its first parent's.
+    Trees { parent: Oid, tree: Oid },
+}
+
+impl Request {
+    /// The id git's answer is headed with.
+    pub(crate) fn answer_id(&self) -> Oid {
+        match *self {
+            Request::Commit { commit, .. } => commit,
+            Request::Trees { tree, .. } => tree,
+        }
+    }
+}
 
 /// git's answers, parsed on a thread of their own from the moment git starts, so git never
 /// waits on a full pipe however far ahead of the walk it was asked (see [`crate::walk`]'s
@@ -140,12 +165,13 @@ impl PathReader {
         self.wait();
     }
 
-    /// Asks for the paths `commit` changed against `first_parent` (the empty tree when `None`).
-    pub(crate) fn request(&mut self, commit: Oid, first_parent: Option<Oid>) -> Result<(), GitError> {
+    /// Asks for the paths a commit changed against its first parent.
+    pub(crate) fn request(&mut self, request: Request) -> Result<(), GitError> {
         let stdin = self.stdin.as_mut().expect("requests end with `finish`");
-        let written = match first_parent {
-            Some(parent) => writeln!(stdin, "{commit} {parent}"),
-            None => writeln!(stdin, "{commit}"),
+        let written = match request {
+            Request::Commit { commit, first_parent: Some(parent) } => writeln!(stdin, "{commit} {parent}"),
+            Request::Commit { commit, first_parent: None } => writeln!(stdin, "{commit}"),
+            Request::Trees { parent, tree } => writeln!(stdin, "{parent} {tree}"),
         };
         if written.is_err() {
             return Err(self.failed());
@@ -229,26 +255,44 @@ pub(crate) fn parse(stdout: impl Read, mut answer: impl FnMut(Changed) -> Result
     let mut reader = BufReader::with_capacity(64 * 1024, stdout);
     let mut token = Vec::new();
     let mut current: Option<Changed> = None;
-    let mut next_token = |token: &mut Vec<u8>| -> Result<bool, String> {
+    // The next NUL-ended token; `Some(false)` for the end of the output not ended by a NUL,
+    // which only headers of trees (ended by a newline) may be.
+    let mut next_token = |token: &mut Vec<u8>| -> Result<Option<bool>, String> {
         token.clear();
         let read = reader.read_until(0, token).map_err(|error| format!("reading `git diff-tree`: {error}"))?;
         if read == 0 {
-            return Ok(false);
+            return Ok(None);
         }
-        if token.pop() != Some(0) {
+        let ended = token.last() == Some(&0);
+        if ended {
+            token.pop();
+        }
+        Ok(Some(ended))
+    };
+    let mut start = |id: Oid, current: &mut Option<Changed>| match current.replace((id, Vec::new())) {
+        Some(done) => answer(done),
+        None => Ok(()),
+    };
+    while let Some(ended) = next_token(&mut token)? {
+        let mut rest = &token[..];
+        while let Some((tree, after)) = trees_header(rest) {
+            start(tree, &mut current)?;
+            rest = after;
+        }
+        if rest.is_empty() {
+            continue;
+        }
+        if !ended {
             return Err("`git diff-tree`'s output ends inside a record".into());
         }
-        Ok(true)
-    };
-    while next_token(&mut token)? {
-        if token.first() == Some(&b':') {
+        if rest.first() == Some(&b':') {
             // `:<mode> <mode> <id> <id> <status>`: a rename or copy (never asked for) names two
             // paths, the new one last.
-            let status = token.rsplit(|&byte| byte == b' ').next().and_then(|status| status.first().copied());
+            let status = rest.rsplit(|&byte| byte == b' ').next().and_then(|status| status.first().copied());
             let paths = if matches!(status, Some(b'R' | b'C')) { 2 } else { 1 };
             let mut path = String::new();
             for _ in 0..paths {
-                if !next_token(&mut token)? {
+                if next_token(&mut token)? != Some(true) {
                     return Err("`git diff-tree`'s output ends before a path".into());
                 }
                 path = crate::text(&token).into_owned();
@@ -258,21 +302,32 @@ pub(crate) fn parse(stdout: impl Read, mut answer: impl FnMut(Changed) -> Result
             };
             changed.push(path);
         } else {
-            let header = token.strip_prefix(b"\n").unwrap_or(&token);
+            let header = rest.strip_prefix(b"\n").unwrap_or(rest);
             let id = header
                 .get(..40)
                 .and_then(|hex| std::str::from_utf8(hex).ok())
                 .and_then(|hex| Oid::from_str(hex).ok())
                 .ok_or_else(|| format!("unexpected `git diff-tree` output `{}`", String::from_utf8_lossy(header)))?;
-            if let Some(done) = current.replace((id, Vec::new())) {
-                answer(done)?;
-            }
+            start(id, &mut current)?;
         }
     }
     match current {
         Some(done) => answer(done),
         None => Ok(()),
     }
+}
+
+/// A header of two trees at the start of `bytes`, `<tree> <tree>` and a newline: the second
+/// tree, and what follows.
+fn trees_header(bytes: &[u8]) -> Option<(Oid, &[u8])> {
+    const HEX: usize = 40;
+    let header = bytes.get(..2 * HEX + 2)?;
+    if header[HEX] != b' ' || header[2 * HEX + 1] != b'\n' {
+        return None;
+    }
+    let hex = |part: &[u8]| std::str::from_utf8(part).ok().and_then(|hex| Oid::from_str(hex).ok());
+    hex(&header[..HEX])?;
+    Some((hex(&header[HEX + 1..2 * HEX + 1])?, &bytes[2 * HEX + 2..]))
 }
 
 #[cfg(test)]
@@ -320,5 +375,34 @@ mod tests {
         assert!(parse(&b"not a header\0"[..], |_| Ok(())).is_err());
         assert!(parse(&output[..output.len() - 1], |_| Ok(())).is_err());
         assert_eq!(parse(&output[..], |_| Err("stop".into())), Err("stop".into()));
+    }
+
+    #[test]
+    fn headers_of_trees_end_with_a_newline_and_run_into_what_follows() {
+        let raw = format!(":100644 100644 {} {} M", id(9), id(8));
+        let trees = |parent: u8, tree: u8| format!("{} {}\n", id(parent), id(tree));
+        // Two trees with a change, two without (their headers run together), a commit, and
+        // two trees without a change at the very end (no NUL after them).
+        let output =
+            format!("{}{raw}\0a\0{}{}{}\0{raw}\0b\0{}", trees(1, 2), trees(2, 3), trees(3, 4), id(5), trees(5, 6));
+        let mut got: Vec<Changed> = Vec::new();
+        parse(output.as_bytes(), |changed| {
+            got.push(changed);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(
+            got,
+            vec![
+                (id(2), vec!["a".to_string()]),
+                (id(3), vec![]),
+                (id(4), vec![]),
+                (id(5), vec!["b".to_string()]),
+                (id(6), vec![]),
+            ]
+        );
+        // A record cut short after a header of trees is still an error.
+        let cut = format!("{}{}", trees(1, 2), &raw[..10]);
+        assert!(parse(cut.as_bytes(), |_| Ok(())).is_err());
     }
 }

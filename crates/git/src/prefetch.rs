@@ -27,7 +27,7 @@ use git2::{Oid, Repository};
 
 use crate::GitError;
 use crate::cache::{IdMap, Key};
-use crate::paths::{Answers, PathReader};
+use crate::paths::{Answers, PathReader, Request};
 use crate::walk::{Pending, Record};
 
 /// Commits asked about ahead of the walk, at most.
@@ -111,7 +111,7 @@ fn ask_ahead(
         }
         let Ok(commit) = repository.find_commit(id) else { break };
         let parents: Vec<Oid> = commit.parent_ids().collect();
-        if reader.request(id, parents.first().copied()).is_err() {
+        if reader.request(Request::Commit { commit: id, first_parent: parents.first().copied() }).is_err() {
             break;
         }
         for parent in &parents {
@@ -124,6 +124,7 @@ fn ask_ahead(
         }
         asked.push(Pending {
             id,
+            answer: id,
             message: commit.message_bytes().into(),
             parent_count: parents.len(),
             record: record.then(|| Record { time: commit.time().seconds(), parents }),

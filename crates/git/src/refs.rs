@@ -114,7 +114,7 @@ impl Repo {
         let found = self.repository.find_commit(id).context(|| format!("reading commit {commit}"))?;
         // The walk's reader, so a commit's paths are the same bytes in every command.
         let (mut reader, answers) = crate::paths::PathReader::spawn(self.repository.path())?;
-        reader.request(id, found.parent_id(0).ok())?;
+        reader.request(crate::paths::Request::Commit { commit: id, first_parent: found.parent_id(0).ok() })?;
         reader.close()?;
         let answers: Result<Vec<_>, String> = answers.iter().collect();
         reader.finish()?;

@@ -26,7 +26,7 @@ use std::collections::BinaryHeap;
 use std::sync::mpsc::{Receiver, Sender};
 
 use crate::cache::{Cached, CommitCache, Entry, IdMap, Key};
-use crate::paths::{Answers, PathReader};
+use crate::paths::{Answers, PathReader, Request};
 use crate::prefetch::Prestarted;
 use crate::{CommitId, Context, GitError, commit_id};
 
@@ -109,6 +109,8 @@ struct Node<'r> {
     /// The raw message, kept from the one read of the commit (borrowed from the cache).
     message: Cow<'r, [u8]>,
     time: i64,
+    /// Its tree, when read from the repository.
+    tree: Option<Oid>,
     /// Where the parents are: before the node is first expanded, their ids at
     /// `Graph::parent_ids[links..]` (a commit read from the repository) or in the cache entry;
     /// after, their node indexes at `Graph::parent_nodes[links..]`.
@@ -153,14 +155,17 @@ impl<'r> Graph<'r> {
         if let Some(&index) = self.index.get(&Key(id)) {
             return Ok(index);
         }
-        let (cached, message, time, links, parent_count) = match self.cache.and_then(|cache| cache.get(id)) {
-            Some(cached) => (Some(cached), Cow::Borrowed(cached.message), cached.time, 0, cached.parents().count()),
+        let (cached, message, time, tree, links, parent_count) = match self.cache.and_then(|cache| cache.get(id)) {
+            Some(cached) => {
+                (Some(cached), Cow::Borrowed(cached.message), cached.time, None, 0, cached.parents().count())
+            }
             None => {
                 let commit = self.repository.find_commit(id).context(|| format!("reading commit {id}"))?;
                 let links = self.parent_ids.len();
                 self.parent_ids.extend(commit.parent_ids());
                 let message = Cow::Owned(commit.message_bytes().to_vec());
-                (None, message, commit.time().seconds(), links, self.parent_ids.len() - links)
+                let parent_count = self.parent_ids.len() - links;
+                (None, message, commit.time().seconds(), Some(commit.tree_id()), links, parent_count)
             }
         };
         let index = self.nodes.len();
@@ -169,6 +174,7 @@ impl<'r> Graph<'r> {
             cached,
             message,
             time,
+            tree,
             links,
             parent_count,
             expanded: false,
@@ -262,6 +268,8 @@ where
 /// What the thread reading git's answers needs of a commit asked about; sent before the request.
 pub(crate) struct Pending {
     pub(crate) id: Oid,
+    /// The id git's answer is headed with ([`Request::answer_id`]).
+    pub(crate) answer: Oid,
     pub(crate) message: Box<[u8]>,
     pub(crate) parent_count: usize,
     /// What a cache entry holds besides the message and the paths, when the cache is on.
@@ -290,7 +298,7 @@ impl<T> Default for Answered<T> {
 
 /// How the mark pass asks git about a commit (object-safe, so `Marking` knows nothing of `T`).
 trait Ask {
-    fn ask(&mut self, pending: Pending, first_parent: Option<Oid>) -> Result<(), GitError>;
+    fn ask(&mut self, pending: Pending, request: Request) -> Result<(), GitError>;
 }
 
 /// Starts git and the thread mapping its answers on the first commit asked about (a warm walk
@@ -365,7 +373,7 @@ where
     T: Send + 'scope,
     F: Fn(CommitData<'_>) -> T + Sync,
 {
-    fn ask(&mut self, pending: Pending, first_parent: Option<Oid>) -> Result<(), GitError> {
+    fn ask(&mut self, pending: Pending, request: Request) -> Result<(), GitError> {
         if self.asked_ahead.contains_key(&Key(pending.id)) {
             return Ok(());
         }
@@ -377,10 +385,9 @@ where
             self.start(reader, answers)?;
         }
         let running = self.running.as_mut().expect("started above");
-        let id = pending.id;
         // A thread that stopped on an error has dropped the receiver; `finish` says why.
         let _ = running.pending.send(pending);
-        running.reader.request(id, first_parent)
+        running.reader.request(request)
     }
 }
 
@@ -426,11 +433,15 @@ where
     let mut out = Answered::default();
     let mut remaining: Option<usize> = None;
     for changed in answers {
-        let (id, paths) = changed?;
-        let asked = pending.recv().map_err(|_| format!("`git diff-tree` answered for commit {id}, not asked about"))?;
-        if asked.id != id {
-            return Err(format!("`git diff-tree` answered for commit {id} where {} was asked about", asked.id));
+        let (answered, paths) = changed?;
+        let asked = pending.recv().map_err(|_| format!("`git diff-tree` answered for {answered}, not asked about"))?;
+        if asked.answer != answered {
+            return Err(format!(
+                "`git diff-tree` answered for {answered} where {} was asked about (commit {})",
+                asked.answer, asked.id
+            ));
         }
+        let id = asked.id;
         if let Some(Record { time, parents }) = asked.record {
             let entry =
                 Entry { time, parents, message: asked.message.clone(), paths: paths.clone(), kept: Box::default() };
@@ -577,16 +588,25 @@ impl<'r> Marking<'r> {
             // usually stays there, and its paths are asked for at once.
             if first_time && in_some_range && self.graph.nodes[index].cached.is_none() {
                 let parent_ids: Vec<Oid> = parents.iter().map(|&parent| self.graph.nodes[parent].id).collect();
+                let first_parent = parents.first().map(|&parent| &self.graph.nodes[parent]);
+                let node = &self.graph.nodes[index];
+                // Both trees known (both commits read from the repository): git compares them
+                // without reading a commit. A root commit, or a first parent from the cache,
+                // is asked about by its id.
+                let request = match (node.tree, first_parent.and_then(|parent| parent.tree)) {
+                    (Some(tree), Some(parent)) => Request::Trees { parent, tree },
+                    _ => Request::Commit { commit: node.id, first_parent: parent_ids.first().copied() },
+                };
                 let node = &mut self.graph.nodes[index];
                 let pending = Pending {
                     id: node.id,
+                    answer: request.answer_id(),
                     message: std::mem::take(&mut node.message).into_owned().into(),
                     parent_count: parent_ids.len(),
                     record: None,
                 };
-                let first_parent = parent_ids.first().copied();
                 let record = self.record.then_some(Record { time: node.time, parents: parent_ids });
-                ask.ask(Pending { record, ..pending }, first_parent)?;
+                ask.ask(Pending { record, ..pending }, request)?;
             }
             for &parent in &parents {
                 self.mark_parent(parent, &marks);
