@@ -762,10 +762,13 @@ where
         }
         return Ok((walked, read));
     }
-    let mut from_cache = commits
+    // Otherwise the cached commits are mapped in parallel into their places, git's answers put
+    // into theirs, and the slots become the output where they are (`Option<Walked>` is the size
+    // of `Walked`, so the collect reuses the array).
+    let mut slots: Vec<Option<Walked<T>>> = commits
         .par_iter()
         .with_min_len(256)
-        .filter_map(|selected| {
+        .map(|selected| {
             let cached = selected.cached?;
             let message = crate::text(&selected.message);
             let data = map(CommitData {
@@ -777,22 +780,21 @@ where
             });
             Some(Walked { id: commit_id(selected.id), excluded: RangeSet::default(), data })
         })
-        .collect::<Vec<_>>()
-        .into_iter();
-    let mut answers = walked.into_iter().zip(positions).peekable();
-    let mut out = Vec::with_capacity(commits.len());
-    for (position, selected) in commits.iter_mut().enumerate() {
+        .collect();
+    for (walked, position) in walked.into_iter().zip(positions) {
         // An answer for a commit the cache also had (asked about ahead of the walk) is not used.
-        while answers.next_if(|(_, at)| *at < position).is_some() {}
-        let mut walked = if selected.cached.is_some() {
-            from_cache.next().ok_or_else(|| missing(selected))?
-        } else {
-            answers.next_if(|(_, at)| *at == position).map(|(walked, _)| walked).ok_or_else(|| missing(selected))?
-        };
-        walked.excluded = std::mem::take(&mut selected.excluded);
-        out.push(walked);
+        slots[position].get_or_insert(walked);
     }
-    Ok((out, read))
+    slots
+        .into_iter()
+        .zip(commits.iter_mut())
+        .map(|(walked, selected)| {
+            let mut walked = walked.ok_or_else(|| missing(selected))?;
+            walked.excluded = std::mem::take(&mut selected.excluded);
+            Ok(walked)
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(|walked| (walked, read))
 }
 
 impl RangeSet {
