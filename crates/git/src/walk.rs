@@ -244,14 +244,8 @@ where
             marking.mark_ranges(&mut asker)?;
             marking.settle()?;
             let selection = marking.select();
-            let _ = needed.set(
-                selection
-                    .commits
-                    .iter()
-                    .filter(|selected| selected.cached.is_none())
-                    .map(|selected| (Key(selected.id), ()))
-                    .collect(),
-            );
+            let _ = needed
+                .set(selection.commits().filter(|node| node.cached.is_none()).map(|node| (Key(node.id), ())).collect());
             let (answered, unused) = asker.finish()?;
             *prestarted = unused;
             read_commits(selection, answered, &map, &keep)
@@ -656,57 +650,45 @@ impl<'r> Marking<'r> {
         Ok(())
     }
 
-    /// The commits in some range, newest first, with what phase 2 needs of each. Unvisited
-    /// commits are in no range (the walk stopped above them).
-    fn select(mut self) -> Selection<'r> {
-        let mut chosen: Vec<usize> = (0..self.graph.nodes.len())
-            .filter(|&index| self.graph.nodes[index].order.is_some() && !self.is_full(&self.graph.nodes[index].marks))
+    /// The commits in some range, newest first. Unvisited commits are in no range (the walk
+    /// stopped above them).
+    fn select(self) -> Selection<'r> {
+        let nodes = &self.graph.nodes;
+        let mut chosen: Vec<usize> = (0..nodes.len())
+            .filter(|&index| nodes[index].order.is_some() && !self.is_full(&nodes[index].marks))
             .collect();
-        chosen.sort_by_key(|&index| self.graph.nodes[index].order);
-        let mut position = vec![NOT_SELECTED; self.graph.nodes.len()];
-        let mut commits: Vec<Selected<'r>> = Vec::with_capacity(chosen.len());
-        for index in chosen {
-            position[index] = commits.len();
-            let node = &mut self.graph.nodes[index];
-            commits.push(Selected {
-                id: node.id,
-                cached: node.cached,
-                parent_count: node.parent_count,
-                message: std::mem::take(&mut node.message),
-                excluded: std::mem::take(&mut node.marks),
-            });
+        chosen.sort_by_key(|&index| nodes[index].order);
+        let mut position = vec![NOT_SELECTED; nodes.len()];
+        for (at, &index) in chosen.iter().enumerate() {
+            position[index] = at;
         }
-        Selection { commits, index: self.graph.index, position }
+        Selection { nodes: self.graph.nodes, chosen, index: self.graph.index, position }
     }
 }
 
 /// `Selection::position` of a commit in no range.
 const NOT_SELECTED: usize = usize::MAX;
 
-/// The commits of the union, in output order, and where each commit met lands.
+/// The commits of the union in output order, as node indexes into the walk's nodes (kept, not
+/// copied: a whole history is hundreds of thousands of them), and where each commit met lands.
 struct Selection<'r> {
-    commits: Vec<Selected<'r>>,
+    nodes: Vec<Node<'r>>,
+    chosen: Vec<usize>,
     /// The node index of every commit met.
     index: IdMap<usize>,
-    /// By node index: the commit's position in `commits`, or [`NOT_SELECTED`].
+    /// By node index: the commit's position in `chosen`, or [`NOT_SELECTED`].
     position: Vec<usize>,
 }
 
-impl Selection<'_> {
+impl<'r> Selection<'r> {
     fn position(&self, id: Oid) -> usize {
         self.index.get(&Key(id)).map_or(NOT_SELECTED, |&node| self.position[node])
     }
-}
 
-/// A commit of the union, with what the marking pass already knows of it.
-struct Selected<'r> {
-    id: Oid,
-    /// Its entry in the cache, with its paths; otherwise git was asked for them (and has its
-    /// message).
-    cached: Option<Cached<'r>>,
-    parent_count: usize,
-    message: Cow<'r, [u8]>,
-    excluded: RangeSet,
+    /// The commits of the union, in output order.
+    fn commits(&self) -> impl Iterator<Item = &Node<'r>> {
+        self.chosen.iter().map(|&index| &self.nodes[index])
+    }
 }
 
 /// What phase 2 gives: the caller's data for every commit, and the cache entries of those it
@@ -750,35 +732,36 @@ where
         paired.sort_unstable_by_key(|(position, _)| *position);
         (positions, walked) = paired.into_iter().unzip();
     }
-    let Selection { mut commits, .. } = selection;
-    let missing = |selected: &Selected<'_>| GitError::Command {
+    let Selection { mut nodes, chosen, .. } = selection;
+    let missing = |node: &Node<'_>| GitError::Command {
         operation: "reading the paths each commit changed".into(),
-        detail: format!("no paths were read for commit {}", selected.id),
+        detail: format!("no paths were read for commit {}", node.id),
     };
-    if walked.len() == commits.len() && commits.iter().all(|selected| selected.cached.is_none()) {
+    if walked.len() == chosen.len() && chosen.iter().all(|&index| nodes[index].cached.is_none()) {
         // No commit from the cache, and (positions being distinct) an answer for each: in place.
-        for (walked, selected) in walked.iter_mut().zip(&mut commits) {
-            walked.excluded = std::mem::take(&mut selected.excluded);
+        for (walked, &index) in walked.iter_mut().zip(&chosen) {
+            walked.excluded = std::mem::take(&mut nodes[index].marks);
         }
         return Ok((walked, read));
     }
     // Otherwise the cached commits are mapped in parallel into their places, git's answers put
     // into theirs, and the slots become the output where they are (`Option<Walked>` is the size
     // of `Walked`, so the collect reuses the array).
-    let mut slots: Vec<Option<Walked<T>>> = commits
+    let mut slots: Vec<Option<Walked<T>>> = chosen
         .par_iter()
         .with_min_len(256)
-        .map(|selected| {
-            let cached = selected.cached?;
-            let message = crate::text(&selected.message);
+        .map(|&index| {
+            let node = &nodes[index];
+            let cached = node.cached?;
+            let message = crate::text(&node.message);
             let data = map(CommitData {
-                id: commit_id(selected.id),
+                id: commit_id(node.id),
                 message: &message,
                 paths: cached.paths(),
-                parent_count: selected.parent_count,
+                parent_count: node.parent_count,
                 kept: Some(cached.kept).filter(|kept| !kept.is_empty()),
             });
-            Some(Walked { id: commit_id(selected.id), excluded: RangeSet::default(), data })
+            Some(Walked { id: commit_id(node.id), excluded: RangeSet::default(), data })
         })
         .collect();
     for (walked, position) in walked.into_iter().zip(positions) {
@@ -787,10 +770,10 @@ where
     }
     slots
         .into_iter()
-        .zip(commits.iter_mut())
-        .map(|(walked, selected)| {
-            let mut walked = walked.ok_or_else(|| missing(selected))?;
-            walked.excluded = std::mem::take(&mut selected.excluded);
+        .zip(&chosen)
+        .map(|(walked, &index)| {
+            let mut walked = walked.ok_or_else(|| missing(&nodes[index]))?;
+            walked.excluded = std::mem::take(&mut nodes[index].marks);
             Ok(walked)
         })
         .collect::<Result<Vec<_>, _>>()
