@@ -442,16 +442,16 @@ fn release_version(plan: &Plan) -> Option<&Version> {
 
 /// The packages the pull request changes: released at the head, and not the same at the base.
 pub fn released_by<'a>(plan: &'a Plan, base: Option<&Plan>) -> Vec<&'a PackagePlan> {
+    let before: std::collections::HashMap<&str, &PackagePlan> = base
+        .map(|base| base.packages.iter().map(|package| (package.name.as_str(), package)).collect())
+        .unwrap_or_default();
     plan.packages
         .iter()
         .filter(|package| package.bump != Bump::None)
-        .filter(|package| match base {
-            Some(base) => !base.packages.iter().any(|before| {
-                before.name == package.name
-                    && before.next_version == package.next_version
-                    && before.reasons == package.reasons
-            }),
-            None => true,
+        .filter(|package| {
+            !before
+                .get(package.name.as_str())
+                .is_some_and(|before| before.next_version == package.next_version && before.reasons == package.reasons)
         })
         .collect()
 }
@@ -469,9 +469,18 @@ pub fn markdown(comment: &Comment<'_>, template: &Template) -> Result<String, Ch
     let target = |package: &PackagePlan| {
         markdown_target(&package.name, &package.current_version, &package.next_version, package.bump, &package.reasons)
     };
-    let released: Vec<MarkdownTarget> = released_by(plan, comment.base).into_iter().map(target).collect();
-    let merged: Vec<MarkdownTarget> =
-        plan.packages.iter().filter(|package| package.bump != Bump::None).map(target).collect();
+    // The released packages are some of the merged ones, in the same order: each described once.
+    let merged: Vec<(&str, minijinja::Value)> = plan
+        .packages
+        .iter()
+        .filter(|package| package.bump != Bump::None)
+        .map(|package| (package.name.as_str(), minijinja::Value::from_serialize(target(package))))
+        .collect();
+    let released_names: std::collections::HashSet<&str> =
+        released_by(plan, comment.base).into_iter().map(|package| package.name.as_str()).collect();
+    let released: Vec<minijinja::Value> =
+        merged.iter().filter(|(name, _)| released_names.contains(name)).map(|(_, target)| target.clone()).collect();
+    let merged: Vec<minijinja::Value> = merged.into_iter().map(|(_, target)| target).collect();
     let unchanged: Vec<MarkdownTarget> = plan
         .packages
         .iter()
@@ -496,7 +505,7 @@ pub fn markdown(comment: &Comment<'_>, template: &Template) -> Result<String, Ch
         _ => None,
     };
     let context = minijinja::context! {
-        plan => plan,
+        plan => minijinja::Value::from_object(PlanValue(plan.clone())),
         promotion => promotion,
         released => released,
         merged => merged,
@@ -515,9 +524,91 @@ pub fn markdown(comment: &Comment<'_>, template: &Template) -> Result<String, Ch
     Ok(neutralize_controls(&rendered).into_owned())
 }
 
+/// `plan` in a comment template: the plan as its JSON has it, each field made a template value
+/// when the template reads it. The default template reads only `plan.warnings`, and turning a
+/// whole plan into template values (every package's commits and reasons) was most of what
+/// rendering the comment cost beyond the plan itself.
+#[derive(Debug)]
+struct PlanValue(Plan);
+
+impl PlanValue {
+    /// The fields of the plan's JSON, in its order (those skipped when empty, when they are).
+    fn keys(&self) -> Vec<&'static str> {
+        let plan = &self.0;
+        let mut keys = vec!["schema_version", "head", "packages", "repo", "warnings"];
+        if !plan.change_files.is_empty() {
+            keys.push("change_files");
+        }
+        if !plan.skipped.is_empty() {
+            keys.push("skipped");
+        }
+        keys
+    }
+}
+
+impl minijinja::value::Object for PlanValue {
+    fn get_value(self: &std::sync::Arc<Self>, key: &minijinja::Value) -> Option<minijinja::Value> {
+        use minijinja::Value;
+        let plan = &self.0;
+        let key = key.as_str()?;
+        if !self.keys().contains(&key) {
+            return None;
+        }
+        Some(match key {
+            "schema_version" => Value::from_serialize(plan.schema_version),
+            "head" => Value::from_serialize(plan.head),
+            "packages" => Value::from_serialize(&plan.packages),
+            "repo" => Value::from_serialize(&plan.repo),
+            "warnings" => Value::from_serialize(&plan.warnings),
+            "change_files" => Value::from_serialize(&plan.change_files),
+            _ => Value::from_serialize(&plan.skipped),
+        })
+    }
+
+    fn enumerate(self: &std::sync::Arc<Self>) -> minijinja::value::Enumerator {
+        minijinja::value::Enumerator::Values(self.keys().into_iter().map(minijinja::Value::from).collect())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use release_plan::{Bump, CommitEntry, PackagePlan, Plan, Version};
+
+    /// The plan a template reads field by field is the plan serialized whole: the same keys, in
+    /// the same order, with the same values, empty lists skipped or not as the JSON does.
+    #[test]
+    fn a_templates_plan_is_the_plan_serialized_whole() {
+        use minijinja::Value;
+        let skipped = vec![release_plan::SkippedPackage {
+            name: "internal".into(),
+            path: "packages/internal".into(),
+            reason: "private".into(),
+        }];
+        for (change_files, skipped) in [(vec![], vec![]), (vec!["changes/a.md".to_string()], skipped)] {
+            let plan = Plan {
+                schema_version: 1,
+                head: "0123456789abcdef0123456789abcdef01234567".parse().unwrap(),
+                packages: vec![package("a", &["x", "y"]), package("b", &[])],
+                repo: None,
+                warnings: vec!["a warning".into()],
+                change_files,
+                skipped,
+            };
+            let whole = Value::from_serialize(&plan);
+            let lazy = Value::from_object(super::PlanValue(plan.clone()));
+            let keys = |value: &Value| value.try_iter().unwrap().map(|key| key.to_string()).collect::<Vec<_>>();
+            assert_eq!(keys(&lazy), keys(&whole));
+            for key in keys(&whole).iter().map(String::as_str).chain(["missing"]) {
+                assert_eq!(lazy.get_attr(key).unwrap(), whole.get_attr(key).unwrap(), "{key}");
+            }
+            let render = |value: Value| {
+                let environment = minijinja::Environment::new();
+                let template = "{% for key, value in plan|items %}{{ key }}={{ value }};{% endfor %}{{ plan|length }}";
+                environment.render_str(template, minijinja::context! { plan => value }).unwrap()
+            };
+            assert_eq!(render(lazy), render(whole));
+        }
+    }
 
     fn package(name: &str, summaries: &[&str]) -> PackagePlan {
         PackagePlan {
