@@ -338,6 +338,17 @@ mod tests {
         Oid::from_bytes(&[byte; 20]).unwrap()
     }
 
+    /// Every answer in `output`, which must parse.
+    fn parsed(output: &[u8]) -> Vec<Changed> {
+        let mut got = Vec::new();
+        parse(output, |changed| {
+            got.push(changed);
+            Ok(())
+        })
+        .unwrap();
+        got
+    }
+
     #[test]
     fn raw_records_headers_and_empty_commits() {
         let raw = |status: &str| format!(":100644 100644 {} {} {status}", id(9), id(8));
@@ -358,14 +369,8 @@ mod tests {
             output.extend_from_slice(token.as_bytes());
             output.push(0);
         }
-        let mut got: Vec<Changed> = Vec::new();
-        parse(&output[..], |changed| {
-            got.push(changed);
-            Ok(())
-        })
-        .unwrap();
         assert_eq!(
-            got,
+            parsed(&output),
             vec![
                 (id(1), vec!["a/b".to_string(), id(3).to_string()]),
                 (id(2), vec![]),
@@ -385,14 +390,8 @@ mod tests {
         // two trees without a change at the very end (no NUL after them).
         let output =
             format!("{}{raw}\0a\0{}{}{}\0{raw}\0b\0{}", trees(1, 2), trees(2, 3), trees(3, 4), id(5), trees(5, 6));
-        let mut got: Vec<Changed> = Vec::new();
-        parse(output.as_bytes(), |changed| {
-            got.push(changed);
-            Ok(())
-        })
-        .unwrap();
         assert_eq!(
-            got,
+            parsed(output.as_bytes()),
             vec![
                 (id(2), vec!["a".to_string()]),
                 (id(3), vec![]),
