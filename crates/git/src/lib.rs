@@ -148,7 +148,7 @@ pub(crate) fn commit_id(oid: Oid) -> CommitId {
 
 /// The git2 id of a commit id made by [`commit_id`].
 pub(crate) fn oid_of(id: CommitId) -> Oid {
-    Oid::from_bytes(id.as_bytes()).expect("made from a git2 id")
+    oid(id).expect("made from a git2 id, so 20 bytes")
 }
 
 /// A folder for a message: without the trailing `/` git2 gives folders.

@@ -737,8 +737,10 @@ where
         operation: "reading the paths each commit changed".into(),
         detail: format!("no paths were read for commit {}", node.id),
     };
-    if walked.len() == chosen.len() && chosen.iter().all(|&index| nodes[index].cached.is_none()) {
-        // No commit from the cache, and (positions being distinct) an answer for each: in place.
+    let distinct = positions.windows(2).all(|pair| pair[0] < pair[1]);
+    if distinct && walked.len() == chosen.len() && chosen.iter().all(|&index| nodes[index].cached.is_none()) {
+        // No commit from the cache, and an answer for each (as many distinct positions as
+        // commits): the answers are the output, in place.
         for (walked, &index) in walked.iter_mut().zip(&chosen) {
             walked.excluded = std::mem::take(&mut nodes[index].marks);
         }
