@@ -20,6 +20,7 @@ mod index;
 mod paths;
 mod prefetch;
 mod refs;
+mod tag_refs;
 mod walk;
 mod worktree;
 
@@ -317,8 +318,11 @@ impl Repo {
         Ok(commit_id(commit.id()))
     }
 
-    /// Every tag, unpeeled.
+    /// Every tag, unpeeled, sorted by name.
     pub fn tags(&self) -> Result<Vec<Tag>, GitError> {
+        if let Some(tags) = tag_refs::read(self.repository.commondir()) {
+            return Ok(tags);
+        }
         let references = self.repository.references_glob("refs/tags/*").context(|| "listing tags".into())?;
         let mut tags = Vec::new();
         for reference in references {
