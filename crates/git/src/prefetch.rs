@@ -98,33 +98,44 @@ fn ask_ahead(
     let mut asked = Vec::new();
     let Ok(repository) = Repository::open(git_dir) else { return (reader, asked) };
     // A date-ordered walk of our own: libgit2's time-sorted revwalk reads the whole history
-    // before it gives the first commit.
+    // before it gives the first commit. Each commit is read once (libgit2 caches no objects,
+    // see `Repo::open`): when it is met as a parent, for its date, and kept until it is asked
+    // about; its tree is kept for its children's requests.
     let mut queue = BinaryHeap::new();
-    let mut seen = IdMap::default();
+    let mut read: Vec<Option<git2::Commit<'_>>> = Vec::new();
+    let mut trees: IdMap<Oid> = IdMap::default();
     let Ok(first) = repository.find_commit(head) else { return (reader, asked) };
-    seen.insert(Key(head), ());
-    queue.push((first.time().seconds(), Reverse(0_usize), head));
-    let mut sequence = 1;
-    while let Some((_, _, id)) = queue.pop() {
+    trees.insert(Key(head), first.tree_id());
+    queue.push((first.time().seconds(), Reverse(0_usize)));
+    read.push(Some(first));
+    while let Some((_, Reverse(at))) = queue.pop() {
         if asked.len() == AHEAD || stop.load(Ordering::Relaxed) {
             break;
         }
-        let Ok(commit) = repository.find_commit(id) else { break };
+        let Some(commit) = read[at].take() else { break };
+        let id = commit.id();
         let parents: Vec<Oid> = commit.parent_ids().collect();
-        if reader.request(Request::Commit { commit: id, first_parent: parents.first().copied() }).is_err() {
-            break;
-        }
         for parent in &parents {
-            if seen.insert(Key(*parent), ()).is_none()
+            if !trees.contains_key(&Key(*parent))
                 && let Ok(found) = repository.find_commit(*parent)
             {
-                queue.push((found.time().seconds(), Reverse(sequence), *parent));
-                sequence += 1;
+                trees.insert(Key(*parent), found.tree_id());
+                queue.push((found.time().seconds(), Reverse(read.len())));
+                read.push(Some(found));
             }
+        }
+        // Two trees when the first parent was read: git compares them without reading a
+        // commit (as the walk asks).
+        let request = match parents.first().and_then(|parent| trees.get(&Key(*parent))) {
+            Some(&parent) => Request::Trees { parent, tree: commit.tree_id() },
+            None => Request::Commit { commit: id, first_parent: parents.first().copied() },
+        };
+        if reader.request(request).is_err() {
+            break;
         }
         asked.push(Pending {
             id,
-            answer: id,
+            answer: request.answer_id(),
             message: commit.message_bytes().into(),
             parent_count: parents.len(),
             record: record.then(|| Record { time: commit.time().seconds(), parents }),
