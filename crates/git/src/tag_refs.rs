@@ -2,7 +2,7 @@
 //! peel to) and the loose refs under `refs/tags/`, which override it. libgit2 answers the same
 //! but slowly at release-tag scale: it parses `packed-refs` into a sorted cache, copies that
 //! cache for the iterator, and matches every ref against a glob (2.4 ms of a 20 ms plan with
-//! 3,000 tags; this reads them in a tenth of that). Anything this reader does not know (a
+//! 3,000 tags; this reads them in a third of that, 0.8 ms). Anything this reader does not know (a
 //! reftable repository, a symbolic tag, a line it cannot read) answers `None`, and the caller
 //! asks libgit2.
 
