@@ -62,7 +62,7 @@ pub(super) fn run(args: &[String]) -> Result<()> {
         let repo = dir.join(format!("growth-{commits}-{packages}"));
         let generation = prepare(&point, &repo)?;
         let files = describe(&repo, &point, generation.as_ref())?;
-        points.push(Point { files, ..measure(&point, &repo, &release, measure_rss)? });
+        points.push(measure(&point, &repo, files, &release, measure_rss)?);
     }
     println!();
     print_table(&points);
@@ -233,7 +233,7 @@ struct Point {
 
 /// Times the three tools at one point, alternating after one warm-up of each; the warm-up of
 /// the warm plan fills the commit cache (removed before it and after the runs).
-fn measure(options: &Options, repo: &Path, release: &Path, measure_rss: bool) -> Result<Point> {
+fn measure(options: &Options, repo: &Path, files: usize, release: &Path, measure_rss: bool) -> Result<Point> {
     let label = format!("growth-{}-{}", options.commits, options.packages);
     let cache = repo.join(".git/release");
     let clear = || -> Result<()> {
@@ -260,7 +260,7 @@ fn measure(options: &Options, repo: &Path, release: &Path, measure_rss: bool) ->
     let [git, cold, warm] =
         alternate(runs, &label, [(&git, &nothing), (&cold, &nothing), (&warm, &nothing)], measure_rss)?;
     clear()?;
-    Ok(Point { commits: options.commits, packages: options.packages, files: 0, git, cold, warm })
+    Ok(Point { commits: options.commits, packages: options.packages, files, git, cold, warm })
 }
 
 /// The tools of a point, in the table's order.
